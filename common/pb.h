@@ -1,0 +1,28 @@
+/* pb: the one place untrusted protobuf is decoded. */
+#ifndef COGOV_PB_H
+#define COGOV_PB_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Unpack with an allocation budget (bytes, counting protobuf-c's own
+ * allocations). Returns NULL if the bytes are not a valid message of `d` or
+ * if decoding would need more than `budget` bytes: an allocation bomb is an
+ * input error, never an abort. Free with pb_free(). */
+ProtobufCMessage *pb_unpack(const ProtobufCMessageDescriptor *d,
+                            const uint8_t *data, size_t len, size_t budget);
+void pb_free(ProtobufCMessage *m);
+
+/* Walk every field of m recursively: every string valid UTF-8 and at most
+ * max_string bytes, every enum value known to its descriptor, every repeated
+ * field at most max_repeated long, nesting at most 16 deep. Returns 0, or
+ * -EINVAL with err naming the field path ("body.apply_member.name: invalid
+ * UTF-8"). */
+int pb_validate(const ProtobufCMessage *m, size_t max_string,
+                size_t max_repeated, char *err, size_t errlen);
+
+/* Pack into a fresh xmalloc'd buffer; *len set. */
+uint8_t *pb_pack(const ProtobufCMessage *m, size_t *len);
+
+#endif

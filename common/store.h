@@ -1,0 +1,111 @@
+/* store: the only file with SQL common to every daemon. One SQLite database
+ * per daemon: WAL, synchronous=FULL, foreign keys, busy timeout, BEGIN
+ * IMMEDIATE for writes, statements prepared once, migrations by
+ * PRAGMA user_version, quick_check at open.
+ *
+ * Common tables (created by migration 1, before the service's own):
+ *   meta(key PRIMARY KEY, value)             epoch, business_time, ...
+ *   outbox(seq PRIMARY KEY, type, correlation_id, causation_id,
+ *          recorded_at, event BLOB)          this daemon's event stream
+ *   cursors(producer PRIMARY KEY, epoch, applied_seq, updated_at)
+ *   replies(principal, request_id, body_hash, reply BLOB, created_at,
+ *           PRIMARY KEY(principal, request_id))
+ *   dead_letters(id PRIMARY KEY AUTOINCREMENT, producer, seq, type, error,
+ *           event BLOB, created_at, retried)
+ *
+ * All functions run on the daemon's loop thread. Errors are negative errno:
+ * -EBUSY (SQLITE_BUSY/LOCKED), -ENOSPC (SQLITE_FULL), -EEXIST (constraint),
+ * -ENOENT (no row), -EIO (anything else; the SQLite message is logged).
+ */
+#ifndef COGOV_STORE_H
+#define COGOV_STORE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cogov/v1/envelope.pb-c.h"
+
+typedef struct store store_t;
+
+/* Open (creating if needed) the database at path (":memory:" for tests) for
+ * the producer `name`. Applies the common schema, then migrations[i] (SQL
+ * scripts, may hold several statements) for every i >= the stored version,
+ * each in its own transaction with user_version bumped. A new store gets a
+ * random non-zero epoch. Fails (NULL, err set) if quick_check fails or the
+ * store's user_version is newer than this code knows. */
+store_t *store_open(const char *path, const char *name,
+                    const char *const *migrations, size_t n_migrations,
+                    char *err, size_t errlen);
+void store_destroy(store_t **sp);
+
+sqlite3 *store_db(store_t *s);
+const char *store_name(const store_t *s);
+
+/* Prepared once per SQL text (cached by pointer and text), reset and with
+ * bindings cleared before it is returned. NULL on a SQL error (logged). The
+ * store owns the statement. */
+sqlite3_stmt *store_stmt(store_t *s, const char *sql);
+
+/* Map a SQLite result code to a negative errno (0 for OK/DONE/ROW). */
+int store_errno(int rc);
+
+/* Transactions. begin = BEGIN IMMEDIATE. Savepoints nest one level inside a
+ * transaction so one bad request in a group commit is rolled back alone. */
+int store_begin(store_t *s);
+int store_commit(store_t *s);
+void store_rollback(store_t *s);
+int store_savepoint(store_t *s);
+int store_release(store_t *s);
+void store_rollback_to(store_t *s); /* and release */
+int store_in_tx(const store_t *s);
+
+/* Identity of this store's stream. */
+uint64_t store_epoch(const store_t *s);
+/* Last committed outbox seq (0 if none). */
+uint64_t store_head(const store_t *s);
+
+/* Append to the outbox inside the current transaction: sets ev->producer
+ * (to the store name), ev->seq (head + 1, gapless), ev->epoch and, if 0,
+ * ev->recorded_at (wall ms), then packs it. The caller keeps ownership of ev
+ * (producer string is the store's, valid while the store lives). Head moves
+ * at commit; a rollback (or rollback_to) forgets the append. */
+int store_outbox_append(store_t *s, Cogov__V1__Event *ev);
+
+/* Committed events with seq > after, ascending, at most max; cb gets the
+ * packed Event. A non-zero return from cb stops the walk and is returned. */
+typedef int (*store_event_fn)(void *arg, uint64_t seq, const uint8_t *data,
+                              size_t len);
+int store_outbox_read(store_t *s, uint64_t after, uint32_t max,
+                      store_event_fn cb, void *arg);
+
+/* Consumer cursors; a stream never seen reads as epoch 0, seq 0. */
+int store_cursor_get(store_t *s, const char *producer, uint64_t *epoch,
+                     uint64_t *seq);
+int store_cursor_set(store_t *s, const char *producer, uint64_t epoch,
+                     uint64_t seq);
+
+/* Stored replies for idempotent retries. get: -ENOENT if none; otherwise
+ * *hash set and *reply an xmalloc'd copy the caller frees. */
+int store_reply_get(store_t *s, const char *principal, const char *request_id,
+                    uint64_t *hash, uint8_t **reply, size_t *len);
+int store_reply_put(store_t *s, const char *principal, const char *request_id,
+                    uint64_t hash, const uint8_t *reply, size_t len,
+                    int64_t now_ms);
+/* Delete replies created before `before_ms`; returns how many or -errno. */
+int store_reply_expire(store_t *s, int64_t before_ms);
+
+/* Dead letters: events a reaction could not apply. */
+int store_dead_letter_add(store_t *s, const char *producer, uint64_t seq,
+                          const char *type, const char *error,
+                          const uint8_t *event, size_t len);
+int64_t store_dead_letter_count(store_t *s);
+
+/* meta key/value. get: -ENOENT if absent. */
+int store_meta_get_int(store_t *s, const char *key, int64_t *value);
+int store_meta_set_int(store_t *s, const char *key, int64_t value);
+
+/* page_count * page_size of the main database. */
+int64_t store_size_bytes(store_t *s);
+
+#endif
