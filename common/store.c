@@ -1,0 +1,993 @@
+/* store: one SQLite database per daemon: schema, migrations, transactions,
+ * the outbox, cursors, stored replies, dead letters and meta. */
+#include "store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "log.h"
+#include "util.h"
+
+/* Version 1: the tables every daemon has. The service's migrations follow as
+ * versions 2..n+1. Never edit a shipped migration; add a new one. */
+static const char SCHEMA_COMMON[] =
+    "CREATE TABLE meta(\n"
+    "  key TEXT PRIMARY KEY NOT NULL,\n"
+    "  value)\n"
+    "  WITHOUT ROWID;\n"
+    "CREATE TABLE outbox(\n"
+    "  seq INTEGER PRIMARY KEY,\n"
+    "  type TEXT NOT NULL,\n"
+    "  correlation_id TEXT,\n"
+    "  causation_id TEXT,\n"
+    "  recorded_at INTEGER NOT NULL,\n"
+    "  event BLOB NOT NULL);\n"
+    "CREATE TABLE cursors(\n"
+    "  producer TEXT PRIMARY KEY NOT NULL,\n"
+    "  epoch INTEGER NOT NULL,\n"
+    "  applied_seq INTEGER NOT NULL,\n"
+    "  updated_at INTEGER NOT NULL);\n"
+    "CREATE TABLE replies(\n"
+    "  principal TEXT NOT NULL,\n"
+    "  request_id TEXT NOT NULL,\n"
+    "  body_hash INTEGER NOT NULL,\n"
+    "  reply BLOB NOT NULL,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(principal, request_id));\n"
+    "CREATE INDEX replies_created_at ON replies(created_at);\n"
+    "CREATE TABLE dead_letters(\n"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  producer TEXT NOT NULL,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  type TEXT NOT NULL,\n"
+    "  error TEXT NOT NULL,\n"
+    "  event BLOB,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  retried INTEGER NOT NULL DEFAULT 0);\n";
+
+struct stmt_entry {
+    const char *key; /* the caller's pointer, for the fast path */
+    char *sql;       /* our copy of the text */
+    sqlite3_stmt *stmt;
+};
+
+struct store {
+    sqlite3 *db;
+    char *name;
+    uint64_t epoch;
+    uint64_t head;    /* last committed outbox seq */
+    uint64_t pending; /* last outbox seq inside the open transaction */
+    uint64_t sp_head; /* pending at the savepoint */
+    bool in_tx;
+    bool in_sp;
+    struct stmt_entry *stmts;
+    size_t n_stmts, cap_stmts;
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int
+store_errno(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return 0;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return -EBUSY;
+    case SQLITE_FULL:
+        return -ENOSPC;
+    case SQLITE_CONSTRAINT:
+        return -EEXIST;
+    case SQLITE_NOTFOUND:
+        return -ENOENT;
+    default:
+        return -EIO;
+    }
+}
+
+/* Log a failed call and map its code. A constraint violation is usually an
+ * expected outcome the caller turns into a reply, so it is logged at debug. */
+static int
+db_fail(store_t *s, const char *sql, int rc)
+{
+    int prio = (rc & 0xff) == SQLITE_CONSTRAINT ? LOG_DEBUG : LOG_ERR;
+
+    log_emit(prio, "store.error", "store=%s sql=%s rc=%d msg=%s",
+             log_q(s->name), log_q(sql), rc, log_q(sqlite3_errmsg(s->db)));
+    return store_errno(rc);
+}
+
+/* SQLite rolls a transaction back by itself after some errors (disk full,
+ * I/O). Writing on after that would autocommit outside the caller's unit of
+ * work, so every write checks first. */
+static int
+tx_lost(store_t *s)
+{
+    if (s->in_tx && sqlite3_get_autocommit(s->db)) {
+        log_error("store.tx_lost", "store=%s", log_q(s->name));
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Step a statement that returns no rows, then reset it. */
+static int
+step_done(store_t *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    int ret = 0;
+
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = db_fail(s, sqlite3_sql(st), rc);
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* Prepare (cached), run to completion, reset. For fixed SQL without
+ * parameters: transaction control. */
+static int
+exec_cached(store_t *s, const char *sql)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+
+    if (st == NULL)
+        return -EIO;
+    return step_done(s, st);
+}
+
+sqlite3_stmt *
+store_stmt(store_t *s, const char *sql)
+{
+    struct stmt_entry *e = NULL;
+    sqlite3_stmt *st;
+    size_t i;
+    int rc;
+
+    /* Callers pass string literals: the pointer finds the entry and the
+     * text confirms it (a reused buffer could hold other SQL). */
+    for (i = 0; i < s->n_stmts; i++) {
+        if (s->stmts[i].key == sql && strcmp(s->stmts[i].sql, sql) == 0) {
+            e = &s->stmts[i];
+            break;
+        }
+    }
+    for (i = 0; e == NULL && i < s->n_stmts; i++) {
+        if (strcmp(s->stmts[i].sql, sql) == 0)
+            e = &s->stmts[i];
+    }
+    if (e != NULL) {
+        sqlite3_reset(e->stmt);
+        sqlite3_clear_bindings(e->stmt);
+        return e->stmt;
+    }
+
+    rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                            NULL);
+    if (rc != SQLITE_OK) {
+        db_fail(s, sql, rc);
+        return NULL;
+    }
+    if (st == NULL) { /* empty or comment-only text */
+        log_error("store.error", "store=%s sql=%s msg=%s", log_q(s->name),
+                  log_q(sql), log_q("no statement"));
+        return NULL;
+    }
+    if (s->n_stmts == s->cap_stmts) {
+        s->cap_stmts = s->cap_stmts ? 2 * s->cap_stmts : 32;
+        s->stmts = xrealloc(s->stmts, s->cap_stmts * sizeof(*s->stmts));
+    }
+    e = &s->stmts[s->n_stmts++];
+    e->key = sql;
+    e->sql = xstrdup(sql);
+    e->stmt = st;
+    return st;
+}
+
+/* ---- open ---------------------------------------------------------------- */
+
+/* One-row queries at open, before the store (and its cache) exists. */
+static int
+query_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        goto done;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_NOTFOUND;
+    }
+done:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int
+query_text(sqlite3 *db, const char *sql, char *buf, size_t size)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        goto done;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(buf, size, "%s", t ? (const char *)t : "");
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_NOTFOUND;
+    }
+done:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int
+check_integrity(sqlite3 *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, rows = 0, ret = 0;
+
+    rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        set_err(err, errlen, "quick_check: %s", sqlite3_errmsg(db));
+        ret = -EIO;
+        goto done;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        if (rows++ == 0 && t != NULL && strcmp((const char *)t, "ok") == 0)
+            continue;
+        if (ret == 0)
+            set_err(err, errlen, "quick_check: %s",
+                    t ? (const char *)t : "(null)");
+        ret = -EIO;
+        break;
+    }
+    if (ret < 0 && err != NULL) /* one log line, one error line */
+        for (char *p = err; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+    if (ret == 0 && rc != SQLITE_DONE) {
+        set_err(err, errlen, "quick_check: %s", sqlite3_errmsg(db));
+        ret = -EIO;
+    } else if (ret == 0 && rows == 0) {
+        set_err(err, errlen, "quick_check: no result");
+        ret = -EIO;
+    }
+done:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* Apply version `target` (1 = common schema) in its own transaction. The
+ * version is re-read under the write lock, so two processes opening the
+ * same new store do not both migrate it. */
+static int
+migrate_one(sqlite3 *db, int target, const char *script, char *err,
+            size_t errlen)
+{
+    char *msg = NULL;
+    char sql[64];
+    int64_t cur = 0;
+    int rc;
+
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        goto fail;
+    rc = query_int(db, "PRAGMA user_version", &cur);
+    if (rc != SQLITE_OK)
+        goto fail;
+    if (cur >= target) { /* someone else got there first */
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        return 0;
+    }
+    rc = sqlite3_exec(db, script, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        goto fail;
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", target);
+    rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        goto fail;
+    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        goto fail;
+    return 0;
+fail:
+    set_err(err, errlen, "migration %d: %s", target,
+            msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return store_errno(rc) ? store_errno(rc) : -EIO;
+}
+
+static int
+migrate(sqlite3 *db, const char *const *migrations, size_t n_migrations,
+        char *err, size_t errlen)
+{
+    int64_t cur = 0;
+    int64_t latest = 1 + (int64_t)n_migrations;
+    int rc;
+
+    rc = query_int(db, "PRAGMA user_version", &cur);
+    if (rc != SQLITE_OK) {
+        set_err(err, errlen, "user_version: %s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    if (cur > latest) {
+        set_err(err, errlen,
+                "store version %" PRId64 " is newer than this build (%" PRId64
+                ")",
+                cur, latest);
+        return -EPROTO;
+    }
+    for (int64_t v = cur + 1; v <= latest; v++) {
+        const char *script = v == 1 ? SCHEMA_COMMON : migrations[v - 2];
+        rc = migrate_one(db, (int)v, script, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static uint64_t
+random_epoch(void)
+{
+    uint64_t v = 0;
+
+    while (v == 0) {
+        ssize_t n = getrandom(&v, sizeof(v), 0);
+        if (n != (ssize_t)sizeof(v)) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            abort(); /* the kernel always has entropy for us after boot */
+        }
+        v &= (uint64_t)INT64_MAX;
+    }
+    return v;
+}
+
+static int
+load_epoch(store_t *s, char *err, size_t errlen)
+{
+    int64_t v = 0;
+    int rc;
+
+    rc = store_meta_get_int(s, "epoch", &v);
+    if (rc == -ENOENT) {
+        /* INSERT OR IGNORE + re-read: a concurrent opener's epoch wins. */
+        sqlite3_stmt *st = store_stmt(
+            s, "INSERT OR IGNORE INTO meta(key, value) VALUES('epoch', ?1)");
+        if (st == NULL) {
+            rc = -EIO;
+        } else {
+            sqlite3_bind_int64(st, 1, (int64_t)random_epoch());
+            rc = step_done(s, st);
+        }
+        if (rc == 0)
+            rc = store_meta_get_int(s, "epoch", &v);
+    }
+    if (rc == 0 && v <= 0)
+        rc = -EIO;
+    if (rc < 0) {
+        set_err(err, errlen, "epoch: %s", strerror(-rc));
+        return rc;
+    }
+    s->epoch = (uint64_t)v;
+    return 0;
+}
+
+static int
+load_head(store_t *s, char *err, size_t errlen)
+{
+    int64_t v = 0;
+    int rc = query_int(s->db, "SELECT COALESCE(MAX(seq), 0) FROM outbox", &v);
+
+    if (rc != SQLITE_OK || v < 0) {
+        set_err(err, errlen, "outbox head: %s", sqlite3_errmsg(s->db));
+        return -EIO;
+    }
+    s->head = s->pending = (uint64_t)v;
+    return 0;
+}
+
+static bool
+is_memory_path(const char *path)
+{
+    return path[0] == 0 || strcmp(path, ":memory:") == 0 ||
+           strncmp(path, "file::memory:", 13) == 0;
+}
+
+store_t *
+store_open(const char *path, const char *name, const char *const *migrations,
+           size_t n_migrations, char *err, size_t errlen)
+{
+    store_t *s = NULL;
+    sqlite3 *db = NULL;
+    char why[512] = "";
+    char mode[32];
+    int rc;
+
+    if (path == NULL || name == NULL ||
+        (n_migrations > 0 && migrations == NULL)) {
+        set_err(why, sizeof(why), "store_open: bad arguments");
+        goto fail;
+    }
+    rc = sqlite3_open_v2(
+        path, &db,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        set_err(why, sizeof(why), "open: %s",
+                db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
+    if (!is_memory_path(path)) {
+        rc = query_text(db, "PRAGMA journal_mode=WAL", mode, sizeof(mode));
+        if (rc != SQLITE_OK || strcmp(mode, "wal") != 0) {
+            set_err(why, sizeof(why), "journal_mode=WAL: %s",
+                    rc != SQLITE_OK ? sqlite3_errmsg(db) : mode);
+            goto fail;
+        }
+    }
+    rc = sqlite3_exec(db,
+                      "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                      "PRAGMA busy_timeout=5000",
+                      NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        set_err(why, sizeof(why), "pragmas: %s", sqlite3_errmsg(db));
+        goto fail;
+    }
+    if (check_integrity(db, why, sizeof(why)) < 0)
+        goto fail;
+    if (migrate(db, migrations, n_migrations, why, sizeof(why)) < 0)
+        goto fail;
+
+    s = xcalloc(1, sizeof(*s));
+    s->db = db;
+    db = NULL;
+    s->name = xstrdup(name);
+    if (load_epoch(s, why, sizeof(why)) < 0 ||
+        load_head(s, why, sizeof(why)) < 0)
+        goto fail;
+    return s;
+fail:
+    log_error("store.open_failed", "store=%s path=%s err=%s", log_q(name),
+              log_q(path), log_q(why));
+    set_err(err, errlen, "%s: %s", path ? path : "(null)", why);
+    store_destroy(&s);
+    sqlite3_close(db);
+    return NULL;
+}
+
+void
+store_destroy(store_t **sp)
+{
+    store_t *s;
+    int rc;
+
+    if (sp == NULL || *sp == NULL)
+        return;
+    s = *sp;
+    if (s->in_tx)
+        store_rollback(s);
+    for (size_t i = 0; i < s->n_stmts; i++) {
+        sqlite3_finalize(s->stmts[i].stmt);
+        free(s->stmts[i].sql);
+    }
+    free(s->stmts);
+    rc = sqlite3_close(s->db);
+    if (rc != SQLITE_OK)
+        log_error("store.close_failed", "store=%s rc=%d msg=%s", log_q(s->name),
+                  rc, log_q(sqlite3_errmsg(s->db)));
+    free(s->name);
+    free(s);
+    *sp = NULL;
+}
+
+sqlite3 *
+store_db(store_t *s)
+{
+    return s->db;
+}
+
+const char *
+store_name(const store_t *s)
+{
+    return s->name;
+}
+
+uint64_t
+store_epoch(const store_t *s)
+{
+    return s->epoch;
+}
+
+uint64_t
+store_head(const store_t *s)
+{
+    return s->head;
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+int
+store_begin(store_t *s)
+{
+    int rc;
+
+    if (s->in_tx)
+        return -EINVAL;
+    rc = exec_cached(s, "BEGIN IMMEDIATE");
+    if (rc < 0)
+        return rc;
+    s->in_tx = true;
+    s->in_sp = false;
+    s->pending = s->head;
+    return 0;
+}
+
+int
+store_commit(store_t *s)
+{
+    int rc;
+
+    if (!s->in_tx)
+        return -EINVAL;
+    rc = tx_lost(s);
+    if (rc == 0)
+        rc = exec_cached(s, "COMMIT");
+    if (rc < 0) {
+        /* No side effects on failure: the whole unit is undone. */
+        store_rollback(s);
+        return rc;
+    }
+    s->in_tx = false;
+    s->in_sp = false;
+    s->head = s->pending;
+    return 0;
+}
+
+void
+store_rollback(store_t *s)
+{
+    if (!s->in_tx)
+        return;
+    if (!sqlite3_get_autocommit(s->db))
+        exec_cached(s, "ROLLBACK");
+    s->in_tx = false;
+    s->in_sp = false;
+    s->pending = s->head;
+}
+
+int
+store_savepoint(store_t *s)
+{
+    int rc;
+
+    if (!s->in_tx || s->in_sp)
+        return -EINVAL;
+    rc = tx_lost(s);
+    if (rc == 0)
+        rc = exec_cached(s, "SAVEPOINT store_sp");
+    if (rc < 0)
+        return rc;
+    s->in_sp = true;
+    s->sp_head = s->pending;
+    return 0;
+}
+
+int
+store_release(store_t *s)
+{
+    int rc;
+
+    if (!s->in_sp)
+        return -EINVAL;
+    rc = tx_lost(s);
+    if (rc == 0)
+        rc = exec_cached(s, "RELEASE store_sp");
+    if (rc < 0)
+        return rc;
+    s->in_sp = false;
+    return 0;
+}
+
+void
+store_rollback_to(store_t *s)
+{
+    if (!s->in_sp)
+        return;
+    if (tx_lost(s) == 0) {
+        exec_cached(s, "ROLLBACK TO store_sp");
+        exec_cached(s, "RELEASE store_sp");
+    }
+    s->in_sp = false;
+    s->pending = s->sp_head;
+}
+
+int
+store_in_tx(const store_t *s)
+{
+    return s->in_tx;
+}
+
+/* ---- outbox -------------------------------------------------------------- */
+
+static void
+bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v == NULL)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+int
+store_outbox_append(store_t *s, Cogov__V1__Event *ev)
+{
+    static const char sql[] =
+        "INSERT INTO outbox(seq, type, correlation_id, causation_id, "
+        "recorded_at, event) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+    Cogov__V1__Event saved = *ev;
+    sqlite3_stmt *st;
+    uint8_t *buf = NULL;
+    size_t len;
+    int rc;
+
+    if (!s->in_tx)
+        return -EINVAL;
+    rc = tx_lost(s);
+    if (rc < 0)
+        return rc;
+    st = store_stmt(s, sql);
+    if (st == NULL)
+        return -EIO;
+
+    ev->producer = s->name;
+    ev->has_seq = 1;
+    ev->seq = s->pending + 1;
+    ev->has_epoch = 1;
+    ev->epoch = s->epoch;
+    if (!ev->has_recorded_at || ev->recorded_at == 0) {
+        ev->has_recorded_at = 1;
+        ev->recorded_at = now_wall_ms();
+    }
+    len = protobuf_c_message_get_packed_size(&ev->base);
+    buf = xmalloc(len ? len : 1);
+    protobuf_c_message_pack(&ev->base, buf);
+
+    sqlite3_bind_int64(st, 1, (int64_t)ev->seq);
+    sqlite3_bind_text(st, 2, ev->type ? ev->type : "", -1, SQLITE_STATIC);
+    bind_text_or_null(st, 3, ev->correlation_id);
+    bind_text_or_null(st, 4, ev->causation_id);
+    sqlite3_bind_int64(st, 5, ev->recorded_at);
+    sqlite3_bind_blob(st, 6, buf, (int)len, SQLITE_STATIC);
+    rc = step_done(s, st);
+    sqlite3_clear_bindings(st);
+    free(buf);
+    if (rc < 0) {
+        *ev = saved;
+        return rc;
+    }
+    s->pending = ev->seq;
+    return 0;
+}
+
+int
+store_outbox_read(store_t *s, uint64_t after, uint32_t max, store_event_fn cb,
+                  void *arg)
+{
+    static const char sql[] = "SELECT seq, event FROM outbox "
+                              "WHERE seq > ?1 AND seq <= ?2 "
+                              "ORDER BY seq LIMIT ?3";
+    sqlite3_stmt *st;
+    int rc, ret = 0;
+
+    /* Only committed rows: bounded by the committed head, which also hides
+     * this connection's own uncommitted appends. */
+    if (max == 0 || after >= s->head)
+        return 0;
+    st = store_stmt(s, sql);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, (int64_t)after);
+    sqlite3_bind_int64(st, 2, (int64_t)s->head);
+    sqlite3_bind_int64(st, 3, (int64_t)max);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+        const uint8_t *data = sqlite3_column_blob(st, 1);
+        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+
+        ret = cb(arg, seq, data, len);
+        if (ret != 0)
+            break;
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = db_fail(s, sql, rc);
+    /* Reset now: a statement left mid-walk holds a read snapshot. */
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* ---- cursors ------------------------------------------------------------- */
+
+int
+store_cursor_get(store_t *s, const char *producer, uint64_t *epoch,
+                 uint64_t *seq)
+{
+    static const char sql[] =
+        "SELECT epoch, applied_seq FROM cursors WHERE producer = ?1";
+    sqlite3_stmt *st = store_stmt(s, sql);
+    int rc, ret = 0;
+
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_text(st, 1, producer, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *epoch = (uint64_t)sqlite3_column_int64(st, 0);
+        *seq = (uint64_t)sqlite3_column_int64(st, 1);
+    } else if (rc == SQLITE_DONE) {
+        *epoch = 0;
+        *seq = 0;
+    } else {
+        ret = db_fail(s, sql, rc);
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+int
+store_cursor_set(store_t *s, const char *producer, uint64_t epoch, uint64_t seq)
+{
+    static const char sql[] =
+        "INSERT INTO cursors(producer, epoch, applied_seq, updated_at) "
+        "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(producer) DO UPDATE SET "
+        "epoch = excluded.epoch, applied_seq = excluded.applied_seq, "
+        "updated_at = excluded.updated_at";
+    sqlite3_stmt *st;
+    int rc = tx_lost(s);
+
+    if (rc < 0)
+        return rc;
+    st = store_stmt(s, sql);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_text(st, 1, producer, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)epoch);
+    sqlite3_bind_int64(st, 3, (int64_t)seq);
+    sqlite3_bind_int64(st, 4, now_wall_ms());
+    rc = step_done(s, st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+int
+store_reply_get(store_t *s, const char *principal, const char *request_id,
+                uint64_t *hash, uint8_t **reply, size_t *len)
+{
+    static const char sql[] = "SELECT body_hash, reply FROM replies "
+                              "WHERE principal = ?1 AND request_id = ?2";
+    sqlite3_stmt *st = store_stmt(s, sql);
+    int rc, ret = 0;
+
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, request_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const void *b = sqlite3_column_blob(st, 1);
+        size_t n = (size_t)sqlite3_column_bytes(st, 1);
+
+        *hash = (uint64_t)sqlite3_column_int64(st, 0);
+        *reply = xmalloc(n ? n : 1);
+        if (n)
+            memcpy(*reply, b, n);
+        *len = n;
+    } else if (rc == SQLITE_DONE) {
+        ret = -ENOENT;
+    } else {
+        ret = db_fail(s, sql, rc);
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+int
+store_reply_put(store_t *s, const char *principal, const char *request_id,
+                uint64_t hash, const uint8_t *reply, size_t len, int64_t now_ms)
+{
+    static const char sql[] =
+        "INSERT INTO replies(principal, request_id, body_hash, reply, "
+        "created_at) VALUES(?1, ?2, ?3, ?4, ?5)";
+    sqlite3_stmt *st;
+    int rc = tx_lost(s);
+
+    if (rc < 0)
+        return rc;
+    st = store_stmt(s, sql);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, request_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)hash);
+    if (len == 0)
+        sqlite3_bind_zeroblob(st, 4, 0);
+    else
+        sqlite3_bind_blob(st, 4, reply, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, now_ms);
+    rc = step_done(s, st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+int
+store_reply_expire(store_t *s, int64_t before_ms)
+{
+    static const char sql[] = "DELETE FROM replies WHERE created_at < ?1";
+    sqlite3_stmt *st;
+    int rc = tx_lost(s);
+
+    if (rc < 0)
+        return rc;
+    st = store_stmt(s, sql);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, before_ms);
+    rc = step_done(s, st);
+    if (rc < 0)
+        return rc;
+    return sqlite3_changes(s->db);
+}
+
+/* ---- dead letters -------------------------------------------------------- */
+
+int
+store_dead_letter_add(store_t *s, const char *producer, uint64_t seq,
+                      const char *type, const char *error, const uint8_t *event,
+                      size_t len)
+{
+    static const char sql[] =
+        "INSERT INTO dead_letters(producer, seq, type, error, event, "
+        "created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+    sqlite3_stmt *st;
+    int rc = tx_lost(s);
+
+    if (rc < 0)
+        return rc;
+    st = store_stmt(s, sql);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_text(st, 1, producer ? producer : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)seq);
+    sqlite3_bind_text(st, 3, type ? type : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, error ? error : "", -1, SQLITE_STATIC);
+    if (event == NULL)
+        sqlite3_bind_null(st, 5);
+    else
+        sqlite3_bind_blob(st, 5, event, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, now_wall_ms());
+    rc = step_done(s, st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+/* Run a single-integer query through the cache. */
+static int64_t
+stmt_int(store_t *s, const char *sql)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    int64_t v;
+    int rc;
+
+    if (st == NULL)
+        return -EIO;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        v = -ENOENT;
+    else
+        v = db_fail(s, sql, rc);
+    sqlite3_reset(st);
+    return v;
+}
+
+int64_t
+store_dead_letter_count(store_t *s)
+{
+    return stmt_int(s, "SELECT COUNT(*) FROM dead_letters");
+}
+
+/* ---- meta ---------------------------------------------------------------- */
+
+int
+store_meta_get_int(store_t *s, const char *key, int64_t *value)
+{
+    static const char sql[] = "SELECT value FROM meta WHERE key = ?1";
+    sqlite3_stmt *st = store_stmt(s, sql);
+    int rc, ret = 0;
+
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *value = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        ret = -ENOENT;
+    else
+        ret = db_fail(s, sql, rc);
+    sqlite3_reset(st);
+    return ret;
+}
+
+int
+store_meta_set_int(store_t *s, const char *key, int64_t value)
+{
+    static const char sql[] =
+        "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+    sqlite3_stmt *st;
+    int rc = tx_lost(s);
+
+    if (rc < 0)
+        return rc;
+    st = store_stmt(s, sql);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, value);
+    rc = step_done(s, st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+int64_t
+store_size_bytes(store_t *s)
+{
+    int64_t pages = stmt_int(s, "PRAGMA page_count");
+    int64_t size;
+
+    if (pages < 0)
+        return pages;
+    size = stmt_int(s, "PRAGMA page_size");
+    if (size < 0)
+        return size;
+    return pages * size;
+}
