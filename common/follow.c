@@ -1,0 +1,500 @@
+/* follow: a consumer of one producer's event stream (DESIGN 2.2, 2.3).
+ *
+ * One DEALER per producer sends Fetch{after_seq = applied}; each Batch is
+ * applied in one transaction holding the reactions' effects, their own new
+ * events and the cursor. Duplicates are skipped, a gap means re-fetch, an
+ * epoch change or a head that went backwards stops the stream loudly. An
+ * event whose `after` stamp names a position of another stream this daemon
+ * follows is held until that cursor gets there (causal order); meanwhile the
+ * other streams go on. */
+#include "svc_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "pb.h"
+#include "util.h"
+
+#define RETRY_MIN_MS 100
+#define RETRY_MAX_MS 5000
+#define REPLY_GRACE_MS 5000
+
+struct follow {
+    svc_t *s;
+    char producer[32];
+    char endpoint[CFG_STR_MAX];
+    char server_pub[KEY_Z85_LEN + 1];
+    void *sock;
+    zwatch_t *w;
+    uv_timer_t timer; /* reply deadline, retry backoff */
+    bool timer_open;
+    uint64_t epoch;    /* 0 until the first batch when nothing was applied */
+    uint64_t applied;  /* committed cursor */
+    uint64_t head_seen;
+    bool stopped;      /* epoch change / head backwards: needs an operator */
+    bool in_flight;
+    uint64_t fetch_no;
+    char want_id[32];
+    int backoff_ms;
+    char state[160];
+    /* A batch being applied (held for causal order or for a retry). */
+    Cogov__V1__Reply *batch_rep;
+    size_t next; /* index of the next event to apply */
+};
+
+static void send_fetch(follow_t *f);
+static void apply_batch(follow_t *f);
+
+uint64_t
+follow_applied(const follow_t *f)
+{
+    return f->applied;
+}
+
+const char *
+follow_producer(const follow_t *f)
+{
+    return f->producer;
+}
+
+void
+follow_status(const follow_t *f, Cogov__V1__CursorStatus *cs)
+{
+    cs->producer = xstrdup(f->producer);
+    cs->epoch = f->epoch;
+    cs->has_epoch = 1;
+    cs->applied_seq = f->applied;
+    cs->has_applied_seq = 1;
+    cs->head_seq = f->head_seen;
+    cs->has_head_seq = 1;
+    size_t held = 0;
+    if (f->batch_rep != NULL && f->batch_rep->batch != NULL)
+        held = f->batch_rep->batch->n_events - f->next;
+    cs->held = held;
+    cs->has_held = 1;
+    cs->state = xstrdup(f->state);
+}
+
+static void
+drop_batch(follow_t *f)
+{
+    if (f->batch_rep != NULL)
+        cogov__v1__reply__free_unpacked(f->batch_rep, NULL);
+    f->batch_rep = NULL;
+    f->next = 0;
+}
+
+static void
+stop_stream(follow_t *f, const char *event, const char *why)
+{
+    f->stopped = true;
+    snprintf(f->state, sizeof(f->state), "stopped: %s", why);
+    log_error(event, "producer=%s error=%s applied=%llu epoch=%llu",
+              f->producer, log_q(why), (unsigned long long)f->applied,
+              (unsigned long long)f->epoch);
+    drop_batch(f);
+    uv_timer_stop(&f->timer);
+}
+
+static void on_sock(void *arg);
+
+static int
+connect_sock(follow_t *f)
+{
+    char err[256];
+    f->sock = sock_client(svc_zctx(f->s), f->endpoint, svc_keypair(f->s),
+                          f->server_pub, 0, err, sizeof(err));
+    if (f->sock == NULL) {
+        log_error("follow.connect_failed", "producer=%s endpoint=%s error=%s",
+                  f->producer, log_q(f->endpoint), log_q(err));
+        return -EIO;
+    }
+    f->w = zwatch_new(svc_loop(f->s), f->sock, on_sock, f);
+    return f->w != NULL ? 0 : -EIO;
+}
+
+static void
+close_sock(follow_t *f)
+{
+    zwatch_close(&f->w);
+    if (f->sock != NULL)
+        zmq_close(f->sock);
+    f->sock = NULL;
+    f->in_flight = false;
+}
+
+static void
+on_timer(uv_timer_t *t)
+{
+    follow_t *f = t->data;
+    if (f->stopped || svc_stopping(f->s))
+        return;
+    if (f->in_flight) {
+        /* No answer in time: the producer is down or the connection is
+         * stale. Remake the socket (a late reply to the old one is lost with
+         * it) and ask again from the committed cursor. */
+        log_warn("follow.timeout", "producer=%s applied=%llu", f->producer,
+                 (unsigned long long)f->applied);
+        snprintf(f->state, sizeof(f->state), "connecting");
+        close_sock(f);
+        if (connect_sock(f) != 0) {
+            uv_timer_start(&f->timer, on_timer, RETRY_MAX_MS, 0);
+            return;
+        }
+        send_fetch(f);
+        return;
+    }
+    if (f->batch_rep != NULL)
+        apply_batch(f); /* retry after a transient failure */
+    else
+        send_fetch(f);
+}
+
+static void
+send_fetch(follow_t *f)
+{
+    if (f->stopped || svc_stopping(f->s) || f->in_flight ||
+        f->batch_rep != NULL)
+        return;
+    const svc_conf_t *conf = svc_conf(f->s);
+    Cogov__V1__Fetch fetch = COGOV__V1__FETCH__INIT;
+    fetch.after_seq = f->applied;
+    fetch.has_after_seq = 1;
+    fetch.max_events = (uint32_t)conf->fetch_max_events;
+    fetch.has_max_events = 1;
+    fetch.max_wait_ms = (uint32_t)conf->fetch_wait_ms;
+    fetch.has_max_wait_ms = 1;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    snprintf(f->want_id, sizeof(f->want_id), "fetch-%llu",
+             (unsigned long long)++f->fetch_no);
+    req.request_id = f->want_id;
+    req.correlation_id = f->want_id;
+    req.body_case = COGOV__V1__REQUEST__BODY_FETCH;
+    req.fetch = &fetch;
+    size_t len = 0;
+    uint8_t *buf = pb_pack((ProtobufCMessage *)&req, &len);
+    int rc = zmq_send(f->sock, buf, len, ZMQ_DONTWAIT);
+    free(buf);
+    f->in_flight = true; /* even if the send failed: the timer retries */
+    if (rc < 0)
+        log_warn("follow.send_failed", "producer=%s error=%s", f->producer,
+                 log_q(zmq_strerror(errno)));
+    uv_timer_start(&f->timer, on_timer,
+                   (uint64_t)conf->fetch_wait_ms + REPLY_GRACE_MS, 0);
+}
+
+/* Is every position this event names reached here? */
+static bool
+causally_ready(follow_t *f, const Cogov__V1__Event *ev)
+{
+    for (size_t i = 0; i < ev->n_after; i++) {
+        const Cogov__V1__Position *p = ev->after[i];
+        if (p->producer == NULL || strcmp(p->producer, f->producer) == 0 ||
+            strcmp(p->producer, svc_name(f->s)) == 0)
+            continue;
+        uint64_t mine = svc_cursor_of(f->s, p->producer);
+        if (mine != UINT64_MAX && mine < p->seq)
+            return false;
+    }
+    return true;
+}
+
+/* Apply one event inside the open transaction. Returns 0 (applied, skipped
+ * or dead-lettered) or a negative errno (transient: roll back, retry). */
+static int
+apply_one(follow_t *f, const Cogov__V1__Event *ev)
+{
+    svc_t *s = f->s;
+    store_t *st = svc_store(s);
+    char causation[64];
+    snprintf(causation, sizeof(causation), "%s:%llu", f->producer,
+             (unsigned long long)ev->seq);
+    const principal_t *who = svc_service_principal(s, f->producer);
+    svc_ctx_t c = {
+        .who = who,
+        .request_id = NULL,
+        .correlation_id = str_empty(ev->correlation_id) ? causation
+                                                        : ev->correlation_id,
+        .causation_id = causation,
+        .actor = str_empty(ev->actor) ? f->producer : ev->actor,
+        .now = ev->occurred_at,
+        .event = ev,
+    };
+    int rc = store_savepoint(st);
+    if (rc != 0)
+        return rc;
+    int64_t bt = svc_business_time(s);
+    if (ev->payload_case == COGOV__V1__EVENT__PAYLOAD__NOT_SET) {
+        /* A type this build does not know: a newer producer. Skip, count. */
+        svc_count_unknown(s);
+        log_notice("event.skipped_unknown", "producer=%s seq=%llu type=%s",
+                   f->producer, (unsigned long long)ev->seq,
+                   log_q(ev->type));
+        rc = 0;
+    } else {
+        rc = svc_react(s, &c, ev);
+    }
+    if (rc == 0 &&
+        ev->payload_case == COGOV__V1__EVENT__PAYLOAD_CALENDAR_TICK &&
+        ev->calendar_tick->now > svc_business_time(s))
+        rc = svc_set_business_time(s, ev->calendar_tick->now);
+    if (rc == SVC_REACT_REJECT) {
+        store_rollback_to(st);
+        svc_restore_business_time(s, bt);
+        const char *why = svc_take_react_error(s);
+        size_t len = 0;
+        uint8_t *buf = pb_pack((const ProtobufCMessage *)ev, &len);
+        rc = store_savepoint(st);
+        if (rc == 0)
+            rc = store_dead_letter_add(st, f->producer, ev->seq, ev->type, why,
+                                       buf, len);
+        free(buf);
+        if (rc != 0)
+            return rc;
+        svc_count_dead_letter(s);
+        log_error("event.dead_letter", "producer=%s seq=%llu type=%s corr=%s "
+                  "error=%s", f->producer, (unsigned long long)ev->seq,
+                  log_q(ev->type), log_q(c.correlation_id), log_q(why));
+    } else if (rc != 0) {
+        store_rollback_to(st);
+        svc_restore_business_time(s, bt);
+        return rc;
+    }
+    rc = store_cursor_set(st, f->producer, f->epoch, ev->seq);
+    if (rc != 0) {
+        store_rollback_to(st);
+        return rc;
+    }
+    return store_release(st);
+}
+
+static void
+schedule_retry(follow_t *f, int err)
+{
+    f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : RETRY_MIN_MS;
+    if (f->backoff_ms > RETRY_MAX_MS)
+        f->backoff_ms = RETRY_MAX_MS;
+    log_warn("follow.retry", "producer=%s applied=%llu error=%s backoff_ms=%d",
+             f->producer, (unsigned long long)f->applied,
+             log_q(strerror(-err)), f->backoff_ms);
+    uv_timer_start(&f->timer, on_timer, (uint64_t)f->backoff_ms, 0);
+}
+
+static void
+apply_batch(follow_t *f)
+{
+    svc_t *s = f->s;
+    store_t *st = svc_store(s);
+    Cogov__V1__Batch *b = f->batch_rep->batch;
+    uint64_t start_applied = f->applied;
+    size_t start_next = f->next;
+    int64_t start_bt = svc_business_time(s);
+    bool gap = false, held = false;
+    int rc = store_begin(st);
+    if (rc != 0) {
+        schedule_retry(f, rc);
+        return;
+    }
+    while (f->next < b->n_events) {
+        const Cogov__V1__Event *ev = b->events[f->next];
+        if (ev->seq <= f->applied) { /* duplicate */
+            f->next++;
+            continue;
+        }
+        if (ev->seq != f->applied + 1) {
+            gap = true;
+            break;
+        }
+        if (!causally_ready(f, ev)) {
+            held = true;
+            break;
+        }
+        rc = apply_one(f, ev);
+        if (rc != 0)
+            break;
+        f->applied = ev->seq;
+        f->next++;
+    }
+    if (rc == 0)
+        rc = store_commit(st);
+    if (rc != 0) {
+        store_rollback(st);
+        f->applied = start_applied;
+        f->next = start_next;
+        svc_restore_business_time(s, start_bt);
+        schedule_retry(f, rc);
+        return;
+    }
+    f->backoff_ms = 0;
+    if (f->applied != start_applied)
+        svc_after_commit(s, f);
+    if (held) {
+        snprintf(f->state, sizeof(f->state), "holding for causal order");
+        return; /* follow_resume() goes on when another cursor moves */
+    }
+    snprintf(f->state, sizeof(f->state), "following");
+    if (gap)
+        log_warn("follow.gap", "producer=%s applied=%llu", f->producer,
+                 (unsigned long long)f->applied);
+    drop_batch(f);
+    send_fetch(f);
+}
+
+void
+follow_resume(follow_t *f)
+{
+    if (f == NULL || f->stopped || f->batch_rep == NULL ||
+        uv_is_active((uv_handle_t *)&f->timer))
+        return;
+    const Cogov__V1__Batch *b = f->batch_rep->batch;
+    if (f->next < b->n_events && causally_ready(f, b->events[f->next]))
+        apply_batch(f);
+}
+
+static void
+take_batch(follow_t *f, Cogov__V1__Reply *rep)
+{
+    Cogov__V1__Batch *b = rep->batch;
+    if (rep->code != COGOV__V1__STATUS_CODE__STATUS_OK || b == NULL) {
+        snprintf(f->state, sizeof(f->state), "refused: %s",
+                 rep->error ? rep->error : "no batch");
+        log_error("follow.refused", "producer=%s code=%d error=%s",
+                  f->producer, rep->code, log_q(rep->error));
+        cogov__v1__reply__free_unpacked(rep, NULL);
+        schedule_retry(f, -EACCES);
+        return;
+    }
+    if (f->epoch == 0 && f->applied == 0) {
+        f->epoch = b->epoch;
+    } else if (b->epoch != f->epoch) {
+        char why[128];
+        snprintf(why, sizeof(why), "epoch changed from %llu to %llu",
+                 (unsigned long long)f->epoch, (unsigned long long)b->epoch);
+        cogov__v1__reply__free_unpacked(rep, NULL);
+        stop_stream(f, "stream.epoch_changed", why);
+        return;
+    }
+    if (b->head_seq < f->applied) {
+        char why[128];
+        snprintf(why, sizeof(why), "head went backwards to %llu below %llu",
+                 (unsigned long long)b->head_seq,
+                 (unsigned long long)f->applied);
+        cogov__v1__reply__free_unpacked(rep, NULL);
+        stop_stream(f, "stream.head_backwards", why);
+        return;
+    }
+    f->head_seen = b->head_seq;
+    snprintf(f->state, sizeof(f->state), "following");
+    if (b->n_events == 0) {
+        cogov__v1__reply__free_unpacked(rep, NULL);
+        send_fetch(f); /* heartbeat: ask again, the producer long-polls */
+        return;
+    }
+    f->batch_rep = rep;
+    f->next = 0;
+    apply_batch(f);
+}
+
+static void
+on_sock(void *arg)
+{
+    follow_t *f = arg;
+    for (int n = 0; n < 16 && f->sock != NULL; n++) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, f->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            return;
+        }
+        bool more = zmq_msg_more(&msg);
+        /* A producer is trusted less than our own store: decode with a
+         * budget. */
+        Cogov__V1__Reply *rep = more ? NULL
+                                     : cogov__v1__reply__unpack(
+                                           NULL, zmq_msg_size(&msg),
+                                           zmq_msg_data(&msg));
+        zmq_msg_close(&msg);
+        while (more) { /* not our shape: drain */
+            zmq_msg_init(&msg);
+            if (zmq_msg_recv(&msg, f->sock, ZMQ_DONTWAIT) < 0)
+                more = false;
+            else
+                more = zmq_msg_more(&msg);
+            zmq_msg_close(&msg);
+        }
+        if (rep == NULL) {
+            log_warn("follow.bad_reply", "producer=%s", f->producer);
+            continue;
+        }
+        if (rep->request_id == NULL || strcmp(rep->request_id, f->want_id) != 0 ||
+            !f->in_flight) {
+            cogov__v1__reply__free_unpacked(rep, NULL); /* stale */
+            continue;
+        }
+        f->in_flight = false;
+        uv_timer_stop(&f->timer);
+        if (f->stopped || svc_stopping(f->s)) {
+            cogov__v1__reply__free_unpacked(rep, NULL);
+            continue;
+        }
+        take_batch(f, rep);
+    }
+}
+
+follow_t *
+follow_new(svc_t *s, const char *producer, const char *endpoint)
+{
+    const svc_conf_t *conf = svc_conf(s);
+    follow_t *f = xcalloc(1, sizeof(*f));
+    f->s = s;
+    str_copy(f->producer, sizeof(f->producer), producer);
+    str_copy(f->endpoint, sizeof(f->endpoint), endpoint);
+    snprintf(f->state, sizeof(f->state), "connecting");
+    if (keys_load_public(conf->keys_dir, producer, f->server_pub) != 0) {
+        log_error("follow.no_key", "producer=%s keys_dir=%s", producer,
+                  log_q(conf->keys_dir));
+        free(f);
+        return NULL;
+    }
+    if (store_cursor_get(svc_store(s), producer, &f->epoch, &f->applied) != 0) {
+        free(f);
+        return NULL;
+    }
+    uv_timer_init(svc_loop(s), &f->timer);
+    f->timer.data = f;
+    f->timer_open = true;
+    if (connect_sock(f) != 0) {
+        follow_destroy(&f);
+        return NULL;
+    }
+    log_info("follow.start", "producer=%s endpoint=%s epoch=%llu applied=%llu",
+             producer, log_q(endpoint), (unsigned long long)f->epoch,
+             (unsigned long long)f->applied);
+    send_fetch(f);
+    return f;
+}
+
+static void
+on_timer_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void
+follow_destroy(follow_t **fp)
+{
+    if (fp == NULL || *fp == NULL)
+        return;
+    follow_t *f = *fp;
+    *fp = NULL;
+    close_sock(f);
+    drop_batch(f);
+    if (f->timer_open)
+        uv_close((uv_handle_t *)&f->timer, on_timer_closed);
+    else
+        free(f);
+}

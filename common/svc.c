@@ -1,0 +1,1345 @@
+/* svc: the daemon runtime (lifecycle, the request boundary, the event stream
+ * it serves). Consumers of other streams live in follow.c. */
+#include "svc_int.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "pb.h"
+#include "util.h"
+#include "validate.h"
+
+#define SVC_DEFAULT_CONF_DIR "/etc/cogov"
+#define FETCH_WAIT_CAP_MS 30000
+#define REPLY_MAX_STRING 65536
+#define REPLY_MAX_REPEATED 100000
+
+static const char *const k_services[SVC_ENDPOINT_KEYS] = {
+    "coordination", "incentives", "supervision", "secretariat"};
+
+typedef struct waiter {
+    struct waiter *next;
+    zmq_msg_t rid;
+    char *request_id;
+    char *correlation_id;
+    uint64_t after;
+    uint32_t max;
+    int64_t deadline;
+} waiter_t;
+
+/* A reply waiting for the group commit. */
+typedef struct pending {
+    zmq_msg_t rid;
+    Cogov__V1__Reply *rep;
+    bool write; /* its effects are in the open transaction */
+} pending_t;
+
+struct svc {
+    const svc_def_t *def;
+    svc_conf_t conf;
+    char conf_path[CFG_STR_MAX];
+    uv_loop_t loop;
+    bool loop_ready;
+    void *zctx;
+    keypair_t kp;
+    allow_t *allow;
+    store_t *store;
+    void *app;
+    void *zap;
+    zwatch_t *zap_w;
+    void *router;
+    zwatch_t *router_w;
+    follow_t *follows[SVC_MAX_FOLLOWS];
+    size_t n_follows;
+    principal_t producers[SVC_MAX_FOLLOWS]; /* SERVICE principals for reactions */
+    uv_signal_t sig_term, sig_int, sig_hup;
+    uv_timer_t stats_timer;
+    uv_timer_t fetch_timer;
+    bool handles_open;
+    waiter_t *waiters;
+    pending_t *pending;
+    size_t n_pending, cap_pending;
+    bool stopping;
+    int exit_code;
+    int64_t started_ms;
+    int64_t business_time;
+    uint64_t last_served_head;
+    /* counters */
+    uint64_t n_requests, n_rejects, n_denials, n_dead, n_unknown;
+    char react_err[512];
+    /* svc_emit's `after` stamp */
+    Cogov__V1__Position after_pos[SVC_MAX_FOLLOWS];
+    Cogov__V1__Position *after_ptr[SVC_MAX_FOLLOWS];
+    uint64_t id_counter;
+};
+
+/* ---- config ------------------------------------------------------------ */
+
+#define CO(f) offsetof(svc_conf_t, f)
+static const cfg_field_t k_conf_fields[] = {
+    {"state_dir", CFG_STRING, CO(state_dir), "/var/lib/cogov", 0, 0,
+     "Directory of the store when `store` is not set."},
+    {"store", CFG_STRING, CO(store), "", 0, 0,
+     "SQLite store of this daemon (default <state_dir>/<service>.db)."},
+    {"keys_dir", CFG_STRING, CO(keys_dir), SVC_DEFAULT_CONF_DIR "/keys", 0, 0,
+     "CURVE keys: <name>.key (secret, 0600) and <name>.pub. Created on first "
+     "start if missing."},
+    {"allow_list", CFG_STRING, CO(allow_list), SVC_DEFAULT_CONF_DIR
+     "/allow.list", 0, 0,
+     "Principals allowed in: key, name, member unit, roles, streams. Reloaded "
+     "on SIGHUP."},
+    {"log_level", CFG_STRING, CO(log_level), "info", 0, 0,
+     "error, warning, notice, info or debug. Reloaded on SIGHUP."},
+    {"coordination_endpoint", CFG_STRING, CO(endpoints[0]),
+     "ipc:///run/cogov/coordination.sock", 0, 0,
+     "Endpoint of cogov-coordination (tcp://host:port or ipc://path)."},
+    {"incentives_endpoint", CFG_STRING, CO(endpoints[1]),
+     "ipc:///run/cogov/incentives.sock", 0, 0, "Endpoint of cogov-incentives."},
+    {"supervision_endpoint", CFG_STRING, CO(endpoints[2]),
+     "ipc:///run/cogov/supervision.sock", 0, 0,
+     "Endpoint of cogov-supervision."},
+    {"secretariat_endpoint", CFG_STRING, CO(endpoints[3]),
+     "ipc:///run/cogov/secretariat.sock", 0, 0,
+     "Endpoint of cogov-secretariat."},
+    {"max_msg_bytes", CFG_INT, CO(max_msg_bytes), "1048576", 1024, 67108864,
+     "Largest frame accepted; a larger one drops the connection."},
+    {"unpack_budget", CFG_INT, CO(unpack_budget), "8388608", 65536,
+     268435456, "Bytes protobuf decoding of one request may allocate."},
+    {"reply_window_s", CFG_INT, CO(reply_window_s), "86400", 60, 31536000,
+     "How long stored replies answer retries of the same request id."},
+    {"fetch_max_events", CFG_INT, CO(fetch_max_events), "1000", 1, 100000,
+     "Most events in one Batch (served and asked for)."},
+    {"fetch_wait_ms", CFG_INT, CO(fetch_wait_ms), "10000", 100, 30000,
+     "Long-poll wait this daemon asks of the producers it follows."},
+    {"batch_requests", CFG_INT, CO(batch_requests), "256", 1, 100000,
+     "Most requests taken per loop iteration into one group commit."},
+    {"stats_interval_s", CFG_INT, CO(stats_interval_s), "60", 1, 86400,
+     "Period of the event=stats log line."},
+    {"consistency_wait_ms", CFG_INT, CO(consistency_wait_ms), "5000", 0,
+     60000, "Longest wait for a request's consistency token."},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+static int
+load_config(svc_t *s, const char *path, char *err, size_t errlen)
+{
+    cfg_section_t secs[2] = {{k_conf_fields, &s->conf},
+                             {s->def->config, s->def->config_obj}};
+    size_t n = s->def->config != NULL ? 2 : 1;
+    int rc = cfg_load(secs, n, path, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (str_empty(s->conf.store) &&
+        snprintf(s->conf.store, sizeof(s->conf.store), "%s/%s.db",
+                 s->conf.state_dir, s->def->name) >= (int)sizeof(s->conf.store)) {
+        snprintf(err, errlen, "%s: state_dir: too long", path);
+        return -EINVAL;
+    }
+    if (log_level_parse(s->conf.log_level) < 0) {
+        snprintf(err, errlen, "%s: log_level: unknown level '%s'", path,
+                 s->conf.log_level);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static const char *
+endpoint_of(const svc_t *s, const char *service)
+{
+    for (size_t i = 0; i < SVC_ENDPOINT_KEYS; i++)
+        if (strcmp(k_services[i], service) == 0)
+            return s->conf.endpoints[i];
+    return NULL;
+}
+
+/* ---- small accessors ----------------------------------------------------- */
+
+store_t *
+svc_store(svc_t *s)
+{
+    return s->store;
+}
+
+uv_loop_t *
+svc_loop(svc_t *s)
+{
+    return &s->loop;
+}
+
+const char *
+svc_name(const svc_t *s)
+{
+    return s->def->name;
+}
+
+void *
+svc_app(svc_t *s)
+{
+    return s->app;
+}
+
+const svc_conf_t *
+svc_conf(const svc_t *s)
+{
+    return &s->conf;
+}
+
+void *
+svc_zctx(svc_t *s)
+{
+    return s->zctx;
+}
+
+const keypair_t *
+svc_keypair(const svc_t *s)
+{
+    return &s->kp;
+}
+
+bool
+svc_stopping(const svc_t *s)
+{
+    return s->stopping;
+}
+
+void
+svc_count_dead_letter(svc_t *s)
+{
+    s->n_dead++;
+}
+
+void
+svc_count_unknown(svc_t *s)
+{
+    s->n_unknown++;
+}
+
+int64_t
+svc_business_time(svc_t *s)
+{
+    return s->business_time;
+}
+
+int
+svc_set_business_time(svc_t *s, int64_t t)
+{
+    int rc = store_meta_set_int(s->store, "business_time", t);
+    if (rc == 0)
+        s->business_time = t;
+    return rc;
+}
+
+int
+svc_react(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev)
+{
+    return s->def->react != NULL ? s->def->react(s, s->app, c, ev) : 0;
+}
+
+void
+svc_restore_business_time(svc_t *s, int64_t t)
+{
+    s->business_time = t;
+}
+
+uint64_t
+svc_cursor_of(svc_t *s, const char *producer)
+{
+    for (size_t i = 0; i < s->n_follows; i++)
+        if (strcmp(follow_producer(s->follows[i]), producer) == 0)
+            return follow_applied(s->follows[i]);
+    return UINT64_MAX;
+}
+
+const principal_t *
+svc_service_principal(svc_t *s, const char *producer)
+{
+    for (size_t i = 0; i < s->n_follows; i++)
+        if (strcmp(s->producers[i].name, producer) == 0)
+            return &s->producers[i];
+    return NULL;
+}
+
+void
+svc_new_id(const char *prefix, char *buf, size_t size)
+{
+    static uint64_t counter;
+    snprintf(buf, size, "%s-%llx-%llu", prefix,
+             (unsigned long long)now_wall_ms(),
+             (unsigned long long)++counter);
+}
+
+const char *
+svc_event_type(const Cogov__V1__Event *ev)
+{
+    const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(
+        &cogov__v1__event__descriptor, (unsigned)ev->payload_case);
+    return fd != NULL ? fd->name : "unknown";
+}
+
+Cogov__V1__StatusCode
+svc_fail(Cogov__V1__Reply *rep, Cogov__V1__StatusCode code, const char *fmt,
+         ...)
+{
+    va_list ap;
+    char buf[512];
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    free(rep->error);
+    rep->error = xstrdup(buf);
+    return code;
+}
+
+void
+svc_react_error(svc_t *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->react_err, sizeof(s->react_err), fmt, ap);
+    va_end(ap);
+}
+
+const char *
+svc_take_react_error(svc_t *s)
+{
+    return s->react_err[0] != 0 ? s->react_err : "reaction refused the event";
+}
+
+/* ---- emitting ----------------------------------------------------------- */
+
+int
+svc_emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Event *ev)
+{
+    ev->type = (char *)svc_event_type(ev);
+    if (!ev->has_occurred_at || ev->occurred_at == 0) {
+        ev->occurred_at = c->now;
+        ev->has_occurred_at = 1;
+    }
+    ev->actor = (char *)c->actor;
+    ev->correlation_id = (char *)c->correlation_id;
+    ev->causation_id = (char *)c->causation_id;
+    ev->n_after = 0;
+    for (size_t i = 0; i < s->n_follows; i++) {
+        Cogov__V1__Position *p = &s->after_pos[i];
+        cogov__v1__position__init(p);
+        p->producer = (char *)follow_producer(s->follows[i]);
+        p->seq = follow_applied(s->follows[i]);
+        p->has_seq = 1;
+        s->after_ptr[ev->n_after++] = p;
+    }
+    ev->after = s->after_ptr;
+    int rc = store_outbox_append(s->store, ev);
+    ev->after = NULL;
+    ev->n_after = 0;
+    return rc;
+}
+
+void
+svc_ctx_system(svc_t *s, svc_ctx_t *c, char *corr_buf, size_t corr_size)
+{
+    static principal_t system_principal;
+    static char actor[80];
+    memset(c, 0, sizeof(*c));
+    snprintf(actor, sizeof(actor), "system:%s", s->def->name);
+    str_copy(system_principal.name, sizeof(system_principal.name), actor);
+    system_principal.roles = role_bit(COGOV__V1__ROLE__ROLE_SERVICE);
+    svc_new_id("sys", corr_buf, corr_size);
+    c->who = &system_principal;
+    c->correlation_id = corr_buf;
+    c->causation_id = corr_buf;
+    c->actor = actor;
+    c->now = s->business_time;
+}
+
+int
+svc_tx(svc_t *s, int (*fn)(svc_t *s, void *app, void *arg), void *arg)
+{
+    int rc = store_begin(s->store);
+    if (rc != 0)
+        return rc;
+    int64_t bt = s->business_time;
+    rc = fn(s, s->app, arg);
+    if (rc == 0)
+        rc = store_commit(s->store);
+    if (rc != 0) {
+        store_rollback(s->store);
+        s->business_time = bt;
+        return rc;
+    }
+    svc_after_commit(s, NULL);
+    return 0;
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+static Cogov__V1__Reply *
+reply_new(const char *request_id, const char *correlation_id)
+{
+    Cogov__V1__Reply *rep = xmalloc(sizeof(*rep));
+    cogov__v1__reply__init(rep);
+    rep->request_id = xstrdup(request_id);
+    rep->correlation_id = xstrdup(correlation_id);
+    return rep;
+}
+
+static void
+reply_set_code(Cogov__V1__Reply *rep, Cogov__V1__StatusCode code)
+{
+    rep->code = code;
+    rep->has_code = 1;
+}
+
+static void
+send_bytes(svc_t *s, zmq_msg_t *rid, const uint8_t *data, size_t len)
+{
+    zmq_msg_t id;
+    zmq_msg_init(&id);
+    zmq_msg_copy(&id, rid);
+    if (zmq_msg_send(&id, s->router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&id);
+        log_warn("reply.dropped", "reason=%s", log_q(zmq_strerror(errno)));
+        return;
+    }
+    if (zmq_send(s->router, data, len, ZMQ_DONTWAIT) < 0)
+        log_warn("reply.dropped", "reason=%s", log_q(zmq_strerror(errno)));
+}
+
+/* Pack with this daemon's head and send; frees rep. */
+static void
+send_reply(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep)
+{
+    Cogov__V1__Position head = COGOV__V1__POSITION__INIT;
+    Cogov__V1__Position *heads[1] = {&head};
+    head.producer = (char *)s->def->name;
+    head.seq = store_head(s->store);
+    head.has_seq = 1;
+    rep->heads = heads;
+    rep->n_heads = 1;
+    size_t len = 0;
+    uint8_t *buf = pb_pack((ProtobufCMessage *)rep, &len);
+    rep->heads = NULL;
+    rep->n_heads = 0;
+    send_bytes(s, rid, buf, len);
+    free(buf);
+    protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+}
+
+static void
+send_error(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
+           Cogov__V1__StatusCode code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void
+send_error(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
+           Cogov__V1__StatusCode code, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    Cogov__V1__Reply *rep = reply_new(request_id, corr);
+    reply_set_code(rep, code);
+    rep->error = xstrdup(buf);
+    send_reply(s, rid, rep);
+}
+
+/* ---- the event stream: Fetch with long-poll ------------------------------ */
+
+typedef struct batch_fill {
+    Cogov__V1__Batch *batch;
+    size_t cap;
+} batch_fill_t;
+
+static int
+add_event(void *arg, uint64_t seq, const uint8_t *data, size_t len)
+{
+    batch_fill_t *bf = arg;
+    (void)seq;
+    Cogov__V1__Event *ev = cogov__v1__event__unpack(NULL, len, data);
+    if (ev == NULL)
+        return -EIO;
+    if (bf->batch->n_events == bf->cap) {
+        bf->cap = bf->cap ? bf->cap * 2 : 64;
+        bf->batch->events = xrealloc(bf->batch->events,
+                                     bf->cap * sizeof(*bf->batch->events));
+    }
+    bf->batch->events[bf->batch->n_events++] = ev;
+    return 0;
+}
+
+static void
+serve_fetch(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
+            uint64_t after, uint32_t max)
+{
+    Cogov__V1__Reply *rep = reply_new(request_id, corr);
+    Cogov__V1__Batch *b = xmalloc(sizeof(*b));
+    cogov__v1__batch__init(b);
+    b->producer = xstrdup(s->def->name);
+    b->epoch = store_epoch(s->store);
+    b->has_epoch = 1;
+    b->head_seq = store_head(s->store);
+    b->has_head_seq = 1;
+    rep->body_case = COGOV__V1__REPLY__BODY_BATCH;
+    rep->batch = b;
+    batch_fill_t bf = {b, 0};
+    int rc = store_outbox_read(s->store, after, max, add_event, &bf);
+    if (rc != 0) {
+        reply_set_code(rep, COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
+        rep->error = xasprintf("reading the stream failed: %s",
+                               strerror(-rc));
+    } else {
+        reply_set_code(rep, COGOV__V1__STATUS_CODE__STATUS_OK);
+    }
+    send_reply(s, rid, rep);
+}
+
+static void
+waiter_free(waiter_t *w)
+{
+    zmq_msg_close(&w->rid);
+    free(w->request_id);
+    free(w->correlation_id);
+    free(w);
+}
+
+/* Answer waiters that have something to read or whose time is up. */
+static void
+serve_waiters(svc_t *s, bool timeouts_only)
+{
+    uint64_t head = store_head(s->store);
+    int64_t now = now_mono_ms();
+    waiter_t **pp = &s->waiters;
+    while (*pp != NULL) {
+        waiter_t *w = *pp;
+        bool ready = (!timeouts_only && w->after < head) || now >= w->deadline ||
+                     s->stopping;
+        if (ready) {
+            *pp = w->next;
+            serve_fetch(s, &w->rid, w->request_id, w->correlation_id, w->after,
+                        w->max);
+            waiter_free(w);
+        } else {
+            pp = &w->next;
+        }
+    }
+    if (s->waiters == NULL && s->handles_open)
+        uv_timer_stop(&s->fetch_timer);
+}
+
+static void
+on_fetch_timer(uv_timer_t *t)
+{
+    serve_waiters(t->data, true);
+}
+
+static void
+handle_fetch(svc_t *s, zmq_msg_t *rid, const Cogov__V1__Request *req)
+{
+    const Cogov__V1__Fetch *f = req->fetch;
+    uint32_t max = f->has_max_events && f->max_events > 0 ? f->max_events
+                                                          : (uint32_t)s->conf.fetch_max_events;
+    if (max > (uint32_t)s->conf.fetch_max_events)
+        max = (uint32_t)s->conf.fetch_max_events;
+    uint32_t wait = f->has_max_wait_ms ? f->max_wait_ms : 0;
+    if (wait > FETCH_WAIT_CAP_MS)
+        wait = FETCH_WAIT_CAP_MS;
+    uint64_t after = f->has_after_seq ? f->after_seq : 0;
+    /* Something to read, no wait asked, or the reader is ahead of us (a
+     * restored store: it must hear at once that the head went backwards). */
+    if (after != store_head(s->store) || wait == 0 || s->stopping) {
+        serve_fetch(s, rid, req->request_id, req->correlation_id, after, max);
+        return;
+    }
+    waiter_t *w = xcalloc(1, sizeof(*w));
+    zmq_msg_init(&w->rid);
+    zmq_msg_copy(&w->rid, rid);
+    w->request_id = xstrdup(req->request_id);
+    w->correlation_id = xstrdup(req->correlation_id);
+    w->after = after;
+    w->max = max;
+    w->deadline = now_mono_ms() + wait;
+    w->next = s->waiters;
+    s->waiters = w;
+    if (!uv_is_active((uv_handle_t *)&s->fetch_timer))
+        uv_timer_start(&s->fetch_timer, on_fetch_timer, 50, 50);
+}
+
+void
+svc_after_commit(svc_t *s, follow_t *except)
+{
+    if (store_head(s->store) != s->last_served_head) {
+        s->last_served_head = store_head(s->store);
+        serve_waiters(s, false);
+    }
+    for (size_t i = 0; i < s->n_follows; i++)
+        if (s->follows[i] != except)
+            follow_resume(s->follows[i]);
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+static Cogov__V1__StatusCode
+handle_status(svc_t *s, Cogov__V1__Reply *rep)
+{
+    Cogov__V1__ServiceStatus *st = xmalloc(sizeof(*st));
+    cogov__v1__service_status__init(st);
+    st->service = xstrdup(s->def->name);
+    st->version = xstrdup(COGOV_VERSION);
+    st->uptime_s = (now_mono_ms() - s->started_ms) / 1000;
+    st->has_uptime_s = 1;
+    st->store_bytes = store_size_bytes(s->store);
+    st->has_store_bytes = 1;
+    st->epoch = store_epoch(s->store);
+    st->has_epoch = 1;
+    st->head_seq = store_head(s->store);
+    st->has_head_seq = 1;
+    st->dead_letters = (uint64_t)store_dead_letter_count(s->store);
+    st->has_dead_letters = 1;
+    st->requests = s->n_requests;
+    st->has_requests = 1;
+    st->rejects = s->n_rejects;
+    st->has_rejects = 1;
+    st->denials = s->n_denials;
+    st->has_denials = 1;
+    st->business_time = s->business_time;
+    st->has_business_time = 1;
+    st->skipped_unknown = s->n_unknown;
+    st->has_skipped_unknown = 1;
+    st->n_cursors = s->n_follows;
+    st->cursors = xcalloc(s->n_follows + 1, sizeof(*st->cursors));
+    for (size_t i = 0; i < s->n_follows; i++) {
+        st->cursors[i] = xmalloc(sizeof(*st->cursors[i]));
+        cogov__v1__cursor_status__init(st->cursors[i]);
+        follow_status(s->follows[i], st->cursors[i]);
+    }
+    rep->body_case = COGOV__V1__REPLY__BODY_STATUS;
+    rep->status = st;
+    return COGOV__V1__STATUS_CODE__STATUS_OK;
+}
+
+/* ---- the request boundary ------------------------------------------------ */
+
+static const svc_route_t *
+route_find(const svc_t *s, Cogov__V1__Request__BodyCase body)
+{
+    for (size_t i = 0; i < s->def->n_routes; i++)
+        if (s->def->routes[i].body == body)
+            return &s->def->routes[i];
+    return NULL;
+}
+
+static const char *
+body_name(const Cogov__V1__Request *req)
+{
+    const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(
+        &cogov__v1__request__descriptor, (unsigned)req->body_case);
+    return fd != NULL ? fd->name : "none";
+}
+
+/* Hash of what a request asks (its body), to tell a retry from a reuse. */
+static uint64_t
+body_hash(const Cogov__V1__Request *req)
+{
+    Cogov__V1__Request copy = *req;
+    copy.request_id = NULL;
+    copy.correlation_id = NULL;
+    copy.n_after = 0;
+    copy.after = NULL;
+    size_t len = 0;
+    uint8_t *buf = pb_pack((ProtobufCMessage *)&copy, &len);
+    uint64_t h = hash64(buf, len);
+    free(buf);
+    return h;
+}
+
+static void
+pending_add(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep, bool write)
+{
+    if (s->n_pending == s->cap_pending) {
+        s->cap_pending = s->cap_pending ? s->cap_pending * 2 : 64;
+        s->pending = xrealloc(s->pending, s->cap_pending * sizeof(*s->pending));
+    }
+    pending_t *p = &s->pending[s->n_pending++];
+    zmq_msg_init(&p->rid);
+    zmq_msg_copy(&p->rid, rid);
+    p->rep = rep;
+    p->write = write;
+}
+
+/* A retry of a request already applied: the stored reply, else CONFLICT. */
+static bool
+answer_retry(svc_t *s, zmq_msg_t *rid, const principal_t *who,
+             const Cogov__V1__Request *req, uint64_t hash)
+{
+    uint64_t stored_hash = 0;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (store_reply_get(s->store, who->name, req->request_id, &stored_hash,
+                        &bytes, &len) != 0)
+        return false;
+    Cogov__V1__Reply *rep = NULL;
+    if (stored_hash == hash)
+        rep = cogov__v1__reply__unpack(NULL, len, bytes);
+    free(bytes);
+    if (rep == NULL) {
+        rep = reply_new(req->request_id, req->correlation_id);
+        reply_set_code(rep, COGOV__V1__STATUS_CODE__STATUS_CONFLICT);
+        rep->error = xasprintf("request id '%s' was already used for another "
+                               "request", req->request_id);
+    } else {
+        log_info("request.retry", "principal=%s request=%s type=%s corr=%s",
+                 log_q(who->name), log_q(req->request_id), body_name(req),
+                 log_q(req->correlation_id));
+    }
+    pending_add(s, rid, rep, false);
+    return true;
+}
+
+static void
+run_route(svc_t *s, zmq_msg_t *rid, const principal_t *who,
+          const svc_route_t *r, const Cogov__V1__Request *req)
+{
+    char causation[PRINCIPAL_NAME_MAX + 160];
+    snprintf(causation, sizeof(causation), "req:%s:%s", who->name,
+             str_empty(req->request_id) ? "-" : req->request_id);
+    svc_ctx_t c = {
+        .who = who,
+        .request_id = req->request_id,
+        .correlation_id = req->correlation_id,
+        .causation_id = causation,
+        .actor = who->name,
+        .now = s->business_time,
+        .event = NULL,
+    };
+    Cogov__V1__Reply *rep = reply_new(req->request_id, req->correlation_id);
+    uint64_t hash = 0;
+    bool idempotent = r->write && !str_empty(req->request_id);
+    int rc = 0;
+    if (r->write) {
+        if (!store_in_tx(s->store) && (rc = store_begin(s->store)) != 0)
+            goto store_failed;
+        if (idempotent) {
+            hash = body_hash(req);
+            if (answer_retry(s, rid, who, req, hash)) {
+                protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+                return;
+            }
+        }
+        if ((rc = store_savepoint(s->store)) != 0)
+            goto store_failed;
+    }
+    int64_t bt = s->business_time;
+    Cogov__V1__StatusCode code = r->fn(s, s->app, &c, req, rep);
+    reply_set_code(rep, code);
+    if (!r->write) {
+        pending_add(s, rid, rep, false);
+        return;
+    }
+    if (code != COGOV__V1__STATUS_CODE__STATUS_OK) {
+        store_rollback_to(s->store);
+        s->business_time = bt;
+        pending_add(s, rid, rep, false);
+        return;
+    }
+    if (idempotent) {
+        size_t len = 0;
+        uint8_t *buf = pb_pack((ProtobufCMessage *)rep, &len);
+        rc = store_reply_put(s->store, who->name, req->request_id, hash, buf,
+                             len, now_wall_ms());
+        free(buf);
+        if (rc != 0) {
+            store_rollback_to(s->store);
+            s->business_time = bt;
+            goto store_failed;
+        }
+    }
+    if ((rc = store_release(s->store)) != 0) {
+        store_rollback_to(s->store);
+        s->business_time = bt;
+        goto store_failed;
+    }
+    pending_add(s, rid, rep, true);
+    return;
+store_failed:
+    /* rep may hold a half-built body; replace it. */
+    protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+    rep = reply_new(req->request_id, req->correlation_id);
+    reply_set_code(rep, rc == -ENOSPC || rc == -EBUSY
+                            ? COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE
+                            : COGOV__V1__STATUS_CODE__STATUS_INTERNAL);
+    rep->error = xasprintf("store: %s", strerror(-rc));
+    pending_add(s, rid, rep, false);
+}
+
+static void
+log_outcome(svc_t *s, const principal_t *who, const char *request_id,
+            const char *type, const Cogov__V1__Reply *rep)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+        &cogov__v1__status_code__descriptor, rep->code);
+    const char *code = v != NULL ? v->name + 7 : "?"; /* skip "STATUS_" */
+    if (rep->code == COGOV__V1__STATUS_CODE__STATUS_OK)
+        log_info("request.ok", "principal=%s request=%s type=%s corr=%s",
+                 log_q(who ? who->name : "-"), log_q(request_id), type,
+                 log_q(rep->correlation_id));
+    else
+        log_notice("request.failed",
+                   "principal=%s request=%s type=%s corr=%s code=%s error=%s",
+                   log_q(who ? who->name : "-"), log_q(request_id), type,
+                   log_q(rep->correlation_id), code, log_q(rep->error));
+    (void)s;
+}
+
+/* One message off the ROUTER: [routing id][request]. */
+static void
+take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames)
+{
+    s->n_requests++;
+    if (extra_frames > 0 || zmq_msg_size(rid) == 0) {
+        s->n_rejects++;
+        log_warn("request.rejected", "reason=%s",
+                 log_q("expected exactly one frame per request"));
+        send_error(s, rid, NULL, NULL, COGOV__V1__STATUS_CODE__STATUS_INVALID,
+                   "expected exactly one frame per request");
+        return;
+    }
+    const char *user = zmq_msg_gets(body, "User-Id");
+    const principal_t *who = user != NULL ? allow_by_name(s->allow, user) : NULL;
+    if (who == NULL) {
+        s->n_denials++;
+        log_warn("auth.denied", "principal=%s reason=%s", log_q(user),
+                 log_q("not on the allow-list"));
+        send_error(s, rid, NULL, NULL,
+                   COGOV__V1__STATUS_CODE__STATUS_UNAUTHENTICATED,
+                   "key is not on the allow-list");
+        return;
+    }
+    Cogov__V1__Request *req = (Cogov__V1__Request *)pb_unpack(
+        &cogov__v1__request__descriptor, zmq_msg_data(body),
+        zmq_msg_size(body), (size_t)s->conf.unpack_budget);
+    if (req == NULL) {
+        s->n_rejects++;
+        log_warn("request.rejected", "principal=%s reason=%s",
+                 log_q(who->name), log_q("malformed or oversized protobuf"));
+        send_error(s, rid, NULL, NULL, COGOV__V1__STATUS_CODE__STATUS_INVALID,
+                   "malformed request: not a cogov.v1.Request, or too large "
+                   "to decode");
+        return;
+    }
+    char err[256];
+    char corr_buf[48];
+    if (pb_validate((ProtobufCMessage *)req, REPLY_MAX_STRING,
+                    REPLY_MAX_REPEATED, err, sizeof(err)) != 0) {
+        s->n_rejects++;
+        const char *rq = valid_utf8(req->request_id ? req->request_id : "",
+                                    req->request_id ? strlen(req->request_id) : 0)
+                             ? req->request_id
+                             : NULL;
+        log_warn("request.rejected", "principal=%s reason=%s",
+                 log_q(who->name), log_q(err));
+        send_error(s, rid, rq, NULL, COGOV__V1__STATUS_CODE__STATUS_INVALID,
+                   "%s", err);
+        goto done;
+    }
+    if (str_empty(req->correlation_id)) {
+        svc_new_id(s->def->name, corr_buf, sizeof(corr_buf));
+        free(req->correlation_id);
+        req->correlation_id = xstrdup(corr_buf);
+    }
+    if (req->request_id != NULL && strlen(req->request_id) > 128) {
+        s->n_rejects++;
+        send_error(s, rid, NULL, req->correlation_id,
+                   COGOV__V1__STATUS_CODE__STATUS_INVALID,
+                   "request_id: longer than 128 bytes");
+        goto done;
+    }
+    switch (req->body_case) {
+    case COGOV__V1__REQUEST__BODY_FETCH:
+        if (!principal_may_read(who, s->def->name)) {
+            s->n_denials++;
+            log_warn("auth.denied", "principal=%s key_fpr=%s type=fetch",
+                     log_q(who->name), who->fpr);
+            send_error(s, rid, req->request_id, req->correlation_id,
+                       COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED,
+                       "%s may not read the %s stream", who->name,
+                       s->def->name);
+            goto done;
+        }
+        handle_fetch(s, rid, req);
+        goto done;
+    case COGOV__V1__REQUEST__BODY_GET_STATUS: {
+        Cogov__V1__Reply *rep = reply_new(req->request_id, req->correlation_id);
+        reply_set_code(rep, handle_status(s, rep));
+        pending_add(s, rid, rep, false);
+        goto done;
+    }
+    case COGOV__V1__REQUEST__BODY__NOT_SET:
+        s->n_rejects++;
+        send_error(s, rid, req->request_id, req->correlation_id,
+                   COGOV__V1__STATUS_CODE__STATUS_INVALID,
+                   "request has no body this daemon knows");
+        goto done;
+    default:
+        break;
+    }
+    const svc_route_t *r = route_find(s, req->body_case);
+    if (r == NULL) {
+        s->n_rejects++;
+        send_error(s, rid, req->request_id, req->correlation_id,
+                   COGOV__V1__STATUS_CODE__STATUS_INVALID,
+                   "%s is not served by cogov-%s", body_name(req),
+                   s->def->name);
+        goto done;
+    }
+    if (!principal_has(who, r->roles)) {
+        s->n_denials++;
+        log_warn("auth.denied", "principal=%s key_fpr=%s type=%s corr=%s",
+                 log_q(who->name), who->fpr, body_name(req),
+                 log_q(req->correlation_id));
+        send_error(s, rid, req->request_id, req->correlation_id,
+                   COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED,
+                   "%s: %s lacks the role for this", body_name(req),
+                   who->name);
+        goto done;
+    }
+    size_t before = s->n_pending;
+    run_route(s, rid, who, r, req);
+    if (s->n_pending > before) {
+        /* Log the outcome now for failures; successes of writes are logged
+         * after the commit (see flush_pending). */
+        Cogov__V1__Reply *rep = s->pending[s->n_pending - 1].rep;
+        if (!s->pending[s->n_pending - 1].write)
+            log_outcome(s, who, req->request_id, body_name(req), rep);
+        else
+            log_info("request.ok", "principal=%s request=%s type=%s corr=%s",
+                     log_q(who->name), log_q(req->request_id), body_name(req),
+                     log_q(req->correlation_id));
+    }
+done:
+    pb_free((ProtobufCMessage *)req);
+}
+
+/* Commit the group and send every reply of the iteration. */
+static void
+flush_pending(svc_t *s)
+{
+    if (store_in_tx(s->store)) {
+        int64_t bt = s->business_time;
+        int rc = store_commit(s->store);
+        if (rc != 0) {
+            store_rollback(s->store);
+            (void)bt;
+            int64_t stored = 0;
+            if (store_meta_get_int(s->store, "business_time", &stored) == 0)
+                s->business_time = stored;
+            log_error("store.commit_failed", "error=%s requests=%zu",
+                      log_q(strerror(-rc)), s->n_pending);
+            for (size_t i = 0; i < s->n_pending; i++) {
+                pending_t *p = &s->pending[i];
+                if (!p->write)
+                    continue;
+                Cogov__V1__Reply *rep = p->rep;
+                free(rep->error);
+                rep->error = xasprintf("store commit failed: %s; nothing was "
+                                       "applied", strerror(-rc));
+                protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+                p->rep = reply_new(NULL, NULL);
+                reply_set_code(p->rep,
+                               COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
+                p->rep->error = xasprintf("store commit failed: %s",
+                                          strerror(-rc));
+            }
+        }
+    }
+    for (size_t i = 0; i < s->n_pending; i++) {
+        send_reply(s, &s->pending[i].rid, s->pending[i].rep);
+        zmq_msg_close(&s->pending[i].rid);
+    }
+    s->n_pending = 0;
+    svc_after_commit(s, NULL);
+}
+
+static void
+on_router(void *arg)
+{
+    svc_t *s = arg;
+    for (long long n = 0; n < s->conf.batch_requests && !s->stopping; n++) {
+        zmq_msg_t rid, body;
+        zmq_msg_init(&rid);
+        if (zmq_msg_recv(&rid, s->router, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&rid);
+            break;
+        }
+        zmq_msg_init(&body);
+        int extra = 0;
+        if (!zmq_msg_more(&rid) ||
+            zmq_msg_recv(&body, s->router, ZMQ_DONTWAIT) < 0) {
+            extra = 1; /* a routing id with nothing: shape error */
+        } else {
+            bool more = zmq_msg_more(&body);
+            while (more) {
+                zmq_msg_t junk;
+                zmq_msg_init(&junk);
+                if (zmq_msg_recv(&junk, s->router, ZMQ_DONTWAIT) < 0) {
+                    zmq_msg_close(&junk);
+                    break;
+                }
+                more = zmq_msg_more(&junk);
+                zmq_msg_close(&junk);
+                extra++;
+            }
+        }
+        take_request(s, &rid, &body, extra);
+        zmq_msg_close(&body);
+        zmq_msg_close(&rid);
+    }
+    flush_pending(s);
+}
+
+static void
+on_zap(void *arg)
+{
+    svc_t *s = arg;
+    zap_handle(s->zap, s->allow, &s->n_denials);
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void
+log_stats(svc_t *s)
+{
+    char cursors[512] = "";
+    size_t off = 0;
+    for (size_t i = 0; i < s->n_follows && off < sizeof(cursors); i++) {
+        Cogov__V1__CursorStatus cs = COGOV__V1__CURSOR_STATUS__INIT;
+        follow_status(s->follows[i], &cs);
+        off += (size_t)snprintf(cursors + off, sizeof(cursors) - off,
+                                "%s%s:%llu/%llu", i ? "," : "", cs.producer,
+                                (unsigned long long)cs.applied_seq,
+                                (unsigned long long)cs.head_seq);
+        free(cs.state);
+    }
+    log_info("stats",
+             "head=%llu cursors=%s requests=%llu rejects=%llu denials=%llu "
+             "dead_letters=%lld waiters=%d",
+             (unsigned long long)store_head(s->store),
+             cursors[0] ? cursors : "-", (unsigned long long)s->n_requests,
+             (unsigned long long)s->n_rejects,
+             (unsigned long long)s->n_denials,
+             (long long)store_dead_letter_count(s->store),
+             s->waiters != NULL);
+}
+
+static void
+on_stats(uv_timer_t *t)
+{
+    svc_t *s = t->data;
+    log_stats(s);
+    if (store_begin(s->store) == 0) {
+        int n = store_reply_expire(
+            s->store, now_wall_ms() - s->conf.reply_window_s * 1000);
+        if (n < 0 || store_commit(s->store) != 0)
+            store_rollback(s->store);
+        else if (n > 0)
+            log_info("replies.expired", "count=%d", n);
+    }
+}
+
+static void
+on_close_noop(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void
+stop(svc_t *s)
+{
+    if (s->stopping)
+        return;
+    s->stopping = true;
+    log_notice("service.stopping", "head=%llu",
+               (unsigned long long)store_head(s->store));
+    /* Nothing is half-done between callbacks: every request of an iteration
+     * was committed and answered before we got here. */
+    serve_waiters(s, true);
+    for (size_t i = 0; i < s->n_follows; i++)
+        follow_destroy(&s->follows[i]);
+    s->n_follows = 0;
+    zwatch_close(&s->router_w);
+    zwatch_close(&s->zap_w);
+    if (s->router != NULL) {
+        zmq_close(s->router);
+        s->router = NULL;
+    }
+    if (s->zap != NULL) {
+        zmq_close(s->zap);
+        s->zap = NULL;
+    }
+    if (s->handles_open) {
+        uv_close((uv_handle_t *)&s->stats_timer, on_close_noop);
+        uv_close((uv_handle_t *)&s->fetch_timer, on_close_noop);
+        uv_close((uv_handle_t *)&s->sig_hup, on_close_noop);
+        uv_signal_stop(&s->sig_term);
+        uv_signal_stop(&s->sig_int);
+        s->handles_open = false;
+    }
+    if (s->app != NULL && s->def->app_destroy != NULL)
+        s->def->app_destroy(s->app);
+    s->app = NULL;
+}
+
+static void
+on_term(uv_signal_t *h, int signum)
+{
+    svc_t *s = h->data;
+    if (s->stopping) {
+        log_warn("service.killed", "signal=%d", signum);
+        _exit(1);
+    }
+    log_notice("signal", "signal=%d", signum);
+    stop(s);
+}
+
+/* A second SIGTERM while the loop drains close callbacks must still work:
+ * keep the signal handles until the very end. */
+static void
+on_hup(uv_signal_t *h, int signum)
+{
+    svc_t *s = h->data;
+    (void)signum;
+    char err[512];
+    allow_t *a = allow_load(s->conf.allow_list, err, sizeof(err));
+    if (a == NULL) {
+        log_error("config.reload_failed", "file=%s error=%s",
+                  log_q(s->conf.allow_list), log_q(err));
+    } else {
+        allow_destroy(&s->allow);
+        s->allow = a;
+        log_notice("config.reloaded", "allow_list=%s principals=%zu",
+                   log_q(s->conf.allow_list), allow_count(a));
+    }
+    /* Only the log level is taken from a reloaded file; the rest needs a
+     * restart (endpoints, store, keys). */
+    svc_conf_t *fresh = xmalloc(sizeof(*fresh));
+    cfg_section_t secs[2] = {{k_conf_fields, fresh},
+                             {s->def->config, s->def->config_obj}};
+    if (cfg_load(secs, s->def->config ? 2 : 1, s->conf_path, err,
+                 sizeof(err)) == 0) {
+        int lvl = log_level_parse(fresh->log_level);
+        if (lvl >= 0)
+            log_set_level(lvl);
+    } else {
+        log_error("config.reload_failed", "file=%s error=%s",
+                  log_q(s->conf_path), log_q(err));
+    }
+    free(fresh);
+}
+
+static void
+usage(const svc_def_t *def, FILE *f)
+{
+    fprintf(f,
+            "usage: cogov-%s [-c FILE] [--check-config] [--print-config] "
+            "[--version] [--help]\n"
+            "  -c FILE          configuration (default " SVC_DEFAULT_CONF_DIR
+            "/%s.conf)\n"
+            "  --check-config   load and check the configuration, then exit\n"
+            "  --print-config   print every key with its help and value\n"
+            "Signals: SIGTERM/SIGINT stop gracefully (a second one exits at "
+            "once); SIGHUP reloads the allow-list and log level.\n",
+            def->name, def->name);
+}
+
+static int
+open_everything(svc_t *s)
+{
+    char err[512];
+    int created = 0;
+    if (keys_bootstrap(s->conf.keys_dir, s->conf.allow_list, &created, err,
+                       sizeof(err)) != 0) {
+        log_error("keys.failed", "dir=%s error=%s", log_q(s->conf.keys_dir),
+                  log_q(err));
+        return -1;
+    }
+    if (created > 0)
+        log_notice("keys.created", "dir=%s count=%d allow_list=%s",
+                   log_q(s->conf.keys_dir), created,
+                   log_q(s->conf.allow_list));
+    if (keys_load(s->conf.keys_dir, s->def->name, &s->kp) != 0) {
+        log_error("keys.failed", "dir=%s error=%s", log_q(s->conf.keys_dir),
+                  log_q("cannot read this daemon's key"));
+        return -1;
+    }
+    s->allow = allow_load(s->conf.allow_list, err, sizeof(err));
+    if (s->allow == NULL) {
+        log_error("config.failed", "error=%s", log_q(err));
+        return -1;
+    }
+    s->zctx = zmq_ctx_new();
+    s->zap = zap_bind(s->zctx);
+    if (s->zap == NULL) {
+        log_error("auth.zap_failed",
+                  "error=%s", log_q("cannot bind the ZAP handler; refusing to "
+                                    "start without authentication"));
+        return -1;
+    }
+    s->store = store_open(s->conf.store, s->def->name, s->def->migrations,
+                          s->def->n_migrations, err, sizeof(err));
+    if (s->store == NULL) {
+        log_error("store.open_failed", "path=%s error=%s",
+                  log_q(s->conf.store), log_q(err));
+        return -1;
+    }
+    int64_t bt = 0;
+    if (store_meta_get_int(s->store, "business_time", &bt) == 0)
+        s->business_time = bt;
+    s->last_served_head = store_head(s->store);
+    if (s->def->app_new != NULL) {
+        s->app = s->def->app_new(s);
+        if (s->app == NULL) {
+            log_error("service.init_failed", "service=%s", s->def->name);
+            return -1;
+        }
+    }
+    const char *ep = endpoint_of(s, s->def->name);
+    s->router = sock_server(s->zctx, ep, &s->kp, s->conf.max_msg_bytes, err,
+                            sizeof(err));
+    if (s->router == NULL) {
+        log_error("bind.failed", "endpoint=%s error=%s", log_q(ep), log_q(err));
+        return -1;
+    }
+    s->zap_w = zwatch_new(&s->loop, s->zap, on_zap, s);
+    s->router_w = zwatch_new(&s->loop, s->router, on_router, s);
+    for (size_t i = 0; i < s->def->n_follows && i < SVC_MAX_FOLLOWS; i++) {
+        const char *p = s->def->follows[i];
+        principal_t *pp = &s->producers[i];
+        str_copy(pp->name, sizeof(pp->name), p);
+        pp->roles = role_bit(COGOV__V1__ROLE__ROLE_SERVICE);
+        s->follows[i] = follow_new(s, p, endpoint_of(s, p));
+        if (s->follows[i] == NULL) {
+            log_error("follow.failed", "producer=%s", p);
+            return -1;
+        }
+        s->n_follows = i + 1;
+    }
+    return 0;
+}
+
+int
+svc_main(const svc_def_t *def, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", no_argument, NULL, 'k'},
+        {"print-config", no_argument, NULL, 'p'},
+        {"version", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    svc_t *s = xcalloc(1, sizeof(*s));
+    s->def = def;
+    s->exit_code = 1;
+    s->started_ms = now_mono_ms();
+    snprintf(s->conf_path, sizeof(s->conf_path), SVC_DEFAULT_CONF_DIR "/%s.conf",
+             def->name);
+    bool check = false, print = false;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            str_copy(s->conf_path, sizeof(s->conf_path), optarg);
+            break;
+        case 'k':
+            check = true;
+            break;
+        case 'p':
+            print = true;
+            break;
+        case 'v':
+            printf("cogov-%s %s\n", def->name, COGOV_VERSION);
+            free(s);
+            return 0;
+        case 'h':
+            usage(def, stdout);
+            free(s);
+            return 0;
+        default:
+            usage(def, stderr);
+            free(s);
+            return 2;
+        }
+    }
+    log_init(def->name);
+    char err[512];
+    if (load_config(s, s->conf_path, err, sizeof(err)) != 0) {
+        log_error("config.failed", "error=%s", log_q(err));
+        fprintf(stderr, "cogov-%s: %s\n", def->name, err);
+        free(s);
+        return 2;
+    }
+    if (print) {
+        cfg_section_t secs[2] = {{k_conf_fields, &s->conf},
+                                 {def->config, def->config_obj}};
+        cfg_write_sample(secs, def->config ? 2 : 1, stdout);
+        free(s);
+        return 0;
+    }
+    if (check) {
+        printf("%s: ok\n", s->conf_path);
+        free(s);
+        return 0;
+    }
+    log_set_level(log_level_parse(s->conf.log_level));
+    uv_loop_init(&s->loop);
+    s->loop_ready = true;
+    uv_timer_init(&s->loop, &s->stats_timer);
+    uv_timer_init(&s->loop, &s->fetch_timer);
+    uv_signal_init(&s->loop, &s->sig_term);
+    uv_signal_init(&s->loop, &s->sig_int);
+    uv_signal_init(&s->loop, &s->sig_hup);
+    s->stats_timer.data = s->fetch_timer.data = s;
+    s->sig_term.data = s->sig_int.data = s->sig_hup.data = s;
+    s->handles_open = true;
+    uv_signal_start(&s->sig_term, on_term, SIGTERM);
+    uv_signal_start(&s->sig_int, on_term, SIGINT);
+    uv_signal_start(&s->sig_hup, on_hup, SIGHUP);
+    if (open_everything(s) == 0) {
+        uint64_t ms = (uint64_t)s->conf.stats_interval_s * 1000;
+        uv_timer_start(&s->stats_timer, on_stats, ms, ms);
+        log_notice("service.ready",
+                   "endpoint=%s store=%s head=%llu epoch=%llu follows=%zu "
+                   "version=%s",
+                   log_q(endpoint_of(s, def->name)), log_q(s->conf.store),
+                   (unsigned long long)store_head(s->store),
+                   (unsigned long long)store_epoch(s->store), s->n_follows,
+                   COGOV_VERSION);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        s->exit_code = 0;
+    }
+    stop(s);
+    uv_close((uv_handle_t *)&s->sig_term, on_close_noop);
+    uv_close((uv_handle_t *)&s->sig_int, on_close_noop);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    int lc = uv_loop_close(&s->loop);
+    if (lc != 0) {
+        log_error("service.unclean", "error=%s", log_q(uv_strerror(lc)));
+        s->exit_code = 1;
+    }
+    free(s->pending);
+    store_destroy(&s->store);
+    allow_destroy(&s->allow);
+    if (s->zctx != NULL)
+        zmq_ctx_term(s->zctx);
+    int code = s->exit_code;
+    log_notice("service.stopped", "exit=%d", code);
+    free(s);
+    return code;
+}
