@@ -21,7 +21,6 @@
 
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 5000
-#define REPLY_GRACE_MS 5000
 
 struct follow {
     svc_t *s;
@@ -183,8 +182,10 @@ send_fetch(follow_t *f)
     if (rc < 0)
         log_warn("follow.send_failed", "producer=%s error=%s", f->producer,
                  log_q(zmq_strerror(errno)));
+    /* The producer answers within max_wait_ms; silence well past it means
+     * the request or its answer was lost (producer restarted). */
     uv_timer_start(&f->timer, on_timer,
-                   (uint64_t)conf->fetch_wait_ms + REPLY_GRACE_MS, 0);
+                   (uint64_t)conf->fetch_wait_ms * 3 / 2 + 500, 0);
 }
 
 /* Is every position this event names reached here? */

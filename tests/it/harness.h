@@ -1,0 +1,71 @@
+/* harness: start real cogov daemons in a short temp directory for
+ * integration tests, drive them, kill them, read their stores. */
+#ifndef COGOV_HARNESS_H
+#define COGOV_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "auth.h"
+#include "client.h"
+
+enum { H_COORD = 0, H_SECR = 1, H_N = 2 };
+
+typedef struct cluster {
+    char dir[64];
+    char keys_dir[96];
+    char allow[96];
+    char ctl_conf[96];
+    char conf[H_N][96];
+    char log[H_N][96];
+    char store[H_N][96];
+    char endpoint[H_N][128];
+    pid_t pid[H_N];
+    void *zctx;
+    keypair_t op;
+    char pub[H_N][KEY_Z85_LEN + 1];
+} cluster_t;
+
+extern const char *const h_names[H_N];
+
+/* Temp dir, configs (manual calendar, short fetch waits), keys and
+ * allow-list. Registers an atexit hook that kills what is left running. */
+int cluster_init(cluster_t *c, const char *tag);
+/* Spawn one daemon and wait (bounded, 20 s) until it answers GetStatus. */
+int cluster_start(cluster_t *c, int which);
+/* SIGTERM and wait (bounded, 20 s); returns the exit status, -1 on
+ * timeout or signal death. */
+int cluster_stop(cluster_t *c, int which);
+/* SIGKILL and reap. */
+void cluster_kill(cluster_t *c, int which);
+/* Stop all that run, remove the directory (kept if COGOV_KEEP is set). */
+void cluster_destroy(cluster_t *c);
+
+/* A blocking call as the bootstrap operator. Free with
+ * cogov__v1__reply__free_unpacked(r, NULL). NULL on no answer. */
+Cogov__V1__Reply *cluster_call(cluster_t *c, int which,
+                               Cogov__V1__Request *req, int total_ms);
+/* Same with a client object the caller keeps (for long runs). */
+client_t *cluster_client(cluster_t *c, int which);
+
+/* Run cogovctl -c <ctl_conf> with the given argv (NULL-terminated), capture
+ * stdout into out (may be NULL). Returns the exit code, -1 on failure. */
+int cluster_ctl(cluster_t *c, char *out, size_t outsz, const char *const *argv);
+
+/* Wait until every running daemon's cursors equal the heads of the
+ * producers (bounded). 0 or -ETIMEDOUT. */
+int cluster_sync(cluster_t *c, int timeout_ms);
+
+/* Convenience: a query on a store file with a single integer result. */
+long long store_query_int(const char *path, const char *sql);
+
+/* Seed from COGOV_SEED or the clock; printed. */
+unsigned test_seed(void);
+
+
+
+/* A valid unified social credit code made from n (distinct n, distinct
+ * codes). buf >= 19. */
+void gen_uscc(unsigned n, char *buf);
+#endif
