@@ -17,8 +17,10 @@ void pb_free(ProtobufCMessage *m);
 /* Walk every field of m recursively: every string valid UTF-8 and at most
  * max_string bytes, every enum value known to its descriptor, every repeated
  * field at most max_repeated long, nesting at most 16 deep. Returns 0, or
- * -EINVAL with err naming the field path ("body.apply_member.name: invalid
- * UTF-8"). */
+ * -EINVAL with err naming the field path by field names, with [i] for
+ * repeated entries ("apply_member.name: invalid UTF-8",
+ * "batch.events[0].member_admitted.name: invalid UTF-8"; a oneof member is
+ * named by itself: protobuf-c's descriptors do not carry oneof names). */
 int pb_validate(const ProtobufCMessage *m, size_t max_string,
                 size_t max_repeated, char *err, size_t errlen);
 
