@@ -1,9 +1,56 @@
-/* placeholder until the service lands */
+/* cogov-coordination: government-led planning and coordination (统筹协调,
+ * DESIGN 1.1, 1.2, 2.6). Table of contents: config keys -> schema -> routes
+ * -> calendar -> svc_main (config, log, keys, store, endpoint, loop,
+ * teardown). */
+#include <stddef.h>
+
+#include "coord_store.h"
+#include "coordination.h"
 #include "svc.h"
+
+/* Filled by the runtime's config loader before app_new runs; read only
+ * afterwards (svc_t gives app_new no way to reach config_obj). */
+static coord_config_t config;
+
+static const cfg_field_t config_fields[] = {
+    {"calendar_mode", CFG_STRING, offsetof(coord_config_t, calendar_mode),
+     "system", 0, 0,
+     "\"system\": hourly ticks from the wall clock; \"manual\": the "
+     "calendar moves only by AdvanceCalendar (tests, demonstrations)"},
+    {"calendar_tick_s", CFG_INT, offsetof(coord_config_t, calendar_tick_s),
+     "3600", 1, 86400, "system mode: seconds between calendar ticks"},
+    {"calendar_start", CFG_STRING, offsetof(coord_config_t, calendar_start),
+     "2025-01-01", 0, 0,
+     "manual mode: business time of a new store (YYYY-MM-DD[ HH:MM])"},
+    {"utc_offset_s", CFG_INT, offsetof(coord_config_t, utc_offset_s),
+     "28800", -50400, 50400,
+     "consortium time zone as seconds east of UTC (28800: Asia/Shanghai)"},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+static void *
+app_new(svc_t *s)
+{
+    return coord_app_new(s, &config);
+}
+
 int
 main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return 1;
+    svc_def_t def = {
+        .name = "coordination",
+        .migrations = coord_migrations,
+        .n_migrations = coord_n_migrations,
+        .routes = coord_routes,
+        .n_routes = coord_n_routes,
+        .follows = NULL,
+        .n_follows = 0,
+        .react = NULL,
+        .config = config_fields,
+        .config_obj = &config,
+        .app_new = app_new,
+        .app_destroy = coord_app_destroy,
+    };
+
+    return svc_main(&def, argc, argv);
 }

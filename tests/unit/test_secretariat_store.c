@@ -1,0 +1,221 @@
+/* test_secretariat_store: the secretariat's tables on an in-memory store,
+ * and the texts of the notices it publishes by itself. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../services/secretariat/notice_texts.c"
+#include "../../services/secretariat/sec_store.c"
+
+#define MS(x) COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_##x
+#define MT(x) COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_##x
+#define NK(x) COGOV__V1__NOTICE_KIND__NOTICE_KIND_##x
+
+static int
+setup(void **state)
+{
+    char err[256] = "";
+    store_t *st = store_open(":memory:", "secretariat", sec_migrations,
+                             sec_n_migrations, err, sizeof err);
+    if (st == NULL)
+        print_error("store_open: %s\n", err);
+    *state = st;
+    return st == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+    store_t *st = *state;
+    store_destroy(&st);
+    return 0;
+}
+
+/* Add a notice to `n_addr` addressees; returns sec_store_notice_add's. */
+static int
+add(store_t *st, const char *id, Cogov__V1__NoticeKind kind, int64_t at,
+    char **addr, size_t n_addr)
+{
+    Cogov__V1__Notice n = COGOV__V1__NOTICE__INIT;
+    n.notice_id = (char *)id;
+    n.kind = kind;
+    n.title = "标题";
+    n.body = "正文";
+    n.published_at = at;
+    n.causation_id = "coordination:1";
+    n.addressees = addr;
+    n.n_addressees = n_addr;
+    return sec_store_notice_add(st, &n);
+}
+
+static void
+consortium_and_members(void **state)
+{
+    store_t *st = *state;
+    char *name = NULL;
+    Cogov__V1__MemberStatus s;
+
+    assert_int_equal(sec_store_consortium_name(st, &name), -ENOENT);
+    assert_int_equal(sec_store_consortium_set(st, "滨江市产教联合体"), 0);
+    assert_int_equal(sec_store_consortium_name(st, &name), 0);
+    assert_string_equal(name, "滨江市产教联合体");
+    free(name);
+
+    assert_int_equal(sec_store_member(st, "M1", NULL, &s), -ENOENT);
+    assert_int_equal(sec_store_member_put(st, "M1", "滨江职院",
+                                          MT(HIGHER_VOCATIONAL_COLLEGE),
+                                          MS(APPLIED)),
+                     0);
+    assert_int_equal(sec_store_member_put(st, "M1", "滨江职业技术学院",
+                                          MT(HIGHER_VOCATIONAL_COLLEGE),
+                                          MS(ADMITTED)),
+                     0);
+    assert_int_equal(sec_store_member(st, "M1", &name, &s), 0);
+    assert_string_equal(name, "滨江职业技术学院");
+    assert_int_equal(s, MS(ADMITTED));
+    free(name);
+}
+
+static void
+notice_insert_is_idempotent(void **state)
+{
+    store_t *st = *state;
+    char *addr[] = {"M1"};
+    Cogov__V1__Notice *n = NULL;
+
+    assert_int_equal(add(st, "welcome:coordination:7", NK(WELCOME), 500, addr,
+                         1),
+                     1);
+    /* The replay of the same event finds the notice: nothing changes. */
+    assert_int_equal(add(st, "welcome:coordination:7", NK(WELCOME), 999, addr,
+                         1),
+                     0);
+    assert_int_equal(sec_store_notice(st, "welcome:coordination:7", &n), 0);
+    assert_string_equal(n->notice_id, "welcome:coordination:7");
+    assert_int_equal(n->kind, NK(WELCOME));
+    assert_int_equal(n->published_at, 500);
+    assert_string_equal(n->causation_id, "coordination:1");
+    assert_int_equal(n->n_addressees, 1);
+    assert_string_equal(n->addressees[0], "M1");
+    assert_int_equal(n->n_acknowledged, 0);
+    protobuf_c_message_free_unpacked(&n->base, NULL);
+    assert_int_equal(sec_store_notice(st, "welcome:coordination:8", &n),
+                     -ENOENT);
+}
+
+static void
+acknowledge_once(void **state)
+{
+    store_t *st = *state;
+    char *addr[] = {"M2", "M1"};
+    Cogov__V1__Notice *n = NULL;
+
+    assert_int_equal(add(st, "g:1", NK(GENERAL), 10, addr, 2), 1);
+    assert_int_equal(sec_store_acknowledge(st, "g:1", "M1", 20), 1);
+    assert_int_equal(sec_store_acknowledge(st, "g:1", "M1", 30), 0);
+    assert_int_equal(sec_store_acknowledge(st, "g:1", "M3", 30), -ENOENT);
+    assert_int_equal(sec_store_acknowledge(st, "nope", "M1", 30), -ENOENT);
+
+    assert_int_equal(sec_store_notice(st, "g:1", &n), 0);
+    assert_int_equal(n->n_addressees, 2);
+    assert_string_equal(n->addressees[0], "M1"); /* ordered by member id */
+    assert_string_equal(n->addressees[1], "M2");
+    assert_int_equal(n->n_acknowledged, 1);
+    assert_string_equal(n->acknowledged[0], "M1");
+    protobuf_c_message_free_unpacked(&n->base, NULL);
+}
+
+static void
+list_by_member_and_kind(void **state)
+{
+    store_t *st = *state;
+    char *m1[] = {"M1"}, *m2[] = {"M2"}, *both[] = {"M1", "M2"};
+    Cogov__V1__NoticeList *l = NULL;
+
+    assert_int_equal(add(st, "welcome:coordination:9", NK(WELCOME), 30, m2, 1),
+                     1);
+    assert_int_equal(add(st, "welcome:coordination:3", NK(WELCOME), 10, m1, 1),
+                     1);
+    assert_int_equal(add(st, "farewell:coordination:12", NK(FAREWELL), 40, m1,
+                         1),
+                     1);
+    assert_int_equal(add(st, "general:1", NK(GENERAL), 30, both, 2), 1);
+
+    assert_int_equal(sec_store_notices(st, NULL, NK(UNSPECIFIED), &l), 0);
+    assert_int_equal(l->n_notices, 4);
+    /* published_at, then notice_id */
+    assert_string_equal(l->notices[0]->notice_id, "welcome:coordination:3");
+    assert_string_equal(l->notices[1]->notice_id, "general:1");
+    assert_string_equal(l->notices[2]->notice_id, "welcome:coordination:9");
+    assert_string_equal(l->notices[3]->notice_id, "farewell:coordination:12");
+    assert_int_equal(l->notices[1]->n_addressees, 2);
+    protobuf_c_message_free_unpacked(&l->base, NULL);
+
+    assert_int_equal(sec_store_notices(st, "M1", NK(UNSPECIFIED), &l), 0);
+    assert_int_equal(l->n_notices, 3);
+    protobuf_c_message_free_unpacked(&l->base, NULL);
+
+    assert_int_equal(sec_store_notices(st, "M1", NK(WELCOME), &l), 0);
+    assert_int_equal(l->n_notices, 1);
+    assert_string_equal(l->notices[0]->notice_id, "welcome:coordination:3");
+    protobuf_c_message_free_unpacked(&l->base, NULL);
+
+    assert_int_equal(sec_store_notices(st, "M9", NK(UNSPECIFIED), &l), 0);
+    assert_int_equal(l->n_notices, 0);
+    protobuf_c_message_free_unpacked(&l->base, NULL);
+}
+
+static void
+texts(void **state)
+{
+    char *id = notice_id_for("welcome", "coordination", 42);
+    char *title = NULL, *body = NULL;
+
+    assert_string_equal(id, "welcome:coordination:42");
+    free(id);
+
+    notice_welcome("滨江市产教联合体", "滨江职业技术学院", &title, &body);
+    assert_string_equal(title, "欢迎加入滨江市产教联合体");
+    assert_non_null(strstr(body, "滨江职业技术学院"));
+    assert_non_null(strstr(body, "滨江市产教联合体"));
+    free(title);
+    free(body);
+
+    notice_welcome(NULL, "某企业", &title, &body);
+    assert_string_equal(title, "欢迎加入本联合体");
+    free(title);
+    free(body);
+
+    notice_farewell("联合体甲", "某企业", false, &title, &body);
+    assert_non_null(strstr(title, "某企业"));
+    assert_non_null(strstr(body, "退出联合体甲"));
+    free(title);
+    free(body);
+
+    notice_farewell("联合体甲", "某企业", true, &title, &body);
+    assert_non_null(strstr(body, "不再是联合体甲成员单位"));
+    free(title);
+    free(body);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(consortium_and_members, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(notice_insert_is_idempotent, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(acknowledge_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(list_by_member_and_kind, setup,
+                                        teardown),
+        cmocka_unit_test(texts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
