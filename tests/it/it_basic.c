@@ -197,6 +197,7 @@ test_welcome_farewell_and_restart(void **state)
     rc.advance_calendar = &ac;
     assert_int_equal(call_code(&c, H_COORD, &rc), OK);
     ac.to = 1751212800 - 86400; /* backwards: refused */
+    rc.request_id = rc.correlation_id = NULL; /* a new request */
     assert_int_equal(call_code(&c, H_COORD, &rc),
                      COGOV__V1__STATUS_CODE__STATUS_CONFLICT);
     assert_int_equal(cluster_sync(&c, 20000), 0);
