@@ -1,0 +1,791 @@
+/* cogovctl_ops: operations — events tail, status, sync, keys. */
+#include "cogovctl.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+
+static int
+opt_store(ctl_t *c, int idx, const char *value, void *arg)
+{
+    ((const char **)arg)[idx] = value != NULL ? value : "1";
+    return 0;
+}
+
+static int
+parse_service(ctl_t *c, const char *name, bool must_be_configured)
+{
+    if (ctl_need_conf(c) != 0)
+        return -1;
+    int svc = ctl_service_parse(name);
+    if (svc < 0) {
+        ctl_usage(c,
+                  "unknown service '%s' (coordination, incentives, "
+                  "supervision, secretariat)",
+                  name);
+        return -1;
+    }
+    if (must_be_configured && !ctl_configured(c, svc)) {
+        ctl_usage(c,
+                  "service '%s' is not configured (%s_endpoint is empty "
+                  "in %s)",
+                  name, name, c->conf_path);
+        return -1;
+    }
+    return svc;
+}
+
+static void
+print_reply_error(int svc, const Cogov__V1__Reply *rep)
+{
+    ctl_err("%s: %s: %s", ctl_service_names[svc],
+            rep->has_code ? status_text(rep->code) : "NO_STATUS",
+            str_empty(rep->error) ? "(no error text)" : rep->error);
+}
+
+/* ==== events tail ===========================================================
+ */
+
+#define TAIL_FOLLOW_WAIT_MS 5000
+
+static void
+print_event(ctl_t *c, sbuf_t *b, const Cogov__V1__Event *ev)
+{
+    if (c->json) {
+        jw_t w;
+        jw_init(&w, b);
+        pbjson_message(&w, &ev->base);
+        sbuf_putc(b, '\n');
+        return;
+    }
+    char seq[24], tb[32];
+    snprintf(seq, sizeof seq, "%llu", (unsigned long long)ev->seq);
+    fmt_time(ev->has_occurred_at ? ev->occurred_at : 0, CTL_UTC_OFFSET, tb,
+             sizeof tb);
+    sbuf_pad(b, seq, 6, true);
+    sbuf_puts(b, "  ");
+    sbuf_pad(b, tb, 16, false);
+    sbuf_puts(b, "  ");
+    sbuf_pad(b, str_empty(ev->type) ? "?" : ev->type, 20, false);
+    sbuf_puts(b, "  ");
+    sbuf_pad(b, str_empty(ev->actor) ? "-" : ev->actor, 14, false);
+    sbuf_puts(b, "  ");
+    sbuf_pad(b, str_empty(ev->correlation_id) ? "-" : ev->correlation_id, 20,
+             false);
+    const ProtobufCMessage *p = pb_oneof_message(&ev->base, ev->payload_case);
+    if (p != NULL) {
+        sbuf_puts(b, "  ");
+        pbsummary(b, p, CTL_UTC_OFFSET);
+    } else if (ev->payload_case != 0) {
+        sbuf_printf(b, "  (unknown payload %d)", (int)ev->payload_case);
+    }
+    /* No trailing blanks. */
+    while (b->len > 0 && b->p[b->len - 1] == ' ')
+        b->p[--b->len] = 0;
+    sbuf_putc(b, '\n');
+}
+
+static const ctl_opt_t tail_opts[] = {
+    {"after", true}, {"max", true}, {"follow", false}, {NULL, false}};
+
+static int
+cmd_events_tail(ctl_t *c, int argc, char **argv)
+{
+    const char *v[3] = {0};
+    int npos;
+    const char *pos[1];
+    int rc = ctl_parse(c, argc, argv, tail_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1)
+        return ctl_usage(c, "SERVICE is required");
+    int svc = parse_service(c, pos[0], true);
+    if (svc < 0)
+        return CTL_EXIT_USAGE;
+    uint64_t after = 0, max = 0;
+    if (v[0] != NULL && ctl_parse_u64(c, "--after", v[0], UINT64_MAX, &after))
+        return CTL_EXIT_USAGE;
+    if (v[1] != NULL && ctl_parse_u64(c, "--max", v[1], UINT64_MAX, &max))
+        return CTL_EXIT_USAGE;
+    bool follow = v[2] != NULL;
+    uint64_t printed = 0, epoch = 0;
+    sbuf_t b = {0};
+    sbuf_init(&b);
+    rc = CTL_EXIT_OK;
+    for (;;) {
+        if (max > 0 && printed >= max)
+            break;
+        Cogov__V1__Fetch f = COGOV__V1__FETCH__INIT;
+        f.has_after_seq = true;
+        f.after_seq = after;
+        if (max > 0) {
+            uint64_t left = max - printed;
+            f.has_max_events = true;
+            f.max_events = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+        }
+        f.has_max_wait_ms = true;
+        f.max_wait_ms = follow ? TAIL_FOLLOW_WAIT_MS : 0;
+        Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+        req.body_case = COGOV__V1__REQUEST__BODY_FETCH;
+        req.fetch = &f;
+        char err[512];
+        int exit;
+        Cogov__V1__Reply *rep = ctl_request(c, svc, &req, (int)f.max_wait_ms, 0,
+                                            &exit, err, sizeof err);
+        if (rep == NULL) {
+            if (follow && exit == CTL_EXIT_UNAVAILABLE) {
+                /* A daemon restarting: keep following (client_call already
+                 * waited the whole timeout, so this does not spin). */
+                ctl_err("%s: UNAVAILABLE: %s (still trying)",
+                        ctl_service_names[svc], err);
+                continue;
+            }
+            ctl_err("%s: %s: %s", ctl_service_names[svc],
+                    exit == CTL_EXIT_UNAVAILABLE ? "UNAVAILABLE" : "ERROR",
+                    err);
+            rc = exit;
+            break;
+        }
+        if (exit != CTL_EXIT_OK) {
+            print_reply_error(svc, rep);
+            cogov__v1__reply__free_unpacked(rep, NULL);
+            rc = exit;
+            break;
+        }
+        if (rep->body_case != COGOV__V1__REPLY__BODY_BATCH) {
+            ctl_err("%s: INTERNAL: the reply to Fetch carries no batch",
+                    ctl_service_names[svc]);
+            cogov__v1__reply__free_unpacked(rep, NULL);
+            rc = CTL_EXIT_INTERNAL;
+            break;
+        }
+        const Cogov__V1__Batch *batch = rep->batch;
+        if (epoch != 0 && batch->epoch != epoch)
+            ctl_err("%s: warning: epoch changed from %llu to %llu (store "
+                    "restored?)",
+                    ctl_service_names[svc], (unsigned long long)epoch,
+                    (unsigned long long)batch->epoch);
+        epoch = batch->epoch;
+        size_t n = batch->n_events;
+        for (size_t i = 0; i < n; i++) {
+            const Cogov__V1__Event *ev = batch->events[i];
+            if (ev->seq <= after)
+                continue; /* never print an event twice */
+            print_event(c, &b, ev);
+            after = ev->seq;
+            printed++;
+            if (max > 0 && printed >= max)
+                break;
+        }
+        ctl_flush(&b);
+        cogov__v1__reply__free_unpacked(rep, NULL);
+        if (n == 0 && !follow)
+            break;
+    }
+    sbuf_free(&b);
+    return rc;
+}
+
+/* ==== status ============================================================== */
+
+typedef struct probe {
+    bool asked;
+    Cogov__V1__Reply *rep; /* OK reply carrying a status, or NULL */
+    int exit;              /* why not */
+    char err[256];         /* "UNAVAILABLE: timeout after ..." */
+} probe_t;
+
+static const Cogov__V1__ServiceStatus *
+probe_status(const probe_t *p)
+{
+    return p->rep != NULL ? p->rep->status : NULL;
+}
+
+static void
+probe_clear(probe_t *p)
+{
+    if (p->rep != NULL)
+        cogov__v1__reply__free_unpacked(p->rep, NULL);
+    memset(p, 0, sizeof *p);
+}
+
+/* Ask svc for its status, waiting at most total_ms (0: the timeout). */
+static void
+probe_one(ctl_t *c, int svc, probe_t *p, int total_ms)
+{
+    probe_clear(p);
+    p->asked = true;
+    Cogov__V1__GetStatus gs = COGOV__V1__GET_STATUS__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_STATUS;
+    req.get_status = &gs;
+    char err[200];
+    int exit;
+    Cogov__V1__Reply *rep =
+        ctl_request(c, svc, &req, 0, total_ms, &exit, err, sizeof err);
+    if (rep == NULL) {
+        p->exit = exit;
+        snprintf(p->err, sizeof p->err, "%s: %s",
+                 exit == CTL_EXIT_UNAVAILABLE ? "UNAVAILABLE" : "ERROR", err);
+        return;
+    }
+    if (exit != CTL_EXIT_OK ||
+        rep->body_case != COGOV__V1__REPLY__BODY_STATUS) {
+        p->exit = exit != CTL_EXIT_OK ? exit : CTL_EXIT_INTERNAL;
+        snprintf(p->err, sizeof p->err, "%s: %s",
+                 exit != CTL_EXIT_OK && rep->has_code ? status_text(rep->code)
+                                                      : "INTERNAL",
+                 exit != CTL_EXIT_OK
+                     ? (str_empty(rep->error) ? "(no error text)" : rep->error)
+                     : "the reply carries no status");
+        cogov__v1__reply__free_unpacked(rep, NULL);
+        return;
+    }
+    p->rep = rep;
+}
+
+static void
+status_json_one(jw_t *w, int svc, const probe_t *p)
+{
+    const Cogov__V1__ServiceStatus *st = probe_status(p);
+    jw_obj(w);
+    if (st == NULL || str_empty(st->service)) {
+        jw_key(w, "service");
+        jw_str(w, ctl_service_names[svc]);
+    }
+    jw_key(w, "up");
+    jw_bool(w, st != NULL);
+    if (st != NULL) {
+        pbjson_fields(w, &st->base);
+    } else {
+        jw_key(w, "error");
+        jw_str(w, p->err);
+    }
+    jw_obj_end(w);
+}
+
+static void
+status_text_all(sbuf_t *b, const probe_t *probes)
+{
+    static const char *const hdr[] = {"SERVICE",       "VERSION", ">UPTIME",
+                                      ">HEAD",         ">EPOCH",  ">STORE",
+                                      "BUSINESS_TIME", ">DEAD",   ">REQUESTS",
+                                      ">REJECTS",      ">DENIALS"};
+    table_t *t = table_new(ARRAY_LEN(hdr), hdr);
+    char tb[32];
+    size_t ncursors = 0;
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if (!probes[s].asked)
+            continue;
+        const Cogov__V1__ServiceStatus *st = probe_status(&probes[s]);
+        table_cell(t, ctl_service_names[s]);
+        if (st == NULL) {
+            table_cell(t, probes[s].exit == CTL_EXIT_UNAVAILABLE ? "DOWN"
+                                                                 : "ERROR");
+            for (size_t k = 2; k < ARRAY_LEN(hdr); k++)
+                table_cell(t, "-");
+            continue;
+        }
+        table_cell(t, st->version);
+        fmt_duration(st->uptime_s, tb, sizeof tb);
+        table_cell(t, tb);
+        table_cellf(t, "%llu", (unsigned long long)st->head_seq);
+        table_cellf(t, "%llu", (unsigned long long)st->epoch);
+        fmt_bytes(st->store_bytes, tb, sizeof tb);
+        table_cell(t, tb);
+        fmt_time(st->business_time, CTL_UTC_OFFSET, tb, sizeof tb);
+        table_cell(t, tb);
+        table_cellf(t, "%llu", (unsigned long long)st->dead_letters);
+        table_cellf(t, "%llu", (unsigned long long)st->requests);
+        table_cellf(t, "%llu", (unsigned long long)st->rejects);
+        table_cellf(t, "%llu", (unsigned long long)st->denials);
+        ncursors += st->n_cursors;
+    }
+    table_render(t, b);
+    table_destroy(&t);
+
+    for (int s = 0; s < SVC_COUNT; s++)
+        if (probes[s].asked && probe_status(&probes[s]) == NULL)
+            sbuf_printf(b, "%s: %s\n", ctl_service_names[s], probes[s].err);
+    if (ncursors == 0)
+        return;
+
+    static const char *const chdr[] = {"SERVICE",  "PRODUCER", ">EPOCH",
+                                       ">APPLIED", ">HEAD",    ">LAG",
+                                       ">HELD",    "STATE"};
+    t = table_new(ARRAY_LEN(chdr), chdr);
+    for (int s = 0; s < SVC_COUNT; s++) {
+        const Cogov__V1__ServiceStatus *st = probe_status(&probes[s]);
+        for (size_t i = 0; st != NULL && i < st->n_cursors; i++) {
+            const Cogov__V1__CursorStatus *cu = st->cursors[i];
+            table_cell(t, ctl_service_names[s]);
+            table_cell(t, cu->producer);
+            table_cellf(t, "%llu", (unsigned long long)cu->epoch);
+            table_cellf(t, "%llu", (unsigned long long)cu->applied_seq);
+            table_cellf(t, "%llu", (unsigned long long)cu->head_seq);
+            table_cellf(
+                t, "%llu",
+                (unsigned long long)(cu->head_seq > cu->applied_seq
+                                         ? cu->head_seq - cu->applied_seq
+                                         : 0));
+            table_cellf(t, "%llu", (unsigned long long)cu->held);
+            table_cell(t, cu->state);
+        }
+    }
+    sbuf_putc(b, '\n');
+    table_render(t, b);
+    table_destroy(&t);
+}
+
+static int
+cmd_status(ctl_t *c, int argc, char **argv)
+{
+    int npos;
+    const char *pos[1];
+    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (ctl_need_conf(c) != 0)
+        return CTL_EXIT_USAGE;
+    int only = -1;
+    if (npos == 1 && (only = parse_service(c, pos[0], true)) < 0)
+        return CTL_EXIT_USAGE;
+    probe_t probes[SVC_COUNT];
+    memset(probes, 0, sizeof probes);
+    int asked = 0;
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if ((only >= 0 && s != only) || (only < 0 && !ctl_configured(c, s)))
+            continue;
+        probe_one(c, s, &probes[s], 0);
+        asked++;
+        if (probes[s].exit != 0 && rc == 0)
+            rc = probes[s].exit;
+    }
+    if (asked == 0) {
+        ctl_err("no daemon is configured in %s", c->conf_path);
+        return CTL_EXIT_USAGE;
+    }
+    sbuf_t b = {0};
+    sbuf_init(&b);
+    if (c->json) {
+        jw_t w;
+        jw_init(&w, &b);
+        if (only >= 0) {
+            status_json_one(&w, only, &probes[only]);
+        } else {
+            jw_arr(&w);
+            for (int s = 0; s < SVC_COUNT; s++)
+                if (probes[s].asked)
+                    status_json_one(&w, s, &probes[s]);
+            jw_arr_end(&w);
+        }
+        sbuf_putc(&b, '\n');
+    } else {
+        status_text_all(&b, probes);
+    }
+    ctl_flush(&b);
+    sbuf_free(&b);
+    for (int s = 0; s < SVC_COUNT; s++)
+        probe_clear(&probes[s]);
+    return rc;
+}
+
+/* ==== sync ============================================================== */
+
+#define SYNC_PAUSE_MS 20
+
+/* Does every cursor of every daemon stand at its producer's own head with
+ * nothing held? Appends what is behind to why (if not NULL). */
+static bool
+sync_settled(const ctl_t *c, const probe_t *probes, sbuf_t *why)
+{
+    bool ok = true;
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if (!ctl_configured(c, s))
+            continue;
+        const Cogov__V1__ServiceStatus *st = probe_status(&probes[s]);
+        if (st == NULL) {
+            ok = false;
+            if (why != NULL)
+                sbuf_printf(why, "  %s: DOWN (%s)\n", ctl_service_names[s],
+                            probes[s].err[0] ? probes[s].err : "not asked");
+            continue;
+        }
+        for (size_t i = 0; i < st->n_cursors; i++) {
+            const Cogov__V1__CursorStatus *cu = st->cursors[i];
+            int p = ctl_service_parse(cu->producer);
+            uint64_t head = cu->head_seq;
+            const Cogov__V1__ServiceStatus *ps =
+                p >= 0 ? probe_status(&probes[p]) : NULL;
+            if (ps != NULL)
+                head = ps->head_seq;
+            if (cu->applied_seq == head && cu->held == 0)
+                continue;
+            ok = false;
+            if (why != NULL)
+                sbuf_printf(why,
+                            "  %s: cursor %s applied %llu of %llu, "
+                            "held %llu, %s\n",
+                            ctl_service_names[s],
+                            str_empty(cu->producer) ? "?" : cu->producer,
+                            (unsigned long long)cu->applied_seq,
+                            (unsigned long long)head,
+                            (unsigned long long)cu->held,
+                            str_empty(cu->state) ? "-" : cu->state);
+        }
+    }
+    return ok;
+}
+
+static const ctl_opt_t sync_opts[] = {{"timeout", true}, {NULL, false}};
+
+static int
+cmd_sync(ctl_t *c, int argc, char **argv)
+{
+    const char *v[1] = {0};
+    int npos;
+    const char *pos[1];
+    int rc = ctl_parse(c, argc, argv, sync_opts, opt_store, v, pos, 0, &npos);
+    if (rc != 0)
+        return rc;
+    uint64_t secs = 30;
+    if (v[0] != NULL && ctl_parse_u64(c, "--timeout", v[0], 86400, &secs))
+        return CTL_EXIT_USAGE;
+    if (ctl_need_conf(c) != 0)
+        return CTL_EXIT_USAGE;
+    int nconf = 0;
+    for (int s = 0; s < SVC_COUNT; s++)
+        nconf += ctl_configured(c, s);
+    if (nconf == 0) {
+        ctl_err("no daemon is configured in %s", c->conf_path);
+        return CTL_EXIT_USAGE;
+    }
+    int64_t deadline = now_mono_ms() + (int64_t)secs * 1000;
+    probe_t probes[SVC_COUNT];
+    memset(probes, 0, sizeof probes);
+    uint64_t prev[SVC_COUNT] = {0}, cur[SVC_COUNT];
+    bool prev_valid = false;
+    rc = CTL_EXIT_UNAVAILABLE;
+    for (;;) {
+        bool all_up = true, timed_out = false;
+        for (int s = 0; s < SVC_COUNT; s++) {
+            cur[s] = 0;
+            if (!ctl_configured(c, s))
+                continue;
+            int64_t left = deadline - now_mono_ms();
+            if (left <= 0) {
+                timed_out = true;
+                break;
+            }
+            probe_one(c, s, &probes[s],
+                      left < c->timeout_ms ? (int)left : c->timeout_ms);
+            const Cogov__V1__ServiceStatus *st = probe_status(&probes[s]);
+            if (st == NULL) {
+                all_up = false;
+                if (probes[s].exit != CTL_EXIT_UNAVAILABLE) {
+                    /* Refused (e.g. our key is not allowed): waiting will
+                     * not help. */
+                    ctl_err("%s: %s", ctl_service_names[s], probes[s].err);
+                    rc = probes[s].exit;
+                    goto done;
+                }
+                continue;
+            }
+            cur[s] = st->head_seq;
+        }
+        if (timed_out)
+            break;
+        bool same = prev_valid && all_up && memcmp(prev, cur, sizeof cur) == 0;
+        if (all_up && same && sync_settled(c, probes, NULL)) {
+            rc = CTL_EXIT_OK;
+            break;
+        }
+        memcpy(prev, cur, sizeof cur);
+        prev_valid = all_up;
+        if (now_mono_ms() >= deadline)
+            break;
+        struct timespec ts = {0, SYNC_PAUSE_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    sbuf_t b = {0};
+    sbuf_init(&b);
+    if (rc == CTL_EXIT_OK) {
+        if (c->json) {
+            jw_t w;
+            jw_init(&w, &b);
+            jw_obj(&w);
+            jw_key(&w, "synced");
+            jw_bool(&w, true);
+            jw_key(&w, "heads");
+            jw_obj(&w);
+            for (int s = 0; s < SVC_COUNT; s++)
+                if (ctl_configured(c, s)) {
+                    jw_key(&w, ctl_service_names[s]);
+                    jw_uint(&w, cur[s]);
+                }
+            jw_obj_end(&w);
+            jw_obj_end(&w);
+            sbuf_putc(&b, '\n');
+        } else {
+            sbuf_puts(&b, "in sync:");
+            for (int s = 0; s < SVC_COUNT; s++)
+                if (ctl_configured(c, s))
+                    sbuf_printf(&b, " %s@%llu", ctl_service_names[s],
+                                (unsigned long long)cur[s]);
+            sbuf_putc(&b, '\n');
+        }
+        ctl_flush(&b);
+    } else {
+        sync_settled(c, probes, &b);
+        if (b.len == 0)
+            sbuf_puts(&b, "  heads still moving\n");
+        ctl_err("sync: timeout after %llu s; still behind:\n%.*s",
+                (unsigned long long)secs, (int)b.len - 1, b.p);
+    }
+    sbuf_free(&b);
+done:
+    for (int s = 0; s < SVC_COUNT; s++)
+        probe_clear(&probes[s]);
+    return rc;
+}
+
+/* ==== keys ==================================================================
+ */
+
+static bool
+key_name_ok(const char *s)
+{
+    if (str_empty(s) || s[0] == '.' || strlen(s) >= PRINCIPAL_NAME_MAX)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+            return false;
+    return true;
+}
+
+enum { KG_DIR, KG_ROLES, KG_MEMBER, KG_STREAMS, KG_N };
+static const ctl_opt_t keygen_opts[] = {{"dir", true},
+                                        {"roles", true},
+                                        {"member", true},
+                                        {"streams", true},
+                                        {NULL, false}};
+
+static int
+cmd_keys_generate(ctl_t *c, int argc, char **argv)
+{
+    const char *v[KG_N] = {0};
+    int npos;
+    const char *pos[1];
+    int rc = ctl_parse(c, argc, argv, keygen_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1)
+        return ctl_usage(c, "NAME is required");
+    if (!key_name_ok(pos[0]))
+        return ctl_usage(c, "NAME: letters, digits, '_', '-' and '.' only, "
+                            "not starting with '.'");
+    const char *dir = v[KG_DIR] ? v[KG_DIR] : c->conf.keys_dir;
+    const char *roles = v[KG_ROLES] ? v[KG_ROLES] : "OBSERVER";
+    const char *member = str_empty(v[KG_MEMBER]) ? "-" : v[KG_MEMBER];
+    const char *streams = str_empty(v[KG_STREAMS]) ? "-" : v[KG_STREAMS];
+    /* Check the roles now, so the printed allow-list line is valid. */
+    char *r = xstrdup(roles), *save = NULL;
+    sbuf_t norm = {0};
+    sbuf_init(&norm);
+    for (char *tok = strtok_r(r, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        str_trim(tok);
+        for (char *q = tok; *q; q++)
+            *q = (char)toupper((unsigned char)*q);
+        int role = role_parse(tok);
+        if (role <= 0) {
+            rc = ctl_usage(c, "--roles: unknown role '%s'", tok);
+            free(r);
+            sbuf_free(&norm);
+            return rc;
+        }
+        if (norm.len > 0)
+            sbuf_putc(&norm, ',');
+        sbuf_puts(&norm, role_name(role));
+    }
+    free(r);
+    if (norm.len == 0) {
+        sbuf_free(&norm);
+        return ctl_usage(c, "--roles: at least one role");
+    }
+    /* The directory itself may be new (one level, private). */
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        ctl_err("keys: %s: %s", dir, strerror(errno));
+        sbuf_free(&norm);
+        return CTL_EXIT_INTERNAL;
+    }
+    keypair_t kp;
+    rc = keys_generate(&kp);
+    if (rc == 0)
+        rc = keys_write(dir, pos[0], &kp);
+    if (rc < 0) {
+        ctl_err("keys: %s/%s.key: %s", dir, pos[0],
+                rc == -EEXIST ? "exists already (never overwritten)"
+                              : strerror(-rc));
+        sbuf_free(&norm);
+        return rc == -EEXIST ? CTL_EXIT_CONFLICT : CTL_EXIT_INTERNAL;
+    }
+    char *line =
+        xasprintf("%s %s %s %s %s", kp.pub, pos[0], member, norm.p, streams);
+    sbuf_t b = {0};
+    sbuf_init(&b);
+    if (c->json) {
+        jw_t w;
+        jw_init(&w, &b);
+        jw_obj(&w);
+        jw_key(&w, "name");
+        jw_str(&w, pos[0]);
+        jw_key(&w, "public");
+        jw_str(&w, kp.pub);
+        jw_key(&w, "key_file");
+        char *kf = xasprintf("%s/%s.key", dir, pos[0]);
+        jw_str(&w, kf);
+        free(kf);
+        jw_key(&w, "allow_line");
+        jw_str(&w, line);
+        jw_obj_end(&w);
+        sbuf_putc(&b, '\n');
+    } else {
+        sbuf_printf(&b, "public key: %s\n", kp.pub);
+        sbuf_printf(&b, "written:    %s/%s.key (secret, 0600), %s/%s.pub\n",
+                    dir, pos[0], dir, pos[0]);
+        sbuf_puts(&b, "add this line to the allow-list and send SIGHUP to "
+                      "the daemons:\n");
+        sbuf_printf(&b, "%s\n", line);
+    }
+    ctl_flush(&b);
+    sbuf_free(&b);
+    sbuf_free(&norm);
+    memset(&kp, 0, sizeof kp);
+    free(line);
+    return CTL_EXIT_OK;
+}
+
+/* The allow-list next to the keys directory: /etc/cogov/keys ->
+ * /etc/cogov/allow.list. */
+static char *
+default_allow_list(const char *dir)
+{
+    char *d = xstrdup(dir);
+    size_t n = strlen(d);
+    while (n > 1 && d[n - 1] == '/')
+        d[--n] = 0;
+    char *slash = strrchr(d, '/');
+    char *out;
+    if (slash == NULL)
+        out = xstrdup("allow.list");
+    else if (slash == d)
+        out = xstrdup("/allow.list");
+    else {
+        *slash = 0;
+        out = xasprintf("%s/allow.list", d);
+    }
+    free(d);
+    return out;
+}
+
+static const ctl_opt_t keyinit_opts[] = {
+    {"dir", true}, {"allow-list", true}, {NULL, false}};
+
+static int
+cmd_keys_init(ctl_t *c, int argc, char **argv)
+{
+    const char *v[2] = {0};
+    int npos;
+    const char *pos[1];
+    int rc =
+        ctl_parse(c, argc, argv, keyinit_opts, opt_store, v, pos, 0, &npos);
+    if (rc != 0)
+        return rc;
+    const char *dir = v[0] ? v[0] : c->conf.keys_dir;
+    char *allow = v[1] ? xstrdup(v[1]) : default_allow_list(dir);
+    int created = 0;
+    char err[512] = "";
+    rc = keys_bootstrap(dir, allow, &created, err, sizeof err);
+    if (rc < 0) {
+        ctl_err("keys: %s", err[0] ? err : strerror(-rc));
+        free(allow);
+        return CTL_EXIT_INTERNAL;
+    }
+    sbuf_t b = {0};
+    sbuf_init(&b);
+    if (c->json) {
+        jw_t w;
+        jw_init(&w, &b);
+        jw_obj(&w);
+        jw_key(&w, "dir");
+        jw_str(&w, dir);
+        jw_key(&w, "allow_list");
+        jw_str(&w, allow);
+        jw_key(&w, "created");
+        jw_int(&w, created);
+        jw_obj_end(&w);
+        sbuf_putc(&b, '\n');
+    } else {
+        sbuf_printf(&b, "created %d key%s in %s; allow-list: %s\n", created,
+                    created == 1 ? "" : "s", dir, allow);
+        if (created > 0)
+            sbuf_printf(&b,
+                        "the bootstrap operator key is %s/operator.key "
+                        "(roles GOV_COORDINATOR,OPERATOR)\n",
+                        dir);
+    }
+    ctl_flush(&b);
+    sbuf_free(&b);
+    free(allow);
+    return CTL_EXIT_OK;
+}
+
+const ctl_cmd_t ctl_cmds_ops[] = {
+    {"events", "tail", "SERVICE [--after N] [--max N] [--follow]",
+     "Print a daemon's event stream, one line per event: seq, business time,\n"
+     "type, actor, correlation id and a summary of the payload. --json\n"
+     "prints one JSON object per line (protobuf field names).\n"
+     "  --after N   start after seq N (default 0: from the beginning)\n"
+     "  --max N     stop after N events\n"
+     "  --follow    keep waiting for new events (long-poll); without it,\n"
+     "              stop at the end of the stream\n",
+     cmd_events_tail},
+    {"status", NULL, "[SERVICE]",
+     "Health of every configured daemon (or one): version, uptime, stream\n"
+     "head and epoch, store size, business time, dead letters, counters, and\n"
+     "each cursor (producer, epoch, applied, head, lag, held, state). A\n"
+     "daemon that does not answer is shown as DOWN and the exit code is 6.\n"
+     "--json: an array (one object for a named SERVICE) with \"up\".\n",
+     cmd_status},
+    {"sync", NULL, "[--timeout SECONDS]",
+     "Wait until the daemons are quiet: every configured daemon answers,\n"
+     "every cursor has applied its producer's own head with nothing held,\n"
+     "and no head moved between two consecutive rounds. On timeout (default\n"
+     "30 s) prints what is still behind and exits 6.\n",
+     cmd_sync},
+    {"keys", "generate",
+     "NAME [--dir DIR] [--roles R[,R...]] [--member ID] "
+     "[--streams S]",
+     "Generate a CURVE keypair: DIR/NAME.key (0600) and DIR/NAME.pub (DIR\n"
+     "defaults to the config's keys_dir). Prints the public key and the\n"
+     "allow-list line to add:\n"
+     "  <public-key> NAME <member-id|-> ROLES STREAMS\n"
+     "  --roles R,...   roles for that line (default OBSERVER)\n"
+     "  --member ID     the member unit the principal acts for\n"
+     "  --streams S     streams it may read: a,b or * (default -)\n",
+     cmd_keys_generate},
+    {"keys", "init", "[--dir DIR] [--allow-list PATH]",
+     "First-start bootstrap: create the daemons' keys and the operator key\n"
+     "(roles GOV_COORDINATOR,OPERATOR) that are missing in DIR and write the\n"
+     "allow-list if it does not exist (default: allow.list next to DIR).\n"
+     "Existing keys and allow-list are never touched.\n",
+     cmd_keys_init},
+    {NULL, NULL, NULL, NULL, NULL},
+};
