@@ -226,7 +226,7 @@ sec_store_notices(store_t *st, const char *member_id,
             " WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM notice_addressees a"
             "  WHERE a.notice_id = n.notice_id AND a.member_id = ?1))"
             " AND (?2 = 0 OR kind = ?2)"
-            " ORDER BY published_at, notice_id");
+            " ORDER BY published_at, n.rowid");
     if (q == NULL)
         return -EIO;
     if (str_empty(member_id))
