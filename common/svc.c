@@ -34,6 +34,14 @@ typedef struct waiter {
     int64_t deadline;
 } waiter_t;
 
+/* A request whose consistency token is not reached yet. */
+typedef struct deferred {
+    struct deferred *next;
+    zmq_msg_t rid;
+    zmq_msg_t body;
+    int64_t deadline;
+} deferred_t;
+
 /* A reply waiting for the group commit. */
 typedef struct pending {
     zmq_msg_t rid;
@@ -62,6 +70,8 @@ struct svc {
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t stats_timer;
     uv_timer_t fetch_timer;
+    uv_timer_t deferred_timer;
+    deferred_t *deferred;
     bool handles_open;
     waiter_t *waiters;
     pending_t *pending;
@@ -79,6 +89,8 @@ struct svc {
     Cogov__V1__Position *after_ptr[SVC_MAX_FOLLOWS];
     uint64_t id_counter;
 };
+
+static void on_deferred_timer(uv_timer_t *t);
 
 /* ---- config ------------------------------------------------------------ */
 
@@ -582,6 +594,10 @@ svc_after_commit(svc_t *s, follow_t *except)
     for (size_t i = 0; i < s->n_follows; i++)
         if (s->follows[i] != except)
             follow_resume(s->follows[i]);
+    /* Deferred requests are looked at from the loop, not from here: this
+     * runs inside commits of other paths. */
+    if (s->deferred != NULL && s->handles_open)
+        uv_timer_start(&s->deferred_timer, on_deferred_timer, 0, 50);
 }
 
 /* ---- status -------------------------------------------------------------- */
@@ -799,10 +815,53 @@ log_outcome(svc_t *s, const principal_t *who, const char *request_id,
 }
 
 /* One message off the ROUTER: [routing id][request]. */
-static void
-take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames)
+/* Has this daemon applied as far as the request's consistency token asks?
+ * Positions of streams it neither produces nor follows are ignored. */
+static bool
+token_reached(svc_t *s, const Cogov__V1__Request *req, char *why, size_t n)
 {
-    s->n_requests++;
+    for (size_t i = 0; i < req->n_after; i++) {
+        const Cogov__V1__Position *p = req->after[i];
+        if (p->producer == NULL)
+            continue;
+        uint64_t have = strcmp(p->producer, s->def->name) == 0
+                            ? store_head(s->store)
+                            : svc_cursor_of(s, p->producer);
+        if (have != UINT64_MAX && have < p->seq) {
+            snprintf(why, n, "%s has applied %s only to %llu, not %llu",
+                     s->def->name, p->producer, (unsigned long long)have,
+                     (unsigned long long)p->seq);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void
+defer_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body)
+{
+    deferred_t *d = xcalloc(1, sizeof(*d));
+    zmq_msg_init(&d->rid);
+    zmq_msg_copy(&d->rid, rid);
+    zmq_msg_init(&d->body);
+    zmq_msg_copy(&d->body, body); /* keeps the User-Id metadata */
+    d->deadline = now_mono_ms() + s->conf.consistency_wait_ms;
+    deferred_t **pp = &s->deferred; /* keep arrival order */
+    while (*pp != NULL)
+        pp = &(*pp)->next;
+    *pp = d;
+    if (!uv_is_active((uv_handle_t *)&s->deferred_timer))
+        uv_timer_start(&s->deferred_timer, on_deferred_timer, 50, 50);
+}
+
+/* deadline: 0 for a request just received; else the time by which its
+ * consistency token must be reached. */
+static void
+take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
+             int64_t deadline)
+{
+    if (deadline == 0)
+        s->n_requests++;
     if (extra_frames > 0 || zmq_msg_size(rid) == 0) {
         s->n_rejects++;
         log_warn("request.rejected", "reason=%s",
@@ -859,6 +918,22 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames)
         send_error(s, rid, NULL, req->correlation_id,
                    COGOV__V1__STATUS_CODE__STATUS_INVALID,
                    "request_id: longer than 128 bytes");
+        goto done;
+    }
+    if (req->n_after > 0 && !token_reached(s, req, err, sizeof(err))) {
+        if (deadline == 0 && s->conf.consistency_wait_ms > 0 && !s->stopping) {
+            defer_request(s, rid, body);
+        } else {
+            log_notice("request.failed",
+                       "principal=%s request=%s type=%s corr=%s "
+                       "code=UNAVAILABLE error=%s",
+                       log_q(who->name), log_q(req->request_id),
+                       body_name(req), log_q(req->correlation_id), log_q(err));
+            send_error(s, rid, req->request_id, req->correlation_id,
+                       COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE,
+                       "consistency token not reached in %lld ms: %s",
+                       s->conf.consistency_wait_ms, err);
+        }
         goto done;
     }
     switch (req->body_case) {
@@ -967,6 +1042,52 @@ flush_pending(svc_t *s)
     svc_after_commit(s, NULL);
 }
 
+/* Run deferred requests whose token is now reached or whose time is up. */
+static void
+run_deferred(svc_t *s, bool all)
+{
+    int64_t now = now_mono_ms();
+    deferred_t *list = s->deferred, *keep = NULL, **tail = &keep;
+    s->deferred = NULL;
+    while (list != NULL) {
+        deferred_t *d = list;
+        list = d->next;
+        d->next = NULL;
+        /* Peek at the token without a full decode when still waiting. */
+        bool due = all || now >= d->deadline;
+        if (!due) {
+            Cogov__V1__Request *req = (Cogov__V1__Request *)pb_unpack(
+                &cogov__v1__request__descriptor, zmq_msg_data(&d->body),
+                zmq_msg_size(&d->body), (size_t)s->conf.unpack_budget);
+            char why[160];
+            due = req == NULL || token_reached(s, req, why, sizeof(why));
+            pb_free((ProtobufCMessage *)req);
+        }
+        if (due) {
+            take_request(s, &d->rid, &d->body, 0, d->deadline);
+            zmq_msg_close(&d->rid);
+            zmq_msg_close(&d->body);
+            free(d);
+        } else {
+            *tail = d;
+            tail = &d->next;
+        }
+    }
+    /* Requests deferred meanwhile went to s->deferred; older ones first. */
+    *tail = s->deferred;
+    s->deferred = keep;
+    if (s->deferred == NULL && s->handles_open)
+        uv_timer_stop(&s->deferred_timer);
+}
+
+static void
+on_deferred_timer(uv_timer_t *t)
+{
+    svc_t *s = t->data;
+    run_deferred(s, false);
+    flush_pending(s);
+}
+
 static void
 on_router(void *arg)
 {
@@ -997,7 +1118,7 @@ on_router(void *arg)
                 extra++;
             }
         }
-        take_request(s, &rid, &body, extra);
+        take_request(s, &rid, &body, extra, 0);
         zmq_msg_close(&body);
         zmq_msg_close(&rid);
     }
@@ -1070,6 +1191,8 @@ stop(svc_t *s)
     /* Nothing is half-done between callbacks: every request of an iteration
      * was committed and answered before we got here. */
     serve_waiters(s, true);
+    run_deferred(s, true); /* stopping: each gets its answer */
+    flush_pending(s);
     for (size_t i = 0; i < s->n_follows; i++)
         follow_destroy(&s->follows[i]);
     s->n_follows = 0;
@@ -1086,6 +1209,7 @@ stop(svc_t *s)
     if (s->handles_open) {
         uv_close((uv_handle_t *)&s->stats_timer, on_close_noop);
         uv_close((uv_handle_t *)&s->fetch_timer, on_close_noop);
+        uv_close((uv_handle_t *)&s->deferred_timer, on_close_noop);
         uv_close((uv_handle_t *)&s->sig_hup, on_close_noop);
         uv_signal_stop(&s->sig_term);
         uv_signal_stop(&s->sig_int);
@@ -1302,10 +1426,11 @@ svc_main(const svc_def_t *def, int argc, char **argv)
     s->loop_ready = true;
     uv_timer_init(&s->loop, &s->stats_timer);
     uv_timer_init(&s->loop, &s->fetch_timer);
+    uv_timer_init(&s->loop, &s->deferred_timer);
     uv_signal_init(&s->loop, &s->sig_term);
     uv_signal_init(&s->loop, &s->sig_int);
     uv_signal_init(&s->loop, &s->sig_hup);
-    s->stats_timer.data = s->fetch_timer.data = s;
+    s->stats_timer.data = s->fetch_timer.data = s->deferred_timer.data = s;
     s->sig_term.data = s->sig_int.data = s->sig_hup.data = s;
     s->handles_open = true;
     uv_signal_start(&s->sig_term, on_term, SIGTERM);

@@ -89,7 +89,8 @@ cluster_init(cluster_t *c, const char *tag)
              "coordination_endpoint = %s\nsecretariat_endpoint = %s\n"
              "incentives_endpoint = ipc://%s/in.sock\n"
              "supervision_endpoint = ipc://%s/su.sock\n"
-             "fetch_wait_ms = 500\nstats_interval_s = 5\n",
+             "fetch_wait_ms = 500\nstats_interval_s = 5\n"
+             "consistency_wait_ms = 1500\n",
              c->keys_dir, c->allow, c->endpoint[H_COORD], c->endpoint[H_SECR],
              c->dir, c->dir);
     for (int i = 0; i < H_N; i++) {

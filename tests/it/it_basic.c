@@ -279,12 +279,78 @@ test_cogovctl(void **state)
     cluster_destroy(&c);
 }
 
+/* A client that wrote to coordination can at once read the reaction in the
+ * secretariat by passing the head it was given; an unreachable position is
+ * answered UNAVAILABLE after the bounded wait, never hangs. */
+static void
+test_consistency_token(void **state)
+{
+    (void)state;
+    cluster_t c;
+    assert_int_equal(cluster_init(&c, "token"), 0);
+    assert_int_equal(cluster_start(&c, H_COORD), 0);
+    assert_int_equal(found(&c, "found"), OK);
+    char a[19];
+    gen_uscc(4242, a);
+    assert_int_equal(apply(&c, a, "滨江航空职业技术学院", "apply"), OK);
+    /* The secretariat is down while the unit is admitted. */
+    Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
+    dm.member_id = a;
+    dm.decision = COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT;
+    dm.has_decision = 1;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_DECIDE_MEMBER;
+    req.decide_member = &dm;
+    Cogov__V1__Reply *rep = call(&c, H_COORD, &req);
+    assert_int_equal(rep->code, OK);
+    assert_int_equal(rep->n_heads, 1);
+    assert_string_equal(rep->heads[0]->producer, "coordination");
+    uint64_t head = rep->heads[0]->seq;
+    assert_true(head >= 3);
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    assert_int_equal(cluster_start(&c, H_SECR), 0);
+
+    Cogov__V1__Position pos = COGOV__V1__POSITION__INIT;
+    Cogov__V1__Position *after[1] = {&pos};
+    pos.producer = "coordination";
+    pos.seq = head;
+    pos.has_seq = 1;
+    Cogov__V1__ListNotices ln = COGOV__V1__LIST_NOTICES__INIT;
+    ln.member_id = a;
+    Cogov__V1__Request rl = COGOV__V1__REQUEST__INIT;
+    rl.body_case = COGOV__V1__REQUEST__BODY_LIST_NOTICES;
+    rl.list_notices = &ln;
+    rl.after = after;
+    rl.n_after = 1;
+    rep = call(&c, H_SECR, &rl);
+    assert_int_equal(rep->code, OK);
+    assert_int_equal(rep->notice_list->n_notices, 1);
+    cogov__v1__reply__free_unpacked(rep, NULL);
+
+    /* A position coordination has not reached. */
+    pos.seq = head + 1000;
+    rl.request_id = rl.correlation_id = NULL;
+    client_t *cl = cluster_client(&c, H_SECR);
+    char err[128];
+    /* Wait longer than the daemon's consistency_wait_ms (1.5 s). */
+    rep = client_call(cl, &rl, 5000, 5000, err, sizeof(err));
+    assert_non_null(rep);
+    client_destroy(&cl);
+    assert_int_equal(rep->code, COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
+    assert_non_null(strstr(rep->error, "coordination"));
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    assert_int_equal(cluster_stop(&c, H_SECR), 0);
+    assert_int_equal(cluster_stop(&c, H_COORD), 0);
+    cluster_destroy(&c);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_welcome_farewell_and_restart),
         cmocka_unit_test(test_cogovctl),
+        cmocka_unit_test(test_consistency_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
