@@ -149,12 +149,12 @@ list_by_member_and_kind(void **state)
 
     assert_int_equal(sec_store_notices(st, NULL, NK(UNSPECIFIED), &l), 0);
     assert_int_equal(l->n_notices, 4);
-    /* published_at, then notice_id */
+    /* published_at, then the order they were published in */
     assert_string_equal(l->notices[0]->notice_id, "welcome:coordination:3");
-    assert_string_equal(l->notices[1]->notice_id, "general:1");
-    assert_string_equal(l->notices[2]->notice_id, "welcome:coordination:9");
+    assert_string_equal(l->notices[1]->notice_id, "welcome:coordination:9");
+    assert_string_equal(l->notices[2]->notice_id, "general:1");
     assert_string_equal(l->notices[3]->notice_id, "farewell:coordination:12");
-    assert_int_equal(l->notices[1]->n_addressees, 2);
+    assert_int_equal(l->notices[2]->n_addressees, 2);
     protobuf_c_message_free_unpacked(&l->base, NULL);
 
     assert_int_equal(sec_store_notices(st, "M1", NK(UNSPECIFIED), &l), 0);
