@@ -682,7 +682,7 @@ store_outbox_append(store_t *s, Cogov__V1__Event *ev)
     ev->epoch = s->epoch;
     if (!ev->has_recorded_at || ev->recorded_at == 0) {
         ev->has_recorded_at = 1;
-        ev->recorded_at = now_wall_ms();
+        ev->recorded_at = now_wall_us();
     }
     len = protobuf_c_message_get_packed_size(&ev->base);
     buf = xmalloc(len ? len : 1);

@@ -16,6 +16,7 @@ char *xstrdup(const char *s);                      /* NULL -> NULL */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int64_t now_wall_ms(void);       /* CLOCK_REALTIME in ms */
+int64_t now_wall_us(void);       /* CLOCK_REALTIME in microseconds */
 int64_t now_mono_ms(void);       /* CLOCK_MONOTONIC in ms */
 
 /* Copy src into dst[size], always NUL-terminated; returns -ENAMETOOLONG if

@@ -758,7 +758,7 @@ pb_oneof_message(const ProtobufCMessage *m, uint32_t case_value)
 }
 
 /* Is an int64 field a business time (Unix seconds)? recorded_at is wall
- * milliseconds and handled by the caller. */
+ * microseconds and handled by the caller. */
 static bool
 is_time_field(const ProtobufCFieldDescriptor *f)
 {
@@ -796,7 +796,7 @@ pbtext_value(sbuf_t *b, const ProtobufCFieldDescriptor *f, const void *v,
     case PROTOBUF_C_TYPE_SFIXED64: {
         int64_t x = *(const int64_t *)v;
         if (strcmp(f->name, "recorded_at") == 0) {
-            fmt_time(x / 1000, off, tb, sizeof tb);
+            fmt_time(x / 1000000, off, tb, sizeof tb);
             sbuf_puts(b, tb);
         } else if (is_time_field(f)) {
             fmt_time(x, off, tb, sizeof tb);

@@ -406,7 +406,7 @@ test_outbox_commit(void **state)
     assert_true(ev.has_epoch);
     assert_int_equal(ev.epoch, store_epoch(s));
     assert_true(ev.has_recorded_at);
-    assert_true(ev.recorded_at > 1600000000000LL);
+    assert_true(ev.recorded_at > 1600000000000000LL); /* microseconds */
     assert_int_equal(append(s, "b", NULL), 0);
     assert_int_equal(append(s, "c", NULL), 0);
     assert_int_equal(store_head(s), 0);
