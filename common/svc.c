@@ -34,6 +34,11 @@ typedef struct waiter {
     int64_t deadline;
 } waiter_t;
 
+typedef struct rawbuf {
+    uint8_t *p;
+    size_t len, cap;
+} rawbuf_t;
+
 /* A request whose consistency token is not reached yet. */
 typedef struct deferred {
     struct deferred *next;
@@ -88,6 +93,7 @@ struct svc {
     Cogov__V1__Position after_pos[SVC_MAX_FOLLOWS];
     Cogov__V1__Position *after_ptr[SVC_MAX_FOLLOWS];
     uint64_t id_counter;
+    rawbuf_t fetch_events, fetch_msg; /* reused by serve_fetch */
 };
 
 static void on_deferred_timer(uv_timer_t *t);
@@ -465,25 +471,47 @@ send_error(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
 
 /* ---- the event stream: Fetch with long-poll ------------------------------ */
 
-typedef struct batch_fill {
-    Cogov__V1__Batch *batch;
-    size_t cap;
-} batch_fill_t;
+/* Batches are sent without decoding the stored events: each outbox row is
+ * already a packed Event, and a repeated message field is on the wire just
+ * tag + length + bytes. So the Batch is its packed header followed by
+ * (0x22, len, event) per event, and the Reply is its packed envelope
+ * followed by field 20 (batch) — protobuf readers accept fields in any
+ * order. */
+static void
+rb_put(rawbuf_t *b, const void *data, size_t len)
+{
+    if (b->len + len > b->cap) {
+        while (b->len + len > b->cap)
+            b->cap = b->cap ? b->cap * 2 : 65536;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+}
+
+static void
+rb_varint(rawbuf_t *b, uint64_t v)
+{
+    uint8_t tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v != 0)
+            tmp[n] |= 0x80;
+        n++;
+    } while (v != 0);
+    rb_put(b, tmp, n);
+}
 
 static int
-add_event(void *arg, uint64_t seq, const uint8_t *data, size_t len)
+add_event_raw(void *arg, uint64_t seq, const uint8_t *data, size_t len)
 {
-    batch_fill_t *bf = arg;
+    rawbuf_t *b = arg;
     (void)seq;
-    Cogov__V1__Event *ev = cogov__v1__event__unpack(NULL, len, data);
-    if (ev == NULL)
-        return -EIO;
-    if (bf->batch->n_events == bf->cap) {
-        bf->cap = bf->cap ? bf->cap * 2 : 64;
-        bf->batch->events = xrealloc(bf->batch->events,
-                                     bf->cap * sizeof(*bf->batch->events));
-    }
-    bf->batch->events[bf->batch->n_events++] = ev;
+    rb_varint(b, (4u << 3) | 2u); /* Batch.events */
+    rb_varint(b, len);
+    rb_put(b, data, len);
     return 0;
 }
 
@@ -491,26 +519,49 @@ static void
 serve_fetch(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
             uint64_t after, uint32_t max)
 {
-    Cogov__V1__Reply *rep = reply_new(request_id, corr);
-    Cogov__V1__Batch *b = xmalloc(sizeof(*b));
-    cogov__v1__batch__init(b);
-    b->producer = xstrdup(s->def->name);
-    b->epoch = store_epoch(s->store);
-    b->has_epoch = 1;
-    b->head_seq = store_head(s->store);
-    b->has_head_seq = 1;
-    rep->body_case = COGOV__V1__REPLY__BODY_BATCH;
-    rep->batch = b;
-    batch_fill_t bf = {b, 0};
-    int rc = store_outbox_read(s->store, after, max, add_event, &bf);
+    rawbuf_t *events = &s->fetch_events, *msg = &s->fetch_msg;
+    events->len = msg->len = 0;
+    int rc = store_outbox_read(s->store, after, max, add_event_raw, events);
     if (rc != 0) {
+        Cogov__V1__Reply *rep = reply_new(request_id, corr);
         reply_set_code(rep, COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
         rep->error = xasprintf("reading the stream failed: %s",
                                strerror(-rc));
-    } else {
-        reply_set_code(rep, COGOV__V1__STATUS_CODE__STATUS_OK);
+        send_reply(s, rid, rep);
+        return;
     }
-    send_reply(s, rid, rep);
+    Cogov__V1__Batch b = COGOV__V1__BATCH__INIT;
+    b.producer = (char *)s->def->name;
+    b.epoch = store_epoch(s->store);
+    b.has_epoch = 1;
+    b.head_seq = store_head(s->store);
+    b.has_head_seq = 1;
+    size_t hlen = 0;
+    uint8_t *hdr = pb_pack((ProtobufCMessage *)&b, &hlen);
+
+    Cogov__V1__Position head = COGOV__V1__POSITION__INIT;
+    Cogov__V1__Position *heads[1] = {&head};
+    head.producer = (char *)s->def->name;
+    head.seq = b.head_seq;
+    head.has_seq = 1;
+    Cogov__V1__Reply rep = COGOV__V1__REPLY__INIT;
+    rep.code = COGOV__V1__STATUS_CODE__STATUS_OK;
+    rep.has_code = 1;
+    rep.request_id = (char *)request_id;
+    rep.correlation_id = (char *)corr;
+    rep.heads = heads;
+    rep.n_heads = 1;
+    size_t elen = 0;
+    uint8_t *env = pb_pack((ProtobufCMessage *)&rep, &elen);
+
+    rb_put(msg, env, elen);
+    rb_varint(msg, (20u << 3) | 2u); /* Reply.batch */
+    rb_varint(msg, hlen + events->len);
+    rb_put(msg, hdr, hlen);
+    rb_put(msg, events->p, events->len);
+    free(env);
+    free(hdr);
+    send_bytes(s, rid, msg->p, msg->len);
 }
 
 static void
@@ -1459,6 +1510,8 @@ svc_main(const svc_def_t *def, int argc, char **argv)
         s->exit_code = 1;
     }
     free(s->pending);
+    free(s->fetch_events.p);
+    free(s->fetch_msg.p);
     store_destroy(&s->store);
     allow_destroy(&s->allow);
     if (s->zctx != NULL)
