@@ -480,6 +480,8 @@ send_error(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
 static void
 rb_put(rawbuf_t *b, const void *data, size_t len)
 {
+    if (len == 0)
+        return;
     if (b->len + len > b->cap) {
         while (b->len + len > b->cap)
             b->cap = b->cap ? b->cap * 2 : 65536;
