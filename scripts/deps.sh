@@ -2,7 +2,8 @@
 # Install the Debian 12 packages cogov builds and tests with (idempotent).
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev
-      protobuf-c-compiler libsqlite3-dev libuv1-dev libcmocka-dev sqlite3)
+      protobuf-c-compiler libsqlite3-dev libuv1-dev libcmocka-dev sqlite3
+      clang libclang-rt-14-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
