@@ -2,6 +2,7 @@
  * it serves). Consumers of other streams live in follow.c. */
 #include "svc_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -1306,8 +1307,9 @@ on_hup(uv_signal_t *h, int signum)
     /* Only the log level is taken from a reloaded file; the rest needs a
      * restart (endpoints, store, keys). */
     svc_conf_t *fresh = xmalloc(sizeof(*fresh));
+    void *scratch = xcalloc(1, s->def->config_size + 1);
     cfg_section_t secs[2] = {{k_conf_fields, fresh},
-                             {s->def->config, s->def->config_obj}};
+                             {s->def->config, scratch}};
     if (cfg_load(secs, s->def->config ? 2 : 1, s->conf_path, err,
                  sizeof(err)) == 0) {
         int lvl = log_level_parse(fresh->log_level);
@@ -1318,6 +1320,7 @@ on_hup(uv_signal_t *h, int signum)
                   log_q(s->conf_path), log_q(err));
     }
     free(fresh);
+    free(scratch);
 }
 
 static void
@@ -1421,6 +1424,7 @@ svc_main(const svc_def_t *def, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    assert(def->config == NULL || def->config_size > 0);
     svc_t *s = xcalloc(1, sizeof(*s));
     s->def = def;
     s->exit_code = 1;

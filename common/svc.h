@@ -78,6 +78,8 @@ typedef struct svc_def {
      * they fill; may be NULL. */
     const cfg_field_t *config;
     void *config_obj;
+    size_t config_size; /* sizeof *config_obj: SIGHUP re-reads the file into
+                           a scratch copy and takes only the log level */
     /* Make the service's state after the store is open and before the
      * endpoint is bound (NULL: none); return NULL to refuse to start. */
     void *(*app_new)(svc_t *s);

@@ -48,6 +48,7 @@ main(int argc, char **argv)
         .react = NULL,
         .config = config_fields,
         .config_obj = &config,
+        .config_size = sizeof(config),
         .app_new = app_new,
         .app_destroy = coord_app_destroy,
     };
