@@ -952,7 +952,7 @@ sock_server(void *zctx, const char *endpoint, const keypair_t *kp,
         zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, kp->pub, KEY_Z85_LEN + 1) ||
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, kp->sec, KEY_Z85_LEN + 1) ||
         zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)) ||
-        
+        SETOPT(s, ZMQ_ZAP_ENFORCE_DOMAIN, one) ||
         SETOPT(s, ZMQ_ROUTER_MANDATORY, zero) || SETOPT(s, ZMQ_SNDHWM, hwm) ||
         SETOPT(s, ZMQ_RCVHWM, hwm))
         goto zerr;
