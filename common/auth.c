@@ -31,11 +31,14 @@
 #define HEARTBEAT_TIMEOUT_MS 15000
 
 static const char *const BOOTSTRAP_DAEMONS[] = {
-    "coordination", "incentives", "supervision", "secretariat",
+    "coordination",
+    "incentives",
+    "supervision",
+    "secretariat",
 };
 #define BOOTSTRAP_OPERATOR "operator"
 
-/* ---- roles and principals -------------------------------------------------- */
+/* ---- roles and principals ---------------------------------------------- */
 
 #define ROLE_PREFIX "ROLE_"
 
@@ -100,7 +103,7 @@ principal_may_read(const principal_t *p, const char *stream)
     return false;
 }
 
-/* ---- small helpers ----------------------------------------------------------- */
+/* ---- small helpers ----------------------------------------------------- */
 
 static bool
 z85_char(int c)
@@ -217,8 +220,7 @@ write_atomic(const char *path, const char *text, mode_t mode, bool replace)
     size_t len = strlen(text), off = 0;
     int fd, rc = 0;
 
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-              mode);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) {
         rc = -errno;
         goto done;
@@ -265,7 +267,7 @@ done:
     return rc;
 }
 
-/* ---- keys ---------------------------------------------------------------------- */
+/* ---- keys -------------------------------------------------------------- */
 
 int
 keys_generate(keypair_t *kp)
@@ -284,8 +286,7 @@ keys_generate(keypair_t *kp)
 int
 keys_write(const char *dir, const char *name, const keypair_t *kp)
 {
-    char *key_path = NULL, *pub_path = NULL, *key_text = NULL,
-         *pub_text = NULL;
+    char *key_path = NULL, *pub_path = NULL, *key_text = NULL, *pub_text = NULL;
     int rc;
 
     if (!name_valid(name) || !key_valid(kp->pub) || !key_valid(kp->sec))
@@ -295,8 +296,8 @@ keys_write(const char *dir, const char *name, const keypair_t *kp)
     key_text = xasprintf("# CURVE keypair of %s: keep secret\n"
                          "public = %s\nsecret = %s\n",
                          name, kp->pub, kp->sec);
-    pub_text = xasprintf("# CURVE public key of %s\npublic = %s\n", name,
-                         kp->pub);
+    pub_text =
+        xasprintf("# CURVE public key of %s\npublic = %s\n", name, kp->pub);
     rc = write_atomic(key_path, key_text, 0600, false);
     if (rc < 0)
         goto done;
@@ -469,9 +470,9 @@ bootstrap_allow(const char *dir, const char *path, char *err, size_t errlen)
             snprintf(err, errlen, "%s/%s.pub: %s", dir, name, strerror(-rc));
             goto done;
         }
-        used += (size_t)snprintf(text + used, cap - used, "%s %s - %s *\n",
-                                 pub, name,
-                                 op ? "GOV_COORDINATOR,OPERATOR" : "SERVICE");
+        used +=
+            (size_t)snprintf(text + used, cap - used, "%s %s - %s *\n", pub,
+                             name, op ? "GOV_COORDINATOR,OPERATOR" : "SERVICE");
     }
     rc = write_atomic(path, text, 0640, false);
     if (rc == -EEXIST)
@@ -543,7 +544,7 @@ done:
     return rc;
 }
 
-/* ---- allow-list ---------------------------------------------------------------- */
+/* ---- allow-list -------------------------------------------------------- */
 
 struct allow {
     principal_t *v;
@@ -723,7 +724,7 @@ allow_count(const allow_t *a)
     return a ? a->n : 0;
 }
 
-/* ---- ZAP (RFC 27) ---------------------------------------------------------------- */
+/* ---- ZAP (RFC 27) ------------------------------------------------------ */
 
 void *
 zap_bind(void *zctx)
@@ -769,8 +770,8 @@ frame_str(zmq_msg_t *m, char *buf, size_t size)
 }
 
 static int
-zap_send(void *zap, zmq_msg_t *request_id, const char *code,
-         const char *text, const char *user)
+zap_send(void *zap, zmq_msg_t *request_id, const char *code, const char *text,
+         const char *user)
 {
     zmq_msg_t id;
     int rc = 0;
@@ -874,10 +875,9 @@ zap_handle(void *zap, const allow_t *a, uint64_t *denied)
     return answered;
 }
 
-/* ---- sockets ---------------------------------------------------------------------- */
+/* ---- sockets ----------------------------------------------------------- */
 
-#define SETOPT(s, opt, val)                                                    \
-    zmq_setsockopt((s), (opt), &(val), sizeof(val))
+#define SETOPT(s, opt, val) zmq_setsockopt((s), (opt), &(val), sizeof(val))
 
 /* libzmq unlinks whatever is at an ipc path before binding, which would
  * silently steal a live daemon's endpoint; unlink only a socket file that no
@@ -941,8 +941,7 @@ sock_server(void *zctx, const char *endpoint, const keypair_t *kp,
         return NULL;
     }
     if (!key_valid(kp->pub) || !key_valid(kp->sec)) {
-        snprintf(err, errlen, "%s: server keypair is not valid Z85",
-                 endpoint);
+        snprintf(err, errlen, "%s: server keypair is not valid Z85", endpoint);
         return NULL;
     }
     s = zmq_socket(zctx, ZMQ_ROUTER);
@@ -975,8 +974,7 @@ fail:
 
 void *
 sock_client(void *zctx, const char *endpoint, const keypair_t *kp,
-            const char *server_pub, long long max_msg, char *err,
-            size_t errlen)
+            const char *server_pub, long long max_msg, char *err, size_t errlen)
 {
     void *s = NULL;
 

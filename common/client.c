@@ -141,8 +141,7 @@ await_reply(client_t *c, const char *request_id, int64_t deadline,
             snprintf(err, errlen, "malformed reply (%d frames, want 1)", rc);
             return -EPROTO;
         }
-        r = cogov__v1__reply__unpack(NULL, zmq_msg_size(&m),
-                                     zmq_msg_data(&m));
+        r = cogov__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
         zmq_msg_close(&m);
         if (r == NULL) {
             snprintf(err, errlen, "malformed reply (not a cogov.v1.Reply)");
@@ -159,8 +158,8 @@ await_reply(client_t *c, const char *request_id, int64_t deadline,
 }
 
 Cogov__V1__Reply *
-client_call(client_t *c, Cogov__V1__Request *req, int attempt_ms,
-            int total_ms, char *err, size_t errlen)
+client_call(client_t *c, Cogov__V1__Request *req, int attempt_ms, int total_ms,
+            char *err, size_t errlen)
 {
     Cogov__V1__Reply *rep = NULL;
     int64_t start = now_mono_ms(), end = start + total_ms;
@@ -189,8 +188,8 @@ client_call(client_t *c, Cogov__V1__Request *req, int attempt_ms,
         char serr[256];
 
         if (c->sock == NULL) {
-            c->sock = sock_client(c->zctx, c->endpoint, &c->kp,
-                                  c->server_pub, 0, serr, sizeof serr);
+            c->sock = sock_client(c->zctx, c->endpoint, &c->kp, c->server_pub,
+                                  0, serr, sizeof serr);
             if (c->sock == NULL) {
                 snprintf(err, errlen, "%s", serr);
                 goto done;
