@@ -44,7 +44,7 @@ typedef struct zfix {
     zwatch_t *rw; /* router watcher */
     zwatch_t *dw; /* dealer watcher (echo in the loop) */
     /* router side */
-    size_t target;    /* stop the loop when received reaches it */
+    size_t target; /* stop the loop when received reaches it */
     size_t received;
     size_t calls;
     size_t max_per_call;
@@ -52,7 +52,7 @@ typedef struct zfix {
     bool echo;
     bool close_in_cb; /* zwatch_close + zmq_close from inside the callback */
     size_t close_after;
-    int errors;       /* out-of-order payloads, failed sends */
+    int errors; /* out-of-order payloads, failed sends */
     char first_error[160];
     /* dealer side (echo in the loop) */
     size_t sent;
@@ -60,8 +60,8 @@ typedef struct zfix {
     /* thread peer */
     pthread_t th;
     bool th_running;
-    bool th_echo;      /* the thread also reads the replies */
-    int th_hwm;        /* HWM the thread's DEALER uses (0 = unlimited) */
+    bool th_echo; /* the thread also reads the replies */
+    int th_hwm;   /* HWM the thread's DEALER uses (0 = unlimited) */
     size_t th_sent;
     size_t th_replies;
     int th_errors;
@@ -193,7 +193,7 @@ run_guarded(zfix_t *f, uint64_t ms)
         f->timed_out = true;
 }
 
-/* ---- the router's read callback -------------------------------------------- */
+/* ---- the router's read callback ------------------------------------------ */
 
 static bool
 has_input(void *sock)
@@ -283,7 +283,7 @@ check_router_outcome(zfix_t *f, size_t want)
     assert_true(f->calls >= (want + BUDGET - 1) / BUDGET);
 }
 
-/* ---- a DEALER peer in its own thread ----------------------------------------- */
+/* ---- a DEALER peer in its own thread ------------------------------------- */
 
 static void *
 peer_thread(void *arg)
@@ -343,7 +343,7 @@ join_peer(zfix_t *f)
     f->th_running = false;
 }
 
-/* ---- tests ---------------------------------------------------------------------- */
+/* ---- tests --------------------------------------------------------------- */
 
 /* A peer thread sends N messages while the loop runs (default HWM 1000: the
  * sender is held back by the router draining, 64 per iteration); all N
@@ -362,7 +362,8 @@ test_burst_concurrent(void **state)
     assert_int_equal(f->th_sent, N_BURST);
     check_router_outcome(f, N_BURST);
     printf("# burst: %zu messages in %zu calls, budget spent with input "
-           "pending %zu times\n", f->received, f->calls, f->budget_hits);
+           "pending %zu times\n",
+           f->received, f->calls, f->budget_hits);
 }
 
 /* The whole burst is queued at once, so one edge announces all of it; the
@@ -449,7 +450,8 @@ test_echo_in_loop(void **state)
         fail_msg("%d errors, first: %s", f->errors, f->first_error);
     if (f->timed_out)
         fail_msg("guard fired: %zu requests sent, %zu received by the router, "
-                 "%zu replies", f->sent, f->received, f->replies);
+                 "%zu replies",
+                 f->sent, f->received, f->replies);
     assert_int_equal(f->sent, N_BURST);
     assert_int_equal(f->received, N_BURST);
     assert_int_equal(f->replies, N_BURST);
@@ -582,19 +584,28 @@ int
 main(void)
 {
     static enum transport inproc = T_INPROC, ipc = T_IPC;
-#define BOTH(fn)                                                       \
-    {#fn "/inproc", fn, setup, teardown, &inproc},                     \
-    {#fn "/ipc", fn, setup, teardown, &ipc}
+    /* Every test over both transports, named "<test>/<transport>". */
+    /* clang-format off */
+#define ON(fn, tr) {#fn "/" #tr, fn, setup, teardown, &tr}
     const struct CMUnitTest tests[] = {
-        BOTH(test_burst_concurrent),
-        BOTH(test_burst_one_edge),
-        BOTH(test_echo_thread_peer),
-        BOTH(test_echo_in_loop),
-        BOTH(test_idle_costs_nothing),
-        BOTH(test_close_clean),
-        BOTH(test_close_in_callback),
-        BOTH(test_queued_before_new),
+        ON(test_burst_concurrent, inproc),
+        ON(test_burst_concurrent, ipc),
+        ON(test_burst_one_edge, inproc),
+        ON(test_burst_one_edge, ipc),
+        ON(test_echo_thread_peer, inproc),
+        ON(test_echo_thread_peer, ipc),
+        ON(test_echo_in_loop, inproc),
+        ON(test_echo_in_loop, ipc),
+        ON(test_idle_costs_nothing, inproc),
+        ON(test_idle_costs_nothing, ipc),
+        ON(test_close_clean, inproc),
+        ON(test_close_clean, ipc),
+        ON(test_close_in_callback, inproc),
+        ON(test_close_in_callback, ipc),
+        ON(test_queued_before_new, inproc),
+        ON(test_queued_before_new, ipc),
     };
-#undef BOTH
+#undef ON
+    /* clang-format on */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
