@@ -350,6 +350,12 @@ svc_emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Event *ev)
         cogov__v1__position__init(p);
         p->producer = (char *)follow_producer(s->follows[i]);
         p->seq = follow_applied(s->follows[i]);
+        /* A reaction's own cause counts as applied: the cursor moves past
+         * it in this same transaction. */
+        if (c->event != NULL && c->event->producer != NULL &&
+            strcmp(c->event->producer, p->producer) == 0 &&
+            c->event->seq > p->seq)
+            p->seq = c->event->seq;
         p->has_seq = 1;
         s->after_ptr[ev->n_after++] = p;
     }
