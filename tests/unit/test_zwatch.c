@@ -290,7 +290,10 @@ peer_thread(void *arg)
 {
     zfix_t *f = arg;
     void *d = zmq_socket(f->zctx, ZMQ_DEALER);
-    int v = 0;
+    /* Linger: the thread closes its socket right after its last send, and
+     * what is still in the pipe must reach the router (LINGER 0 dropped the
+     * tail of the burst now and then). */
+    int v = 5000;
     zmq_setsockopt(d, ZMQ_LINGER, &v, sizeof(v));
     zmq_setsockopt(d, ZMQ_SNDHWM, &f->th_hwm, sizeof(f->th_hwm));
     zmq_setsockopt(d, ZMQ_RCVHWM, &f->th_hwm, sizeof(f->th_hwm));
