@@ -411,3 +411,145 @@ gen_uscc(unsigned n, char *buf)
     buf[17] = cs[check == 31 ? 0 : check];
     buf[18] = 0;
 }
+
+/* ---- principals ------------------------------------------------------- */
+
+int
+cluster_add_principal(cluster_t *c, const char *name, const char *member,
+                      const char *roles, const char *streams, keypair_t *kp)
+{
+    int rc = keys_generate(kp);
+    if (rc != 0)
+        return rc;
+    FILE *f = fopen(c->allow, "a");
+    if (f == NULL)
+        return -errno;
+    fprintf(f, "%s %s %s %s %s\n", kp->pub, name, member, roles, streams);
+    return fclose(f) == 0 ? 0 : -EIO;
+}
+
+int
+cluster_remove_principal(cluster_t *c, const char *name)
+{
+    FILE *f = fopen(c->allow, "r");
+    if (f == NULL)
+        return -errno;
+    char *kept = xcalloc(1, 1);
+    size_t kept_len = 0;
+    bool found = false;
+    char line[1024];
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char key[64], who[128];
+        if (sscanf(line, "%63s %127s", key, who) == 2 &&
+            strlen(key) == KEY_Z85_LEN && strcmp(who, name) == 0) {
+            found = true;
+            continue;
+        }
+        size_t n = strlen(line);
+        kept = xrealloc(kept, kept_len + n + 1);
+        memcpy(kept + kept_len, line, n + 1);
+        kept_len += n;
+    }
+    fclose(f);
+    int rc = found ? write_file(c->allow, kept) : -ENOENT;
+    free(kept);
+    return rc;
+}
+
+static int
+count_in_file(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    int n = 0;
+    char line[4096];
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strstr(line, needle) != NULL)
+            n++;
+    fclose(f);
+    return n;
+}
+
+int
+cluster_hup(cluster_t *c, int which, int timeout_ms)
+{
+    int before = count_in_file(c->log[which], "event=config.reload");
+    if (c->pid[which] <= 0 || kill(c->pid[which], SIGHUP) != 0)
+        return -ESRCH;
+    int64_t deadline = now_mono_ms() + timeout_ms;
+    while (now_mono_ms() < deadline) {
+        if (count_in_file(c->log[which], "event=config.reload") > before)
+            return 0;
+        sleep_ms(10);
+    }
+    return -ETIMEDOUT;
+}
+
+client_t *
+cluster_client_as(cluster_t *c, int which, const keypair_t *kp)
+{
+    char err[256];
+    client_t *cl = client_new(c->zctx, c->endpoint[which], kp, c->pub[which],
+                              err, sizeof(err));
+    if (cl == NULL)
+        fprintf(stderr, "client_new: %s\n", err);
+    return cl;
+}
+
+static uint64_t
+hash_rows(sqlite3 *db, const char *sql, uint64_t *sum)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "sql error: %s: %s\n", sqlite3_errmsg(db), sql);
+        return 0;
+    }
+    uint64_t rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        uint64_t h = hash64(sql, strlen(sql));
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            const void *v = sqlite3_column_blob(st, i);
+            int n = sqlite3_column_bytes(st, i);
+            uint64_t cell[2] = {h, (uint64_t)sqlite3_column_type(st, i)};
+            h = hash64(cell, sizeof(cell));
+            if (n > 0)
+                h ^= hash64(v, (size_t)n) * 31;
+        }
+        *sum += h; /* a sum: the order of the rows does not matter */
+        rows++;
+    }
+    sqlite3_finalize(st);
+    return rows;
+}
+
+uint64_t
+store_hash(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    uint64_t sum = 0x9e3779b97f4a7c15ULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return 0;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    if (sql != NULL) {
+        hash_rows(db, sql, &sum);
+    } else {
+        sqlite3_stmt *t = NULL;
+        if (sqlite3_prepare_v2(db,
+                               "SELECT name FROM sqlite_master WHERE "
+                               "type='table' ORDER BY name",
+                               -1, &t, NULL) == SQLITE_OK) {
+            while (sqlite3_step(t) == SQLITE_ROW) {
+                char q[256];
+                snprintf(q, sizeof(q), "SELECT * FROM \"%s\"",
+                         (const char *)sqlite3_column_text(t, 0));
+                hash_rows(db, q, &sum);
+            }
+        }
+        sqlite3_finalize(t);
+    }
+    sqlite3_close(db);
+    return sum;
+}

@@ -68,4 +68,22 @@ unsigned test_seed(void);
 /* A valid unified social credit code made from n (distinct n, distinct
  * codes). buf >= 19. */
 void gen_uscc(unsigned n, char *buf);
+
+/* ---- principals (appended by the security tests) ------------------------ */
+/* A fresh keypair for a new principal, appended to the allow-list as
+ * "<key> name member roles streams" (member "-" for none). Takes effect
+ * when the daemons reload (cluster_hup). */
+int cluster_add_principal(cluster_t *c, const char *name, const char *member,
+                          const char *roles, const char *streams,
+                          keypair_t *kp);
+/* Remove the allow-list line of principal `name`; -ENOENT if none. */
+int cluster_remove_principal(cluster_t *c, const char *name);
+/* SIGHUP one daemon and wait (bounded) until its log shows the reload
+ * (config.reloaded or config.reload_failed). 0 or -ETIMEDOUT. */
+int cluster_hup(cluster_t *c, int which, int timeout_ms);
+/* A client of daemon `which` with any keypair. */
+client_t *cluster_client_as(cluster_t *c, int which, const keypair_t *kp);
+/* An order-independent hash of every row of sql's result, or of every
+ * table when sql is NULL, through a read-only connection. 0 on error. */
+uint64_t store_hash(const char *path, const char *sql);
 #endif
