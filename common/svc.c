@@ -932,18 +932,26 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     }
     const char *user = zmq_msg_gets(body, "User-Id");
     const principal_t *who = user != NULL ? allow_by_name(s->allow, user) : NULL;
+    /* Decode (bounded) before judging, so that every error reply that can
+     * carry the request id does, and the client can match it. */
+    Cogov__V1__Request *req = (Cogov__V1__Request *)pb_unpack(
+        &cogov__v1__request__descriptor, zmq_msg_data(body),
+        zmq_msg_size(body), (size_t)s->conf.unpack_budget);
+    const char *rq = NULL;
+    if (req != NULL && req->request_id != NULL &&
+        strlen(req->request_id) <= 128 &&
+        valid_utf8(req->request_id, strlen(req->request_id)))
+        rq = req->request_id;
     if (who == NULL) {
         s->n_denials++;
         log_warn("auth.denied", "principal=%s reason=%s", log_q(user),
                  log_q("not on the allow-list"));
-        send_error(s, rid, NULL, NULL,
+        send_error(s, rid, rq, NULL,
                    COGOV__V1__STATUS_CODE__STATUS_UNAUTHENTICATED,
                    "key is not on the allow-list");
+        pb_free((ProtobufCMessage *)req);
         return;
     }
-    Cogov__V1__Request *req = (Cogov__V1__Request *)pb_unpack(
-        &cogov__v1__request__descriptor, zmq_msg_data(body),
-        zmq_msg_size(body), (size_t)s->conf.unpack_budget);
     if (req == NULL) {
         s->n_rejects++;
         log_warn("request.rejected", "principal=%s reason=%s",
@@ -955,13 +963,10 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     }
     char err[256];
     char corr_buf[48];
+    char *given_corr = NULL;
     if (pb_validate((ProtobufCMessage *)req, REPLY_MAX_STRING,
                     REPLY_MAX_REPEATED, err, sizeof(err)) != 0) {
         s->n_rejects++;
-        const char *rq = valid_utf8(req->request_id ? req->request_id : "",
-                                    req->request_id ? strlen(req->request_id) : 0)
-                             ? req->request_id
-                             : NULL;
         log_warn("request.rejected", "principal=%s reason=%s",
                  log_q(who->name), log_q(err));
         send_error(s, rid, rq, NULL, COGOV__V1__STATUS_CODE__STATUS_INVALID,
@@ -970,8 +975,8 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     }
     if (str_empty(req->correlation_id)) {
         svc_new_id(s->def->name, corr_buf, sizeof(corr_buf));
-        free(req->correlation_id);
-        req->correlation_id = xstrdup(corr_buf);
+        given_corr = req->correlation_id; /* pb_unpack's: pb_free frees it */
+        req->correlation_id = corr_buf;
     }
     if (req->request_id != NULL && strlen(req->request_id) > 128) {
         s->n_rejects++;
@@ -1059,6 +1064,8 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
                      log_q(req->correlation_id));
     }
 done:
+    if (req->correlation_id == corr_buf)
+        req->correlation_id = given_corr;
     pb_free((ProtobufCMessage *)req);
 }
 
@@ -1246,13 +1253,15 @@ stop(svc_t *s)
     if (s->stopping)
         return;
     s->stopping = true;
-    log_notice("service.stopping", "head=%llu",
-               (unsigned long long)store_head(s->store));
-    /* Nothing is half-done between callbacks: every request of an iteration
-     * was committed and answered before we got here. */
-    serve_waiters(s, true);
-    run_deferred(s, true); /* stopping: each gets its answer */
-    flush_pending(s);
+    if (s->store != NULL) { /* NULL when the start failed before it */
+        log_notice("service.stopping", "head=%llu",
+                   (unsigned long long)store_head(s->store));
+        /* Nothing is half-done between callbacks: every request of an
+         * iteration was committed and answered before we got here. */
+        serve_waiters(s, true);
+        run_deferred(s, true); /* stopping: each gets its answer */
+        flush_pending(s);
+    }
     for (size_t i = 0; i < s->n_follows; i++)
         follow_destroy(&s->follows[i]);
     s->n_follows = 0;
