@@ -359,7 +359,7 @@ status_call(bench_t *b, proc_t *p, int timeout_ms)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     snprintf(id, sizeof(id), "st-%" PRIu64, ++p->st_no);
     req.request_id = id;
-    /* Always set: svc.c crashes on a request without one (reported). */
+    /* Set, as cogovctl does (svc.c before de6932b crashed without one). */
     req.correlation_id = id;
     req.body_case = COGOV__V1__REQUEST__BODY_GET_STATUS;
     req.get_status = &gs;
