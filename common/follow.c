@@ -265,11 +265,6 @@ apply_one(follow_t *f, const Cogov__V1__Event *ev)
         svc_restore_business_time(s, bt);
         return rc;
     }
-    rc = store_cursor_set(st, f->producer, f->epoch, ev->seq);
-    if (rc != 0) {
-        store_rollback_to(st);
-        return rc;
-    }
     return store_release(st);
 }
 
@@ -320,6 +315,10 @@ apply_batch(follow_t *f)
         f->applied = ev->seq;
         f->next++;
     }
+    /* The cursor moves once per batch, in the batch's transaction: with the
+     * effects or not at all. */
+    if (rc == 0 && f->applied != start_applied)
+        rc = store_cursor_set(st, f->producer, f->epoch, f->applied);
     if (rc == 0)
         rc = store_commit(st);
     if (rc != 0) {

@@ -485,6 +485,7 @@ store_open(const char *path, const char *name, const char *const *migrations,
     }
     rc = sqlite3_exec(db,
                       "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                      "PRAGMA temp_store=MEMORY; "
                       "PRAGMA busy_timeout=5000",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {

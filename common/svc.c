@@ -863,7 +863,7 @@ log_outcome(svc_t *s, const principal_t *who, const char *request_id,
         &cogov__v1__status_code__descriptor, rep->code);
     const char *code = v != NULL ? v->name + 7 : "?"; /* skip "STATUS_" */
     if (rep->code == COGOV__V1__STATUS_CODE__STATUS_OK)
-        log_info("request.ok", "principal=%s request=%s type=%s corr=%s",
+        log_debug("request.ok", "principal=%s request=%s type=%s corr=%s",
                  log_q(who ? who->name : "-"), log_q(request_id), type,
                  log_q(rep->correlation_id));
     else
@@ -1059,7 +1059,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         if (!s->pending[s->n_pending - 1].write)
             log_outcome(s, who, req->request_id, body_name(req), rep);
         else
-            log_info("request.ok", "principal=%s request=%s type=%s corr=%s",
+            log_debug("request.ok", "principal=%s request=%s type=%s corr=%s",
                      log_q(who->name), log_q(req->request_id), body_name(req),
                      log_q(req->correlation_id));
     }

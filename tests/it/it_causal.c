@@ -474,7 +474,7 @@ test_hold_and_release(void **state)
                          heads[i]);
         assert_int_equal(q_int(p.store,
                                "SELECT count(*) FROM applied WHERE "
-                               "producer='%s' AND cursor_%s != seq - 1",
+                               "producer='%s' AND cursor_%s > seq - 1",
                                pr, pr),
                          0);
     }
