@@ -32,7 +32,73 @@ static const char migration_1[] =
     "  reason TEXT, at INTEGER NOT NULL, causation_id TEXT NOT NULL);"
     "CREATE INDEX member_history_member ON member_history(member_id, id);";
 
-const char *const coord_migrations[] = {migration_1};
+static const char migration_2[] =
+    "CREATE TABLE charters("
+    "  version INTEGER PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL,"
+    "  quorum INTEGER NOT NULL, pass INTEGER NOT NULL,"
+    "  extraordinary INTEGER NOT NULL, one_unit INTEGER NOT NULL,"
+    "  effective_on TEXT NOT NULL, resolution_id TEXT,"
+    "  adopted_at INTEGER NOT NULL, causation_id TEXT NOT NULL);"
+    "CREATE TABLE seats("
+    "  seat_id TEXT PRIMARY KEY, role INTEGER NOT NULL, member_id TEXT,"
+    "  term_start TEXT, term_end TEXT, changed_at INTEGER NOT NULL);"
+    "CREATE TABLE secretariat_unit("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1), member_id TEXT NOT NULL);"
+    "CREATE TABLE committees("
+    "  committee_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  convenor TEXT NOT NULL);"
+    "CREATE TABLE committee_members("
+    "  committee_id TEXT NOT NULL, member_id TEXT NOT NULL,"
+    "  PRIMARY KEY (committee_id, member_id));"
+    "CREATE TABLE vision(id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  text TEXT NOT NULL);"
+    "CREATE TABLE goals("
+    "  goal_id TEXT PRIMARY KEY, year INTEGER NOT NULL,"
+    "  indicator_code TEXT NOT NULL, title TEXT, target INTEGER NOT NULL,"
+    "  unit TEXT);"
+    "CREATE TABLE tasks("
+    "  task_id TEXT PRIMARY KEY, title TEXT NOT NULL, kind INTEGER NOT NULL,"
+    "  lead TEXT NOT NULL, goal_id TEXT, planned INTEGER NOT NULL,"
+    "  unit TEXT, status INTEGER NOT NULL, resolution_id TEXT,"
+    "  action_item_id TEXT, created_at INTEGER NOT NULL,"
+    "  changed_at INTEGER NOT NULL, causation_id TEXT NOT NULL);"
+    "CREATE INDEX tasks_status ON tasks(status, task_id);"
+    "CREATE TABLE task_participants("
+    "  task_id TEXT NOT NULL REFERENCES tasks(task_id),"
+    "  member_id TEXT NOT NULL, PRIMARY KEY (task_id, member_id));"
+    "CREATE TABLE milestones("
+    "  task_id TEXT NOT NULL REFERENCES tasks(task_id),"
+    "  milestone_id TEXT NOT NULL, pos INTEGER NOT NULL,"
+    "  title TEXT NOT NULL, due_on TEXT NOT NULL, due_at INTEGER NOT NULL,"
+    "  completed_at INTEGER NOT NULL DEFAULT 0,"
+    "  overdue_raised INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (task_id, milestone_id));"
+    "CREATE INDEX milestones_due ON milestones(due_at)"
+    "  WHERE completed_at = 0 AND overdue_raised = 0;"
+    "CREATE TABLE reports("
+    "  task_id TEXT NOT NULL REFERENCES tasks(task_id),"
+    "  report_id TEXT NOT NULL, member_id TEXT NOT NULL,"
+    "  students INTEGER NOT NULL, interns INTEGER NOT NULL,"
+    "  hours INTEGER NOT NULL, investment_fen INTEGER NOT NULL,"
+    "  quantity INTEGER NOT NULL, note TEXT, corrects TEXT,"
+    "  reported_at INTEGER NOT NULL, causation_id TEXT NOT NULL,"
+    "  PRIMARY KEY (task_id, report_id));"
+    "CREATE TABLE pledges("
+    "  pledge_id TEXT PRIMARY KEY,"
+    "  task_id TEXT NOT NULL REFERENCES tasks(task_id),"
+    "  member_id TEXT NOT NULL, kind INTEGER NOT NULL,"
+    "  amount_fen INTEGER NOT NULL, description TEXT, due_on TEXT NOT NULL,"
+    "  due_at INTEGER NOT NULL, status INTEGER NOT NULL, evidence TEXT,"
+    "  settled_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE escalations("
+    "  case_id TEXT PRIMARY KEY, source INTEGER NOT NULL,"
+    "  subject TEXT NOT NULL, member_id TEXT, details TEXT,"
+    "  status INTEGER NOT NULL, decision INTEGER NOT NULL DEFAULT 0,"
+    "  rationale TEXT, note TEXT, source_ref TEXT,"
+    "  causation_id TEXT NOT NULL, opened_at INTEGER NOT NULL,"
+    "  decided_at INTEGER NOT NULL DEFAULT 0);";
+
+const char *const coord_migrations[] = {migration_1, migration_2};
 const size_t coord_n_migrations = ARRAY_LEN(coord_migrations);
 
 static char *
@@ -369,4 +435,407 @@ coord_store_history_count(store_t *st, const char *member_id)
     int r = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : store_errno(rc);
     sqlite3_reset(q);
     return r;
+}
+
+/* ==== issue 5: charter, council, goals, tasks, pledges, escalations ===== */
+
+#define TS(x) COGOV__V1__TASK_STATUS__TASK_STATUS_##x
+
+/* NULL-safe column copy: NULL stays NULL. */
+static char *
+col_opt(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t == NULL ? NULL : xstrdup((const char *)t);
+}
+
+/* Step a query returning one integer (default `none` when no row). */
+static int64_t
+one_int(sqlite3_stmt *q, int64_t none, int *err)
+{
+    int rc = sqlite3_step(q);
+    int64_t v = none;
+    *err = 0;
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    else if (rc != SQLITE_DONE)
+        *err = store_errno(rc);
+    sqlite3_reset(q);
+    return v;
+}
+
+/* Append to a repeated field of pointers. */
+#define PUSH(arr, n, v)                                                      \
+    do {                                                                     \
+        (arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));                  \
+        (arr)[(n)++] = (v);                                                  \
+    } while (0)
+
+int
+coord_store_charter_latest(store_t *st)
+{
+    sqlite3_stmt *q = store_stmt(st, "SELECT max(version) FROM charters");
+    int err;
+    if (q == NULL)
+        return -EIO;
+    int64_t v = one_int(q, 0, &err);
+    return err < 0 ? err : (int)v;
+}
+
+int
+coord_store_charter_add(store_t *st, uint32_t v,
+                        const Cogov__V1__AdoptCharter *a, int64_t at,
+                        const char *causation)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT INTO charters(version, title, text, quorum, pass,"
+            " extraordinary, one_unit, effective_on, resolution_id,"
+            " adopted_at, causation_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int64(q, 1, v);
+    sqlite3_bind_text(q, 2, a->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, a->text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, a->rules->quorum_permille);
+    sqlite3_bind_int64(q, 5, a->rules->pass_permille);
+    sqlite3_bind_int64(q, 6, a->rules->extraordinary_permille);
+    sqlite3_bind_int(q, 7, a->rules->one_unit_one_vote ? 1 : 0);
+    sqlite3_bind_text(q, 8, a->effective_on, -1, SQLITE_STATIC);
+    bind_opt(q, 9, a->resolution_id);
+    sqlite3_bind_int64(q, 10, at);
+    sqlite3_bind_text(q, 11, causation, -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+int
+coord_store_charter(store_t *st, uint32_t v, Cogov__V1__Charter **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT version, title, text, quorum, pass, extraordinary,"
+            " one_unit, effective_on, resolution_id, adopted_at"
+            " FROM charters WHERE (?1 = 0 OR version = ?1)"
+            " ORDER BY version DESC LIMIT 1");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int64(q, 1, v);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    }
+    Cogov__V1__Charter *c = xmalloc(sizeof *c);
+    Cogov__V1__CharterRules *r = xmalloc(sizeof *r);
+    cogov__v1__charter__init(c);
+    cogov__v1__charter_rules__init(r);
+    c->has_version = true;
+    c->version = (uint32_t)sqlite3_column_int64(q, 0);
+    c->title = col_str(q, 1);
+    c->text = col_str(q, 2);
+    r->has_quorum_permille = r->has_pass_permille = true;
+    r->has_extraordinary_permille = r->has_one_unit_one_vote = true;
+    r->quorum_permille = (uint32_t)sqlite3_column_int64(q, 3);
+    r->pass_permille = (uint32_t)sqlite3_column_int64(q, 4);
+    r->extraordinary_permille = (uint32_t)sqlite3_column_int64(q, 5);
+    r->one_unit_one_vote = sqlite3_column_int(q, 6) != 0;
+    c->rules = r;
+    c->effective_on = col_str(q, 7);
+    c->resolution_id = col_opt(q, 8);
+    c->has_adopted_at = true;
+    c->adopted_at = sqlite3_column_int64(q, 9);
+    sqlite3_reset(q);
+    *out = c;
+    return 0;
+}
+
+int
+coord_store_seat_put(store_t *st, const char *seat_id,
+                     Cogov__V1__SeatRole role, const char *member_id,
+                     const char *term_start, const char *term_end, int64_t at)
+{
+    sqlite3_stmt *q;
+    if (member_id == NULL) {
+        q = store_stmt(st, "UPDATE seats SET member_id = NULL,"
+                           " changed_at = ? WHERE seat_id = ?");
+        if (q == NULL)
+            return -EIO;
+        sqlite3_bind_int64(q, 1, at);
+        sqlite3_bind_text(q, 2, seat_id, -1, SQLITE_STATIC);
+        int err = exec(q);
+        if (err == 0 && sqlite3_changes(store_db(st)) != 1)
+            err = -ENOENT;
+        return err;
+    }
+    q = store_stmt(st, "INSERT OR REPLACE INTO seats(seat_id, role,"
+                       " member_id, term_start, term_end, changed_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, seat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, (int)role);
+    sqlite3_bind_text(q, 3, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, term_start, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, term_end, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, at);
+    return exec(q);
+}
+
+#define SEAT_SQL                                                             \
+    "SELECT s.seat_id, s.role, s.member_id, s.term_start, s.term_end,"       \
+    " m.name FROM seats s LEFT JOIN members m ON m.member_id = s.member_id"
+
+static Cogov__V1__Seat *
+seat_from_row(sqlite3_stmt *q)
+{
+    Cogov__V1__Seat *x = xmalloc(sizeof *x);
+    cogov__v1__seat__init(x);
+    x->seat_id = col_str(q, 0);
+    x->has_role = true;
+    x->role = (Cogov__V1__SeatRole)sqlite3_column_int(q, 1);
+    x->member_id = col_opt(q, 2);
+    x->term_start = col_opt(q, 3);
+    x->term_end = col_opt(q, 4);
+    x->member_name = col_opt(q, 5);
+    return x;
+}
+
+int
+coord_store_seat(store_t *st, const char *seat_id, Cogov__V1__Seat **out)
+{
+    sqlite3_stmt *q = store_stmt(st, SEAT_SQL " WHERE s.seat_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, seat_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int err = 0;
+    if (rc == SQLITE_ROW)
+        *out = seat_from_row(q);
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+coord_store_secretariat_set(store_t *st, const char *member_id)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR REPLACE INTO secretariat_unit(id, member_id)"
+            " VALUES (1, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+int
+coord_store_committee_put(store_t *st, const Cogov__V1__FormCommittee *f)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR REPLACE INTO committees(committee_id, name, convenor)"
+            " VALUES (?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, f->committee_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, f->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, f->convenor_member_id, -1, SQLITE_STATIC);
+    int err = exec(q);
+    if (err < 0)
+        return err;
+    q = store_stmt(st, "DELETE FROM committee_members WHERE committee_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, f->committee_id, -1, SQLITE_STATIC);
+    if ((err = exec(q)) < 0)
+        return err;
+    q = store_stmt(st, "INSERT OR IGNORE INTO committee_members("
+                       "committee_id, member_id) VALUES (?, ?)");
+    if (q == NULL)
+        return -EIO;
+    for (size_t i = 0; i < f->n_member_ids; i++) {
+        sqlite3_bind_text(q, 1, f->committee_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, f->member_ids[i], -1, SQLITE_STATIC);
+        if ((err = exec(q)) < 0)
+            return err;
+    }
+    return 0;
+}
+
+static int
+committee_members(store_t *st, Cogov__V1__Committee *c)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT member_id FROM committee_members WHERE committee_id = ?"
+            " ORDER BY member_id");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, c->committee_id, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        PUSH(c->member_ids, c->n_member_ids, col_str(q, 0));
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+coord_store_council(store_t *st, const char *member_id,
+                    Cogov__V1__Council **out)
+{
+    Cogov__V1__Council *c = xmalloc(sizeof *c);
+    int rc, err = 0;
+    cogov__v1__council__init(c);
+
+    sqlite3_stmt *q = store_stmt(
+        st, SEAT_SQL " WHERE (?1 IS NULL OR s.member_id = ?1)"
+                     " ORDER BY s.role, s.seat_id");
+    if (q == NULL) {
+        err = -EIO;
+        goto done;
+    }
+    bind_opt(q, 1, member_id);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        PUSH(c->seats, c->n_seats, seat_from_row(q));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        err = store_errno(rc);
+        goto done;
+    }
+    q = store_stmt(st, "SELECT member_id FROM secretariat_unit WHERE id = 1");
+    if (q == NULL) {
+        err = -EIO;
+        goto done;
+    }
+    if (sqlite3_step(q) == SQLITE_ROW)
+        c->secretariat_member_id = col_str(q, 0);
+    sqlite3_reset(q);
+    q = store_stmt(
+        st, "SELECT committee_id, name, convenor FROM committees c"
+            " WHERE ?1 IS NULL OR convenor = ?1 OR EXISTS (SELECT 1 FROM"
+            " committee_members x WHERE x.committee_id = c.committee_id"
+            " AND x.member_id = ?1) ORDER BY committee_id");
+    if (q == NULL) {
+        err = -EIO;
+        goto done;
+    }
+    bind_opt(q, 1, member_id);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__Committee *m = xmalloc(sizeof *m);
+        cogov__v1__committee__init(m);
+        m->committee_id = col_str(q, 0);
+        m->name = col_str(q, 1);
+        m->convenor_member_id = col_str(q, 2);
+        PUSH(c->committees, c->n_committees, m);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        err = store_errno(rc);
+        goto done;
+    }
+    for (size_t i = 0; i < c->n_committees && err == 0; i++)
+        err = committee_members(st, c->committees[i]);
+done:
+    if (err < 0) {
+        protobuf_c_message_free_unpacked(&c->base, NULL);
+        return err;
+    }
+    *out = c;
+    return 0;
+}
+
+int
+coord_store_vision_set(store_t *st, const char *text)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR REPLACE INTO vision(id, text) VALUES (1, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+int
+coord_store_goal_put(store_t *st, const Cogov__V1__SetGoal *g)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR REPLACE INTO goals(goal_id, year, indicator_code,"
+            " title, target, unit) VALUES (?, ?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, g->goal_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, g->year);
+    sqlite3_bind_text(q, 3, g->indicator_code, -1, SQLITE_STATIC);
+    bind_opt(q, 4, g->title);
+    sqlite3_bind_int64(q, 5, g->target_value);
+    bind_opt(q, 6, g->unit);
+    return exec(q);
+}
+
+int
+coord_store_goal_exists(store_t *st, const char *goal_id)
+{
+    sqlite3_stmt *q = store_stmt(st, "SELECT 1 FROM goals WHERE goal_id = ?");
+    int err;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, goal_id, -1, SQLITE_STATIC);
+    int64_t v = one_int(q, 0, &err);
+    return err < 0 ? err : (int)v;
+}
+
+/* Reports not replaced by a later correction. */
+#define EFFECTIVE_REPORTS                                                    \
+    "reports r WHERE NOT EXISTS (SELECT 1 FROM reports c WHERE"              \
+    " c.task_id = r.task_id AND c.corrects = r.report_id)"
+
+int
+coord_store_goals(store_t *st, uint32_t year, Cogov__V1__GoalList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st,
+        "SELECT g.goal_id, g.year, g.indicator_code, g.title, g.target,"
+        " g.unit,"
+        " (SELECT coalesce(sum(t.planned), 0) FROM tasks t"
+        "   WHERE t.goal_id = g.goal_id AND t.status != 5),"
+        " (SELECT coalesce(sum(r.quantity), 0) FROM " EFFECTIVE_REPORTS
+        "   AND r.task_id IN (SELECT task_id FROM tasks t"
+        "   WHERE t.goal_id = g.goal_id AND t.status != 5)),"
+        " (SELECT count(*) FROM tasks t"
+        "   WHERE t.goal_id = g.goal_id AND t.status != 5)"
+        " FROM goals g WHERE (?1 = 0 OR g.year = ?1)"
+        " ORDER BY g.year, g.goal_id");
+    if (q == NULL)
+        return -EIO;
+    Cogov__V1__GoalList *l = xmalloc(sizeof *l);
+    cogov__v1__goal_list__init(l);
+    sqlite3_bind_int64(q, 1, year);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__Goal *g = xmalloc(sizeof *g);
+        cogov__v1__goal__init(g);
+        g->goal_id = col_str(q, 0);
+        g->has_year = g->has_target_value = g->has_planned = true;
+        g->has_delivered = g->has_tasks = true;
+        g->year = (uint32_t)sqlite3_column_int64(q, 1);
+        g->indicator_code = col_str(q, 2);
+        g->title = col_opt(q, 3);
+        g->target_value = sqlite3_column_int64(q, 4);
+        g->unit = col_opt(q, 5);
+        g->planned = sqlite3_column_int64(q, 6);
+        g->delivered = sqlite3_column_int64(q, 7);
+        g->tasks = (uint32_t)sqlite3_column_int64(q, 8);
+        PUSH(l->goals, l->n_goals, g);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        protobuf_c_message_free_unpacked(&l->base, NULL);
+        return store_errno(rc);
+    }
+    q = store_stmt(st, "SELECT text FROM vision WHERE id = 1");
+    if (q != NULL) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            l->vision = col_str(q, 0);
+        sqlite3_reset(q);
+    }
+    *out = l;
+    return 0;
 }

@@ -52,4 +52,119 @@ int coord_store_members(store_t *st, Cogov__V1__MemberStatus status,
 /* How many history rows a member has (for tests and audits), or -errno. */
 int coord_store_history_count(store_t *st, const char *member_id);
 
+/* ---- charter, council, vision, goals (charter.c) ------------------------ */
+
+/* Latest charter version (0 if none), or -errno. */
+int coord_store_charter_latest(store_t *st);
+/* Insert version v (the caller computed latest + 1). */
+int coord_store_charter_add(store_t *st, uint32_t v,
+                            const Cogov__V1__AdoptCharter *a, int64_t at,
+                            const char *causation);
+/* Version v (0: latest) as a fresh message; -ENOENT if none. */
+int coord_store_charter(store_t *st, uint32_t v, Cogov__V1__Charter **out);
+
+/* Set a seat's holder (member_id NULL: vacant, role/terms kept). */
+int coord_store_seat_put(store_t *st, const char *seat_id,
+                         Cogov__V1__SeatRole role, const char *member_id,
+                         const char *term_start, const char *term_end,
+                         int64_t at);
+/* A seat as a fresh message (with the holder's name); -ENOENT if none. */
+int coord_store_seat(store_t *st, const char *seat_id, Cogov__V1__Seat **out);
+int coord_store_secretariat_set(store_t *st, const char *member_id);
+/* Replace a committee (row and membership). */
+int coord_store_committee_put(store_t *st, const Cogov__V1__FormCommittee *f);
+/* Seats, secretariat unit and committees. member_id non-NULL: only those
+ * held by / including that unit. */
+int coord_store_council(store_t *st, const char *member_id,
+                        Cogov__V1__Council **out);
+
+int coord_store_vision_set(store_t *st, const char *text);
+int coord_store_goal_put(store_t *st, const Cogov__V1__SetGoal *g);
+/* 1 if the goal exists, 0 if not, or -errno. */
+int coord_store_goal_exists(store_t *st, const char *goal_id);
+/* Goals of a year (0: all) with planned and delivered sums, and the vision. */
+int coord_store_goals(store_t *st, uint32_t year, Cogov__V1__GoalList **out);
+
+/* ---- tasks, milestones, progress, pledges (tasks.c) --------------------- */
+
+/* Insert a task in status PROPOSED with its participants and milestones
+ * (due_at[i] for milestones[i]). Returns 1 if inserted, 0 if the id exists
+ * (INSERT OR IGNORE: reactions rely on it), or -errno. */
+int coord_store_task_add(store_t *st, const Cogov__V1__CreateTask *t,
+                         const int64_t *due_at, const char *resolution_id,
+                         const char *action_item_id, int64_t at,
+                         const char *causation);
+/* A task as a fresh message; reports included when `reports`; -ENOENT. */
+int coord_store_task(store_t *st, const char *task_id, bool reports,
+                     int64_t now, Cogov__V1__Task **out);
+/* Move a task from `from` to `to`; -EEXIST if no longer `from`. */
+int coord_store_task_status(store_t *st, const char *task_id,
+                            Cogov__V1__TaskStatus from,
+                            Cogov__V1__TaskStatus to, int64_t at);
+/* Filtered tasks (without reports), ordered by task_id. */
+int coord_store_tasks(store_t *st, Cogov__V1__TaskStatus status,
+                      const char *member_id, bool overdue_only, int64_t now,
+                      Cogov__V1__TaskList **out);
+/* 1 if member_id leads or takes part in the task, 0 if not. */
+int coord_store_task_member(store_t *st, const char *task_id,
+                            const char *member_id);
+/* Add a report; -EEXIST if the report id exists for that task. */
+int coord_store_report_add(store_t *st, const Cogov__V1__ReportProgress *r,
+                           int64_t at, const char *causation);
+/* A report's figures and who corrected it; -ENOENT. */
+int coord_store_report(store_t *st, const char *task_id,
+                       const char *report_id, Cogov__V1__ProgressReport **out);
+/* Mark a milestone done at `at`; -ENOENT unknown, -EEXIST already done. */
+int coord_store_milestone_done(store_t *st, const char *task_id,
+                               const char *milestone_id, int64_t at);
+
+/* A milestone found by the deadline scan. */
+typedef struct coord_due {
+    char *task_id;
+    char *milestone_id; /* or pledge id */
+    char *title;
+    int64_t due_at;
+    int64_t completed_at;
+    bool raised;
+} coord_due_t;
+/* Undone milestones of APPROVED or IN_PROGRESS tasks, not yet raised, due
+ * at or before `tick`; *out is freed with coord_due_free. */
+int coord_store_due_milestones(store_t *st, int64_t tick, coord_due_t **out,
+                               size_t *n);
+int coord_store_milestone_raised(store_t *st, const char *task_id,
+                                 const char *milestone_id);
+/* PLEDGED pledges due at or before tick. */
+int coord_store_due_pledges(store_t *st, int64_t tick, coord_due_t **out,
+                            size_t *n);
+void coord_due_free(coord_due_t *d, size_t n);
+
+int coord_store_pledge_add(store_t *st, const Cogov__V1__MakePledge *p,
+                           int64_t due_at);
+int coord_store_pledge(store_t *st, const char *pledge_id,
+                       Cogov__V1__Pledge **out);
+/* Settle a PLEDGED pledge; -EEXIST if already settled. */
+int coord_store_pledge_settle(store_t *st, const char *pledge_id,
+                              Cogov__V1__PledgeStatus to,
+                              const char *evidence, int64_t at);
+int coord_store_pledges(store_t *st, const char *task_id,
+                        const char *member_id, Cogov__V1__PledgeStatus status,
+                        Cogov__V1__PledgeList **out);
+
+/* ---- escalations (escalations.c) ---------------------------------------- */
+
+/* Returns 1 if inserted, 0 if the case id exists, or -errno. */
+int coord_store_escalation_add(store_t *st, const Cogov__V1__Escalation *e);
+int coord_store_escalation(store_t *st, const char *case_id,
+                           Cogov__V1__Escalation **out);
+/* Move a case from `from`; decision/rationale/note set when given. */
+int coord_store_escalation_update(store_t *st, const char *case_id,
+                                  Cogov__V1__EscalationStatus from,
+                                  Cogov__V1__EscalationStatus to,
+                                  Cogov__V1__EscalationDecision decision,
+                                  const char *rationale, const char *note,
+                                  int64_t at);
+int coord_store_escalations(store_t *st, Cogov__V1__EscalationStatus status,
+                            const char *member_id,
+                            Cogov__V1__EscalationList **out);
+
 #endif

@@ -1,10 +1,11 @@
 /* handlers: coordination's route table and its commands and queries
  * (DESIGN 1.1). Semantic checks here; SQL in coord_store.c; the member state
  * machine in member_rules.c. */
-#include "coordination.h"
+#include "coord_handlers.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "coord_store.h"
@@ -13,33 +14,8 @@
 #include "util.h"
 #include "validate.h"
 
-#define OK COGOV__V1__STATUS_CODE__STATUS_OK
-#define INVALID COGOV__V1__STATUS_CODE__STATUS_INVALID
-#define NOT_FOUND COGOV__V1__STATUS_CODE__STATUS_NOT_FOUND
-#define DENIED COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED
-#define CONFLICT COGOV__V1__STATUS_CODE__STATUS_CONFLICT
-#define UNAVAILABLE COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE
-#define INTERNAL COGOV__V1__STATUS_CODE__STATUS_INTERNAL
-
-/* role_bit() as a constant expression, for the static route table. */
-#define R(x) (1u << COGOV__V1__ROLE__ROLE_##x)
-#define QUERY_ROLES                                                          \
-    (R(GOV_COORDINATOR) | R(SECRETARIAT) | R(SUPERVISOR) |                   \
-     R(FINANCE_OFFICER) | R(MEMBER_REP) | R(BUREAU_SYSTEM) | R(OPERATOR) |   \
-     R(OBSERVER))
-
-#define NAME_MAX_CHARS 100
-#define LIST_MAX_ENTRIES 32
 #define LIST_ENTRY_MAX_CHARS 200
 #define REASON_MAX_CHARS 500
-
-/* Return early unless a check passed. */
-#define CHECK(expr)                                                          \
-    do {                                                                     \
-        Cogov__V1__StatusCode rc_ = (expr);                                  \
-        if (rc_ != OK)                                                       \
-            return rc_;                                                      \
-    } while (0)
 
 static Cogov__V1__StatusCode
 store_fail(Cogov__V1__Reply *rep, int err, const char *what)
@@ -96,6 +72,93 @@ confined_to_own_unit(const principal_t *p)
 {
     return principal_has(p, R(MEMBER_REP)) &&
            !principal_has(p, QUERY_ROLES & ~R(MEMBER_REP));
+}
+
+/* ---- checks shared by the handler files (coord_handlers.h) ------------- */
+
+coord_rc
+coord_store_fail(Cogov__V1__Reply *rep, int err, const char *what)
+{
+    return store_fail(rep, err, what);
+}
+
+coord_rc
+coord_text(Cogov__V1__Reply *rep, const char *field, const char *s,
+           size_t max_chars, bool required)
+{
+    return text_field(rep, field, s, max_chars, required);
+}
+
+coord_rc
+coord_id(Cogov__V1__Reply *rep, const char *field, const char *s)
+{
+    if (str_empty(s))
+        return svc_fail(rep, INVALID, "%s: required", field);
+    size_t n = strlen(s);
+    if (n > ID_MAX_CHARS)
+        return svc_fail(rep, INVALID, "%s: at most %d characters", field,
+                        ID_MAX_CHARS);
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || strchr("._:/-", ch) != NULL))
+            return svc_fail(rep, INVALID,
+                            "%s: letters, digits and . _ : / - only", field);
+    }
+    return OK;
+}
+
+coord_rc
+coord_date(svc_t *s, Cogov__V1__Reply *rep, const char *field,
+           const char *date, int64_t *end_at)
+{
+    const coord_app_t *a = svc_app(s);
+    int64_t t;
+
+    if (str_empty(date))
+        return svc_fail(rep, INVALID, "%s: required", field);
+    if (!valid_date(date) || time_parse(date, a->utc_offset_s, &t) < 0)
+        return svc_fail(rep, INVALID, "%s: not a valid date (YYYY-MM-DD)",
+                        field);
+    if (end_at != NULL)
+        *end_at = t + 86400;
+    return OK;
+}
+
+coord_rc
+coord_quantity(Cogov__V1__Reply *rep, const char *field, int64_t v)
+{
+    if (v < 0 || v > QUANTITY_MAX)
+        return svc_fail(rep, INVALID, "%s: must be between 0 and %lld",
+                        field, (long long)QUANTITY_MAX);
+    return OK;
+}
+
+coord_rc
+coord_admitted(svc_t *s, Cogov__V1__Reply *rep, const char *field,
+               const char *member_id)
+{
+    Cogov__V1__MemberStatus st;
+    int err;
+
+    if (str_empty(member_id))
+        return svc_fail(rep, INVALID, "%s: required", field);
+    err = coord_store_member_status(svc_store(s), member_id, &st);
+    if (err < 0)
+        return store_fail(rep, err, "member");
+    if (st == COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_UNSPECIFIED)
+        return svc_fail(rep, NOT_FOUND, "%s: member %s not found", field,
+                        member_id);
+    if (st != COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_ADMITTED)
+        return svc_fail(rep, CONFLICT, "%s: member %s is %s, not ADMITTED",
+                        field, member_id, member_status_name(st));
+    return OK;
+}
+
+bool
+coord_own_unit_only(const principal_t *p)
+{
+    return confined_to_own_unit(p);
 }
 
 static Cogov__V1__StatusCode
@@ -432,5 +495,16 @@ const svc_route_t coord_routes[] = {
     {BODY(ADVANCE_CALENDAR), R(GOV_COORDINATOR) | R(OPERATOR), true,
      advance_calendar},
     {BODY(GET_CALENDAR), QUERY_ROLES, false, get_calendar},
+    {BODY(ADOPT_CHARTER), R(GOV_COORDINATOR), true, coord_adopt_charter},
+    {BODY(GET_CHARTER), QUERY_ROLES, false, coord_get_charter},
+    {BODY(ASSIGN_SEAT), R(GOV_COORDINATOR), true, coord_assign_seat},
+    {BODY(VACATE_SEAT), R(GOV_COORDINATOR), true, coord_vacate_seat},
+    {BODY(LIST_SEATS), QUERY_ROLES, false, coord_list_seats},
+    {BODY(DESIGNATE_SECRETARIAT), R(GOV_COORDINATOR), true,
+     coord_designate_secretariat},
+    {BODY(FORM_COMMITTEE), R(GOV_COORDINATOR), true, coord_form_committee},
+    {BODY(SET_VISION), R(GOV_COORDINATOR), true, coord_set_vision},
+    {BODY(SET_GOAL), R(GOV_COORDINATOR), true, coord_set_goal},
+    {BODY(LIST_GOALS), QUERY_ROLES, false, coord_list_goals},
 };
 const size_t coord_n_routes = ARRAY_LEN(coord_routes);
