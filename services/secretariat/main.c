@@ -1,12 +1,55 @@
 /* cogov-secretariat: secretariat-led communication and consultation (沟通协商,
- * DESIGN 1.5). Table of contents: schema -> routes -> follows coordination
- * and reacts -> svc_main (config, log, keys, store, endpoint, followers,
- * loop, teardown). */
+ * DESIGN 1.5). Table of contents: config keys -> schema -> routes (notices,
+ * motions and votes, meetings, inquiries, briefings) -> follows
+ * coordination and reacts (members, charter, seats, calendar ticks) ->
+ * svc_main (config, log, keys, store, endpoint, followers, loop,
+ * teardown). */
+#include <stddef.h>
+#include <stdlib.h>
+
 #include "sec_store.h"
 #include "secretariat.h"
 #include "svc.h"
+#include "util.h"
+
+/* Filled by the runtime's config loader before app_new runs; read only
+ * afterwards. */
+static sec_config_t config;
+
+static const cfg_field_t config_fields[] = {
+    {"utc_offset_s", CFG_INT, offsetof(sec_config_t, utc_offset_s), "28800",
+     -50400, 50400,
+     "consortium time zone as seconds east of UTC (28800: Asia/Shanghai)"},
+    {"inquiry_sla_days", CFG_INT, offsetof(sec_config_t, inquiry_sla_days),
+     "5", 1, 365,
+     "days an inquiry may stay unanswered before inquiry_sla_breached"},
+    {"notice_remind_days", CFG_INT,
+     offsetof(sec_config_t, notice_remind_days), "3", 0, 365,
+     "days after which units that have not acknowledged a notice get one "
+     "reminder (0: none)"},
+    {"meeting_remind_hours", CFG_INT,
+     offsetof(sec_config_t, meeting_remind_hours), "24", 0, 24 * 30,
+     "hours before a meeting its invitees get one reminder (0: none)"},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
 
 static const char *const follows[] = {"coordination"};
+
+static void *
+app_new(svc_t *s)
+{
+    sec_app_t *a = xmalloc(sizeof *a);
+
+    (void)s;
+    a->cfg = &config;
+    return a;
+}
+
+static void
+app_destroy(void *app)
+{
+    free(app);
+}
 
 int
 main(int argc, char **argv)
@@ -20,10 +63,11 @@ main(int argc, char **argv)
         .follows = follows,
         .n_follows = 1,
         .react = sec_react,
-        .config = NULL,
-        .config_obj = NULL,
-        .app_new = NULL,
-        .app_destroy = NULL,
+        .config = config_fields,
+        .config_obj = &config,
+        .config_size = sizeof(config),
+        .app_new = app_new,
+        .app_destroy = app_destroy,
     };
 
     return svc_main(&def, argc, argv);

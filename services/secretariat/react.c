@@ -1,6 +1,8 @@
 /* react: what the secretariat does when coordination publishes (DESIGN 1.6):
- * keep the members it addresses, welcome admitted units and bid farewell
- * to those that leave. Idempotent: notice ids derive from the causing event,
+ * keep the members it addresses, the charter versions and council seats,
+ * welcome admitted units and bid farewell to those that leave, and on each
+ * calendar tick close the votes due, send reminders and escalate late
+ * inquiries. Idempotent: notice ids derive from the causing event,
  * and a notice is published only when its row is new. */
 #include "secretariat.h"
 
@@ -12,39 +14,31 @@
 #include "notice_texts.h"
 #include "sec_store.h"
 #include "util.h"
+#include "validate.h"
 
 #define ST(x) COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_##x
 #define KIND(x) COGOV__V1__NOTICE_KIND__NOTICE_KIND_##x
 
-/* Publish the welcome or farewell notice for the unit an event names. */
-static int
-publish(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev,
-        Cogov__V1__NoticeKind kind, const Cogov__V1__MemberStatusChanged *m)
+int
+sec_publish_notice(svc_t *s, const svc_ctx_t *c, const char *notice_id,
+                   Cogov__V1__NoticeKind kind, const char *title,
+                   const char *body, char **addressees, size_t n_addressees)
 {
-    store_t *st = svc_store(s);
-    char *consortium = NULL;
-    char *addressees[1] = {m->member_id};
     Cogov__V1__Notice n = COGOV__V1__NOTICE__INIT;
-    int err = sec_store_consortium_name(st, &consortium);
+    int err;
 
-    if (err < 0 && err != -ENOENT)
-        return err;
-    n.notice_id = notice_id_for(kind == KIND(WELCOME) ? "welcome" : "farewell",
-                                ev->producer, ev->seq);
-    n.causation_id = xasprintf("%s:%" PRIu64, ev->producer, ev->seq);
+    n.notice_id = (char *)notice_id;
+    n.causation_id = (char *)c->causation_id;
     n.has_kind = true;
     n.kind = kind;
     n.has_published_at = true;
     n.published_at = c->now;
-    n.n_addressees = 1;
+    n.n_addressees = n_addressees;
     n.addressees = addressees;
-    if (kind == KIND(WELCOME))
-        notice_welcome(consortium, m->name, &n.title, &n.body);
-    else
-        notice_farewell(consortium, m->name, m->to == ST(EXPELLED), &n.title,
-                        &n.body);
+    n.title = (char *)title;
+    n.body = (char *)body;
 
-    err = sec_store_notice_add(st, &n);
+    err = sec_store_notice_add(svc_store(s), &n);
     if (err == 1) {
         Cogov__V1__Event out = COGOV__V1__EVENT__INIT;
         Cogov__V1__NoticePublished np = COGOV__V1__NOTICE_PUBLISHED__INIT;
@@ -59,16 +53,116 @@ publish(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev,
         out.notice_published = &np;
         err = svc_emit(s, c, &out);
         if (err == 0)
-            log_info("notice.published", "notice=%s member=%s corr=%s",
-                     log_q(n.notice_id), m->member_id,
+            log_info("notice.published", "notice=%s kind=%d to=%zu corr=%s",
+                     log_q(n.notice_id), (int)kind, n_addressees,
                      log_q(c->correlation_id));
     }
-    free(n.notice_id);
-    free(n.causation_id);
-    free(n.title);
-    free(n.body);
-    free(consortium);
     return err < 0 ? err : 0;
+}
+
+/* Publish the welcome or farewell notice for the unit an event names. */
+static int
+publish(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev,
+        Cogov__V1__NoticeKind kind, const Cogov__V1__MemberStatusChanged *m)
+{
+    store_t *st = svc_store(s);
+    char *consortium = NULL;
+    char *addressees[1] = {m->member_id};
+    char *id, *title = NULL, *body = NULL;
+    int err = sec_store_consortium_name(st, &consortium);
+
+    if (err < 0 && err != -ENOENT)
+        return err;
+    id = notice_id_for(kind == KIND(WELCOME) ? "welcome" : "farewell",
+                       ev->producer, ev->seq);
+    if (kind == KIND(WELCOME))
+        notice_welcome(consortium, m->name, &title, &body);
+    else
+        notice_farewell(consortium, m->name, m->to == ST(EXPELLED), &title,
+                        &body);
+    err = sec_publish_notice(s, c, id, kind, title, body, addressees, 1);
+    free(id);
+    free(title);
+    free(body);
+    free(consortium);
+    return err;
+}
+
+/* Reminders to units that have not acknowledged a notice within the
+ * configured days: one per notice per unit, id "remind:<notice>:<unit>". */
+static int
+notice_reminders(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
+                 int64_t now)
+{
+    char **notices = NULL, **members = NULL;
+    size_t n = 0;
+    int err;
+
+    if (a == NULL || a->cfg->notice_remind_days <= 0)
+        return 0;
+    err = sec_store_unacked(svc_store(s),
+                            now - a->cfg->notice_remind_days * DAY_S,
+                            &notices, &members, &n);
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        Cogov__V1__Notice *orig = NULL;
+        char *id = xasprintf("remind:%s:%s", notices[i], members[i]);
+        err = sec_store_notice(svc_store(s), notices[i], &orig);
+        if (err == 0) {
+            char *title = xasprintf("提醒：请确认通知《%s》", orig->title);
+            char *body = xasprintf("贵单位尚未确认秘书处于先前发布的通知"
+                                   "《%s》（编号 %s），请尽快阅读并确认。",
+                                   orig->title, notices[i]);
+            err = sec_publish_notice(s, c, id, KIND(REMINDER), title, body,
+                                     &members[i], 1);
+            free(title);
+            free(body);
+            protobuf_c_message_free_unpacked(&orig->base, NULL);
+        }
+        free(id);
+    }
+    sec_strv_free(notices, n);
+    sec_strv_free(members, n);
+    return err;
+}
+
+/* A calendar tick: close the votes due, remind, escalate late inquiries.
+ * Everything it does has a derived id or a once-flag, so a replayed tick
+ * (or a later tick catching up on an earlier deadline) converges. */
+static int
+tick(svc_t *s, void *app, const svc_ctx_t *c, int64_t now)
+{
+    int err = sec_motions_tick(s, c, now);
+    if (err == 0)
+        err = sec_meetings_tick(s, app, c, now);
+    if (err == 0)
+        err = sec_inquiries_tick(s, c, now);
+    if (err == 0)
+        err = notice_reminders(s, app, c, now);
+    return err;
+}
+
+static int
+charter_adopted(svc_t *s, const Cogov__V1__CharterAdopted *ca)
+{
+    charter_ver_t v = {0};
+    const Cogov__V1__CharterRules *r = ca->rules;
+
+    if (!ca->has_version || !valid_date(ca->effective_on) || r == NULL) {
+        svc_react_error(s, "charter_adopted: version, effective_on and "
+                        "rules required");
+        return SVC_REACT_REJECT;
+    }
+    v.version = ca->version;
+    v.effective_on = ca->effective_on;
+    v.rules = charter_default();
+    v.rules.version = ca->version;
+    if (r->has_quorum_permille)
+        v.rules.quorum_permille = r->quorum_permille;
+    if (r->has_pass_permille)
+        v.rules.pass_permille = r->pass_permille;
+    if (r->has_extraordinary_permille)
+        v.rules.extraordinary_permille = r->extraordinary_permille;
+    return sec_store_charter_put(svc_store(s), &v, ca->title);
 }
 
 static int
@@ -106,6 +200,19 @@ sec_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
     store_t *st = svc_store(s);
 
     switch (ev->payload_case) {
+    case COGOV__V1__EVENT__PAYLOAD_CALENDAR_TICK:
+        return tick(s, app, c, ev->calendar_tick->now);
+    case COGOV__V1__EVENT__PAYLOAD_CHARTER_ADOPTED:
+        return charter_adopted(s, ev->charter_adopted);
+    case COGOV__V1__EVENT__PAYLOAD_COUNCIL_SEAT_ASSIGNED: {
+        const Cogov__V1__CouncilSeatAssigned *a = ev->council_seat_assigned;
+        if (str_empty(a->seat_id)) {
+            svc_react_error(s, "council_seat_assigned: seat_id missing");
+            return SVC_REACT_REJECT;
+        }
+        return sec_store_seat_put(st, a->seat_id, (int)a->role, a->member_id,
+                                  a->term_start, a->term_end);
+    }
     case COGOV__V1__EVENT__PAYLOAD_CONSORTIUM_FOUNDED:
         return sec_store_consortium_set(
             st, str_empty(ev->consortium_founded->name)

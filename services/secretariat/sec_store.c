@@ -2,6 +2,7 @@
 #include "sec_store.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include "util.h"
 
@@ -23,7 +24,24 @@ static const char migration_1[] =
     "CREATE INDEX notice_addressees_member"
     "  ON notice_addressees(member_id, notice_id);";
 
-const char *const sec_migrations[] = {migration_1};
+/* Motions, meetings and inquiries are kept as their reply message (packed)
+ * with the columns the daemon selects on beside it. */
+static const char migration_2[] =
+    "CREATE TABLE charters("
+    "  version INTEGER PRIMARY KEY, effective_on TEXT NOT NULL,"
+    "  quorum_permille INTEGER NOT NULL, pass_permille INTEGER NOT NULL,"
+    "  extraordinary_permille INTEGER NOT NULL, title TEXT NOT NULL);"
+    "CREATE TABLE seats("
+    "  seat_id TEXT PRIMARY KEY, role INTEGER NOT NULL,"
+    "  member_id TEXT NOT NULL, term_start TEXT, term_end TEXT);"
+    "CREATE TABLE objects("
+    "  kind TEXT NOT NULL, id TEXT NOT NULL, status INTEGER NOT NULL,"
+    "  due_at INTEGER NOT NULL, at INTEGER NOT NULL, body BLOB NOT NULL,"
+    "  PRIMARY KEY (kind, id));"
+    "CREATE INDEX objects_due ON objects(kind, status, due_at);"
+    "CREATE TABLE once(key TEXT PRIMARY KEY);";
+
+const char *const sec_migrations[] = {migration_1, migration_2};
 const size_t sec_n_migrations = ARRAY_LEN(sec_migrations);
 
 static char *
@@ -286,4 +304,255 @@ sec_store_acknowledge(store_t *st, const char *notice_id,
     err = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
     sqlite3_reset(q);
     return err;
+}
+
+int
+sec_store_charter_put(store_t *st, const charter_ver_t *v, const char *title)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR REPLACE INTO charters(version, effective_on,"
+            " quorum_permille, pass_permille, extraordinary_permille, title)"
+            " VALUES (?, ?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int64(q, 1, v->version);
+    sqlite3_bind_text(q, 2, v->effective_on, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, v->rules.quorum_permille);
+    sqlite3_bind_int64(q, 4, v->rules.pass_permille);
+    sqlite3_bind_int64(q, 5, v->rules.extraordinary_permille);
+    sqlite3_bind_text(q, 6, title ? title : "", -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+int
+sec_store_charter_rules(store_t *st, const char *on, charter_rules_t *out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT version, effective_on, quorum_permille, pass_permille,"
+            " extraordinary_permille FROM charters ORDER BY version");
+    charter_ver_t *v = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (q == NULL)
+        return -EIO;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        v = xrealloc(v, (n + 1) * sizeof *v);
+        v[n].version = (uint32_t)sqlite3_column_int64(q, 0);
+        v[n].effective_on = col_str(q, 1);
+        v[n].rules.version = v[n].version;
+        v[n].rules.quorum_permille = (uint32_t)sqlite3_column_int64(q, 2);
+        v[n].rules.pass_permille = (uint32_t)sqlite3_column_int64(q, 3);
+        v[n].rules.extraordinary_permille =
+            (uint32_t)sqlite3_column_int64(q, 4);
+        n++;
+    }
+    sqlite3_reset(q);
+    *out = charter_in_force(v, n, on);
+    for (size_t i = 0; i < n; i++)
+        free((char *)v[i].effective_on);
+    free(v);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+sec_store_seat_put(store_t *st, const char *seat_id, int role,
+                   const char *member_id, const char *term_start,
+                   const char *term_end)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR REPLACE INTO seats(seat_id, role, member_id,"
+            " term_start, term_end) VALUES (?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, seat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, role);
+    sqlite3_bind_text(q, 3, member_id ? member_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, term_start, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, term_end, -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+int
+sec_store_seats(store_t *st, char ***ids, size_t *n)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT DISTINCT member_id FROM seats WHERE member_id <> ''"
+            " ORDER BY member_id");
+    int rc;
+
+    if (q == NULL)
+        return -EIO;
+    *ids = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        push(ids, n, col_str(q, 0));
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+sec_store_admitted(store_t *st, Cogov__V1__MemberType type, char ***ids,
+                   size_t *n)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT member_id FROM members WHERE status = ?"
+            " AND (?2 = 0 OR type = ?2) ORDER BY member_id");
+    int rc;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int(q, 1, COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_ADMITTED);
+    sqlite3_bind_int(q, 2, (int)type);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        push(ids, n, col_str(q, 0));
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+void
+sec_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int
+sec_store_obj_put(store_t *st, const char *kind, const char *id, int status,
+                  int64_t due_at, int64_t at, const ProtobufCMessage *m)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR REPLACE INTO objects(kind, id, status, due_at, at, body)"
+            " VALUES (?, ?, ?, ?, ?, ?)");
+    size_t len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = xmalloc(len + 1);
+    int err;
+
+    if (q == NULL) {
+        free(buf);
+        return -EIO;
+    }
+    protobuf_c_message_pack(m, buf);
+    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, status);
+    sqlite3_bind_int64(q, 4, due_at);
+    sqlite3_bind_int64(q, 5, at);
+    sqlite3_bind_blob(q, 6, buf, (int)len, SQLITE_STATIC);
+    err = exec(q);
+    free(buf);
+    return err;
+}
+
+static ProtobufCMessage *
+obj_from_row(sqlite3_stmt *q, int col, const ProtobufCMessageDescriptor *d)
+{
+    return protobuf_c_message_unpack(
+        d, NULL, (size_t)sqlite3_column_bytes(q, col),
+        (const uint8_t *)sqlite3_column_blob(q, col));
+}
+
+int
+sec_store_obj(store_t *st, const char *kind, const char *id,
+              const ProtobufCMessageDescriptor *d, ProtobufCMessage **out)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT body FROM objects WHERE kind = ? AND id = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *out = obj_from_row(q, 0, d);
+        if (*out == NULL)
+            err = -EIO;
+    } else {
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+sec_store_objs(store_t *st, const char *kind, int status, int64_t due_before,
+               int64_t from, int64_t to, const ProtobufCMessageDescriptor *d,
+               ProtobufCMessage ***out, size_t *n)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT body FROM objects WHERE kind = ?1"
+            " AND (?2 = 0 OR status = ?2)"
+            " AND (?3 = 0 OR (due_at > 0 AND due_at <= ?3))"
+            " AND at >= ?4 AND (?5 = 0 OR at < ?5)"
+            " ORDER BY at, id");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    *out = NULL;
+    *n = 0;
+    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, status);
+    sqlite3_bind_int64(q, 3, due_before);
+    sqlite3_bind_int64(q, 4, from);
+    sqlite3_bind_int64(q, 5, to);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        ProtobufCMessage *m = obj_from_row(q, 0, d);
+        if (m == NULL) {
+            err = -EIO;
+            break;
+        }
+        *out = xrealloc(*out, (*n + 1) * sizeof **out);
+        (*out)[(*n)++] = m;
+    }
+    sqlite3_reset(q);
+    if (err == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        err = store_errno(rc);
+    return err;
+}
+
+int
+sec_store_once(store_t *st, const char *key)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "INSERT OR IGNORE INTO once(key) VALUES (?)");
+    int err;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    err = exec(q);
+    if (err < 0)
+        return err;
+    return sqlite3_changes(store_db(st)) == 1 ? 1 : 0;
+}
+
+int
+sec_store_unacked(store_t *st, int64_t published_before, char ***notice_ids,
+                  char ***member_ids, size_t *n)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT a.notice_id, a.member_id FROM notice_addressees a"
+            " JOIN notices n ON n.notice_id = a.notice_id"
+            " WHERE a.acknowledged_at IS NULL AND n.kind = ?"
+            " AND n.published_at <= ? ORDER BY a.notice_id, a.member_id");
+    size_t m = 0;
+    int rc;
+
+    if (q == NULL)
+        return -EIO;
+    *notice_ids = NULL;
+    *member_ids = NULL;
+    *n = 0;
+    sqlite3_bind_int(q, 1, COGOV__V1__NOTICE_KIND__NOTICE_KIND_GENERAL);
+    sqlite3_bind_int64(q, 2, published_before);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        push(notice_ids, n, col_str(q, 0));
+        push(member_ids, &m, col_str(q, 1));
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }

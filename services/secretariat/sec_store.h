@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "tally.h"
 #include "cogov/v1/envelope.pb-c.h"
 
 extern const char *const sec_migrations[];
@@ -45,5 +46,43 @@ int sec_store_notices(store_t *st, const char *member_id,
  * member_id is not an addressee (or the notice does not exist). */
 int sec_store_acknowledge(store_t *st, const char *notice_id,
                           const char *member_id, int64_t at);
+
+/* Charter versions and council seats from coordination's stream. */
+int sec_store_charter_put(store_t *st, const charter_ver_t *v,
+                          const char *title);
+/* The rules in force on `on` ("YYYY-MM-DD"), see charter_in_force. */
+int sec_store_charter_rules(store_t *st, const char *on, charter_rules_t *out);
+int sec_store_seat_put(store_t *st, const char *seat_id, int role,
+                       const char *member_id, const char *term_start,
+                       const char *term_end);
+/* Distinct member ids holding a seat (xmalloc'd; free with sec_strv_free). */
+int sec_store_seats(store_t *st, char ***ids, size_t *n);
+/* Append the ADMITTED members (of `type`; UNSPECIFIED: all) to *ids. */
+int sec_store_admitted(store_t *st, Cogov__V1__MemberType type, char ***ids,
+                       size_t *n);
+void sec_strv_free(char **v, size_t n);
+
+/* Motions ("motion"), meetings ("meeting") and inquiries ("inquiry"): the
+ * message, its status, a deadline (0: none) and a time it is ordered by. */
+int sec_store_obj_put(store_t *st, const char *kind, const char *id,
+                      int status, int64_t due_at, int64_t at,
+                      const ProtobufCMessage *m);
+/* -ENOENT if unknown; free with protobuf_c_message_free_unpacked. */
+int sec_store_obj(store_t *st, const char *kind, const char *id,
+                  const ProtobufCMessageDescriptor *d, ProtobufCMessage **out);
+/* Those of `status` (0: any) whose deadline is <= due_before (0: any) and
+ * whose time is in [from, to) (to 0: open). */
+int sec_store_objs(store_t *st, const char *kind, int status,
+                   int64_t due_before, int64_t from, int64_t to,
+                   const ProtobufCMessageDescriptor *d,
+                   ProtobufCMessage ***out, size_t *n);
+/* Record that something happened once (a reminder, a breach): 1 if the key
+ * is new, 0 if seen before. */
+int sec_store_once(store_t *st, const char *key);
+/* (notice, member) pairs not acknowledged of GENERAL notices published at
+ * or before `published_before` (welcome and farewell notices are not
+ * reminded of). */
+int sec_store_unacked(store_t *st, int64_t published_before,
+                      char ***notice_ids, char ***member_ids, size_t *n);
 
 #endif

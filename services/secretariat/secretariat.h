@@ -1,17 +1,136 @@
 /* secretariat: the daemon's internal contract between main.c (table of
- * contents), react.c (reactions to coordination's stream) and handlers.c
- * (route table). */
+ * contents), react.c (reactions to coordination's stream and calendar
+ * ticks), handlers.c (route table, notices), motions.c (motions, votes,
+ * resolutions), meetings.c, inquiries.c and briefing.c. */
 #ifndef COGOV_SECRETARIAT_H
 #define COGOV_SECRETARIAT_H
 
+#include <stdbool.h>
+
 #include "svc.h"
+
+#define OK COGOV__V1__STATUS_CODE__STATUS_OK
+#define INVALID COGOV__V1__STATUS_CODE__STATUS_INVALID
+#define NOT_FOUND COGOV__V1__STATUS_CODE__STATUS_NOT_FOUND
+#define DENIED COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED
+#define CONFLICT COGOV__V1__STATUS_CODE__STATUS_CONFLICT
+#define UNAVAILABLE COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE
+#define INTERNAL COGOV__V1__STATUS_CODE__STATUS_INTERNAL
+
+/* role_bit() as a constant expression, for the static route table. */
+#define R(x) (1u << COGOV__V1__ROLE__ROLE_##x)
+#define READ_ROLES                                                           \
+    (R(SECRETARIAT) | R(GOV_COORDINATOR) | R(OPERATOR) | R(OBSERVER) |       \
+     R(MEMBER_REP) | R(SUPERVISOR))
+
+/* Config keys (main.c). */
+typedef struct sec_config {
+    long long utc_offset_s;         /* consortium time zone */
+    long long inquiry_sla_days;     /* an inquiry unanswered this long breaches */
+    long long notice_remind_days;   /* remind units that have not acknowledged */
+    long long meeting_remind_hours; /* remind invitees this long before */
+} sec_config_t;
+
+/* The daemon's state (svc_def.app_new's result): the config. */
+typedef struct sec_app {
+    const sec_config_t *cfg;
+} sec_app_t;
 
 /* react.c: reaction to one event of a followed stream (svc_react_fn). */
 int sec_react(svc_t *s, void *app, const svc_ctx_t *c,
               const Cogov__V1__Event *ev);
 
-/* handlers.c: the route table. */
+/* react.c: publish a notice (kind, title, body, addressees) under a derived
+ * id; emits notice_published only if the id is new. */
+int sec_publish_notice(svc_t *s, const svc_ctx_t *c, const char *notice_id,
+                       Cogov__V1__NoticeKind kind, const char *title,
+                       const char *body, char **addressees, size_t n);
+
+/* handlers.c: the route table and shared helpers. */
 extern const svc_route_t sec_routes[];
 extern const size_t sec_n_routes;
+Cogov__V1__StatusCode sec_store_fail(Cogov__V1__Reply *rep, int err,
+                                     const char *what);
+/* May the caller act for `member`? SECRETARIAT for any, MEMBER_REP for its
+ * own unit. */
+bool sec_acts_for(const principal_t *p, const char *member);
+/* A known member's status check: OK if ADMITTED, NOT_FOUND / CONFLICT
+ * (with the reply's error set) otherwise. */
+Cogov__V1__StatusCode sec_need_admitted(svc_t *s, Cogov__V1__Reply *rep,
+                                        const char *field, const char *member);
+/* An id given or assigned ("<prefix>-..."), xmalloc'd; NULL if the given
+ * one is not a valid id (1..64 printable ASCII, no spaces). */
+char *sec_id(const char *given, const char *prefix, const svc_ctx_t *c);
+
+/* motions.c */
+Cogov__V1__StatusCode sec_raise_motion(svc_t *, void *, const svc_ctx_t *,
+                                       const Cogov__V1__Request *,
+                                       Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_open_vote(svc_t *, void *, const svc_ctx_t *,
+                                    const Cogov__V1__Request *,
+                                    Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_cast_vote(svc_t *, void *, const svc_ctx_t *,
+                                    const Cogov__V1__Request *,
+                                    Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_get_motion(svc_t *, void *, const svc_ctx_t *,
+                                     const Cogov__V1__Request *,
+                                     Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_list_motions(svc_t *, void *, const svc_ctx_t *,
+                                       const Cogov__V1__Request *,
+                                       Cogov__V1__Reply *);
+/* Close the votes due at business time `now`; and those of a meeting held
+ * (meeting_id != NULL, now ignored). */
+int sec_motions_tick(svc_t *s, const svc_ctx_t *c, int64_t now);
+int sec_motions_close_meeting(svc_t *s, const svc_ctx_t *c,
+                              const char *meeting_id, int64_t now);
+
+/* meetings.c */
+Cogov__V1__StatusCode sec_schedule_meeting(svc_t *, void *, const svc_ctx_t *,
+                                           const Cogov__V1__Request *,
+                                           Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_meeting_transition(svc_t *, void *,
+                                             const svc_ctx_t *,
+                                             const Cogov__V1__Request *,
+                                             Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_rsvp_meeting(svc_t *, void *, const svc_ctx_t *,
+                                       const Cogov__V1__Request *,
+                                       Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_check_in_meeting(svc_t *, void *, const svc_ctx_t *,
+                                           const Cogov__V1__Request *,
+                                           Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_get_meeting(svc_t *, void *, const svc_ctx_t *,
+                                      const Cogov__V1__Request *,
+                                      Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_list_meetings(svc_t *, void *, const svc_ctx_t *,
+                                        const Cogov__V1__Request *,
+                                        Cogov__V1__Reply *);
+int sec_meetings_tick(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
+                      int64_t now);
+
+/* inquiries.c */
+Cogov__V1__StatusCode sec_ask_inquiry(svc_t *, void *, const svc_ctx_t *,
+                                      const Cogov__V1__Request *,
+                                      Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_route_inquiry(svc_t *, void *, const svc_ctx_t *,
+                                        const Cogov__V1__Request *,
+                                        Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_answer_inquiry(svc_t *, void *, const svc_ctx_t *,
+                                         const Cogov__V1__Request *,
+                                         Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_rate_inquiry(svc_t *, void *, const svc_ctx_t *,
+                                       const Cogov__V1__Request *,
+                                       Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_get_inquiry(svc_t *, void *, const svc_ctx_t *,
+                                      const Cogov__V1__Request *,
+                                      Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_list_inquiries(svc_t *, void *, const svc_ctx_t *,
+                                         const Cogov__V1__Request *,
+                                         Cogov__V1__Reply *);
+int sec_inquiries_tick(svc_t *s, const svc_ctx_t *c, int64_t now);
+
+/* briefing.c */
+Cogov__V1__StatusCode sec_get_briefing(svc_t *, void *, const svc_ctx_t *,
+                                       const Cogov__V1__Request *,
+                                       Cogov__V1__Reply *);
 
 #endif

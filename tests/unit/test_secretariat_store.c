@@ -12,6 +12,7 @@
 
 #include "../../services/secretariat/notice_texts.c"
 #include "../../services/secretariat/sec_store.c"
+#include "../../services/secretariat/tally.c"
 
 #define MS(x) COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_##x
 #define MT(x) COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_##x
