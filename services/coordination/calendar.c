@@ -35,6 +35,9 @@ coord_calendar_tick(svc_t *s, const svc_ctx_t *c, int64_t to)
     err = svc_set_business_time(s, to);
     if (err < 0)
         return err;
+    err = coord_deadlines(s, c, to);
+    if (err < 0)
+        return err;
     log_info("calendar.tick", "now=%lld previous=%lld corr=%s", (long long)to,
              (long long)prev, log_q(c->correlation_id));
     return 0;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <stdlib.h>
 
 #include "util.h"
 
@@ -835,6 +836,705 @@ coord_store_goals(store_t *st, uint32_t year, Cogov__V1__GoalList **out)
         if (sqlite3_step(q) == SQLITE_ROW)
             l->vision = col_str(q, 0);
         sqlite3_reset(q);
+    }
+    *out = l;
+    return 0;
+}
+
+/* ---- tasks ---------------------------------------------------------------- */
+
+int
+coord_store_task_add(store_t *st, const Cogov__V1__CreateTask *t,
+                     const int64_t *due_at, const char *resolution_id,
+                     const char *action_item_id, int64_t at,
+                     const char *causation)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR IGNORE INTO tasks(task_id, title, kind, lead, goal_id,"
+            " planned, unit, status, resolution_id, action_item_id,"
+            " created_at, changed_at, causation_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)");
+    int err;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, t->title, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, (int)t->kind);
+    sqlite3_bind_text(q, 4, t->lead_member_id, -1, SQLITE_STATIC);
+    bind_opt(q, 5, t->goal_id);
+    sqlite3_bind_int64(q, 6, t->planned_quantity);
+    bind_opt(q, 7, t->quantity_unit);
+    bind_opt(q, 8, resolution_id);
+    bind_opt(q, 9, action_item_id);
+    sqlite3_bind_int64(q, 10, at);
+    sqlite3_bind_int64(q, 11, at);
+    sqlite3_bind_text(q, 12, causation, -1, SQLITE_STATIC);
+    if ((err = exec(q)) < 0)
+        return err;
+    if (sqlite3_changes(store_db(st)) == 0)
+        return 0;
+    q = store_stmt(st, "INSERT OR IGNORE INTO task_participants(task_id,"
+                       " member_id) VALUES (?, ?)");
+    if (q == NULL)
+        return -EIO;
+    for (size_t i = 0; i < t->n_participant_ids; i++) {
+        sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, t->participant_ids[i], -1, SQLITE_STATIC);
+        if ((err = exec(q)) < 0)
+            return err;
+    }
+    q = store_stmt(st, "INSERT INTO milestones(task_id, milestone_id, pos,"
+                       " title, due_on, due_at) VALUES (?, ?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    for (size_t i = 0; i < t->n_milestones; i++) {
+        const Cogov__V1__MilestoneSpec *m = t->milestones[i];
+        sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, m->milestone_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)i);
+        sqlite3_bind_text(q, 4, m->title, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, m->due_on, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 6, due_at[i]);
+        if ((err = exec(q)) < 0)
+            return err;
+    }
+    return 1;
+}
+
+#define TASK_COLS                                                            \
+    "t.task_id, t.title, t.kind, t.lead, t.goal_id, t.planned, t.unit,"     \
+    " t.status, t.resolution_id, t.created_at,"                              \
+    " (t.status IN (2, 3) AND EXISTS (SELECT 1 FROM milestones m WHERE"      \
+    "  m.task_id = t.task_id AND m.completed_at = 0 AND m.due_at <= ?1))"
+
+static Cogov__V1__Task *
+task_from_row(sqlite3_stmt *q)
+{
+    Cogov__V1__Task *t = xmalloc(sizeof *t);
+    cogov__v1__task__init(t);
+    t->task_id = col_str(q, 0);
+    t->title = col_str(q, 1);
+    t->has_kind = t->has_planned_quantity = t->has_status = true;
+    t->has_created_at = t->has_overdue = true;
+    t->kind = (Cogov__V1__TaskKind)sqlite3_column_int(q, 2);
+    t->lead_member_id = col_str(q, 3);
+    t->goal_id = col_opt(q, 4);
+    t->planned_quantity = sqlite3_column_int64(q, 5);
+    t->quantity_unit = col_opt(q, 6);
+    t->status = (Cogov__V1__TaskStatus)sqlite3_column_int(q, 7);
+    t->resolution_id = col_opt(q, 8);
+    t->created_at = sqlite3_column_int64(q, 9);
+    t->overdue = sqlite3_column_int(q, 10) != 0;
+    return t;
+}
+
+static Cogov__V1__Delivered *
+delivered_from(sqlite3_stmt *q, int i)
+{
+    Cogov__V1__Delivered *d = xmalloc(sizeof *d);
+    cogov__v1__delivered__init(d);
+    d->has_students_enrolled = d->has_interns_hosted = true;
+    d->has_training_hours = d->has_investment_fen = d->has_quantity = true;
+    d->students_enrolled = sqlite3_column_int64(q, i);
+    d->interns_hosted = sqlite3_column_int64(q, i + 1);
+    d->training_hours = sqlite3_column_int64(q, i + 2);
+    d->investment_fen = sqlite3_column_int64(q, i + 3);
+    d->quantity = sqlite3_column_int64(q, i + 4);
+    return d;
+}
+
+/* Participants, milestones, totals and (optionally) reports of t. */
+static int
+task_fill(store_t *st, Cogov__V1__Task *t, bool reports)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT member_id FROM task_participants WHERE task_id = ?"
+            " ORDER BY member_id");
+    int rc;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        PUSH(t->participant_ids, t->n_participant_ids, col_str(q, 0));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return store_errno(rc);
+
+    q = store_stmt(st, "SELECT milestone_id, title, due_on, due_at,"
+                       " completed_at, overdue_raised FROM milestones"
+                       " WHERE task_id = ? ORDER BY pos");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__Milestone *m = xmalloc(sizeof *m);
+        cogov__v1__milestone__init(m);
+        m->milestone_id = col_str(q, 0);
+        m->title = col_str(q, 1);
+        m->due_on = col_str(q, 2);
+        m->has_due_at = m->has_completed_at = m->has_overdue_raised = true;
+        m->due_at = sqlite3_column_int64(q, 3);
+        m->completed_at = sqlite3_column_int64(q, 4);
+        m->overdue_raised = sqlite3_column_int(q, 5) != 0;
+        PUSH(t->milestones, t->n_milestones, m);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return store_errno(rc);
+
+    q = store_stmt(st, "SELECT coalesce(sum(students), 0),"
+                       " coalesce(sum(interns), 0), coalesce(sum(hours), 0),"
+                       " coalesce(sum(investment_fen), 0),"
+                       " coalesce(sum(quantity), 0) FROM " EFFECTIVE_REPORTS
+                       " AND r.task_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        t->delivered = delivered_from(q, 0);
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW)
+        return store_errno(rc);
+    if (!reports)
+        return 0;
+
+    q = store_stmt(
+        st, "SELECT r.report_id, r.member_id, r.students, r.interns, r.hours,"
+            " r.investment_fen, r.quantity, r.note, r.corrects, r.reported_at,"
+            " (SELECT c.report_id FROM reports c WHERE c.task_id = r.task_id"
+            "  AND c.corrects = r.report_id)"
+            " FROM reports r WHERE r.task_id = ? ORDER BY r.reported_at,"
+            " r.rowid");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__ProgressReport *r = xmalloc(sizeof *r);
+        cogov__v1__progress_report__init(r);
+        r->report_id = col_str(q, 0);
+        r->member_id = col_str(q, 1);
+        r->delivered = delivered_from(q, 2);
+        r->note = col_opt(q, 7);
+        r->corrects_report_id = col_opt(q, 8);
+        r->has_reported_at = true;
+        r->reported_at = sqlite3_column_int64(q, 9);
+        r->corrected_by = col_opt(q, 10);
+        PUSH(t->reports, t->n_reports, r);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+coord_store_task(store_t *st, const char *task_id, bool reports, int64_t now,
+                 Cogov__V1__Task **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT " TASK_COLS " FROM tasks t WHERE t.task_id = ?2");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_text(q, 2, task_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    }
+    Cogov__V1__Task *t = task_from_row(q);
+    sqlite3_reset(q);
+    int err = task_fill(st, t, reports);
+    if (err < 0) {
+        protobuf_c_message_free_unpacked(&t->base, NULL);
+        return err;
+    }
+    *out = t;
+    return 0;
+}
+
+int
+coord_store_task_status(store_t *st, const char *task_id,
+                        Cogov__V1__TaskStatus from, Cogov__V1__TaskStatus to,
+                        int64_t at)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "UPDATE tasks SET status = ?, changed_at = ?"
+            " WHERE task_id = ? AND status = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int(q, 1, (int)to);
+    sqlite3_bind_int64(q, 2, at);
+    sqlite3_bind_text(q, 3, task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, (int)from);
+    int err = exec(q);
+    if (err == 0 && sqlite3_changes(store_db(st)) != 1)
+        err = -EEXIST;
+    return err;
+}
+
+int
+coord_store_tasks(store_t *st, Cogov__V1__TaskStatus status,
+                  const char *member_id, bool overdue_only, int64_t now,
+                  Cogov__V1__TaskList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT * FROM (SELECT " TASK_COLS " AS overdue FROM tasks t"
+            " WHERE (?2 = 0 OR t.status = ?2) AND (?3 IS NULL OR t.lead = ?3"
+            " OR EXISTS (SELECT 1 FROM task_participants p WHERE"
+            " p.task_id = t.task_id AND p.member_id = ?3)))"
+            " WHERE ?4 = 0 OR overdue ORDER BY task_id");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_int(q, 2, (int)status);
+    bind_opt(q, 3, member_id);
+    sqlite3_bind_int(q, 4, overdue_only ? 1 : 0);
+    Cogov__V1__TaskList *l = xmalloc(sizeof *l);
+    cogov__v1__task_list__init(l);
+    int rc, err = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        PUSH(l->tasks, l->n_tasks, task_from_row(q));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        err = store_errno(rc);
+    for (size_t i = 0; i < l->n_tasks && err == 0; i++)
+        err = task_fill(st, l->tasks[i], false);
+    if (err < 0) {
+        protobuf_c_message_free_unpacked(&l->base, NULL);
+        return err;
+    }
+    *out = l;
+    return 0;
+}
+
+int
+coord_store_task_member(store_t *st, const char *task_id,
+                        const char *member_id)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT 1 FROM tasks t WHERE t.task_id = ?1 AND (t.lead = ?2 OR"
+            " EXISTS (SELECT 1 FROM task_participants p WHERE"
+            " p.task_id = ?1 AND p.member_id = ?2))");
+    int err;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, member_id, -1, SQLITE_STATIC);
+    int64_t v = one_int(q, 0, &err);
+    return err < 0 ? err : (int)v;
+}
+
+int
+coord_store_report_add(store_t *st, const Cogov__V1__ReportProgress *r,
+                       int64_t at, const char *causation)
+{
+    const Cogov__V1__Delivered *d = r->delivered;
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR IGNORE INTO reports(task_id, report_id, member_id,"
+            " students, interns, hours, investment_fen, quantity, note,"
+            " corrects, reported_at, causation_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, r->task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, r->report_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, r->member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, d->students_enrolled);
+    sqlite3_bind_int64(q, 5, d->interns_hosted);
+    sqlite3_bind_int64(q, 6, d->training_hours);
+    sqlite3_bind_int64(q, 7, d->investment_fen);
+    sqlite3_bind_int64(q, 8, d->quantity);
+    bind_opt(q, 9, r->note);
+    bind_opt(q, 10, r->corrects_report_id);
+    sqlite3_bind_int64(q, 11, at);
+    sqlite3_bind_text(q, 12, causation, -1, SQLITE_STATIC);
+    int err = exec(q);
+    if (err == 0 && sqlite3_changes(store_db(st)) != 1)
+        err = -EEXIST;
+    return err;
+}
+
+int
+coord_store_report(store_t *st, const char *task_id, const char *report_id,
+                   Cogov__V1__ProgressReport **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT r.report_id, r.member_id, r.students, r.interns, r.hours,"
+            " r.investment_fen, r.quantity,"
+            " (SELECT c.report_id FROM reports c WHERE c.task_id = r.task_id"
+            "  AND c.corrects = r.report_id)"
+            " FROM reports r WHERE r.task_id = ? AND r.report_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, report_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int err = 0;
+    if (rc == SQLITE_ROW) {
+        Cogov__V1__ProgressReport *r = xmalloc(sizeof *r);
+        cogov__v1__progress_report__init(r);
+        r->report_id = col_str(q, 0);
+        r->member_id = col_str(q, 1);
+        r->delivered = delivered_from(q, 2);
+        r->corrected_by = col_opt(q, 7);
+        *out = r;
+    } else {
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+coord_store_milestone_done(store_t *st, const char *task_id,
+                           const char *milestone_id, int64_t at)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT completed_at FROM milestones WHERE task_id = ?"
+            " AND milestone_id = ?");
+    int err;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, milestone_id, -1, SQLITE_STATIC);
+    int64_t done = one_int(q, -1, &err);
+    if (err < 0)
+        return err;
+    if (done < 0)
+        return -ENOENT;
+    if (done > 0)
+        return -EEXIST;
+    q = store_stmt(st, "UPDATE milestones SET completed_at = ?"
+                       " WHERE task_id = ? AND milestone_id = ?");
+    if (q == NULL)
+        return -EIO;
+    /* completed_at 0 means undone: a completion at business time 0 (never
+     * in practice: the calendar starts at calendar_start) counts as 1. */
+    sqlite3_bind_int64(q, 1, at > 0 ? at : 1);
+    sqlite3_bind_text(q, 2, task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, milestone_id, -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+static int
+due_rows(sqlite3_stmt *q, coord_due_t **out, size_t *n)
+{
+    int rc;
+    *out = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *out = xrealloc(*out, (*n + 1) * sizeof **out);
+        coord_due_t *d = &(*out)[(*n)++];
+        d->task_id = col_str(q, 0);
+        d->milestone_id = col_str(q, 1);
+        d->title = col_opt(q, 2);
+        d->due_at = sqlite3_column_int64(q, 3);
+        d->completed_at = sqlite3_column_int64(q, 4);
+        d->raised = sqlite3_column_int(q, 5) != 0;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        coord_due_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return store_errno(rc);
+    }
+    return 0;
+}
+
+int
+coord_store_due_milestones(store_t *st, int64_t tick, coord_due_t **out,
+                           size_t *n)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT m.task_id, m.milestone_id, m.title, m.due_at,"
+            " m.completed_at, m.overdue_raised FROM milestones m"
+            " JOIN tasks t ON t.task_id = m.task_id"
+            " WHERE m.completed_at = 0 AND m.overdue_raised = 0"
+            " AND m.due_at <= ? AND t.status IN (2, 3)"
+            " ORDER BY m.due_at, m.task_id, m.milestone_id");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int64(q, 1, tick);
+    return due_rows(q, out, n);
+}
+
+int
+coord_store_milestone_raised(store_t *st, const char *task_id,
+                             const char *milestone_id)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "UPDATE milestones SET overdue_raised = 1"
+            " WHERE task_id = ? AND milestone_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, milestone_id, -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+int
+coord_store_due_pledges(store_t *st, int64_t tick, coord_due_t **out,
+                        size_t *n)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT task_id, pledge_id, description, due_at, settled_at, 0"
+            " FROM pledges WHERE status = 1 AND due_at <= ?"
+            " ORDER BY due_at, pledge_id");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int64(q, 1, tick);
+    return due_rows(q, out, n);
+}
+
+void
+coord_due_free(coord_due_t *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(d[i].task_id);
+        free(d[i].milestone_id);
+        free(d[i].title);
+    }
+    free(d);
+}
+
+/* ---- pledges -------------------------------------------------------------- */
+
+int
+coord_store_pledge_add(store_t *st, const Cogov__V1__MakePledge *p,
+                       int64_t due_at)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR IGNORE INTO pledges(pledge_id, task_id, member_id,"
+            " kind, amount_fen, description, due_on, due_at, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, p->pledge_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, p->task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, p->member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, (int)p->kind);
+    sqlite3_bind_int64(q, 5, p->amount_fen);
+    bind_opt(q, 6, p->description);
+    sqlite3_bind_text(q, 7, p->due_on, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 8, due_at);
+    int err = exec(q);
+    if (err == 0 && sqlite3_changes(store_db(st)) != 1)
+        err = -EEXIST;
+    return err;
+}
+
+#define PLEDGE_COLS                                                          \
+    "pledge_id, task_id, member_id, kind, amount_fen, description, due_on,"  \
+    " due_at, status, evidence, settled_at"
+
+static Cogov__V1__Pledge *
+pledge_from_row(sqlite3_stmt *q)
+{
+    Cogov__V1__Pledge *p = xmalloc(sizeof *p);
+    cogov__v1__pledge__init(p);
+    p->pledge_id = col_str(q, 0);
+    p->task_id = col_str(q, 1);
+    p->member_id = col_str(q, 2);
+    p->has_kind = p->has_amount_fen = p->has_due_at = true;
+    p->has_status = p->has_settled_at = true;
+    p->kind = (Cogov__V1__PledgeKind)sqlite3_column_int(q, 3);
+    p->amount_fen = sqlite3_column_int64(q, 4);
+    p->description = col_opt(q, 5);
+    p->due_on = col_str(q, 6);
+    p->due_at = sqlite3_column_int64(q, 7);
+    p->status = (Cogov__V1__PledgeStatus)sqlite3_column_int(q, 8);
+    p->evidence = col_opt(q, 9);
+    p->settled_at = sqlite3_column_int64(q, 10);
+    return p;
+}
+
+int
+coord_store_pledge(store_t *st, const char *pledge_id, Cogov__V1__Pledge **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT " PLEDGE_COLS " FROM pledges WHERE pledge_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, pledge_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int err = 0;
+    if (rc == SQLITE_ROW)
+        *out = pledge_from_row(q);
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+coord_store_pledge_settle(store_t *st, const char *pledge_id,
+                          Cogov__V1__PledgeStatus to, const char *evidence,
+                          int64_t at)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "UPDATE pledges SET status = ?, evidence = ?, settled_at = ?"
+            " WHERE pledge_id = ? AND status = 1");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int(q, 1, (int)to);
+    bind_opt(q, 2, evidence);
+    sqlite3_bind_int64(q, 3, at);
+    sqlite3_bind_text(q, 4, pledge_id, -1, SQLITE_STATIC);
+    int err = exec(q);
+    if (err == 0 && sqlite3_changes(store_db(st)) != 1)
+        err = -EEXIST;
+    return err;
+}
+
+int
+coord_store_pledges(store_t *st, const char *task_id, const char *member_id,
+                    Cogov__V1__PledgeStatus status, Cogov__V1__PledgeList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT " PLEDGE_COLS " FROM pledges WHERE (?1 IS NULL OR"
+            " task_id = ?1) AND (?2 IS NULL OR member_id = ?2)"
+            " AND (?3 = 0 OR status = ?3) ORDER BY pledge_id");
+    if (q == NULL)
+        return -EIO;
+    bind_opt(q, 1, task_id);
+    bind_opt(q, 2, member_id);
+    sqlite3_bind_int(q, 3, (int)status);
+    Cogov__V1__PledgeList *l = xmalloc(sizeof *l);
+    cogov__v1__pledge_list__init(l);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        PUSH(l->pledges, l->n_pledges, pledge_from_row(q));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        protobuf_c_message_free_unpacked(&l->base, NULL);
+        return store_errno(rc);
+    }
+    *out = l;
+    return 0;
+}
+
+/* ---- escalations ---------------------------------------------------------- */
+
+int
+coord_store_escalation_add(store_t *st, const Cogov__V1__Escalation *e)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR IGNORE INTO escalations(case_id, source, subject,"
+            " member_id, details, status, source_ref, causation_id,"
+            " opened_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, e->case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, (int)e->source);
+    sqlite3_bind_text(q, 3, e->subject, -1, SQLITE_STATIC);
+    bind_opt(q, 4, e->member_id);
+    bind_opt(q, 5, e->details);
+    bind_opt(q, 6, e->source_ref);
+    sqlite3_bind_text(q, 7, e->causation_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 8, e->opened_at);
+    int err = exec(q);
+    if (err < 0)
+        return err;
+    return sqlite3_changes(store_db(st)) == 1 ? 1 : 0;
+}
+
+#define ESC_COLS                                                             \
+    "case_id, source, subject, member_id, details, status, decision,"        \
+    " rationale, note, source_ref, causation_id, opened_at, decided_at"
+
+static Cogov__V1__Escalation *
+escalation_from_row(sqlite3_stmt *q)
+{
+    Cogov__V1__Escalation *e = xmalloc(sizeof *e);
+    cogov__v1__escalation__init(e);
+    e->case_id = col_str(q, 0);
+    e->has_source = e->has_status = e->has_decision = true;
+    e->has_opened_at = e->has_decided_at = true;
+    e->source = (Cogov__V1__EscalationSource)sqlite3_column_int(q, 1);
+    e->subject = col_str(q, 2);
+    e->member_id = col_opt(q, 3);
+    e->details = col_opt(q, 4);
+    e->status = (Cogov__V1__EscalationStatus)sqlite3_column_int(q, 5);
+    e->decision = (Cogov__V1__EscalationDecision)sqlite3_column_int(q, 6);
+    e->rationale = col_opt(q, 7);
+    e->note = col_opt(q, 8);
+    e->source_ref = col_opt(q, 9);
+    e->causation_id = col_str(q, 10);
+    e->opened_at = sqlite3_column_int64(q, 11);
+    e->decided_at = sqlite3_column_int64(q, 12);
+    return e;
+}
+
+int
+coord_store_escalation(store_t *st, const char *case_id,
+                       Cogov__V1__Escalation **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT " ESC_COLS " FROM escalations WHERE case_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, case_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int err = 0;
+    if (rc == SQLITE_ROW)
+        *out = escalation_from_row(q);
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+coord_store_escalation_update(store_t *st, const char *case_id,
+                              Cogov__V1__EscalationStatus from,
+                              Cogov__V1__EscalationStatus to,
+                              Cogov__V1__EscalationDecision decision,
+                              const char *rationale, const char *note,
+                              int64_t at)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "UPDATE escalations SET status = ?1,"
+            " decision = CASE WHEN ?2 = 0 THEN decision ELSE ?2 END,"
+            " rationale = coalesce(?3, rationale), note = coalesce(?4, note),"
+            " decided_at = CASE WHEN ?2 = 0 THEN decided_at ELSE ?5 END"
+            " WHERE case_id = ?6 AND status = ?7");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int(q, 1, (int)to);
+    sqlite3_bind_int(q, 2, (int)decision);
+    bind_opt(q, 3, rationale);
+    bind_opt(q, 4, note);
+    sqlite3_bind_int64(q, 5, at);
+    sqlite3_bind_text(q, 6, case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 7, (int)from);
+    int err = exec(q);
+    if (err == 0 && sqlite3_changes(store_db(st)) != 1)
+        err = -EEXIST;
+    return err;
+}
+
+int
+coord_store_escalations(store_t *st, Cogov__V1__EscalationStatus status,
+                        const char *member_id, Cogov__V1__EscalationList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT " ESC_COLS " FROM escalations WHERE (?1 = 0 OR"
+            " status = ?1) AND (?2 IS NULL OR member_id = ?2)"
+            " ORDER BY opened_at, case_id");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int(q, 1, (int)status);
+    bind_opt(q, 2, member_id);
+    Cogov__V1__EscalationList *l = xmalloc(sizeof *l);
+    cogov__v1__escalation_list__init(l);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        PUSH(l->escalations, l->n_escalations, escalation_from_row(q));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        protobuf_c_message_free_unpacked(&l->base, NULL);
+        return store_errno(rc);
     }
     *out = l;
     return 0;

@@ -42,6 +42,16 @@ void coord_app_destroy(void *app);
  * `to`, in the current transaction. -EINVAL unless to > business time. */
 int coord_calendar_tick(svc_t *s, const svc_ctx_t *c, int64_t to);
 
+/* tasks.c: deadlines decided on a tick at `tick` (same transaction as the
+ * tick): every undone milestone of an open task due by then raises one
+ * milestone_overdue (never again), every undelivered pledge due by then
+ * becomes MISSED (pledge_missed). */
+int coord_deadlines(svc_t *s, const svc_ctx_t *c, int64_t tick);
+
+/* escalations.c: reactions to followed streams (svc_def.react). */
+int coord_react(svc_t *s, void *app, const svc_ctx_t *c,
+                const Cogov__V1__Event *ev);
+
 /* "UTC+08:00" for the configured offset; buf >= 16. */
 void coord_timezone(int utc_offset_s, char *buf, size_t size);
 

@@ -7,6 +7,7 @@
 #include "coord_store.h"
 #include "coordination.h"
 #include "svc.h"
+#include "util.h"
 
 /* Filled by the runtime's config loader before app_new runs; read only
  * afterwards (svc_t gives app_new no way to reach config_obj). */
@@ -28,6 +29,13 @@ static const cfg_field_t config_fields[] = {
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
+/* Streams it reacts to (DESIGN 1.6): resolutions and breached inquiry SLAs
+ * from the secretariat. TODO: follow "supervision" too (rectification_overdue,
+ * standing_recommended are handled in coord_react already) once
+ * cogov-supervision exists; until then following it would only keep a
+ * cursor in "connecting". */
+static const char *const follows[] = {"secretariat"};
+
 static void *
 app_new(svc_t *s)
 {
@@ -43,9 +51,9 @@ main(int argc, char **argv)
         .n_migrations = coord_n_migrations,
         .routes = coord_routes,
         .n_routes = coord_n_routes,
-        .follows = NULL,
-        .n_follows = 0,
-        .react = NULL,
+        .follows = follows,
+        .n_follows = ARRAY_LEN(follows),
+        .react = coord_react,
         .config = config_fields,
         .config_obj = &config,
         .config_size = sizeof(config),
