@@ -1,0 +1,625 @@
+/* it_secretariat: the secretariat's consultation mechanisms through the real
+ * coordination and secretariat daemons and the manual calendar: a vote by
+ * correspondence closing on a tick under the charter coordination adopted,
+ * resolution_adopted once; a meeting with RSVPs, reminders, check-in,
+ * quorum and minutes; general notices and their reminders; an inquiry
+ * breaching its SLA once; bad input that changes nothing; a kill during a
+ * vote with every ballot counted once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "util.h"
+
+#define OK COGOV__V1__STATUS_CODE__STATUS_OK
+#define CONFLICT COGOV__V1__STATUS_CODE__STATUS_CONFLICT
+#define DENIED COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED
+#define INVALID COGOV__V1__STATUS_CODE__STATUS_INVALID
+#define CH(x) COGOV__V1__VOTE_CHOICE__VOTE_CHOICE_##x
+#define MS(x) COGOV__V1__MOTION_STATUS__MOTION_STATUS_##x
+#define MTS(x) COGOV__V1__MEETING_STATUS__MEETING_STATUS_##x
+#define DAY 86400
+#define T0 1735747200 /* 2025-01-02 00:00 +08:00 */
+
+typedef struct world {
+    cluster_t c;
+    keypair_t secr, rep[4]; /* rep[3]: a unit that applied only */
+    char unit[4][19];
+} world_t;
+
+static Cogov__V1__Reply *
+call_as(cluster_t *c, int which, const keypair_t *kp, Cogov__V1__Request *req)
+{
+    char err[256];
+    client_t *cl = cluster_client_as(c, which, kp);
+    assert_non_null(cl);
+    Cogov__V1__Reply *rep = client_call(cl, req, 10000, 10000, err,
+                                        sizeof err);
+    assert_non_null(rep);
+    if (rep->code != OK)
+        printf("#   %s -> code %d: %s\n", h_names[which], rep->code,
+               rep->error);
+    req->request_id = req->correlation_id = NULL;
+    client_destroy(&cl);
+    return rep;
+}
+
+static int
+code_as(cluster_t *c, int which, const keypair_t *kp, Cogov__V1__Request *req)
+{
+    Cogov__V1__Reply *rep = call_as(c, which, kp, req);
+    int code = rep->code;
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    return code;
+}
+
+static int
+count_events(cluster_t *c, int which, const char *type)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM outbox WHERE type='%s'",
+             type);
+    return (int)store_query_int(c->store[which], sql);
+}
+
+static void
+advance(world_t *w, int64_t to)
+{
+    Cogov__V1__AdvanceCalendar ac = COGOV__V1__ADVANCE_CALENDAR__INIT;
+    ac.has_to = 1;
+    ac.to = to;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_ADVANCE_CALENDAR;
+    req.advance_calendar = &ac;
+    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
+    assert_int_equal(cluster_sync(&w->c, 20000), 0);
+}
+
+static void
+decide(world_t *w, const char *id, Cogov__V1__MemberDecision d)
+{
+    Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
+    dm.member_id = (char *)id;
+    dm.has_decision = 1;
+    dm.decision = d;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_DECIDE_MEMBER;
+    req.decide_member = &dm;
+    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
+}
+
+/* Consortium, units A, B, C admitted and D applied, charter v1 (quorum
+ * 500, pass 667) in force from 2025-01-01, business time T0. */
+static void
+setup_world(world_t *w, const char *tag)
+{
+    static const char *const names[] = {"滨江职业技术学院", "滨江智能装备有限公司",
+                                        "滨江工业大学", "滨江精密机械厂"};
+    memset(w, 0, sizeof *w);
+    assert_int_equal(cluster_init(&w->c, tag), 0);
+    assert_int_equal(cluster_add_principal(&w->c, "secr-office", "-",
+                                           "SECRETARIAT", "-", &w->secr),
+                     0);
+    for (int i = 0; i < 4; i++) {
+        char name[16];
+        gen_uscc(700 + (unsigned)i, w->unit[i]);
+        snprintf(name, sizeof name, "rep-%c", 'a' + i);
+        assert_int_equal(cluster_add_principal(&w->c, name, w->unit[i],
+                                               "MEMBER_REP", "-", &w->rep[i]),
+                         0);
+    }
+    assert_int_equal(cluster_start(&w->c, H_COORD), 0);
+    assert_int_equal(cluster_start(&w->c, H_SECR), 0);
+
+    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
+    fc.name = "滨江市智能制造市域产教联合体";
+    fc.city = "滨江市";
+    fc.park = "滨江高新区";
+    fc.lead_department = "滨江市教育局";
+    fc.founded_on = "2025-01-01";
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_FOUND_CONSORTIUM;
+    req.found_consortium = &fc;
+    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
+    for (int i = 0; i < 4; i++) {
+        Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
+        am.uscc = w->unit[i];
+        am.name = (char *)names[i];
+        am.has_type = 1;
+        am.type = i == 1 ? COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE
+                         : COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_UNIVERSITY;
+        req.body_case = COGOV__V1__REQUEST__BODY_APPLY_MEMBER;
+        req.apply_member = &am;
+        assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
+        if (i < 3)
+            decide(w, w->unit[i],
+                   COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT);
+    }
+    Cogov__V1__CharterRules rules = COGOV__V1__CHARTER_RULES__INIT;
+    rules.has_quorum_permille = rules.has_pass_permille = 1;
+    rules.has_extraordinary_permille = 1;
+    rules.quorum_permille = 500;
+    rules.pass_permille = 667;
+    rules.extraordinary_permille = 200;
+    Cogov__V1__AdoptCharter ad = COGOV__V1__ADOPT_CHARTER__INIT;
+    ad.title = "联合体章程";
+    ad.text = "第一条 ……";
+    ad.rules = &rules;
+    ad.effective_on = "2025-01-01";
+    req.body_case = COGOV__V1__REQUEST__BODY_ADOPT_CHARTER;
+    req.adopt_charter = &ad;
+    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
+    advance(w, T0);
+}
+
+static int
+raise(world_t *w, const keypair_t *as, const char *id, const char *member,
+      bool consent)
+{
+    Cogov__V1__ActionItem it = COGOV__V1__ACTION_ITEM__INIT;
+    Cogov__V1__ActionItem *items[1] = {&it};
+    it.item_id = "1";
+    it.title = "开设智能制造订单班";
+    it.owner_member_id = w->unit[1];
+    it.due_on = "2025-09-01";
+    it.has_kind = 1;
+    it.kind = COGOV__V1__TASK_KIND__TASK_KIND_ORDER_CLASS;
+    it.has_planned_quantity = 1;
+    it.planned_quantity = 40;
+    it.quantity_unit = "人";
+    Cogov__V1__RaiseMotion rm = COGOV__V1__RAISE_MOTION__INIT;
+    rm.motion_id = (char *)id;
+    rm.member_id = (char *)member;
+    rm.title = "关于共建订单班的议案";
+    rm.text = "建议由智能装备公司与学院共建订单班。";
+    rm.has_consent = consent;
+    rm.consent = consent;
+    rm.n_action_items = 1;
+    rm.action_items = items;
+    rm.review_on = "2025-10-01";
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_RAISE_MOTION;
+    req.raise_motion = &rm;
+    return code_as(&w->c, H_SECR, as, &req);
+}
+
+static int
+open_vote(world_t *w, const char *id, int64_t closes_at, const char *meeting)
+{
+    Cogov__V1__OpenVote ov = COGOV__V1__OPEN_VOTE__INIT;
+    ov.motion_id = (char *)id;
+    ov.has_closes_at = closes_at != 0;
+    ov.closes_at = closes_at;
+    ov.meeting_id = (char *)meeting;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_OPEN_VOTE;
+    req.open_vote = &ov;
+    return code_as(&w->c, H_SECR, &w->secr, &req);
+}
+
+static int
+vote(world_t *w, const keypair_t *as, const char *id, const char *member,
+     Cogov__V1__VoteChoice ch)
+{
+    Cogov__V1__CastVote cv = COGOV__V1__CAST_VOTE__INIT;
+    cv.motion_id = (char *)id;
+    cv.member_id = (char *)member;
+    cv.has_choice = 1;
+    cv.choice = ch;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_CAST_VOTE;
+    req.cast_vote = &cv;
+    return code_as(&w->c, H_SECR, as, &req);
+}
+
+static Cogov__V1__Reply *
+get_motion(world_t *w, const char *id)
+{
+    Cogov__V1__GetMotion gm = COGOV__V1__GET_MOTION__INIT;
+    gm.motion_id = (char *)id;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_MOTION;
+    req.get_motion = &gm;
+    Cogov__V1__Reply *rep = call_as(&w->c, H_SECR, &w->secr, &req);
+    assert_int_equal(rep->code, OK);
+    assert_int_equal(rep->body_case, COGOV__V1__REPLY__BODY_MOTION);
+    return rep;
+}
+
+static void
+test_vote_by_correspondence(void **state)
+{
+    (void)state;
+    world_t w;
+    setup_world(&w, "vote");
+    const char *A = w.unit[0], *B = w.unit[1], *C = w.unit[2], *D = w.unit[3];
+
+    /* A representative raises for its own unit only. */
+    assert_int_equal(raise(&w, &w.rep[0], "m1", B, false), DENIED);
+    assert_int_equal(raise(&w, &w.rep[3], "m1", D, false), CONFLICT);
+    assert_int_equal(raise(&w, &w.rep[0], "m1", A, false), OK);
+    assert_int_equal(raise(&w, &w.rep[0], "m1", A, false), CONFLICT);
+    assert_int_equal(open_vote(&w, "m1", T0 - 1, NULL), INVALID);
+    assert_int_equal(open_vote(&w, "m1", T0 + 3 * DAY, NULL), OK);
+    assert_int_equal(open_vote(&w, "m1", T0 + 3 * DAY, NULL), CONFLICT);
+
+    assert_int_equal(vote(&w, &w.rep[0], "m1", A, CH(FOR)), OK);
+    assert_int_equal(vote(&w, &w.rep[1], "m1", B, CH(FOR)), OK);
+    /* Bad input: a second vote, a unit not admitted, a vote for another
+     * unit, an objection in an ordinary vote. Nothing changes. */
+    assert_int_equal(vote(&w, &w.rep[1], "m1", B, CH(AGAINST)), CONFLICT);
+    assert_int_equal(vote(&w, &w.rep[3], "m1", D, CH(FOR)), CONFLICT);
+    assert_int_equal(vote(&w, &w.rep[0], "m1", C, CH(FOR)), DENIED);
+    assert_int_equal(vote(&w, &w.rep[2], "m1", C, CH(OBJECTION)), INVALID);
+    assert_int_equal(vote(&w, &w.rep[2], "nope", C, CH(FOR)),
+                     COGOV__V1__STATUS_CODE__STATUS_NOT_FOUND);
+    assert_int_equal(count_events(&w.c, H_SECR, "vote_cast"), 2);
+
+    advance(&w, T0 + DAY);
+    Cogov__V1__Reply *r = get_motion(&w, "m1");
+    assert_int_equal(r->motion->status, MS(VOTING));
+    assert_int_equal(r->motion->n_ballots, 2);
+    assert_int_equal(r->motion->n_eligible, 3);
+    assert_int_equal(r->motion->charter_version, 1);
+    cogov__v1__reply__free_unpacked(r, NULL);
+
+    /* The tick at the closing time closes it: 2 of 3 took part (quorum
+     * 500), 2 for of 2 cast (pass 667): adopted under charter 1. */
+    advance(&w, T0 + 3 * DAY);
+    r = get_motion(&w, "m1");
+    assert_int_equal(r->motion->status, MS(ADOPTED));
+    assert_int_equal(r->motion->votes_for, 2);
+    assert_int_equal(r->motion->pass_permille, 667);
+    assert_string_equal(r->motion->resolution_id, "res:m1");
+    cogov__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(count_events(&w.c, H_SECR, "resolution_adopted"), 1);
+    assert_int_equal(
+        store_query_int(w.c.store[H_SECR],
+                        "SELECT count(*) FROM outbox WHERE "
+                        "type='resolution_adopted' AND seq > 0"),
+        1);
+    /* Late: refused, nothing changed. */
+    assert_int_equal(vote(&w, &w.rep[2], "m1", C, CH(AGAINST)), CONFLICT);
+    advance(&w, T0 + 4 * DAY);
+    assert_int_equal(count_events(&w.c, H_SECR, "resolution_adopted"), 1);
+    assert_int_equal(count_events(&w.c, H_SECR, "vote_closed"), 1);
+    assert_int_equal(count_events(&w.c, H_SECR, "vote_cast"), 2);
+
+    /* Early close when all have voted: 1 for, 2 against -> rejected. */
+    assert_int_equal(raise(&w, &w.secr, "m2", B, false), OK);
+    assert_int_equal(open_vote(&w, "m2", T0 + 10 * DAY, NULL), OK);
+    assert_int_equal(vote(&w, &w.rep[0], "m2", A, CH(FOR)), OK);
+    assert_int_equal(vote(&w, &w.rep[1], "m2", B, CH(AGAINST)), OK);
+    /* A unit suspended mid-vote cannot vote; it stays in the count. */
+    decide(&w, C, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_SUSPEND);
+    assert_int_equal(cluster_sync(&w.c, 20000), 0);
+    assert_int_equal(vote(&w, &w.rep[2], "m2", C, CH(AGAINST)), CONFLICT);
+    decide(&w, C, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_REINSTATE);
+    assert_int_equal(cluster_sync(&w.c, 20000), 0);
+    assert_int_equal(vote(&w, &w.rep[2], "m2", C, CH(AGAINST)), OK);
+    r = get_motion(&w, "m2");
+    assert_int_equal(r->motion->status, MS(REJECTED));
+    assert_int_equal(r->motion->votes_against, 2);
+    cogov__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(count_events(&w.c, H_SECR, "resolution_adopted"), 1);
+    cluster_destroy(&w.c);
+}
+
+static int
+transition(world_t *w, const char *id, Cogov__V1__MeetingStatus to,
+           const char *text)
+{
+    Cogov__V1__MeetingTransition mt = COGOV__V1__MEETING_TRANSITION__INIT;
+    mt.meeting_id = (char *)id;
+    mt.has_to = 1;
+    mt.to = to;
+    mt.text = (char *)text;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_MEETING_TRANSITION;
+    req.meeting_transition = &mt;
+    return code_as(&w->c, H_SECR, &w->secr, &req);
+}
+
+static int
+rsvp(world_t *w, const keypair_t *as, const char *id, const char *member,
+     bool attending)
+{
+    Cogov__V1__RsvpMeeting r = COGOV__V1__RSVP_MEETING__INIT;
+    r.meeting_id = (char *)id;
+    r.member_id = (char *)member;
+    r.has_attending = 1;
+    r.attending = attending;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_RSVP_MEETING;
+    req.rsvp_meeting = &r;
+    return code_as(&w->c, H_SECR, as, &req);
+}
+
+static int
+check_in(world_t *w, const char *id, const char *member)
+{
+    Cogov__V1__CheckInMeeting ci = COGOV__V1__CHECK_IN_MEETING__INIT;
+    ci.meeting_id = (char *)id;
+    ci.member_id = (char *)member;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_CHECK_IN_MEETING;
+    req.check_in_meeting = &ci;
+    return code_as(&w->c, H_SECR, &w->secr, &req);
+}
+
+static int
+schedule(world_t *w, const char *id, int64_t at, char **agenda, size_t n_ag)
+{
+    char *inv[3] = {w->unit[0], w->unit[1], w->unit[2]};
+    Cogov__V1__ScheduleMeeting sm = COGOV__V1__SCHEDULE_MEETING__INIT;
+    sm.meeting_id = (char *)id;
+    sm.has_kind = 1;
+    sm.kind = COGOV__V1__MEETING_KIND__MEETING_KIND_COUNCIL_PLENARY;
+    sm.title = "第一届理事会第二次全体会议";
+    sm.has_starts_at = 1;
+    sm.starts_at = at;
+    sm.place = "滨江职业技术学院行政楼报告厅";
+    sm.convenor_member_id = w->unit[0];
+    sm.n_invitees = 3;
+    sm.invitees = inv;
+    sm.n_agenda = n_ag;
+    sm.agenda = agenda;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_SCHEDULE_MEETING;
+    req.schedule_meeting = &sm;
+    return code_as(&w->c, H_SECR, &w->secr, &req);
+}
+
+static long long
+notices_of_kind(world_t *w, int kind)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM notices WHERE kind=%d",
+             kind);
+    return store_query_int(w->c.store[H_SECR], sql);
+}
+
+static void
+test_meeting_notices_reminders(void **state)
+{
+    (void)state;
+    world_t w;
+    setup_world(&w, "meet");
+    const char *A = w.unit[0], *B = w.unit[1], *C = w.unit[2];
+    const int REMINDER = COGOV__V1__NOTICE_KIND__NOTICE_KIND_REMINDER;
+
+    /* A motion on the agenda, voted at the meeting. */
+    assert_int_equal(raise(&w, &w.rep[0], "m-meet", A, false), OK);
+    char *agenda[1] = {"m-meet"};
+    assert_int_equal(schedule(&w, "mt1", T0 + 2 * DAY, agenda, 1), OK);
+    assert_int_equal(schedule(&w, "mt1", T0 + 2 * DAY, agenda, 1), CONFLICT);
+    assert_int_equal(open_vote(&w, "m-meet", 0, "mt1"), OK);
+    assert_int_equal(rsvp(&w, &w.rep[0], "mt1", A, true), OK);
+    assert_int_equal(rsvp(&w, &w.rep[1], "mt1", B, false), OK);
+    assert_int_equal(rsvp(&w, &w.rep[0], "mt1", B, true), DENIED);
+
+    /* A general notice to all at T0. */
+    Cogov__V1__PublishNotice pn = COGOV__V1__PUBLISH_NOTICE__INIT;
+    pn.title = "关于报送年度合作项目的通知";
+    pn.body = "请各成员单位于月底前报送。";
+    pn.has_to_all = 1;
+    pn.to_all = 1;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_PUBLISH_NOTICE;
+    req.publish_notice = &pn;
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), DENIED);
+    Cogov__V1__Reply *r = call_as(&w.c, H_SECR, &w.secr, &req);
+    assert_int_equal(r->code, OK);
+    assert_int_equal(r->notice->n_addressees, 3);
+    char *nid = xstrdup(r->notice->notice_id);
+    cogov__v1__reply__free_unpacked(r, NULL);
+    Cogov__V1__AcknowledgeNotice an = COGOV__V1__ACKNOWLEDGE_NOTICE__INIT;
+    an.notice_id = nid;
+    an.member_id = (char *)A;
+    req.body_case = COGOV__V1__REQUEST__BODY_ACKNOWLEDGE_NOTICE;
+    req.acknowledge_notice = &an;
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
+
+    /* 24 hours before the meeting: one reminder per invitee, once. */
+    assert_int_equal(notices_of_kind(&w, REMINDER), 0);
+    advance(&w, T0 + DAY);
+    assert_int_equal(notices_of_kind(&w, REMINDER), 3);
+    advance(&w, T0 + DAY + 3600);
+    assert_int_equal(notices_of_kind(&w, REMINDER), 3);
+
+    /* Check-in, held: 2 of 3 checked in, quorum 500 met. */
+    assert_int_equal(check_in(&w, "mt1", A), OK);
+    assert_int_equal(check_in(&w, "mt1", C), OK);
+    assert_int_equal(check_in(&w, "mt1", C), OK); /* idempotent */
+    assert_int_equal(count_events(&w.c, H_SECR, "meeting_checked_in"), 2);
+    assert_int_equal(vote(&w, &w.rep[0], "m-meet", A, CH(FOR)), OK);
+    assert_int_equal(vote(&w, &w.rep[2], "m-meet", C, CH(FOR)), OK);
+    assert_int_equal(transition(&w, "mt1", MTS(MINUTES_PUBLISHED), "纪要"),
+                     CONFLICT);
+    assert_int_equal(transition(&w, "mt1", MTS(HELD), NULL), OK);
+    Cogov__V1__GetMeeting gm = COGOV__V1__GET_MEETING__INIT;
+    gm.meeting_id = "mt1";
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_MEETING;
+    req.get_meeting = &gm;
+    r = call_as(&w.c, H_SECR, &w.secr, &req);
+    assert_int_equal(r->code, OK);
+    assert_int_equal(r->meeting->status, MTS(HELD));
+    assert_true(r->meeting->quorum_met);
+    assert_int_equal(r->meeting->charter_version, 1);
+    cogov__v1__reply__free_unpacked(r, NULL);
+    /* Held: the agenda's vote closed, adopted. */
+    r = get_motion(&w, "m-meet");
+    assert_int_equal(r->motion->status, MS(ADOPTED));
+    assert_string_equal(r->motion->meeting_id, "mt1");
+    cogov__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(count_events(&w.c, H_SECR, "resolution_adopted"), 1);
+    assert_int_equal(transition(&w, "mt1", MTS(CANCELLED), "x"), CONFLICT);
+    assert_int_equal(transition(&w, "mt1", MTS(MINUTES_PUBLISHED), NULL),
+                     INVALID);
+    assert_int_equal(transition(&w, "mt1", MTS(MINUTES_PUBLISHED),
+                                "会议审议通过了订单班议案。"),
+                     OK);
+
+    /* A cancelled meeting takes no RSVP; nothing changes. */
+    assert_int_equal(schedule(&w, "mt2", T0 + 20 * DAY, NULL, 0), OK);
+    assert_int_equal(transition(&w, "mt2", MTS(CANCELLED), "改期"), OK);
+    int rsvps = count_events(&w.c, H_SECR, "meeting_rsvp");
+    assert_int_equal(rsvp(&w, &w.rep[0], "mt2", A, true), CONFLICT);
+    assert_int_equal(check_in(&w, "mt2", A), CONFLICT);
+    assert_int_equal(count_events(&w.c, H_SECR, "meeting_rsvp"), rsvps);
+
+    /* 3 days after the notice: B and C (not A) get one reminder each. */
+    advance(&w, T0 + 3 * DAY);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM notices WHERE notice_id LIKE 'remind:%s:%%'",
+             nid);
+    assert_int_equal(store_query_int(w.c.store[H_SECR], sql), 2);
+    advance(&w, T0 + 5 * DAY);
+    assert_int_equal(store_query_int(w.c.store[H_SECR], sql), 2);
+    assert_int_equal(notices_of_kind(&w, REMINDER), 5);
+    free(nid);
+    cluster_destroy(&w.c);
+}
+
+static Cogov__V1__Reply *
+inquiry_call(world_t *w, const keypair_t *as, Cogov__V1__Request *req)
+{
+    return call_as(&w->c, H_SECR, as, req);
+}
+
+static void
+test_inquiry_sla(void **state)
+{
+    (void)state;
+    world_t w;
+    setup_world(&w, "inq");
+    const char *A = w.unit[0], *B = w.unit[1], *C = w.unit[2];
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    Cogov__V1__AskInquiry ak = COGOV__V1__ASK_INQUIRY__INIT;
+    ak.asker_member_id = (char *)A;
+    ak.addressee_member_id = (char *)B;
+    ak.subject = "实训设备共享";
+    ak.text = "能否开放数控实训中心供学院学生使用？";
+    ak.inquiry_id = "q1";
+    req.body_case = COGOV__V1__REQUEST__BODY_ASK_INQUIRY;
+    req.ask_inquiry = &ak;
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), DENIED);
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
+    ak.inquiry_id = "q2";
+    ak.addressee_member_id = (char *)C;
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
+
+    Cogov__V1__AnswerInquiry aw = COGOV__V1__ANSWER_INQUIRY__INIT;
+    aw.inquiry_id = "q1";
+    aw.answer = "可以，每周三下午开放。";
+    req.body_case = COGOV__V1__REQUEST__BODY_ANSWER_INQUIRY;
+    req.answer_inquiry = &aw;
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[2], &req), DENIED);
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), OK);
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), CONFLICT);
+
+    Cogov__V1__RouteInquiry ro = COGOV__V1__ROUTE_INQUIRY__INIT;
+    ro.inquiry_id = "q2";
+    req.body_case = COGOV__V1__REQUEST__BODY_ROUTE_INQUIRY;
+    req.route_inquiry = &ro;
+    assert_int_equal(code_as(&w.c, H_SECR, &w.secr, &req), OK);
+
+    /* SLA 5 days (default): q2 breaches on the tick at T0 + 5 days, once. */
+    advance(&w, T0 + 4 * DAY);
+    assert_int_equal(count_events(&w.c, H_SECR, "inquiry_sla_breached"), 0);
+    advance(&w, T0 + 5 * DAY);
+    assert_int_equal(count_events(&w.c, H_SECR, "inquiry_sla_breached"), 1);
+    advance(&w, T0 + 7 * DAY);
+    assert_int_equal(count_events(&w.c, H_SECR, "inquiry_sla_breached"), 1);
+
+    Cogov__V1__RateInquiry rt = COGOV__V1__RATE_INQUIRY__INIT;
+    rt.inquiry_id = "q1";
+    rt.has_rating = 1;
+    rt.rating = 6;
+    req.body_case = COGOV__V1__REQUEST__BODY_RATE_INQUIRY;
+    req.rate_inquiry = &rt;
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), INVALID);
+    rt.rating = 4;
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), DENIED);
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
+    rt.inquiry_id = "q2"; /* not answered */
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), CONFLICT);
+
+    Cogov__V1__GetInquiry gi = COGOV__V1__GET_INQUIRY__INIT;
+    gi.inquiry_id = "q2";
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_INQUIRY;
+    req.get_inquiry = &gi;
+    Cogov__V1__Reply *r = inquiry_call(&w, &w.secr, &req);
+    assert_int_equal(r->code, OK);
+    assert_true(r->inquiry->sla_breached);
+    assert_int_equal(r->inquiry->due_at, T0 + 5 * DAY);
+    cogov__v1__reply__free_unpacked(r, NULL);
+
+    /* The briefing of the period sees both inquiries, one breached. */
+    Cogov__V1__GetBriefing gb = COGOV__V1__GET_BRIEFING__INIT;
+    gb.has_from = gb.has_to = 1;
+    gb.from = T0;
+    gb.to = T0 + 30 * DAY;
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_BRIEFING;
+    req.get_briefing = &gb;
+    r = inquiry_call(&w, &w.secr, &req);
+    assert_int_equal(r->code, OK);
+    assert_int_equal(r->briefing->n_inquiries, 2);
+    assert_int_equal(r->briefing->inquiries_breached, 1);
+    cogov__v1__reply__free_unpacked(r, NULL);
+    cluster_destroy(&w.c);
+}
+
+/* Kill the secretariat while a vote by correspondence is under way; after
+ * the restart every ballot accepted before the kill is counted once. */
+static void
+test_kill_during_vote(void **state)
+{
+    (void)state;
+    world_t w;
+    setup_world(&w, "kvote");
+    const char *A = w.unit[0], *B = w.unit[1];
+
+    assert_int_equal(raise(&w, &w.secr, "mk", A, false), OK);
+    assert_int_equal(open_vote(&w, "mk", T0 + 2 * DAY, NULL), OK);
+    assert_int_equal(vote(&w, &w.rep[0], "mk", A, CH(FOR)), OK);
+    assert_int_equal(vote(&w, &w.rep[1], "mk", B, CH(AGAINST)), OK);
+    cluster_kill(&w.c, H_SECR);
+    assert_int_equal(cluster_start(&w.c, H_SECR), 0);
+    /* The retried vote is refused as a double vote. */
+    assert_int_equal(vote(&w, &w.rep[1], "mk", B, CH(AGAINST)), CONFLICT);
+    advance(&w, T0 + 2 * DAY);
+    Cogov__V1__Reply *r = get_motion(&w, "mk");
+    assert_int_equal(r->motion->n_ballots, 2);
+    assert_int_equal(r->motion->votes_for, 1);
+    assert_int_equal(r->motion->votes_against, 1);
+    assert_int_equal(r->motion->status, MS(REJECTED)); /* 1/2 < 667 */
+    cogov__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(count_events(&w.c, H_SECR, "vote_cast"), 2);
+    assert_int_equal(count_events(&w.c, H_SECR, "vote_closed"), 1);
+    /* Killed again after the close: the replayed ticks change nothing. */
+    cluster_kill(&w.c, H_SECR);
+    assert_int_equal(cluster_start(&w.c, H_SECR), 0);
+    advance(&w, T0 + 3 * DAY);
+    assert_int_equal(count_events(&w.c, H_SECR, "vote_closed"), 1);
+    cluster_destroy(&w.c);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vote_by_correspondence),
+        cmocka_unit_test(test_meeting_notices_reminders),
+        cmocka_unit_test(test_inquiry_sla),
+        cmocka_unit_test(test_kill_during_vote),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
