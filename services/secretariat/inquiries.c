@@ -240,10 +240,11 @@ sec_answer_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     if (code != OK)
         return code;
     if (!sec_acts_for(c->who, q->addressee_member_id)) {
-        qfree(q);
-        return svc_fail(rep, DENIED, "only the addressee (%s) or the "
+        code = svc_fail(rep, DENIED, "only the addressee (%s) or the "
                         "secretariat answers inquiry %s",
                         q->addressee_member_id, r->inquiry_id);
+        qfree(q);
+        return code;
     }
     q->status = IS(ANSWERED);
     q->answer = xstrdup(r->answer);
@@ -273,10 +274,11 @@ sec_rate_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     if (code != OK)
         return code;
     if (!sec_acts_for(c->who, q->asker_member_id)) {
-        qfree(q);
-        return svc_fail(rep, DENIED, "only the asker (%s) or the secretariat "
+        code = svc_fail(rep, DENIED, "only the asker (%s) or the secretariat "
                         "rates inquiry %s", q->asker_member_id,
                         r->inquiry_id);
+        qfree(q);
+        return code;
     }
     q->status = IS(RATED);
     q->has_rating = true;
