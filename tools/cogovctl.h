@@ -295,5 +295,6 @@ typedef struct ctl_cmd {
 extern const ctl_cmd_t ctl_cmds_coord[];  /* cogovctl_coord.c */
 extern const ctl_cmd_t ctl_cmds_notice[]; /* cogovctl_notice.c */
 extern const ctl_cmd_t ctl_cmds_ops[];    /* cogovctl_ops.c */
+extern const ctl_cmd_t ctl_cmds_plan[];   /* cogovctl_plan.c */
 
 #endif
