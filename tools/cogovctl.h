@@ -296,5 +296,6 @@ extern const ctl_cmd_t ctl_cmds_coord[];  /* cogovctl_coord.c */
 extern const ctl_cmd_t ctl_cmds_notice[]; /* cogovctl_notice.c */
 extern const ctl_cmd_t ctl_cmds_ops[];    /* cogovctl_ops.c */
 extern const ctl_cmd_t ctl_cmds_plan[];   /* cogovctl_plan.c */
+extern const ctl_cmd_t ctl_cmds_sec[];    /* cogovctl_sec.c */
 
 #endif

@@ -1,6 +1,7 @@
 /* cogovctl_notice: the secretariat's notice commands. */
 #include "cogovctl.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -73,8 +74,8 @@ cmd_notice_list(ctl_t *c, int argc, char **argv)
         int k = enum_parse(&cogov__v1__notice_kind__descriptor, v[1]);
         if (k < 0)
             return ctl_usage(c,
-                             "--kind: expected welcome, farewell or "
-                             "general, got '%s'",
+                             "--kind: expected welcome, farewell, "
+                             "general or reminder, got '%s'",
                              v[1]);
         body.has_kind = true;
         body.kind = k;
@@ -147,6 +148,76 @@ cmd_notice_ack(ctl_t *c, int argc, char **argv)
     return CTL_EXIT_OK;
 }
 
+static const ctl_opt_t publish_opts[] = {
+    {"title", true}, {"body", true}, {"all", false},
+    {"types", true}, {"members", true}, {NULL, false}};
+
+static char **
+split_list(char *s, size_t *n)
+{
+    char **v = NULL;
+    *n = 0;
+    for (char *tok = s ? strtok(s, ",") : NULL; tok != NULL;
+         tok = strtok(NULL, ",")) {
+        v = xrealloc(v, (*n + 1) * sizeof *v);
+        v[(*n)++] = tok;
+    }
+    return v;
+}
+
+static int
+cmd_notice_publish(ctl_t *c, int argc, char **argv)
+{
+    const char *v[5] = {0};
+    int npos, rc;
+    const char *pos[1];
+    rc = ctl_parse(c, argc, argv, publish_opts, opt_store, v, pos, 0, &npos);
+    if (rc != 0)
+        return rc;
+    if (str_empty(v[0]) || str_empty(v[1]))
+        return ctl_usage(c, "--title and --body are required");
+    if (v[2] == NULL && v[3] == NULL && v[4] == NULL)
+        return ctl_usage(c, "addressees: --all, --types or --members");
+    Cogov__V1__PublishNotice body = COGOV__V1__PUBLISH_NOTICE__INIT;
+    body.title = (char *)v[0];
+    body.body = (char *)v[1];
+    body.has_to_all = v[2] != NULL;
+    body.to_all = v[2] != NULL;
+    char *types = v[3] ? xstrdup(v[3]) : NULL;
+    char *members = v[4] ? xstrdup(v[4]) : NULL;
+    size_t nt = 0;
+    char **tv = split_list(types, &nt);
+    Cogov__V1__MemberType *mt = xmalloc((nt + 1) * sizeof *mt);
+    for (size_t i = 0; i < nt; i++) {
+        int t = member_type_parse(tv[i]);
+        if (t <= 0) {
+            rc = ctl_usage(c, "--types: unknown member type '%s'", tv[i]);
+            goto done;
+        }
+        mt[i] = t;
+    }
+    body.n_member_types = nt;
+    body.member_types = mt;
+    body.member_ids = split_list(members, &body.n_member_ids);
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_PUBLISH_NOTICE;
+    req.publish_notice = &body;
+    Cogov__V1__Reply *rep;
+    rc = ctl_call(c, SVC_SECRETARIAT, &req, &rep);
+    if (rc != 0)
+        goto done;
+    ctl_print_message(c, pb_oneof_message(&rep->base, rep->body_case));
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    rc = CTL_EXIT_OK;
+done:
+    free(tv);
+    free(mt);
+    free(body.member_ids);
+    free(types);
+    free(members);
+    return rc;
+}
+
 const ctl_cmd_t ctl_cmds_notice[] = {
     {"notice", "list", "[--member ID] [--kind welcome|farewell|general]",
      "List notices, optionally only those addressed to a member unit or of a\n"
@@ -158,5 +229,12 @@ const ctl_cmd_t ctl_cmds_notice[] = {
      "Acknowledge a notice on behalf of a member unit. Roles: MEMBER_REP\n"
      "(own unit) or SECRETARIAT.\n",
      cmd_notice_ack},
+    {"notice", "publish",
+     "--title T --body B (--all | --types T,T | --members ID,ID)...",
+     "Publish a GENERAL notice to every admitted member (--all), the\n"
+     "admitted members of some types, and/or named units. Units that have\n"
+     "not acknowledged it after notice_remind_days get one reminder notice\n"
+     "(kind REMINDER) on a calendar tick. Role: SECRETARIAT.\n",
+     cmd_notice_publish},
     {NULL, NULL, NULL, NULL, NULL},
 };

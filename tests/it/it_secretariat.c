@@ -574,6 +574,28 @@ test_inquiry_sla(void **state)
     assert_int_equal(r->briefing->n_inquiries, 2);
     assert_int_equal(r->briefing->inquiries_breached, 1);
     cogov__v1__reply__free_unpacked(r, NULL);
+
+    /* The CLI (as the operator: reads only). */
+    static char out[65536];
+    const char *const l1[] = {"inquiry", "list", NULL};
+    assert_int_equal(cluster_ctl(&w.c, out, sizeof out, l1), 0);
+    assert_non_null(strstr(out, "q2"));
+    assert_non_null(strstr(out, "BREACHED"));
+    const char *const l2[] = {"--json", "inquiry", "list", "--status",
+                              "rated", NULL};
+    assert_int_equal(cluster_ctl(&w.c, out, sizeof out, l2), 0);
+    assert_non_null(strstr(out, "\"q1\""));
+    assert_null(strstr(out, "\"q2\""));
+    const char *const l3[] = {"briefing", "--from", "2025-01-01",
+                              "--markdown", NULL};
+    assert_int_equal(cluster_ctl(&w.c, out, sizeof out, l3), 0);
+    assert_non_null(strstr(out, "# 工作简报"));
+    assert_non_null(strstr(out, "超时 1"));
+    const char *const l4[] = {"motion", "vote", "x", "maybe", NULL};
+    assert_int_equal(cluster_ctl(&w.c, out, sizeof out, l4), 1);
+    const char *const l5[] = {"inquiry", "answer", "q2", "--text", "ok",
+                              NULL};
+    assert_int_equal(cluster_ctl(&w.c, out, sizeof out, l5), 4);
     cluster_destroy(&w.c);
 }
 
