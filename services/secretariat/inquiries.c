@@ -168,7 +168,7 @@ sec_ask_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
 /* Load an open (or, for rating, answered) inquiry for a step. */
 static Cogov__V1__StatusCode
 step_load(svc_t *s, Cogov__V1__Reply *rep, const char *what, const char *id,
-          bool want_answered, inquiry_t **q)
+          Cogov__V1__InquiryStatus to, inquiry_t **q)
 {
     int err;
 
@@ -179,12 +179,12 @@ step_load(svc_t *s, Cogov__V1__Reply *rep, const char *what, const char *id,
         return svc_fail(rep, NOT_FOUND, "inquiry %s not found", id);
     if (err < 0)
         return sec_store_fail(rep, err, "inquiry");
-    if (want_answered ? (*q)->status != IS(ANSWERED) : !open_(*q)) {
+    if (!inquiry_transition_ok((*q)->status, to)) {
         qfree(*q);
         *q = NULL;
         return svc_fail(rep, CONFLICT, "inquiry %s is %s", id,
-                        want_answered ? "not answered (or rated already)"
-                                      : "answered already");
+                        to == IS(RATED) ? "not answered (or rated already)"
+                                        : "answered already");
     }
     return OK;
 }
@@ -199,7 +199,7 @@ sec_route_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     int err;
 
     (void)app;
-    code = step_load(s, rep, "route_inquiry", r->inquiry_id, false, &q);
+    code = step_load(s, rep, "route_inquiry", r->inquiry_id, IS(ROUTED), &q);
     if (code != OK)
         return code;
     if (!str_empty(r->addressee_member_id)) {
@@ -236,7 +236,7 @@ sec_answer_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     (void)app;
     if (!valid_text(r->answer, 20000, true))
         return svc_fail(rep, INVALID, "answer_inquiry.answer: required");
-    code = step_load(s, rep, "answer_inquiry", r->inquiry_id, false, &q);
+    code = step_load(s, rep, "answer_inquiry", r->inquiry_id, IS(ANSWERED), &q);
     if (code != OK)
         return code;
     if (!sec_acts_for(c->who, q->addressee_member_id)) {
@@ -270,7 +270,7 @@ sec_rate_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     (void)app;
     if (!r->has_rating || r->rating < 1 || r->rating > 5)
         return svc_fail(rep, INVALID, "rate_inquiry.rating: 1..5");
-    code = step_load(s, rep, "rate_inquiry", r->inquiry_id, true, &q);
+    code = step_load(s, rep, "rate_inquiry", r->inquiry_id, IS(RATED), &q);
     if (code != OK)
         return code;
     if (!sec_acts_for(c->who, q->asker_member_id)) {

@@ -432,9 +432,8 @@ sec_cast_vote(svc_t *s, void *app, const svc_ctx_t *c,
     err = save(s, m);
     if (err == 0)
         err = svc_emit(s, c, &ev);
-    if (err == 0 && !m->consent) {
-        /* Everyone eligible has voted: close at once. (A consent decision
-         * waits for its time: silence is consent.) */
+    if (err == 0) {
+        /* Everyone eligible has voted: close at once. */
         tally_in_t in = {0};
         tally_ballot_t *tb = xmalloc(m->n_ballots * sizeof *tb);
         for (size_t i = 0; i < m->n_ballots; i++) {

@@ -133,6 +133,23 @@ meeting_transition_ok(Cogov__V1__MeetingStatus from,
     }
 }
 
+bool
+inquiry_transition_ok(Cogov__V1__InquiryStatus from,
+                      Cogov__V1__InquiryStatus to)
+{
+    bool open = from == COGOV__V1__INQUIRY_STATUS__INQUIRY_STATUS_OPEN ||
+                from == COGOV__V1__INQUIRY_STATUS__INQUIRY_STATUS_ROUTED;
+    switch (to) {
+    case COGOV__V1__INQUIRY_STATUS__INQUIRY_STATUS_ROUTED:
+    case COGOV__V1__INQUIRY_STATUS__INQUIRY_STATUS_ANSWERED:
+        return open;
+    case COGOV__V1__INQUIRY_STATUS__INQUIRY_STATUS_RATED:
+        return from == COGOV__V1__INQUIRY_STATUS__INQUIRY_STATUS_ANSWERED;
+    default:
+        return false;
+    }
+}
+
 void
 date_of(int64_t t, long utc_offset_s, char *buf, size_t size)
 {
@@ -142,3 +159,7 @@ date_of(int64_t t, long utc_offset_s, char *buf, size_t size)
     gmtime_r(&x, &tm);
     strftime(buf, size, "%Y-%m-%d", &tm);
 }
+
+#undef CH
+#undef MS
+#undef MT

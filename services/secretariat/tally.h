@@ -89,6 +89,11 @@ bool tally_choice_ok(bool consent, Cogov__V1__VoteChoice choice);
 bool meeting_transition_ok(Cogov__V1__MeetingStatus from,
                            Cogov__V1__MeetingStatus to);
 
+/* Inquiry steps: ROUTE and ANSWER from OPEN or ROUTED, RATE from ANSWERED
+ * (`to` is the status the step leads to: ROUTED, ANSWERED, RATED). */
+bool inquiry_transition_ok(Cogov__V1__InquiryStatus from,
+                           Cogov__V1__InquiryStatus to);
+
 /* Business-time date ("YYYY-MM-DD", buf >= 11) of t at utc_offset_s. */
 void date_of(int64_t t, long utc_offset_s, char *buf, size_t size);
 

@@ -205,6 +205,83 @@ texts(void **state)
     free(body);
 }
 
+/* Charter versions kept with their dates; the one in force on a day. */
+static void
+charters_in_force(void **state)
+{
+    store_t *st = *state;
+    charter_rules_t r;
+    charter_ver_t v2 = {2, "2025-03-01", {2, 800, 667, 300}};
+    charter_ver_t v1 = {1, "2025-01-01", {1, 500, 501, 200}};
+
+    assert_int_equal(sec_store_charter_rules(st, "2025-06-01", &r), 0);
+    assert_int_equal(r.version, 0);
+    assert_int_equal(sec_store_charter_put(st, &v2, "修订"), 0);
+    assert_int_equal(sec_store_charter_put(st, &v1, "章程"), 0);
+    assert_int_equal(sec_store_charter_put(st, &v1, "章程"), 0); /* replay */
+    assert_int_equal(sec_store_charter_rules(st, "2025-02-01", &r), 0);
+    assert_int_equal(r.version, 1);
+    assert_int_equal(r.pass_permille, 501);
+    assert_int_equal(sec_store_charter_rules(st, "2025-03-01", &r), 0);
+    assert_int_equal(r.version, 2);
+    assert_int_equal(r.quorum_permille, 800);
+}
+
+/* Objects by deadline and status; the once-keys; unacknowledged GENERAL
+ * notices only. */
+static void
+objects_once_unacked(void **state)
+{
+    store_t *st = *state;
+    Cogov__V1__Inquiry q = COGOV__V1__INQUIRY__INIT;
+    ProtobufCMessage **v = NULL;
+    size_t n = 0;
+
+    q.inquiry_id = "q1";
+    q.subject = "诉求";
+    assert_int_equal(sec_store_obj_put(st, "inquiry", "q1", 1, 500, 10, &q.base),
+                     0);
+    q.inquiry_id = "q2";
+    assert_int_equal(sec_store_obj_put(st, "inquiry", "q2", 1, 0, 20, &q.base),
+                     0);
+    assert_int_equal(sec_store_objs(st, "inquiry", 0, 499, 0, 0,
+                                    &cogov__v1__inquiry__descriptor, &v, &n),
+                     0);
+    assert_int_equal(n, 0);
+    assert_int_equal(sec_store_objs(st, "inquiry", 0, 500, 0, 0,
+                                    &cogov__v1__inquiry__descriptor, &v, &n),
+                     0);
+    assert_int_equal(n, 1);
+    assert_string_equal(((Cogov__V1__Inquiry *)v[0])->inquiry_id, "q1");
+    protobuf_c_message_free_unpacked(v[0], NULL);
+    free(v);
+    assert_int_equal(sec_store_objs(st, "inquiry", 0, 0, 15, 0,
+                                    &cogov__v1__inquiry__descriptor, &v, &n),
+                     0);
+    assert_int_equal(n, 1); /* time in [15, open) */
+    protobuf_c_message_free_unpacked(v[0], NULL);
+    free(v);
+
+    assert_int_equal(sec_store_once(st, "k"), 1);
+    assert_int_equal(sec_store_once(st, "k"), 0);
+
+    char *to[2] = {"A", "B"};
+    assert_int_equal(add(st, "g1", NK(GENERAL), 100, to, 2), 1);
+    assert_int_equal(add(st, "w1", NK(WELCOME), 100, to, 2), 1);
+    assert_int_equal(sec_store_acknowledge(st, "g1", "A", 150), 1);
+    char **ns = NULL, **ms = NULL;
+    assert_int_equal(sec_store_unacked(st, 99, &ns, &ms, &n), 0);
+    assert_int_equal(n, 0);
+    sec_strv_free(ns, n);
+    sec_strv_free(ms, n);
+    assert_int_equal(sec_store_unacked(st, 100, &ns, &ms, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ns[0], "g1");
+    assert_string_equal(ms[0], "B");
+    sec_strv_free(ns, n);
+    sec_strv_free(ms, n);
+}
+
 int
 main(void)
 {
@@ -217,6 +294,9 @@ main(void)
         cmocka_unit_test_setup_teardown(list_by_member_and_kind, setup,
                                         teardown),
         cmocka_unit_test(texts),
+        cmocka_unit_test_setup_teardown(charters_in_force, setup, teardown),
+        cmocka_unit_test_setup_teardown(objects_once_unacked, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,10 @@
 
 #include "../../services/secretariat/tally.c"
 
+#define CH(x) COGOV__V1__VOTE_CHOICE__VOTE_CHOICE_##x
+#define MS(x) COGOV__V1__MOTION_STATUS__MOTION_STATUS_##x
+#define MT(x) COGOV__V1__MEETING_STATUS__MEETING_STATUS_##x
+
 static const char *const units[] = {"A", "B", "C", "D", "E",
                                     "F", "G", "H", "I", "J"};
 
@@ -276,6 +280,24 @@ test_meeting_lifecycle(void **state)
 }
 
 static void
+test_inquiry_lifecycle(void **state)
+{
+    (void)state;
+#define IS(x) COGOV__V1__INQUIRY_STATUS__INQUIRY_STATUS_##x
+    int ok = 0;
+    for (int f = 0; f <= 4; f++)
+        for (int t = 0; t <= 4; t++) {
+            bool want = ((f == IS(OPEN) || f == IS(ROUTED)) &&
+                         (t == IS(ROUTED) || t == IS(ANSWERED))) ||
+                        (f == IS(ANSWERED) && t == IS(RATED));
+            assert_int_equal(inquiry_transition_ok(f, t), want);
+            ok += want;
+        }
+    assert_int_equal(ok, 5);
+#undef IS
+}
+
+static void
 test_date_of(void **state)
 {
     (void)state;
@@ -302,6 +324,7 @@ main(void)
         cmocka_unit_test(test_all_voted_early_close),
         cmocka_unit_test(test_consent),
         cmocka_unit_test(test_meeting_lifecycle),
+        cmocka_unit_test(test_inquiry_lifecycle),
         cmocka_unit_test(test_date_of),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
