@@ -508,7 +508,8 @@ const svc_route_t coord_routes[] = {
     {BODY(LIST_GOALS), QUERY_ROLES, false, coord_list_goals},
     {BODY(CREATE_TASK), R(GOV_COORDINATOR) | R(SECRETARIAT), true,
      coord_create_task},
-    {BODY(CHANGE_TASK_STATUS), R(GOV_COORDINATOR), true,
+    /* MEMBER_REP: START of a task its unit leads (checked in the handler). */
+    {BODY(CHANGE_TASK_STATUS), R(GOV_COORDINATOR) | R(MEMBER_REP), true,
      coord_change_task_status},
     {BODY(REPORT_PROGRESS),
      R(GOV_COORDINATOR) | R(SECRETARIAT) | R(BUREAU_SYSTEM) | R(MEMBER_REP),

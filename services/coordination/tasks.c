@@ -14,6 +14,7 @@
 
 #define TS(x) COGOV__V1__TASK_STATUS__TASK_STATUS_##x
 #define PS(x) COGOV__V1__PLEDGE_STATUS__PLEDGE_STATUS_##x
+#define TA(x) COGOV__V1__TASK_ACTION__TASK_ACTION_##x
 
 static coord_rc
 emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep,
@@ -157,6 +158,7 @@ HANDLER(coord_change_task_status)
     const Cogov__V1__ChangeTaskStatus *ch = req->change_task_status;
     Cogov__V1__Task *t = NULL;
     Cogov__V1__TaskStatus to;
+    bool coordinator;
     coord_rc rc;
     int err;
 
@@ -165,7 +167,20 @@ HANDLER(coord_change_task_status)
         return svc_fail(rep, INVALID, "change_task_status.action: required");
     CHECK(coord_text(rep, "change_task_status.reason", ch->reason,
                      NOTE_MAX_CHARS, false));
+    coordinator = principal_has(c->who, R(GOV_COORDINATOR));
+    if (!coordinator && ch->action != TA(START))
+        return svc_fail(rep, DENIED, "only a coordinator may %s a task",
+                        ch->action == TA(APPROVE)    ? "approve"
+                        : ch->action == TA(COMPLETE) ? "complete"
+                                                     : "cancel");
     CHECK(load_task(s, c, rep, "change_task_status.task_id", ch->task_id, &t));
+    if (!coordinator && (c->who->member_id[0] == 0 ||
+                         strcmp(c->who->member_id, t->lead_member_id) != 0)) {
+        rc = svc_fail(rep, DENIED, "only the lead unit's representative or a "
+                                   "coordinator may start task %s",
+                      t->task_id);
+        goto done;
+    }
     err = task_transition(t->status, ch->action, &to);
     if (err < 0) {
         rc = svc_fail(rep, err == -EPERM ? CONFLICT : INVALID,
