@@ -78,8 +78,8 @@ short_enum(const ProtobufCEnumDescriptor *d, int v)
 /* ---- motions ------------------------------------------------------------ */
 
 static const ctl_opt_t raise_opts[] = {
-    {"member", true}, {"title", true}, {"text", true}, {"consent", false},
-    {"review-on", true}, {"id", true}, {"item", true}, {NULL, false}};
+    {"member", true},    {"title", true}, {"text", true}, {"consent", false},
+    {"review-on", true}, {"id", true},    {"item", true}, {NULL, false}};
 
 /* --item "ID|TITLE|OWNER|DUE|KIND[|QTY[|UNIT]]" */
 static int
@@ -99,8 +99,10 @@ parse_item(ctl_t *c, const char *spec, Cogov__V1__ActionItem *it, char **copy)
         p = sep + 1;
     }
     if (n < 5)
-        return ctl_usage(c, "--item: expected ID|TITLE|OWNER|DUE|KIND"
-                            "[|QTY[|UNIT]], got '%s'", spec);
+        return ctl_usage(c,
+                         "--item: expected ID|TITLE|OWNER|DUE|KIND"
+                         "[|QTY[|UNIT]], got '%s'",
+                         spec);
     cogov__v1__action_item__init(it);
     it->item_id = f[0];
     it->title = f[1];
@@ -108,10 +110,12 @@ parse_item(ctl_t *c, const char *spec, Cogov__V1__ActionItem *it, char **copy)
     it->due_on = f[3];
     int k = enum_parse(&cogov__v1__task_kind__descriptor, f[4]);
     if (k <= 0)
-        return ctl_usage(c, "--item: unknown task kind '%s' (order_class, "
-                            "apprenticeship, industry_college, practice_base, "
-                            "tech_project, teacher_exchange, curriculum, "
-                            "training, other)", f[4]);
+        return ctl_usage(c,
+                         "--item: unknown task kind '%s' (order_class, "
+                         "apprenticeship, industry_college, practice_base, "
+                         "tech_project, teacher_exchange, curriculum, "
+                         "training, other)",
+                         f[4]);
     it->has_kind = true;
     it->kind = k;
     if (n > 5 && f[5] != NULL && *f[5] != 0) {
@@ -213,8 +217,10 @@ cmd_motion_vote(ctl_t *c, int argc, char **argv)
                             "objection) are required");
     int ch = enum_parse(&cogov__v1__vote_choice__descriptor, pos[1]);
     if (ch <= 0)
-        return ctl_usage(c, "CHOICE: for, against, abstain or objection, got "
-                            "'%s'", pos[1]);
+        return ctl_usage(c,
+                         "CHOICE: for, against, abstain or objection, got "
+                         "'%s'",
+                         pos[1]);
     Cogov__V1__CastVote b = COGOV__V1__CAST_VOTE__INIT;
     b.motion_id = (char *)pos[0];
     b.member_id = (char *)a.v[0];
@@ -335,23 +341,23 @@ motion_row(table_t *t, const ProtobufCMessage *pm)
 static int
 cmd_motion_list(ctl_t *c, int argc, char **argv)
 {
-    static const char *const hdr[] = {"MOTION_ID", "STATUS", "RAISED_BY",
-                                      "CLOSES", "FOR/AG/ABS", ">VOTED",
-                                      ">CHARTER", "TITLE"};
+    static const char *const hdr[] = {"MOTION_ID", "STATUS",     "RAISED_BY",
+                                      "CLOSES",    "FOR/AG/ABS", ">VOTED",
+                                      ">CHARTER",  "TITLE"};
     Cogov__V1__ListMotions b = COGOV__V1__LIST_MOTIONS__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_LIST_MOTIONS;
     req.list_motions = &b;
-    return list_cmd(c, argc, argv, &cogov__v1__motion_status__descriptor,
-                    &req, &b.base, "motions", hdr, ARRAY_LEN(hdr), motion_row);
+    return list_cmd(c, argc, argv, &cogov__v1__motion_status__descriptor, &req,
+                    &b.base, "motions", hdr, ARRAY_LEN(hdr), motion_row);
 }
 
 /* ---- meetings ----------------------------------------------------------- */
 
 static const ctl_opt_t sched_opts[] = {
-    {"kind", true},    {"title", true},   {"at", true}, {"place", true},
-    {"convenor", true}, {"invite", true}, {"agenda", true}, {"id", true},
-    {NULL, false}};
+    {"kind", true},   {"title", true},    {"at", true},
+    {"place", true},  {"convenor", true}, {"invite", true},
+    {"agenda", true}, {"id", true},       {NULL, false}};
 
 static int
 cmd_meeting_schedule(ctl_t *c, int argc, char **argv)
@@ -367,9 +373,11 @@ cmd_meeting_schedule(ctl_t *c, int argc, char **argv)
     Cogov__V1__ScheduleMeeting b = COGOV__V1__SCHEDULE_MEETING__INIT;
     int k = enum_parse(&cogov__v1__meeting_kind__descriptor, a.v[0]);
     if (k <= 0)
-        return ctl_usage(c, "--kind: council_plenary, standing_council, "
-                            "joint_conference, working_committee or "
-                            "matching_fair, got '%s'", a.v[0]);
+        return ctl_usage(c,
+                         "--kind: council_plenary, standing_council, "
+                         "joint_conference, working_committee or "
+                         "matching_fair, got '%s'",
+                         a.v[0]);
     b.has_kind = true;
     b.kind = k;
     b.title = (char *)a.v[1];
@@ -529,22 +537,21 @@ meeting_row(table_t *t, const ProtobufCMessage *pm)
 static int
 cmd_meeting_list(ctl_t *c, int argc, char **argv)
 {
-    static const char *const hdr[] = {"MEETING_ID", "KIND", "STATUS", "STARTS",
-                                      ">YES/IN/INVITED", "TITLE"};
+    static const char *const hdr[] = {
+        "MEETING_ID", "KIND", "STATUS", "STARTS", ">YES/IN/INVITED", "TITLE"};
     Cogov__V1__ListMeetings b = COGOV__V1__LIST_MEETINGS__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_LIST_MEETINGS;
     req.list_meetings = &b;
-    return list_cmd(c, argc, argv, &cogov__v1__meeting_status__descriptor,
-                    &req, &b.base, "meetings", hdr, ARRAY_LEN(hdr),
-                    meeting_row);
+    return list_cmd(c, argc, argv, &cogov__v1__meeting_status__descriptor, &req,
+                    &b.base, "meetings", hdr, ARRAY_LEN(hdr), meeting_row);
 }
 
 /* ---- inquiries ---------------------------------------------------------- */
 
-static const ctl_opt_t ask_opts[] = {
-    {"from", true}, {"to", true}, {"subject", true}, {"text", true},
-    {"id", true},   {NULL, false}};
+static const ctl_opt_t ask_opts[] = {{"from", true},    {"to", true},
+                                     {"subject", true}, {"text", true},
+                                     {"id", true},      {NULL, false}};
 
 static int
 cmd_inquiry_ask(ctl_t *c, int argc, char **argv)
@@ -678,9 +685,8 @@ cmd_inquiry_list(ctl_t *c, int argc, char **argv)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_LIST_INQUIRIES;
     req.list_inquiries = &b;
-    return list_cmd(c, argc, argv, &cogov__v1__inquiry_status__descriptor,
-                    &req, &b.base, "inquiries", hdr, ARRAY_LEN(hdr),
-                    inquiry_row);
+    return list_cmd(c, argc, argv, &cogov__v1__inquiry_status__descriptor, &req,
+                    &b.base, "inquiries", hdr, ARRAY_LEN(hdr), inquiry_row);
 }
 
 /* ---- briefing ----------------------------------------------------------- */
@@ -691,8 +697,7 @@ briefing_markdown(sbuf_t *b, const Cogov__V1__Briefing *r)
     char f[32], t[32], tb[32];
     fmt_time(r->from, CTL_UTC_OFFSET, f, sizeof f);
     fmt_time(r->to, CTL_UTC_OFFSET, t, sizeof t);
-    sbuf_printf(b, "# 工作简报\n\n期间：%s 至 %s\n\n", f,
-                r->to ? t : "今");
+    sbuf_printf(b, "# 工作简报\n\n期间：%s 至 %s\n\n", f, r->to ? t : "今");
     sbuf_printf(b, "## 会议（%zu）\n\n", r->n_meetings_held);
     for (size_t i = 0; i < r->n_meetings_held; i++) {
         const Cogov__V1__Meeting *m = r->meetings_held[i];
@@ -707,11 +712,11 @@ briefing_markdown(sbuf_t *b, const Cogov__V1__Briefing *r)
     sbuf_printf(b, "\n## 决议（%zu）\n\n", r->n_resolutions);
     for (size_t i = 0; i < r->n_resolutions; i++) {
         const Cogov__V1__Motion *m = r->resolutions[i];
-        sbuf_printf(b, "- %s %s（赞成 %u，反对 %u，弃权 %u；章程第 %u 版；"
-                       "事项 %zu 项）\n",
-                    m->resolution_id, m->title, m->votes_for,
-                    m->votes_against, m->abstentions, m->charter_version,
-                    m->n_action_items);
+        sbuf_printf(b,
+                    "- %s %s（赞成 %u，反对 %u，弃权 %u；章程第 %u 版；"
+                    "事项 %zu 项）\n",
+                    m->resolution_id, m->title, m->votes_for, m->votes_against,
+                    m->abstentions, m->charter_version, m->n_action_items);
     }
     sbuf_printf(b, "\n## 通知（%zu）\n\n", r->n_notices);
     for (size_t i = 0; i < r->n_notices; i++) {
@@ -723,11 +728,11 @@ briefing_markdown(sbuf_t *b, const Cogov__V1__Briefing *r)
                 r->inquiries_breached);
     for (size_t i = 0; i < r->n_inquiries; i++) {
         const Cogov__V1__Inquiry *q = r->inquiries[i];
-        sbuf_printf(b, "- %s：%s → %s，%s%s\n", q->subject,
-                    q->asker_member_id, q->addressee_member_id,
-                    enum_text(&cogov__v1__inquiry_status__descriptor,
-                              q->status),
-                    q->sla_breached ? "（已超时督办）" : "");
+        sbuf_printf(
+            b, "- %s：%s → %s，%s%s\n", q->subject, q->asker_member_id,
+            q->addressee_member_id,
+            enum_text(&cogov__v1__inquiry_status__descriptor, q->status),
+            q->sla_breached ? "（已超时督办）" : "");
     }
 }
 
@@ -776,12 +781,16 @@ cmd_briefing(ctl_t *c, int argc, char **argv)
 const ctl_cmd_t ctl_cmds_sec[] = {
     {"motion", "raise",
      "--title T [--member ID] [--text T] [--consent] [--review-on DATE]\n"
-     "    [--id MOTION_ID] [--item \"ID|TITLE|OWNER|DUE|KIND[|QTY[|UNIT]]\"]...",
+     "    [--id MOTION_ID] [--item "
+     "\"ID|TITLE|OWNER|DUE|KIND[|QTY[|UNIT]]\"]...",
      "Raise a motion for a member unit (MEMBER_REP: own unit; SECRETARIAT on\n"
-     "its behalf). --consent: adopted unless a unit objects. Each --item is an\n"
-     "action item of the resolution (KIND: order_class, apprenticeship, ...).\n",
+     "its behalf). --consent: adopted unless a unit objects. Each --item is "
+     "an\n"
+     "action item of the resolution (KIND: order_class, apprenticeship, "
+     "...).\n",
      cmd_motion_raise},
-    {"motion", "open", "MOTION_ID (--closes \"YYYY-MM-DD[ HH:MM]\" | --meeting ID)",
+    {"motion", "open",
+     "MOTION_ID (--closes \"YYYY-MM-DD[ HH:MM]\" | --meeting ID)",
      "Open the vote: by correspondence closing at business time --closes\n"
      "(on the first calendar tick at or after it, or when all eligible units\n"
      "have voted), or on a meeting's agenda (closes when it is held). The\n"
@@ -821,8 +830,7 @@ const ctl_cmd_t ctl_cmds_sec[] = {
      "SCHEDULED -> CANCELLED. Role: SECRETARIAT.\n", cmd_meeting_cancel},
     {"meeting", "show", "MEETING_ID", "Show a meeting with its invitees.\n",
      cmd_meeting_show},
-    {"meeting", "list",
-     "[--status scheduled|held|minutes_published|cancelled]",
+    {"meeting", "list", "[--status scheduled|held|minutes_published|cancelled]",
      "List meetings. --json prints an array.\n", cmd_meeting_list},
     {"inquiry", "ask",
      "--to MEMBER_ID --subject S [--from MEMBER_ID] [--text T] [--id ID]",
@@ -839,8 +847,7 @@ const ctl_cmd_t ctl_cmds_sec[] = {
     {"inquiry", "rate", "INQUIRY_ID 1..5",
      "Rate the answer (the asker's MEMBER_REP, or SECRETARIAT).\n",
      cmd_inquiry_rate},
-    {"inquiry", "show", "INQUIRY_ID", "Show one inquiry.\n",
-     cmd_inquiry_show},
+    {"inquiry", "show", "INQUIRY_ID", "Show one inquiry.\n", cmd_inquiry_show},
     {"inquiry", "list", "[--status open|routed|answered|rated]",
      "List inquiries. --json prints an array.\n", cmd_inquiry_list},
     {"briefing", NULL,

@@ -49,9 +49,9 @@ sec_get_briefing(svc_t *s, void *app, const svc_ctx_t *c,
     for (size_t i = 0; i < n; i++) {
         Cogov__V1__Meeting *m = (Cogov__V1__Meeting *)v[i];
         if (m->status == MTS(HELD) || m->status == MTS(MINUTES_PUBLISHED)) {
-            b->meetings_held = xrealloc(b->meetings_held,
-                                        (b->n_meetings_held + 1) *
-                                            sizeof *b->meetings_held);
+            b->meetings_held =
+                xrealloc(b->meetings_held,
+                         (b->n_meetings_held + 1) * sizeof *b->meetings_held);
             b->meetings_held[b->n_meetings_held++] = m;
         } else {
             protobuf_c_message_free_unpacked(v[i], NULL);
@@ -66,8 +66,9 @@ sec_get_briefing(svc_t *s, void *app, const svc_ctx_t *c,
     for (size_t i = 0; i < n; i++) {
         Cogov__V1__Motion *m = (Cogov__V1__Motion *)v[i];
         if (in_range(m->closed_at, from, to)) {
-            b->resolutions = xrealloc(b->resolutions, (b->n_resolutions + 1) *
-                                                          sizeof *b->resolutions);
+            b->resolutions =
+                xrealloc(b->resolutions,
+                         (b->n_resolutions + 1) * sizeof *b->resolutions);
             b->resolutions[b->n_resolutions++] = m;
         } else {
             protobuf_c_message_free_unpacked(v[i], NULL);
@@ -82,8 +83,8 @@ sec_get_briefing(svc_t *s, void *app, const svc_ctx_t *c,
         Cogov__V1__Notice *x = nl->notices[i];
         if (x->kind != COGOV__V1__NOTICE_KIND__NOTICE_KIND_REMINDER &&
             in_range(x->published_at, from, to)) {
-            b->notices = xrealloc(b->notices,
-                                  (b->n_notices + 1) * sizeof *b->notices);
+            b->notices =
+                xrealloc(b->notices, (b->n_notices + 1) * sizeof *b->notices);
             b->notices[b->n_notices++] = x;
             nl->notices[i] = NULL;
         }

@@ -40,8 +40,8 @@ static int
 save(svc_t *s, const inquiry_t *q)
 {
     int64_t due = open_(q) && !q->sla_breached ? q->due_at : 0;
-    return sec_store_obj_put(svc_store(s), KIND, q->inquiry_id,
-                             (int)q->status, due, q->asked_at, &q->base);
+    return sec_store_obj_put(svc_store(s), KIND, q->inquiry_id, (int)q->status,
+                             due, q->asked_at, &q->base);
 }
 
 static void
@@ -64,10 +64,18 @@ save_emit(svc_t *s, const svc_ctx_t *c, inquiry_t *q,
     ic.inquiry = q;
     ev.payload_case = pc;
     switch (pc) {
-    case EV(INQUIRY_ASKED): ev.inquiry_asked = &ic; break;
-    case EV(INQUIRY_ROUTED): ev.inquiry_routed = &ic; break;
-    case EV(INQUIRY_ANSWERED): ev.inquiry_answered = &ic; break;
-    default: ev.inquiry_rated = &ic; break;
+    case EV(INQUIRY_ASKED):
+        ev.inquiry_asked = &ic;
+        break;
+    case EV(INQUIRY_ROUTED):
+        ev.inquiry_routed = &ic;
+        break;
+    case EV(INQUIRY_ANSWERED):
+        ev.inquiry_answered = &ic;
+        break;
+    default:
+        ev.inquiry_rated = &ic;
+        break;
     }
     err = svc_emit(s, c, &ev);
     if (err == 0)
@@ -116,7 +124,8 @@ sec_ask_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     if (str_empty(asker) && !principal_has(c->who, R(SECRETARIAT)))
         asker = c->who->member_id;
     if (!sec_acts_for(c->who, asker))
-        return svc_fail(rep, DENIED, "ask_inquiry.asker_member_id: a member "
+        return svc_fail(rep, DENIED,
+                        "ask_inquiry.asker_member_id: a member "
                         "representative asks for its own unit only");
     code = sec_need_admitted(s, rep, "ask_inquiry.asker_member_id", asker);
     if (code != OK)
@@ -126,16 +135,19 @@ sec_ask_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     if (code != OK)
         return code;
     if (strcmp(asker, r->addressee_member_id) == 0)
-        return svc_fail(rep, INVALID, "ask_inquiry: a unit does not ask "
+        return svc_fail(rep, INVALID,
+                        "ask_inquiry: a unit does not ask "
                         "itself");
     if (!valid_text(r->subject, 200, true))
-        return svc_fail(rep, INVALID, "ask_inquiry.subject: required, at "
+        return svc_fail(rep, INVALID,
+                        "ask_inquiry.subject: required, at "
                         "most 200 characters");
     if (!valid_text(r->text, 20000, false))
         return svc_fail(rep, INVALID, "ask_inquiry.text: too long");
     id = sec_id(r->inquiry_id, "inquiry", c);
     if (id == NULL)
-        return svc_fail(rep, INVALID, "ask_inquiry.inquiry_id: 1..64 "
+        return svc_fail(rep, INVALID,
+                        "ask_inquiry.inquiry_id: 1..64 "
                         "printable ASCII characters, no spaces");
     err = load(s, id, &q);
     if (err != -ENOENT) {
@@ -205,8 +217,8 @@ sec_route_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     if (!str_empty(r->addressee_member_id)) {
         code = known(s, rep, "route_inquiry.addressee_member_id",
                      r->addressee_member_id);
-        if (code == OK && strcmp(r->addressee_member_id,
-                                 q->asker_member_id) == 0)
+        if (code == OK &&
+            strcmp(r->addressee_member_id, q->asker_member_id) == 0)
             code = svc_fail(rep, INVALID, "route_inquiry: not to the asker");
         if (code != OK) {
             qfree(q);
@@ -240,7 +252,8 @@ sec_answer_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     if (code != OK)
         return code;
     if (!sec_acts_for(c->who, q->addressee_member_id)) {
-        code = svc_fail(rep, DENIED, "only the addressee (%s) or the "
+        code = svc_fail(rep, DENIED,
+                        "only the addressee (%s) or the "
                         "secretariat answers inquiry %s",
                         q->addressee_member_id, r->inquiry_id);
         qfree(q);
@@ -274,9 +287,10 @@ sec_rate_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     if (code != OK)
         return code;
     if (!sec_acts_for(c->who, q->asker_member_id)) {
-        code = svc_fail(rep, DENIED, "only the asker (%s) or the secretariat "
-                        "rates inquiry %s", q->asker_member_id,
-                        r->inquiry_id);
+        code = svc_fail(rep, DENIED,
+                        "only the asker (%s) or the secretariat "
+                        "rates inquiry %s",
+                        q->asker_member_id, r->inquiry_id);
         qfree(q);
         return code;
     }
@@ -322,10 +336,10 @@ sec_list_inquiries(svc_t *s, void *app, const svc_ctx_t *c,
     (void)app;
     (void)c;
     cogov__v1__inquiry_list__init(il);
-    err = sec_store_objs(svc_store(s), KIND, l->has_status ? (int)l->status : 0,
-                         0, 0, 0, &cogov__v1__inquiry__descriptor,
-                         (ProtobufCMessage ***)&il->inquiries,
-                         &il->n_inquiries);
+    err =
+        sec_store_objs(svc_store(s), KIND, l->has_status ? (int)l->status : 0,
+                       0, 0, 0, &cogov__v1__inquiry__descriptor,
+                       (ProtobufCMessage ***)&il->inquiries, &il->n_inquiries);
     rep->body_case = COGOV__V1__REPLY__BODY_INQUIRY_LIST;
     rep->inquiry_list = il;
     if (err < 0)

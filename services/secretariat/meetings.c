@@ -38,8 +38,8 @@ save(svc_t *s, const sec_app_t *a, meeting_t *m)
         if (due <= 0)
             due = 1;
     }
-    return sec_store_obj_put(svc_store(s), KIND, m->meeting_id,
-                             (int)m->status, due, m->starts_at, &m->base);
+    return sec_store_obj_put(svc_store(s), KIND, m->meeting_id, (int)m->status,
+                             due, m->starts_at, &m->base);
 }
 
 static void
@@ -111,26 +111,33 @@ sec_schedule_meeting(svc_t *s, void *app, const svc_ctx_t *c,
     if (!valid_text(r->place, 200, false))
         return svc_fail(rep, INVALID, "schedule_meeting.place: too long");
     if (!r->has_starts_at || r->starts_at <= c->now)
-        return svc_fail(rep, INVALID, "schedule_meeting.starts_at: after now "
-                        "(%lld) required", (long long)c->now);
+        return svc_fail(rep, INVALID,
+                        "schedule_meeting.starts_at: after now "
+                        "(%lld) required",
+                        (long long)c->now);
     if (r->n_invitees == 0)
         return svc_fail(rep, INVALID, "schedule_meeting.invitees: required");
     for (size_t i = 0; i < r->n_invitees; i++) {
         err = sec_store_member(st, r->invitees[i], NULL, NULL);
         if (err == -ENOENT)
-            return svc_fail(rep, NOT_FOUND, "schedule_meeting.invitees: "
-                            "member %s not found", r->invitees[i]);
+            return svc_fail(rep, NOT_FOUND,
+                            "schedule_meeting.invitees: "
+                            "member %s not found",
+                            r->invitees[i]);
         if (err < 0)
             return sec_store_fail(rep, err, "member");
         for (size_t j = 0; j < i; j++)
             if (strcmp(r->invitees[i], r->invitees[j]) == 0)
-                return svc_fail(rep, INVALID, "schedule_meeting.invitees: %s "
-                                "twice", r->invitees[i]);
+                return svc_fail(rep, INVALID,
+                                "schedule_meeting.invitees: %s "
+                                "twice",
+                                r->invitees[i]);
     }
     if (!str_empty(r->convenor_member_id)) {
         err = sec_store_member(st, r->convenor_member_id, NULL, NULL);
         if (err == -ENOENT)
-            return svc_fail(rep, NOT_FOUND, "schedule_meeting."
+            return svc_fail(rep, NOT_FOUND,
+                            "schedule_meeting."
                             "convenor_member_id: member %s not found",
                             r->convenor_member_id);
     }
@@ -139,15 +146,18 @@ sec_schedule_meeting(svc_t *s, void *app, const svc_ctx_t *c,
         err = sec_store_obj(st, "motion", r->agenda[i],
                             &cogov__v1__motion__descriptor, &mo);
         if (err == -ENOENT)
-            return svc_fail(rep, NOT_FOUND, "schedule_meeting.agenda: motion "
-                            "%s not found", r->agenda[i]);
+            return svc_fail(rep, NOT_FOUND,
+                            "schedule_meeting.agenda: motion "
+                            "%s not found",
+                            r->agenda[i]);
         if (err < 0)
             return sec_store_fail(rep, err, "motion");
         protobuf_c_message_free_unpacked(mo, NULL);
     }
     id = sec_id(r->meeting_id, "meeting", c);
     if (id == NULL)
-        return svc_fail(rep, INVALID, "schedule_meeting.meeting_id: 1..64 "
+        return svc_fail(rep, INVALID,
+                        "schedule_meeting.meeting_id: 1..64 "
                         "printable ASCII characters, no spaces");
     err = load(s, id, &m);
     if (err != -ENOENT) {
@@ -204,32 +214,33 @@ sec_meeting_transition(svc_t *s, void *app, const svc_ctx_t *c,
     int err;
 
     if (str_empty(t->meeting_id))
-        return svc_fail(rep, INVALID, "meeting_transition.meeting_id: "
+        return svc_fail(rep, INVALID,
+                        "meeting_transition.meeting_id: "
                         "required");
     if (!t->has_to || t->to == 0)
         return svc_fail(rep, INVALID, "meeting_transition.to: required");
     if (t->to == MTS(MINUTES_PUBLISHED) && !valid_text(t->text, 50000, true))
-        return svc_fail(rep, INVALID, "meeting_transition.text: the minutes "
+        return svc_fail(rep, INVALID,
+                        "meeting_transition.text: the minutes "
                         "are required");
     if (!valid_text(t->text, 50000, false))
         return svc_fail(rep, INVALID, "meeting_transition.text: invalid");
     err = load(s, t->meeting_id, &m);
     if (err == -ENOENT)
-        return svc_fail(rep, NOT_FOUND, "meeting %s not found",
-                        t->meeting_id);
+        return svc_fail(rep, NOT_FOUND, "meeting %s not found", t->meeting_id);
     if (err < 0)
         return sec_store_fail(rep, err, "meeting");
     if (!meeting_transition_ok(m->status, t->to)) {
         code = svc_fail(rep, CONFLICT, "meeting %s: %s -> %s not allowed",
                         t->meeting_id,
                         protobuf_c_enum_descriptor_get_value(
-                            &cogov__v1__meeting_status__descriptor,
-                            m->status)->name,
+                            &cogov__v1__meeting_status__descriptor, m->status)
+                            ->name,
                         protobuf_c_enum_descriptor_get_value(
                             &cogov__v1__meeting_status__descriptor, t->to)
                             ? protobuf_c_enum_descriptor_get_value(
-                                  &cogov__v1__meeting_status__descriptor,
-                                  t->to)->name
+                                  &cogov__v1__meeting_status__descriptor, t->to)
+                                  ->name
                             : "?");
         mfree(m);
         return code;
@@ -278,8 +289,8 @@ sec_meeting_transition(svc_t *s, void *app, const svc_ctx_t *c,
 /* RSVP (rsvp = true) or check-in (rsvp = false). */
 static Cogov__V1__StatusCode
 attend(svc_t *s, void *app, const svc_ctx_t *c, Cogov__V1__Reply *rep,
-       const char *what, const char *meeting_id, const char *member,
-       bool rsvp, bool attending)
+       const char *what, const char *meeting_id, const char *member, bool rsvp,
+       bool attending)
 {
     meeting_t *m = NULL;
     Cogov__V1__Attendance *at;
@@ -294,8 +305,10 @@ attend(svc_t *s, void *app, const svc_ctx_t *c, Cogov__V1__Reply *rep,
     if (str_empty(member))
         return svc_fail(rep, INVALID, "%s.member_id: required", what);
     if (!sec_acts_for(c->who, member))
-        return svc_fail(rep, DENIED, "%s.member_id: a member representative "
-                        "answers for its own unit only", what);
+        return svc_fail(rep, DENIED,
+                        "%s.member_id: a member representative "
+                        "answers for its own unit only",
+                        what);
     err = load(s, meeting_id, &m);
     if (err == -ENOENT)
         return svc_fail(rep, NOT_FOUND, "meeting %s not found", meeting_id);
@@ -309,8 +322,8 @@ attend(svc_t *s, void *app, const svc_ctx_t *c, Cogov__V1__Reply *rep,
     }
     at = invitee(m, member);
     if (at == NULL) {
-        code = svc_fail(rep, CONFLICT, "member %s is not invited to %s",
-                        member, meeting_id);
+        code = svc_fail(rep, CONFLICT, "member %s is not invited to %s", member,
+                        meeting_id);
         goto fail;
     }
     if (rsvp) {
@@ -415,8 +428,7 @@ sec_list_meetings(svc_t *s, void *app, const svc_ctx_t *c,
  * "remind:meeting:<meeting>:<member>"), on the first tick at or after
  * starts_at - meeting_remind_hours and before the meeting starts. */
 int
-sec_meetings_tick(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
-                  int64_t now)
+sec_meetings_tick(svc_t *s, const sec_app_t *a, const svc_ctx_t *c, int64_t now)
 {
     meeting_t **v = NULL;
     size_t n = 0;
@@ -432,13 +444,12 @@ sec_meetings_tick(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
         if (m->starts_at <= now)
             continue;
         char *title = xasprintf("会议提醒：%s", m->title);
-        char *body = xasprintf("秘书处提醒：会议《%s》将于业务时间 %lld 在"
-                               "%s举行，请贵单位准时参会并回复是否出席。"
-                               "会议编号 %s。",
-                               m->title, (long long)m->starts_at,
-                               str_empty(m->place) ? "（地点另行通知）"
-                                                   : m->place,
-                               m->meeting_id);
+        char *body = xasprintf(
+            "秘书处提醒：会议《%s》将于业务时间 %lld 在"
+            "%s举行，请贵单位准时参会并回复是否出席。"
+            "会议编号 %s。",
+            m->title, (long long)m->starts_at,
+            str_empty(m->place) ? "（地点另行通知）" : m->place, m->meeting_id);
         for (size_t j = 0; err == 0 && j < m->n_invitees; j++) {
             char *id = xasprintf("remind:meeting:%s:%s", m->meeting_id,
                                  m->invitees[j]->member_id);

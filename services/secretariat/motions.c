@@ -52,9 +52,15 @@ emit_motion(svc_t *s, const svc_ctx_t *c, Cogov__V1__Event__PayloadCase pc,
     mc.motion = m;
     ev.payload_case = pc;
     switch (pc) {
-    case COGOV__V1__EVENT__PAYLOAD_MOTION_RAISED: ev.motion_raised = &mc; break;
-    case COGOV__V1__EVENT__PAYLOAD_VOTE_OPENED: ev.vote_opened = &mc; break;
-    default: ev.vote_closed = &mc; break;
+    case COGOV__V1__EVENT__PAYLOAD_MOTION_RAISED:
+        ev.motion_raised = &mc;
+        break;
+    case COGOV__V1__EVENT__PAYLOAD_VOTE_OPENED:
+        ev.vote_opened = &mc;
+        break;
+    default:
+        ev.vote_closed = &mc;
+        break;
     }
     return svc_emit(s, c, &ev);
 }
@@ -146,7 +152,8 @@ close_motion(svc_t *s, const svc_ctx_t *c, motion_t *m, int64_t now)
         err = svc_emit(s, c, &ev);
     }
     if (err == 0)
-        log_info("vote.closed", "motion=%s outcome=%d for=%u against=%u "
+        log_info("vote.closed",
+                 "motion=%s outcome=%d for=%u against=%u "
                  "abstain=%u objections=%u eligible=%u charter=%u corr=%s",
                  log_q(m->motion_id), (int)o.outcome, o.votes_for,
                  o.votes_against, o.abstentions, o.objections, o.eligible,
@@ -162,32 +169,47 @@ check_items(svc_t *s, Cogov__V1__Reply *rep, const Cogov__V1__RaiseMotion *r)
         int err;
         if (str_empty(a->item_id) || strchr(a->item_id, '/') != NULL ||
             strlen(a->item_id) > 32)
-            return svc_fail(rep, INVALID, "raise_motion.action_items[%zu]."
-                            "item_id: required, at most 32, no '/'", i);
+            return svc_fail(rep, INVALID,
+                            "raise_motion.action_items[%zu]."
+                            "item_id: required, at most 32, no '/'",
+                            i);
         for (size_t j = 0; j < i; j++)
             if (strcmp(r->action_items[j]->item_id, a->item_id) == 0)
-                return svc_fail(rep, INVALID, "raise_motion.action_items: "
-                                "item_id %s twice", a->item_id);
+                return svc_fail(rep, INVALID,
+                                "raise_motion.action_items: "
+                                "item_id %s twice",
+                                a->item_id);
         if (!valid_text(a->title, 200, true))
-            return svc_fail(rep, INVALID, "raise_motion.action_items[%zu]."
-                            "title: required", i);
+            return svc_fail(rep, INVALID,
+                            "raise_motion.action_items[%zu]."
+                            "title: required",
+                            i);
         if (!valid_date(a->due_on))
-            return svc_fail(rep, INVALID, "raise_motion.action_items[%zu]."
-                            "due_on: YYYY-MM-DD required", i);
+            return svc_fail(rep, INVALID,
+                            "raise_motion.action_items[%zu]."
+                            "due_on: YYYY-MM-DD required",
+                            i);
         if (!a->has_kind || a->kind == 0)
-            return svc_fail(rep, INVALID, "raise_motion.action_items[%zu]."
-                            "kind: required", i);
+            return svc_fail(rep, INVALID,
+                            "raise_motion.action_items[%zu]."
+                            "kind: required",
+                            i);
         if (a->has_planned_quantity && a->planned_quantity < 0)
-            return svc_fail(rep, INVALID, "raise_motion.action_items[%zu]."
-                            "planned_quantity: negative", i);
+            return svc_fail(rep, INVALID,
+                            "raise_motion.action_items[%zu]."
+                            "planned_quantity: negative",
+                            i);
         if (str_empty(a->owner_member_id))
-            return svc_fail(rep, INVALID, "raise_motion.action_items[%zu]."
-                            "owner_member_id: required", i);
+            return svc_fail(rep, INVALID,
+                            "raise_motion.action_items[%zu]."
+                            "owner_member_id: required",
+                            i);
         err = sec_store_member(svc_store(s), a->owner_member_id, NULL, NULL);
         if (err == -ENOENT)
-            return svc_fail(rep, NOT_FOUND, "raise_motion.action_items[%zu]."
-                            "owner_member_id: member %s not found", i,
-                            a->owner_member_id);
+            return svc_fail(rep, NOT_FOUND,
+                            "raise_motion.action_items[%zu]."
+                            "owner_member_id: member %s not found",
+                            i, a->owner_member_id);
         if (err < 0)
             return sec_store_fail(rep, err, "member");
     }
@@ -209,16 +231,19 @@ sec_raise_motion(svc_t *s, void *app, const svc_ctx_t *c,
     if (str_empty(member) && !principal_has(c->who, R(SECRETARIAT)))
         member = c->who->member_id;
     if (!sec_acts_for(c->who, member))
-        return svc_fail(rep, DENIED, "raise_motion.member_id: a member "
+        return svc_fail(rep, DENIED,
+                        "raise_motion.member_id: a member "
                         "representative raises motions for its own unit only");
     code = sec_need_admitted(s, rep, "raise_motion.member_id", member);
     if (code != OK)
         return code;
     if (!valid_text(r->title, 200, true))
-        return svc_fail(rep, INVALID, "raise_motion.title: required, at most "
+        return svc_fail(rep, INVALID,
+                        "raise_motion.title: required, at most "
                         "200 characters");
     if (!valid_text(r->text, 20000, false))
-        return svc_fail(rep, INVALID, "raise_motion.text: at most 20000 "
+        return svc_fail(rep, INVALID,
+                        "raise_motion.text: at most 20000 "
                         "characters");
     if (!str_empty(r->review_on) && !valid_date(r->review_on))
         return svc_fail(rep, INVALID, "raise_motion.review_on: YYYY-MM-DD");
@@ -227,7 +252,8 @@ sec_raise_motion(svc_t *s, void *app, const svc_ctx_t *c,
         return code;
     id = sec_id(r->motion_id, "motion", c);
     if (id == NULL)
-        return svc_fail(rep, INVALID, "raise_motion.motion_id: 1..64 "
+        return svc_fail(rep, INVALID,
+                        "raise_motion.motion_id: 1..64 "
                         "printable ASCII characters, no spaces");
     err = load(s, id, &m);
     if (err == 0) {
@@ -283,8 +309,10 @@ sec_open_vote(svc_t *s, void *app, const svc_ctx_t *c,
 
     if (str_empty(o->motion_id))
         return svc_fail(rep, INVALID, "open_vote.motion_id: required");
-    if (str_empty(o->meeting_id) && (!o->has_closes_at || o->closes_at <= c->now))
-        return svc_fail(rep, INVALID, "open_vote.closes_at: a vote by "
+    if (str_empty(o->meeting_id) &&
+        (!o->has_closes_at || o->closes_at <= c->now))
+        return svc_fail(rep, INVALID,
+                        "open_vote.closes_at: a vote by "
                         "correspondence needs a closing time after now (%lld)",
                         (long long)c->now);
     if (o->has_closes_at && o->closes_at <= c->now)
@@ -342,8 +370,10 @@ sec_open_vote(svc_t *s, void *app, const svc_ctx_t *c,
         mfree(m);
         return sec_store_fail(rep, err, "open vote");
     }
-    log_info("vote.opened", "motion=%s eligible=%zu charter=%u closes=%lld "
-             "corr=%s", log_q(m->motion_id), m->n_eligible, rules.version,
+    log_info("vote.opened",
+             "motion=%s eligible=%zu charter=%u closes=%lld "
+             "corr=%s",
+             log_q(m->motion_id), m->n_eligible, rules.version,
              (long long)m->closes_at, log_q(c->correlation_id));
     return reply_motion(rep, m);
 }
@@ -369,7 +399,8 @@ sec_cast_vote(svc_t *s, void *app, const svc_ctx_t *c,
     if (str_empty(member))
         return svc_fail(rep, INVALID, "cast_vote.member_id: required");
     if (!sec_acts_for(c->who, member))
-        return svc_fail(rep, DENIED, "cast_vote.member_id: a member "
+        return svc_fail(rep, DENIED,
+                        "cast_vote.member_id: a member "
                         "representative votes for its own unit only");
     err = load(s, v->motion_id, &m);
     if (err == -ENOENT)
@@ -397,9 +428,10 @@ sec_cast_vote(svc_t *s, void *app, const svc_ctx_t *c,
         if (strcmp(m->eligible[i], member) == 0)
             eligible = true;
     if (!eligible) {
-        code = svc_fail(rep, CONFLICT, "member %s was not an admitted member "
-                        "unit when the vote on %s opened", member,
-                        v->motion_id);
+        code = svc_fail(rep, CONFLICT,
+                        "member %s was not an admitted member "
+                        "unit when the vote on %s opened",
+                        member, v->motion_id);
         goto done;
     }
     code = sec_need_admitted(s, rep, "cast_vote.member_id", member);
@@ -407,8 +439,10 @@ sec_cast_vote(svc_t *s, void *app, const svc_ctx_t *c,
         goto done;
     for (size_t i = 0; i < m->n_ballots; i++)
         if (strcmp(m->ballots[i]->member_id, member) == 0) {
-            code = svc_fail(rep, CONFLICT, "member %s has voted on %s "
-                            "already", member, v->motion_id);
+            code = svc_fail(rep, CONFLICT,
+                            "member %s has voted on %s "
+                            "already",
+                            member, v->motion_id);
             goto done;
         }
 

@@ -74,17 +74,25 @@ tally(const tally_in_t *in, tally_out_t *out)
         }
         out->participated++;
         switch (in->ballots[i].choice) {
-        case CH(FOR): out->votes_for++; break;
-        case CH(AGAINST): out->votes_against++; break;
-        case CH(ABSTAIN): out->abstentions++; break;
-        case CH(OBJECTION): out->objections++; break;
-        default: break;
+        case CH(FOR):
+            out->votes_for++;
+            break;
+        case CH(AGAINST):
+            out->votes_against++;
+            break;
+        case CH(ABSTAIN):
+            out->abstentions++;
+            break;
+        case CH(OBJECTION):
+            out->objections++;
+            break;
+        default:
+            break;
         }
     }
-    out->quorum_met =
-        out->eligible > 0 && (uint64_t)out->participated * 1000 >=
-                                 (uint64_t)in->rules.quorum_permille *
-                                     out->eligible;
+    out->quorum_met = out->eligible > 0 &&
+                      (uint64_t)out->participated * 1000 >=
+                          (uint64_t)in->rules.quorum_permille * out->eligible;
     if (in->consent) {
         out->outcome = out->objections == 0 ? MS(ADOPTED) : MS(REJECTED);
         return;

@@ -39,8 +39,7 @@ call_as(cluster_t *c, int which, const keypair_t *kp, Cogov__V1__Request *req)
     char err[256];
     client_t *cl = cluster_client_as(c, which, kp);
     assert_non_null(cl);
-    Cogov__V1__Reply *rep = client_call(cl, req, 10000, 10000, err,
-                                        sizeof err);
+    Cogov__V1__Reply *rep = client_call(cl, req, 10000, 10000, err, sizeof err);
     assert_non_null(rep);
     if (rep->code != OK)
         printf("#   %s -> code %d: %s\n", h_names[which], rep->code,
@@ -99,8 +98,9 @@ decide(world_t *w, const char *id, Cogov__V1__MemberDecision d)
 static void
 setup_world(world_t *w, const char *tag)
 {
-    static const char *const names[] = {"滨江职业技术学院", "滨江智能装备有限公司",
-                                        "滨江工业大学", "滨江精密机械厂"};
+    static const char *const names[] = {"滨江职业技术学院",
+                                        "滨江智能装备有限公司", "滨江工业大学",
+                                        "滨江精密机械厂"};
     memset(w, 0, sizeof *w);
     assert_int_equal(cluster_init(&w->c, tag), 0);
     assert_int_equal(cluster_add_principal(&w->c, "secr-office", "-",
@@ -279,11 +279,10 @@ test_vote_by_correspondence(void **state)
     assert_string_equal(r->motion->resolution_id, "res:m1");
     cogov__v1__reply__free_unpacked(r, NULL);
     assert_int_equal(count_events(&w.c, H_SECR, "resolution_adopted"), 1);
-    assert_int_equal(
-        store_query_int(w.c.store[H_SECR],
-                        "SELECT count(*) FROM outbox WHERE "
-                        "type='resolution_adopted' AND seq > 0"),
-        1);
+    assert_int_equal(store_query_int(w.c.store[H_SECR],
+                                     "SELECT count(*) FROM outbox WHERE "
+                                     "type='resolution_adopted' AND seq > 0"),
+                     1);
     /* Late: refused, nothing changed. */
     assert_int_equal(vote(&w, &w.rep[2], "m1", C, CH(AGAINST)), CONFLICT);
     advance(&w, T0 + 4 * DAY);
@@ -581,20 +580,19 @@ test_inquiry_sla(void **state)
     assert_int_equal(cluster_ctl(&w.c, out, sizeof out, l1), 0);
     assert_non_null(strstr(out, "q2"));
     assert_non_null(strstr(out, "BREACHED"));
-    const char *const l2[] = {"--json", "inquiry", "list", "--status",
-                              "rated", NULL};
+    const char *const l2[] = {"--json",   "inquiry", "list",
+                              "--status", "rated",   NULL};
     assert_int_equal(cluster_ctl(&w.c, out, sizeof out, l2), 0);
     assert_non_null(strstr(out, "\"q1\""));
     assert_null(strstr(out, "\"q2\""));
-    const char *const l3[] = {"briefing", "--from", "2025-01-01",
-                              "--markdown", NULL};
+    const char *const l3[] = {"briefing", "--from", "2025-01-01", "--markdown",
+                              NULL};
     assert_int_equal(cluster_ctl(&w.c, out, sizeof out, l3), 0);
     assert_non_null(strstr(out, "# 工作简报"));
     assert_non_null(strstr(out, "超时 1"));
     const char *const l4[] = {"motion", "vote", "x", "maybe", NULL};
     assert_int_equal(cluster_ctl(&w.c, out, sizeof out, l4), 1);
-    const char *const l5[] = {"inquiry", "answer", "q2", "--text", "ok",
-                              NULL};
+    const char *const l5[] = {"inquiry", "answer", "q2", "--text", "ok", NULL};
     assert_int_equal(cluster_ctl(&w.c, out, sizeof out, l5), 4);
     cluster_destroy(&w.c);
 }

@@ -21,8 +21,7 @@ static const char *const units[] = {"A", "B", "C", "D", "E",
 static tally_in_t
 vote_in(size_t n_eligible, const tally_ballot_t *b, size_t nb)
 {
-    tally_in_t in = {units, n_eligible, b, nb, {1, 500, 501, 200}, false,
-                     1000};
+    tally_in_t in = {units, n_eligible, b, nb, {1, 500, 501, 200}, false, 1000};
     return in;
 }
 
@@ -31,8 +30,10 @@ test_quorum_not_met(void **state)
 {
     (void)state;
     /* 10 eligible, 4 take part: 400 < 500. */
-    tally_ballot_t b[] = {{"A", CH(FOR), 1}, {"B", CH(FOR), 1},
-                          {"C", CH(FOR), 1}, {"D", CH(ABSTAIN), 1}};
+    tally_ballot_t b[] = {{"A", CH(FOR), 1},
+                          {"B", CH(FOR), 1},
+                          {"C", CH(FOR), 1},
+                          {"D", CH(ABSTAIN), 1}};
     tally_in_t in = vote_in(10, b, 4);
     tally_out_t o;
     tally(&in, &o);
@@ -40,8 +41,10 @@ test_quorum_not_met(void **state)
     assert_int_equal(o.outcome, MS(NO_QUORUM));
     assert_int_equal(o.participated, 4);
     /* One more unit makes exactly half: met. */
-    tally_ballot_t b2[] = {{"A", CH(FOR), 1}, {"B", CH(FOR), 1},
-                           {"C", CH(FOR), 1}, {"D", CH(ABSTAIN), 1},
+    tally_ballot_t b2[] = {{"A", CH(FOR), 1},
+                           {"B", CH(FOR), 1},
+                           {"C", CH(FOR), 1},
+                           {"D", CH(ABSTAIN), 1},
                            {"E", CH(AGAINST), 1}};
     in = vote_in(10, b2, 5);
     tally(&in, &o);
@@ -53,8 +56,10 @@ static void
 test_tie(void **state)
 {
     (void)state;
-    tally_ballot_t b[] = {{"A", CH(FOR), 1}, {"B", CH(AGAINST), 1},
-                          {"C", CH(FOR), 1}, {"D", CH(AGAINST), 1}};
+    tally_ballot_t b[] = {{"A", CH(FOR), 1},
+                          {"B", CH(AGAINST), 1},
+                          {"C", CH(FOR), 1},
+                          {"D", CH(AGAINST), 1}};
     tally_in_t in = vote_in(4, b, 4);
     tally_out_t o;
     tally(&in, &o);
@@ -68,8 +73,8 @@ static void
 test_two_thirds(void **state)
 {
     (void)state;
-    tally_ballot_t b[] = {{"A", CH(FOR), 1}, {"B", CH(FOR), 1},
-                          {"C", CH(AGAINST), 1}};
+    tally_ballot_t b[] = {
+        {"A", CH(FOR), 1}, {"B", CH(FOR), 1}, {"C", CH(AGAINST), 1}};
     tally_in_t in = vote_in(3, b, 3);
     tally_out_t o;
     in.rules.pass_permille = 667; /* 2/3 = 666.7 per mille */
@@ -85,16 +90,18 @@ test_abstentions_not_cast(void **state)
 {
     (void)state;
     /* 1 for, 0 against, 3 abstain: quorum met, 1/1 cast is for. */
-    tally_ballot_t b[] = {{"A", CH(FOR), 1}, {"B", CH(ABSTAIN), 1},
-                          {"C", CH(ABSTAIN), 1}, {"D", CH(ABSTAIN), 1}};
+    tally_ballot_t b[] = {{"A", CH(FOR), 1},
+                          {"B", CH(ABSTAIN), 1},
+                          {"C", CH(ABSTAIN), 1},
+                          {"D", CH(ABSTAIN), 1}};
     tally_in_t in = vote_in(5, b, 4);
     tally_out_t o;
     tally(&in, &o);
     assert_int_equal(o.abstentions, 3);
     assert_int_equal(o.outcome, MS(ADOPTED));
     /* Only abstentions: nothing cast, rejected (quorum is met). */
-    tally_ballot_t b2[] = {{"A", CH(ABSTAIN), 1}, {"B", CH(ABSTAIN), 1},
-                           {"C", CH(ABSTAIN), 1}};
+    tally_ballot_t b2[] = {
+        {"A", CH(ABSTAIN), 1}, {"B", CH(ABSTAIN), 1}, {"C", CH(ABSTAIN), 1}};
     in = vote_in(5, b2, 3);
     tally(&in, &o);
     assert_true(o.quorum_met);
@@ -106,8 +113,8 @@ test_late_votes(void **state)
 {
     (void)state;
     /* closes_at 1000: a ballot at 999 counts, at 1000 and 2000 not. */
-    tally_ballot_t b[] = {{"A", CH(AGAINST), 999}, {"B", CH(FOR), 1000},
-                          {"C", CH(FOR), 2000}};
+    tally_ballot_t b[] = {
+        {"A", CH(AGAINST), 999}, {"B", CH(FOR), 1000}, {"C", CH(FOR), 2000}};
     tally_in_t in = vote_in(3, b, 3);
     tally_out_t o;
     tally(&in, &o);
@@ -126,8 +133,10 @@ test_duplicates_and_strangers(void **state)
 {
     (void)state;
     /* B votes twice (the first counts), Z is not eligible. */
-    tally_ballot_t b[] = {{"B", CH(AGAINST), 1}, {"B", CH(FOR), 2},
-                          {"Z", CH(FOR), 1}, {"A", CH(FOR), 1}};
+    tally_ballot_t b[] = {{"B", CH(AGAINST), 1},
+                          {"B", CH(FOR), 2},
+                          {"Z", CH(FOR), 1},
+                          {"A", CH(FOR), 1}};
     tally_in_t in = vote_in(2, b, 4);
     tally_out_t o;
     tally(&in, &o);
@@ -185,8 +194,8 @@ test_charter_amended_mid_vote(void **state)
 
     /* A vote opened on 2025-02-20 keeps version 1 although version 2 came
      * into force before it closed: 3 of 5 take part, 2 for 1 against. */
-    tally_ballot_t b[] = {{"A", CH(FOR), 1}, {"B", CH(FOR), 1},
-                          {"C", CH(AGAINST), 1}};
+    tally_ballot_t b[] = {
+        {"A", CH(FOR), 1}, {"B", CH(FOR), 1}, {"C", CH(AGAINST), 1}};
     tally_in_t in = vote_in(5, b, 3);
     tally_out_t o;
     in.rules = charter_in_force(v, 2, "2025-02-20");
@@ -219,15 +228,15 @@ static void
 test_all_voted_early_close(void **state)
 {
     (void)state;
-    tally_ballot_t b[] = {{"A", CH(FOR), 1}, {"B", CH(ABSTAIN), 1},
-                          {"C", CH(AGAINST), 1}};
+    tally_ballot_t b[] = {
+        {"A", CH(FOR), 1}, {"B", CH(ABSTAIN), 1}, {"C", CH(AGAINST), 1}};
     tally_in_t in = vote_in(3, b, 2);
     assert_false(tally_all_voted(&in));
     in.n_ballots = 3;
     assert_true(tally_all_voted(&in));
     /* A duplicate does not make up for a missing unit. */
-    tally_ballot_t b2[] = {{"A", CH(FOR), 1}, {"A", CH(FOR), 1},
-                           {"B", CH(FOR), 1}};
+    tally_ballot_t b2[] = {
+        {"A", CH(FOR), 1}, {"A", CH(FOR), 1}, {"B", CH(FOR), 1}};
     in = vote_in(3, b2, 3);
     assert_false(tally_all_voted(&in));
 }
