@@ -183,25 +183,42 @@ sec_need_admitted(svc_t *s, Cogov__V1__Reply *rep, const char *field,
     return OK;
 }
 
+bool
+sec_id_ok(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || strchr("._:-", ch) != NULL))
+            return false;
+    }
+    return true;
+}
+
 char *
 sec_id(const char *given, const char *prefix, const svc_ctx_t *c)
 {
     char buf[64];
 
-    if (str_empty(given)) {
-        /* Derived from the request, so a retried request converges. */
-        if (c->request_id != NULL)
-            return xasprintf("%s-%s-%s", prefix, c->actor, c->request_id);
+    if (!str_empty(given))
+        return sec_id_ok(given, SEC_ID_MAX) ? xstrdup(given) : NULL;
+    if (c->request_id == NULL) {
         svc_new_id(prefix, buf, sizeof buf);
         return xstrdup(buf);
     }
-    size_t n = strlen(given);
-    if (n > 64)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        if (given[i] <= ' ' || given[i] > '~')
-            return NULL;
-    return xstrdup(given);
+    /* Derived from the principal and the request id (FNV-1a), so a retried
+     * request converges on the same id, and short enough for coordination's
+     * task ids "res:<motion_id>/<item_id>". */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *p = c->actor; p && *p; p++)
+        h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+    h = (h ^ 0) * 0x100000001b3ULL;
+    for (const char *p = c->request_id; *p; p++)
+        h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+    return xasprintf("%s-%016llx", prefix, (unsigned long long)h);
 }
 
 static int

@@ -147,8 +147,8 @@ sec_ask_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     id = sec_id(r->inquiry_id, "inquiry", c);
     if (id == NULL)
         return svc_fail(rep, INVALID,
-                        "ask_inquiry.inquiry_id: 1..64 "
-                        "printable ASCII characters, no spaces");
+                        "ask_inquiry.inquiry_id: 1..40 "
+                        "of letters, digits and . _ : -");
     err = load(s, id, &q);
     if (err != -ENOENT) {
         free(id);

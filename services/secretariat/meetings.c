@@ -157,8 +157,8 @@ sec_schedule_meeting(svc_t *s, void *app, const svc_ctx_t *c,
     id = sec_id(r->meeting_id, "meeting", c);
     if (id == NULL)
         return svc_fail(rep, INVALID,
-                        "schedule_meeting.meeting_id: 1..64 "
-                        "printable ASCII characters, no spaces");
+                        "schedule_meeting.meeting_id: 1..40 "
+                        "of letters, digits and . _ : -");
     err = load(s, id, &m);
     if (err != -ENOENT) {
         free(id);

@@ -167,12 +167,11 @@ check_items(svc_t *s, Cogov__V1__Reply *rep, const Cogov__V1__RaiseMotion *r)
     for (size_t i = 0; i < r->n_action_items; i++) {
         const Cogov__V1__ActionItem *a = r->action_items[i];
         int err;
-        if (str_empty(a->item_id) || strchr(a->item_id, '/') != NULL ||
-            strlen(a->item_id) > 32)
+        if (!sec_id_ok(a->item_id, SEC_ITEM_ID_MAX))
             return svc_fail(rep, INVALID,
-                            "raise_motion.action_items[%zu]."
-                            "item_id: required, at most 32, no '/'",
-                            i);
+                            "raise_motion.action_items[%zu].item_id: 1..%d "
+                            "of letters, digits and . _ : -",
+                            i, SEC_ITEM_ID_MAX);
         for (size_t j = 0; j < i; j++)
             if (strcmp(r->action_items[j]->item_id, a->item_id) == 0)
                 return svc_fail(rep, INVALID,
@@ -253,8 +252,8 @@ sec_raise_motion(svc_t *s, void *app, const svc_ctx_t *c,
     id = sec_id(r->motion_id, "motion", c);
     if (id == NULL)
         return svc_fail(rep, INVALID,
-                        "raise_motion.motion_id: 1..64 "
-                        "printable ASCII characters, no spaces");
+                        "raise_motion.motion_id: 1..40 "
+                        "of letters, digits and . _ : -");
     err = load(s, id, &m);
     if (err == 0) {
         mfree(m);

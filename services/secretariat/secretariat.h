@@ -58,8 +58,14 @@ bool sec_acts_for(const principal_t *p, const char *member);
  * (with the reply's error set) otherwise. */
 Cogov__V1__StatusCode sec_need_admitted(svc_t *s, Cogov__V1__Reply *rep,
                                         const char *field, const char *member);
-/* An id given or assigned ("<prefix>-..."), xmalloc'd; NULL if the given
- * one is not a valid id (1..64 printable ASCII, no spaces). */
+/* Ids of motions, meetings, inquiries: 1..SEC_ID_MAX of [A-Za-z0-9._:-]
+ * (no '/': coordination's task id is "res:<motion_id>/<item_id>", at most
+ * 64); action item ids 1..SEC_ITEM_ID_MAX of the same. */
+#define SEC_ID_MAX 40
+#define SEC_ITEM_ID_MAX 16
+bool sec_id_ok(const char *s, size_t max);
+/* An id given or assigned ("<prefix>-<16 hex>", derived from the principal
+ * and the request id), xmalloc'd; NULL if the given one is not valid. */
 char *sec_id(const char *given, const char *prefix, const svc_ctx_t *c);
 
 /* motions.c */

@@ -279,9 +279,13 @@ test_vote_by_correspondence(void **state)
     assert_string_equal(r->motion->resolution_id, "res:m1");
     cogov__v1__reply__free_unpacked(r, NULL);
     assert_int_equal(count_events(&w.c, H_SECR, "resolution_adopted"), 1);
-    assert_int_equal(store_query_int(w.c.store[H_SECR],
+    /* Coordination turned the action item into task "res:m1/1". */
+    assert_int_equal(cluster_sync(&w.c, 20000), 0);
+    assert_int_equal(count_events(&w.c, H_COORD, "task_created"), 1);
+    assert_int_equal(store_query_int(w.c.store[H_COORD],
                                      "SELECT count(*) FROM outbox WHERE "
-                                     "type='resolution_adopted' AND seq > 0"),
+                                     "type='task_created' AND "
+                                     "instr(CAST(event AS TEXT), 'res:m1/1')"),
                      1);
     /* Late: refused, nothing changed. */
     assert_int_equal(vote(&w, &w.rep[2], "m1", C, CH(AGAINST)), CONFLICT);
@@ -537,6 +541,8 @@ test_inquiry_sla(void **state)
     assert_int_equal(count_events(&w.c, H_SECR, "inquiry_sla_breached"), 1);
     advance(&w, T0 + 7 * DAY);
     assert_int_equal(count_events(&w.c, H_SECR, "inquiry_sla_breached"), 1);
+    /* Coordination opened one escalation case for it. */
+    assert_int_equal(count_events(&w.c, H_COORD, "escalation_opened"), 1);
 
     Cogov__V1__RateInquiry rt = COGOV__V1__RATE_INQUIRY__INIT;
     rt.inquiry_id = "q1";
