@@ -16,9 +16,11 @@
 
 #include "util.h"
 
-const char *const h_names[H_N] = {"coordination", "secretariat"};
-static const char *const k_env[H_N] = {"COGOV_COORDINATION",
-                                       "COGOV_SECRETARIAT"};
+const char *const h_names[H_N] = {"coordination", "secretariat",
+                                  "incentives", "supervision"};
+static const char *const k_env[H_N] = {
+    "COGOV_COORDINATION", "COGOV_SECRETARIAT", "COGOV_INCENTIVES",
+    "COGOV_SUPERVISION"};
 static cluster_t *g_live; /* for the atexit hook */
 
 static void
@@ -72,7 +74,7 @@ cluster_init(cluster_t *c, const char *tag)
     snprintf(c->keys_dir, sizeof(c->keys_dir), "%s/keys", c->dir);
     snprintf(c->allow, sizeof(c->allow), "%s/allow.list", c->dir);
     snprintf(c->ctl_conf, sizeof(c->ctl_conf), "%s/cogovctl.conf", c->dir);
-    static const char *const short_names[H_N] = {"co", "se"};
+    static const char *const short_names[H_N] = {"co", "se", "in", "su"};
     for (int i = 0; i < H_N; i++) {
         snprintf(c->conf[i], sizeof(c->conf[i]), "%s/%s.conf", c->dir,
                  h_names[i]);

@@ -10,7 +10,9 @@
 #include "auth.h"
 #include "client.h"
 
-enum { H_COORD = 0, H_SECR = 1, H_N = 2 };
+/* H_CORE: the daemons every earlier test drives (coordination,
+ * secretariat); H_N: all four. */
+enum { H_COORD = 0, H_SECR = 1, H_INCE = 2, H_SUPV = 3, H_CORE = 2, H_N = 4 };
 
 typedef struct cluster {
     char dir[64];

@@ -310,7 +310,7 @@ test_random_bytes(void **state)
     world_t *w = *state;
     unsigned seed = test_seed();
     srandom(seed);
-    for (int which = 0; which < H_N; which++) {
+    for (int which = 0; which < H_CORE; which++) {
         void *conn = raw_conn(w, which, &w->c.op);
         snap_t before = snap_of(w, which);
         int sent = 0, skipped = 0;
@@ -353,7 +353,7 @@ static void
 test_truncated(void **state)
 {
     world_t *w = *state;
-    for (int which = 0; which < H_N; which++) {
+    for (int which = 0; which < H_CORE; which++) {
         void *conn = raw_conn(w, which, &w->c.op);
         Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
         Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
@@ -394,7 +394,7 @@ static void
 test_oversized_frame(void **state)
 {
     world_t *w = *state;
-    for (int which = 0; which < H_N; which++) {
+    for (int which = 0; which < H_CORE; which++) {
         snap_t before = snap_of(w, which);
         void *conn = raw_conn(w, which, &w->c.op);
         /* A valid request first, so the connection is surely up. */
@@ -441,7 +441,7 @@ test_allocation_bomb(void **state)
     buf[2 * n] = 0xaa; /* (21 << 3) | 2 */
     buf[2 * n + 1] = 0x01;
     buf[2 * n + 2] = 0x00;
-    for (int which = 0; which < H_N; which++) {
+    for (int which = 0; which < H_CORE; which++) {
         void *conn = raw_conn(w, which, &w->c.op);
         /* Refused at decoding, by the budget, not after it. */
         expect(w, which, conn, buf, len, INVALID, "too large to decode",
@@ -455,7 +455,7 @@ static void
 test_frames(void **state)
 {
     world_t *w = *state;
-    for (int which = 0; which < H_N; which++) {
+    for (int which = 0; which < H_CORE; which++) {
         void *conn = raw_conn(w, which, &w->c.op);
         Cogov__V1__Request req;
         Cogov__V1__GetStatus gs;
@@ -722,7 +722,7 @@ static void
 test_no_correlation_id(void **state)
 {
     world_t *w = *state;
-    for (int which = 0; which < H_N; which++) {
+    for (int which = 0; which < H_CORE; which++) {
         void *conn = raw_conn(w, which, &w->c.op);
         Cogov__V1__GetStatus gs = COGOV__V1__GET_STATUS__INIT;
         Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;

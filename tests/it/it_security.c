@@ -295,9 +295,9 @@ test_unknown_key_and_plain_socket(void **state)
     (void)state;
     cluster_t c;
     assert_int_equal(cluster_init(&c, "unknown"), 0);
-    for (int w = 0; w < H_N; w++)
+    for (int w = 0; w < H_CORE; w++)
         assert_int_equal(cluster_start(&c, w), 0);
-    for (int w = 0; w < H_N; w++) {
+    for (int w = 0; w < H_CORE; w++) {
         printf("# %s\n", h_names[w]);
         figures_t before = status_of(&c, w);
 
@@ -349,7 +349,7 @@ test_role_denied(void **state)
     (void)state;
     cluster_t c;
     assert_int_equal(cluster_init(&c, "roles"), 0);
-    for (int w = 0; w < H_N; w++)
+    for (int w = 0; w < H_CORE; w++)
         assert_int_equal(cluster_start(&c, w), 0);
     char a[19], b[19];
     gen_uscc(101, a);
@@ -361,7 +361,7 @@ test_role_denied(void **state)
         cluster_add_principal(&c, "watcher", "-", "OBSERVER", "-", &watcher),
         0);
     hup_all(&c);
-    for (int w = 0; w < H_N; w++)
+    for (int w = 0; w < H_CORE; w++)
         assert_true(wait_admitted(&c, w, &watcher));
 
     figures_t before = status_of(&c, H_COORD);
@@ -439,7 +439,7 @@ test_member_rep_and_revocation(void **state)
     (void)state;
     cluster_t c;
     assert_int_equal(cluster_init(&c, "rep"), 0);
-    for (int w = 0; w < H_N; w++)
+    for (int w = 0; w < H_CORE; w++)
         assert_int_equal(cluster_start(&c, w), 0);
     char a[19], b[19];
     gen_uscc(201, a);
@@ -460,7 +460,7 @@ test_member_rep_and_revocation(void **state)
     assert_int_equal(
         cluster_add_principal(&c, "rep-a", a, "MEMBER_REP", "-", &rep_a), 0);
     hup_all(&c);
-    for (int w = 0; w < H_N; w++)
+    for (int w = 0; w < H_CORE; w++)
         assert_true(wait_admitted(&c, w, &rep_a));
 
     /* Coordination: its own unit with contacts, never another's. */
@@ -513,7 +513,7 @@ test_member_rep_and_revocation(void **state)
      * that one connection for certain (client_t would remake its socket on
      * silence). */
     void *conn[H_N];
-    for (int w = 0; w < H_N; w++) {
+    for (int w = 0; w < H_CORE; w++) {
         conn[w] = raw_conn(&c, w, &rep_a);
         get_member_req(&req, &gm, a);
         if (w == H_SECR)
@@ -526,7 +526,7 @@ test_member_rep_and_revocation(void **state)
     }
     assert_int_equal(cluster_remove_principal(&c, "rep-a"), 0);
     hup_all(&c);
-    for (int w = 0; w < H_N; w++) {
+    for (int w = 0; w < H_CORE; w++) {
         figures_t d0 = status_of(&c, w);
         get_member_req(&req, &gm, a);
         if (w == H_SECR)
@@ -566,7 +566,7 @@ test_fetch_needs_the_stream(void **state)
     assert_int_equal(
         cluster_add_principal(&c, "watcher", "-", "OBSERVER", "-", &watcher),
         0);
-    for (int w = 0; w < H_N; w++)
+    for (int w = 0; w < H_CORE; w++)
         assert_int_equal(cluster_start(&c, w), 0);
     char a[19], b[19];
     gen_uscc(301, a);
@@ -778,7 +778,7 @@ test_malformed_allow_list(void **state)
     assert_int_equal(cluster_stop(&c, H_COORD), 0);
 
     /* A start with that list: refused, non-zero, file:line in the log. */
-    for (int w = 0; w < H_N; w++) {
+    for (int w = 0; w < H_CORE; w++) {
         FILE *lf = fopen(c.log[w], "w"); /* a log of this start only */
         assert_non_null(lf);
         fclose(lf);
