@@ -39,8 +39,13 @@ key = operator
 CONF
 ctl() { "$BIN/tools/cogovctl" -c "$RUN/cogovctl.conf" "$@"; }
 
-# First start makes the keys and the allow-list (see README, Security).
+# First start makes the keys and the allow-list (see README, Security); the
+# secretariat's clerk gets a key of her own with the SECRETARIAT role.
 ctl keys init --dir "$RUN/keys" --allow-list "$RUN/allow.list" >/dev/null
+ctl keys generate clerk --dir "$RUN/keys" --roles SECRETARIAT --streams - | tail -n 1 >> "$RUN/allow.list"
+sed 's/^key = operator$/key = clerk/' "$RUN/cogovctl.conf" > "$RUN/clerk.conf"
+clerk() { "$BIN/tools/cogovctl" -c "$RUN/clerk.conf" "$@"; }
+uscc() { grep ",$1," deploy/demo/members.csv | cut -d, -f1; }
 for s in coordination secretariat; do
   "$BIN/services/$s/cogov-$s" -c "$RUN/$s.conf" 2>>"$RUN/$s.log" &
   echo $! > "$RUN/$s.pid"
@@ -69,7 +74,58 @@ ctl consortium found --name "滨江市智能制造市域产教联合体" --city 
 ctl consortium show
 echo "== 入盟申请与审批 (applications, imported and admitted)"
 ctl member import deploy/demo/members.csv --admit
-ctl calendar advance --to "2025-03-31 09:00"
+ctl calendar advance --to "2025-03-31 09:00" >/dev/null
+EDU=$(uscc 滨江市教育局); PARK=$(uscc 滨江高新技术产业开发区管理委员会)
+JG=$(uscc 滨江精工智能装备集团有限公司); ROBOT=$(uscc 滨江工业机器人科技有限公司)
+VOC=$(uscc 滨江职业技术学院); JD=$(uscc 滨江机电职业技术学院); OPCO=$(uscc 滨江产教融合发展有限公司)
+echo "== 章程与理事会 (charter and council)"
+ctl charter adopt --title "滨江市智能制造市域产教联合体章程" --text "第一条 本联合体由滨江市教育局牵头组建……" \
+  --quorum 667 --pass 667 --extraordinary 200 --effective-on 2025-01-10 >/dev/null
+ctl council assign --seat chair --role chair --member "$EDU" --from 2025-01-10 --to 2027-12-31 >/dev/null
+ctl council assign --seat vice-1 --role vice_chair --member "$JG" --from 2025-01-10 --to 2027-12-31 >/dev/null
+ctl council assign --seat vice-2 --role vice_chair --member "$VOC" --from 2025-01-10 --to 2027-12-31 >/dev/null
+ctl council assign --seat sg --role secretary_general --member "$OPCO" --from 2025-01-10 --to 2027-12-31 >/dev/null
+ctl council secretariat "$OPCO" >/dev/null
+ctl council show
+echo "== 年度目标与任务 (goals and the progress ledger)"
+ctl goal vision --text "建成产教深度融合、校企协同育人的智能制造人才高地" >/dev/null
+ctl goal set --year 2025 --code ORDER_CLASS_STUDENTS --target 120 --unit 人 --name 订单班培养人数 >/dev/null
+ctl task create --id T2025-01 --title "精工智能装备订单班" --kind order_class --lead "$JG" \
+  --participant "$VOC" --goal 2025-ORDER_CLASS_STUDENTS --planned 40 --quantity-unit 人 \
+  --milestone M1:2025-03-15:完成招生 --milestone M2:2025-07-15:完成第一学期 >/dev/null
+ctl task approve T2025-01 >/dev/null
+ctl task start T2025-01 >/dev/null
+ctl task progress T2025-01 --unit "$VOC" --report R1 --students 38 --quantity 38 --note "首期订单班开班" >/dev/null
+ctl task milestone T2025-01 M1 >/dev/null
+ctl pledge make --id P1 --task T2025-01 --unit "$JG" --kind equipment --due-on 2025-05-31 \
+  --description "捐赠六轴工业机器人实训工作站两套" >/dev/null
+echo "== 议题与通讯表决 (a motion, voted by correspondence, becomes a resolution and a task)"
+clerk motion raise --id M2025-01 --title "共建工业机器人产业学院" --member "$JD" --review-on 2025-12-31 \
+  --item "1|共建工业机器人产业学院|$ROBOT|2025-09-01|industry_college|1|个" >/dev/null
+clerk motion open M2025-01 --closes "2025-04-15 17:00" >/dev/null
+n=0
+while IFS=, read -r id name type rest; do
+  [ "$id" = uscc ] && continue
+  n=$((n + 1))
+  case $((n % 8)) in 0) v=against ;; 5) v=abstain ;; *) v=for ;; esac
+  clerk motion vote M2025-01 "$v" --member "$id" >/dev/null 2>&1 || true
+done < deploy/demo/members.csv
+ctl calendar advance --to "2025-04-16 09:00" >/dev/null
+ctl sync --timeout 30 >/dev/null
+clerk motion list
+echo "== 会议 (a council meeting)"
+clerk meeting schedule --id MT2025-1 --kind council_plenary --title "2025年第一次理事会全体会议" \
+  --at "2025-06-20 14:30" --invite "$EDU,$JG,$VOC,$OPCO,$PARK" >/dev/null
+ctl calendar advance --to "2025-06-20 14:40" >/dev/null
+for u in "$EDU" "$JG" "$VOC" "$OPCO"; do clerk meeting checkin MT2025-1 --member "$u" >/dev/null; done
+clerk meeting hold MT2025-1 >/dev/null
+clerk meeting list
+ctl calendar advance --to "2025-07-31 09:00" >/dev/null
+ctl sync --timeout 30 >/dev/null
+echo "== 推进台账 (tasks: the one planned, and the one the resolution created)"
+ctl task list
+ctl pledge list
+ctl goal list
 echo "== 一家单位退出 (one unit exits)"
 exiting=$(grep 滨江智慧物流有限公司 deploy/demo/members.csv | cut -d, -f1)
 ctl member exit "$exiting" --reason "业务调整，申请退出"
