@@ -1,6 +1,7 @@
 /* tally: the secretariat's pure decision rules (see tally.h). */
 #include "tally.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -166,6 +167,48 @@ date_of(int64_t t, long utc_offset_s, char *buf, size_t size)
 
     gmtime_r(&x, &tm);
     strftime(buf, size, "%Y-%m-%d", &tm);
+}
+
+bool
+extraordinary_reached(uint32_t counted, uint32_t admitted, uint32_t permille)
+{
+    return admitted > 0 && counted > 0 &&
+           (uint64_t)counted * 1000 >= (uint64_t)permille * admitted;
+}
+
+void
+extraordinary_subject_id(const char *subject, char *buf, size_t size)
+{
+    const char *b = subject ? subject : "";
+    size_t n;
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
+        b++;
+    n = strlen(b);
+    while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\t' ||
+                     b[n - 1] == '\n' || b[n - 1] == '\r'))
+        n--;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)b[i]) * 0x100000001b3ULL;
+    snprintf(buf, size, "extra-%016llx", (unsigned long long)h);
+}
+
+Cogov__V1__FollowUp
+follow_up_of(bool have_task, Cogov__V1__TaskStatus st)
+{
+    if (!have_task)
+        return COGOV__V1__FOLLOW_UP__FOLLOW_UP_NOT_STARTED;
+    switch (st) {
+    case COGOV__V1__TASK_STATUS__TASK_STATUS_IN_PROGRESS:
+        return COGOV__V1__FOLLOW_UP__FOLLOW_UP_IN_PROGRESS;
+    case COGOV__V1__TASK_STATUS__TASK_STATUS_COMPLETED:
+        return COGOV__V1__FOLLOW_UP__FOLLOW_UP_DONE;
+    case COGOV__V1__TASK_STATUS__TASK_STATUS_CANCELLED:
+        return COGOV__V1__FOLLOW_UP__FOLLOW_UP_CANCELLED;
+    default:
+        return COGOV__V1__FOLLOW_UP__FOLLOW_UP_NOT_STARTED;
+    }
 }
 
 #undef CH

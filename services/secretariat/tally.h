@@ -94,6 +94,26 @@ bool meeting_transition_ok(Cogov__V1__MeetingStatus from,
 bool inquiry_transition_ok(Cogov__V1__InquiryStatus from,
                            Cogov__V1__InquiryStatus to);
 
+/* Extraordinary meetings (DESIGN 1.5). Rule: only requests of units
+ * ADMITTED at the count are counted (a unit suspended or gone after it
+ * requested no longer counts; reinstated, it counts again); the denominator
+ * is the ADMITTED units at the count; the share is that of the charter in
+ * force on the day of the count. Reached when counted > 0 and
+ * counted * 1000 >= permille * admitted (no admitted unit: never). The
+ * count is made at each request and on each calendar tick while the subject
+ * has not convened a meeting; a meeting is convened once per subject. */
+bool extraordinary_reached(uint32_t counted, uint32_t admitted,
+                           uint32_t permille);
+
+/* The subject's id "extra-<16 hex>" (FNV-1a of the subject with leading and
+ * trailing ASCII white space removed); buf >= 24. */
+void extraordinary_subject_id(const char *subject, char *buf, size_t size);
+
+/* An action item's follow-up from its task: no task (have_task false) or
+ * PROPOSED / APPROVED: NOT_STARTED; IN_PROGRESS; COMPLETED: DONE;
+ * CANCELLED. */
+Cogov__V1__FollowUp follow_up_of(bool have_task, Cogov__V1__TaskStatus st);
+
 /* Business-time date ("YYYY-MM-DD", buf >= 11) of t at utc_offset_s. */
 void date_of(int64_t t, long utc_offset_s, char *buf, size_t size);
 

@@ -317,6 +317,60 @@ test_date_of(void **state)
     assert_string_equal(d, "2024-12-31");
 }
 
+static void
+test_extraordinary_share(void **state)
+{
+    (void)state;
+    /* 1/5 of 10 admitted units: 2 reach 200 permille, 1 does not. */
+    assert_false(extraordinary_reached(1, 10, 200));
+    assert_true(extraordinary_reached(2, 10, 200));
+    assert_true(extraordinary_reached(3, 10, 200));
+    /* A third of 7: 3 * 1000 = 3000 >= 334 * 7 = 2338; 2 * 1000 < 2338. */
+    assert_false(extraordinary_reached(2, 7, 334));
+    assert_true(extraordinary_reached(3, 7, 334));
+    /* No admitted unit, or no counted request: never. */
+    assert_false(extraordinary_reached(0, 0, 200));
+    assert_false(extraordinary_reached(0, 10, 0));
+    assert_true(extraordinary_reached(1, 10, 0));
+    /* Denominator shrinking (units leaving) lets the same requests reach
+     * it: 2 of 11 at 200 is 2000 < 2200; 2 of 10 reaches. */
+    assert_false(extraordinary_reached(2, 11, 200));
+    assert_true(extraordinary_reached(2, 10, 200));
+    /* The whole body. */
+    assert_true(extraordinary_reached(10, 10, 1000));
+    assert_false(extraordinary_reached(9, 10, 1000));
+}
+
+static void
+test_extraordinary_subject_id(void **state)
+{
+    char a[32], b[32], c[32];
+    (void)state;
+    extraordinary_subject_id("调整年度经费", a, sizeof a);
+    extraordinary_subject_id("  调整年度经费\n", b, sizeof b);
+    extraordinary_subject_id("调整年度经费预算", c, sizeof c);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    assert_int_equal(strlen(a), 22);
+    assert_memory_equal(a, "extra-", 6);
+}
+
+static void
+test_follow_up(void **state)
+{
+#define TS(x) COGOV__V1__TASK_STATUS__TASK_STATUS_##x
+#define FU(x) COGOV__V1__FOLLOW_UP__FOLLOW_UP_##x
+    (void)state;
+    assert_int_equal(follow_up_of(false, TS(COMPLETED)), FU(NOT_STARTED));
+    assert_int_equal(follow_up_of(true, TS(PROPOSED)), FU(NOT_STARTED));
+    assert_int_equal(follow_up_of(true, TS(APPROVED)), FU(NOT_STARTED));
+    assert_int_equal(follow_up_of(true, TS(IN_PROGRESS)), FU(IN_PROGRESS));
+    assert_int_equal(follow_up_of(true, TS(COMPLETED)), FU(DONE));
+    assert_int_equal(follow_up_of(true, TS(CANCELLED)), FU(CANCELLED));
+#undef TS
+#undef FU
+}
+
 int
 main(void)
 {
@@ -335,6 +389,9 @@ main(void)
         cmocka_unit_test(test_meeting_lifecycle),
         cmocka_unit_test(test_inquiry_lifecycle),
         cmocka_unit_test(test_date_of),
+        cmocka_unit_test(test_extraordinary_share),
+        cmocka_unit_test(test_extraordinary_subject_id),
+        cmocka_unit_test(test_follow_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
