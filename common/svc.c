@@ -13,6 +13,8 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "pb.h"
 #include "util.h"
 #include "validate.h"
@@ -95,6 +97,8 @@ struct svc {
     Cogov__V1__Position *after_ptr[SVC_MAX_FOLLOWS];
     uint64_t id_counter;
     rawbuf_t fetch_events, fetch_msg; /* reused by serve_fetch */
+    notify_t *notify;   /* systemd: READY, STATUS, STOPPING, watchdog */
+    metrics_t *metrics; /* Prometheus textfile figures */
 };
 
 static void on_deferred_timer(uv_timer_t *t);
@@ -143,6 +147,11 @@ static const cfg_field_t k_conf_fields[] = {
      "Period of the event=stats log line."},
     {"consistency_wait_ms", CFG_INT, CO(consistency_wait_ms), "5000", 0,
      60000, "Longest wait for a request's consistency token."},
+    {"metrics_file", CFG_STRING, CO(metrics_file), "", 0, 0,
+     "Prometheus textfile written atomically at start, every "
+     "stats_interval_s and at stop, e.g. /var/lib/prometheus/node-exporter/"
+     "cogov-<service>.prom for node_exporter's textfile collector (empty: "
+     "off)."},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -331,6 +340,48 @@ svc_take_react_error(svc_t *s)
     return s->react_err[0] != 0 ? s->react_err : "reaction refused the event";
 }
 
+/* ---- figures ------------------------------------------------------------ */
+
+/* Commit the open transaction and observe how long it took. */
+static int
+timed_commit(svc_t *s)
+{
+    uint64_t t0 = uv_hrtime();
+    int rc = store_commit(s->store);
+    if (rc == 0)
+        metrics_observe_commit(s->metrics, (double)(uv_hrtime() - t0) / 1e9);
+    return rc;
+}
+
+static void
+count_request(svc_t *s, const char *type, Cogov__V1__StatusCode code)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+        &cogov__v1__status_code__descriptor, code);
+    char outcome[48] = "unknown";
+    if (v != NULL) {
+        str_copy(outcome, sizeof(outcome), v->name + 7); /* skip "STATUS_" */
+        for (char *p = outcome; *p != '\0'; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+    }
+    metrics_count_request(s->metrics, type, outcome);
+}
+
+static void
+count_reject(svc_t *s, const char *reason)
+{
+    s->n_rejects++;
+    metrics_count_reject(s->metrics, reason);
+}
+
+static void
+count_denial(svc_t *s, const char *kind)
+{
+    s->n_denials++;
+    metrics_count_denial(s->metrics, kind);
+}
+
 /* ---- emitting ----------------------------------------------------------- */
 
 int
@@ -392,7 +443,7 @@ svc_tx(svc_t *s, int (*fn)(svc_t *s, void *app, void *arg), void *arg)
     int64_t bt = s->business_time;
     rc = fn(s, s->app, arg);
     if (rc == 0)
-        rc = store_commit(s->store);
+        rc = timed_commit(s);
     if (rc != 0) {
         store_rollback(s->store);
         s->business_time = bt;
@@ -923,7 +974,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     if (deadline == 0)
         s->n_requests++;
     if (extra_frames > 0 || zmq_msg_size(rid) == 0) {
-        s->n_rejects++;
+        count_reject(s, "frames");
         log_warn("request.rejected", "reason=%s",
                  log_q("expected exactly one frame per request"));
         send_error(s, rid, NULL, NULL, COGOV__V1__STATUS_CODE__STATUS_INVALID,
@@ -943,7 +994,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         valid_utf8(req->request_id, strlen(req->request_id)))
         rq = req->request_id;
     if (who == NULL) {
-        s->n_denials++;
+        count_denial(s, "allow_list");
         log_warn("auth.denied", "principal=%s reason=%s", log_q(user),
                  log_q("not on the allow-list"));
         send_error(s, rid, rq, NULL,
@@ -953,7 +1004,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         return;
     }
     if (req == NULL) {
-        s->n_rejects++;
+        count_reject(s, "malformed");
         log_warn("request.rejected", "principal=%s reason=%s",
                  log_q(who->name), log_q("malformed or oversized protobuf"));
         send_error(s, rid, NULL, NULL, COGOV__V1__STATUS_CODE__STATUS_INVALID,
@@ -966,7 +1017,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     char *given_corr = NULL;
     if (pb_validate((ProtobufCMessage *)req, REPLY_MAX_STRING,
                     REPLY_MAX_REPEATED, err, sizeof(err)) != 0) {
-        s->n_rejects++;
+        count_reject(s, "invalid");
         log_warn("request.rejected", "principal=%s reason=%s",
                  log_q(who->name), log_q(err));
         send_error(s, rid, rq, NULL, COGOV__V1__STATUS_CODE__STATUS_INVALID,
@@ -979,7 +1030,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         req->correlation_id = corr_buf;
     }
     if (req->request_id != NULL && strlen(req->request_id) > 128) {
-        s->n_rejects++;
+        count_reject(s, "request_id");
         send_error(s, rid, NULL, req->correlation_id,
                    COGOV__V1__STATUS_CODE__STATUS_INVALID,
                    "request_id: longer than 128 bytes");
@@ -989,6 +1040,8 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         if (deadline == 0 && s->conf.consistency_wait_ms > 0 && !s->stopping) {
             defer_request(s, rid, body);
         } else {
+            count_request(s, body_name(req),
+                          COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
             log_notice("request.failed",
                        "principal=%s request=%s type=%s corr=%s "
                        "code=UNAVAILABLE error=%s",
@@ -1004,7 +1057,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     switch (req->body_case) {
     case COGOV__V1__REQUEST__BODY_FETCH:
         if (!principal_may_read(who, s->def->name)) {
-            s->n_denials++;
+            count_denial(s, "stream");
             log_warn("auth.denied", "principal=%s key_fpr=%s type=fetch",
                      log_q(who->name), who->fpr);
             send_error(s, rid, req->request_id, req->correlation_id,
@@ -1013,16 +1066,18 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
                        s->def->name);
             goto done;
         }
+        count_request(s, "fetch", COGOV__V1__STATUS_CODE__STATUS_OK);
         handle_fetch(s, rid, req);
         goto done;
     case COGOV__V1__REQUEST__BODY_GET_STATUS: {
         Cogov__V1__Reply *rep = reply_new(req->request_id, req->correlation_id);
         reply_set_code(rep, handle_status(s, rep));
+        count_request(s, "get_status", rep->code);
         pending_add(s, rid, rep, false);
         goto done;
     }
     case COGOV__V1__REQUEST__BODY__NOT_SET:
-        s->n_rejects++;
+        count_reject(s, "no_body");
         send_error(s, rid, req->request_id, req->correlation_id,
                    COGOV__V1__STATUS_CODE__STATUS_INVALID,
                    "request has no body this daemon knows");
@@ -1032,7 +1087,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     }
     const svc_route_t *r = route_find(s, req->body_case);
     if (r == NULL) {
-        s->n_rejects++;
+        count_reject(s, "not_served");
         send_error(s, rid, req->request_id, req->correlation_id,
                    COGOV__V1__STATUS_CODE__STATUS_INVALID,
                    "%s is not served by cogov-%s", body_name(req),
@@ -1040,7 +1095,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         goto done;
     }
     if (!principal_has(who, r->roles)) {
-        s->n_denials++;
+        count_denial(s, "role");
         log_warn("auth.denied", "principal=%s key_fpr=%s type=%s corr=%s",
                  log_q(who->name), who->fpr, body_name(req),
                  log_q(req->correlation_id));
@@ -1056,6 +1111,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         /* Log the outcome now for failures; successes of writes are logged
          * after the commit (see flush_pending). */
         Cogov__V1__Reply *rep = s->pending[s->n_pending - 1].rep;
+        count_request(s, body_name(req), rep->code);
         if (!s->pending[s->n_pending - 1].write)
             log_outcome(s, who, req->request_id, body_name(req), rep);
         else
@@ -1075,7 +1131,7 @@ flush_pending(svc_t *s)
 {
     if (store_in_tx(s->store)) {
         int64_t bt = s->business_time;
-        int rc = store_commit(s->store);
+        int rc = timed_commit(s);
         if (rc != 0) {
             store_rollback(s->store);
             (void)bt;
@@ -1226,11 +1282,72 @@ log_stats(svc_t *s)
              s->waiters != NULL);
 }
 
+/* One line for systemd's STATUS=: head, each cursor, total lag. */
+static void
+status_text(svc_t *s, char *buf, size_t size)
+{
+    size_t off = (size_t)snprintf(buf, size, "head=%llu",
+                                  (unsigned long long)store_head(s->store));
+    uint64_t lag = 0;
+    for (size_t i = 0; i < s->n_follows && off < size; i++) {
+        Cogov__V1__CursorStatus cs = COGOV__V1__CURSOR_STATUS__INIT;
+        follow_status(s->follows[i], &cs);
+        if (cs.head_seq > cs.applied_seq)
+            lag += cs.head_seq - cs.applied_seq;
+        off += (size_t)snprintf(buf + off, size - off, " %s=%llu/%llu",
+                                cs.producer, (unsigned long long)cs.applied_seq,
+                                (unsigned long long)cs.head_seq);
+        free(cs.state);
+    }
+    if (off < size)
+        snprintf(buf + off, size - off, " lag=%llu", (unsigned long long)lag);
+}
+
+static void
+write_metrics(svc_t *s)
+{
+    if (str_empty(s->conf.metrics_file) || s->store == NULL)
+        return;
+    metrics_cursor_t cur[SVC_MAX_FOLLOWS];
+    Cogov__V1__CursorStatus cs[SVC_MAX_FOLLOWS];
+    for (size_t i = 0; i < s->n_follows; i++) {
+        cogov__v1__cursor_status__init(&cs[i]);
+        follow_status(s->follows[i], &cs[i]);
+        cur[i].producer = follow_producer(s->follows[i]);
+        cur[i].applied = cs[i].applied_seq;
+        cur[i].head = cs[i].head_seq;
+    }
+    metrics_view_t v = {
+        .version = COGOV_VERSION,
+        .uptime_s = (now_mono_ms() - s->started_ms) / 1000,
+        .head = store_head(s->store),
+        .epoch = store_epoch(s->store),
+        .store_bytes = store_size_bytes(s->store),
+        .business_time = s->business_time,
+        .denials_total = s->n_denials,
+        .dead_letters = store_dead_letter_count(s->store),
+        .skipped_unknown = s->n_unknown,
+        .waiters = s->waiters != NULL,
+        .cursors = cur,
+        .n_cursors = s->n_follows,
+    };
+    int rc = metrics_write_file(s->metrics, &v, s->conf.metrics_file);
+    for (size_t i = 0; i < s->n_follows; i++)
+        free(cs[i].state);
+    if (rc != 0)
+        log_warn("metrics.write_failed", "file=%s error=%s",
+                 log_q(s->conf.metrics_file), log_q(strerror(-rc)));
+}
+
 static void
 on_stats(uv_timer_t *t)
 {
     svc_t *s = t->data;
+    char status[480];
     log_stats(s);
+    status_text(s, status, sizeof(status));
+    notify_status(s->notify, status);
+    write_metrics(s);
     if (store_begin(s->store) == 0) {
         int n = store_reply_expire(
             s->store, now_wall_ms() - s->conf.reply_window_s * 1000);
@@ -1256,12 +1373,14 @@ stop(svc_t *s)
     if (s->store != NULL) { /* NULL when the start failed before it */
         log_notice("service.stopping", "head=%llu",
                    (unsigned long long)store_head(s->store));
+        notify_stopping(s->notify);
         /* Nothing is half-done between callbacks: every request of an
          * iteration was committed and answered before we got here. */
         serve_waiters(s, true);
         run_deferred(s, true); /* stopping: each gets its answer */
         flush_pending(s);
     }
+    write_metrics(s); /* the final figures, while the cursors are known */
     for (size_t i = 0; i < s->n_follows; i++)
         follow_destroy(&s->follows[i]);
     s->n_follows = 0;
@@ -1280,6 +1399,7 @@ stop(svc_t *s)
         uv_close((uv_handle_t *)&s->fetch_timer, on_close_noop);
         uv_close((uv_handle_t *)&s->deferred_timer, on_close_noop);
         uv_close((uv_handle_t *)&s->sig_hup, on_close_noop);
+        notify_destroy(&s->notify);
         uv_signal_stop(&s->sig_term);
         uv_signal_stop(&s->sig_int);
         s->handles_open = false;
@@ -1505,6 +1625,8 @@ svc_main(const svc_def_t *def, int argc, char **argv)
     s->stats_timer.data = s->fetch_timer.data = s->deferred_timer.data = s;
     s->sig_term.data = s->sig_int.data = s->sig_hup.data = s;
     s->handles_open = true;
+    s->notify = notify_new(&s->loop);
+    s->metrics = metrics_new(def->name);
     uv_signal_start(&s->sig_term, on_term, SIGTERM);
     uv_signal_start(&s->sig_int, on_term, SIGINT);
     uv_signal_start(&s->sig_hup, on_hup, SIGHUP);
@@ -1518,6 +1640,10 @@ svc_main(const svc_def_t *def, int argc, char **argv)
                    (unsigned long long)store_head(s->store),
                    (unsigned long long)store_epoch(s->store), s->n_follows,
                    COGOV_VERSION);
+        char status[480];
+        status_text(s, status, sizeof(status));
+        notify_ready(s->notify, status);
+        write_metrics(s);
         uv_run(&s->loop, UV_RUN_DEFAULT);
         s->exit_code = 0;
     }
@@ -1530,6 +1656,7 @@ svc_main(const svc_def_t *def, int argc, char **argv)
         log_error("service.unclean", "error=%s", log_q(uv_strerror(lc)));
         s->exit_code = 1;
     }
+    metrics_destroy(&s->metrics);
     free(s->pending);
     free(s->fetch_events.p);
     free(s->fetch_msg.p);

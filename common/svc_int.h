@@ -25,6 +25,7 @@ typedef struct svc_conf {
     long long batch_requests;
     long long stats_interval_s;
     long long consistency_wait_ms;
+    char metrics_file[CFG_STR_MAX]; /* Prometheus textfile, "" = off */
 } svc_conf_t;
 
 typedef struct follow follow_t;
