@@ -1,8 +1,72 @@
-/* placeholder until the service lands: refuses to start */
-#include <stdio.h>
-int
-main(void)
+/* cogov-supervision: supervision and evaluation (督导评价, DESIGN 1.4).
+ * Table of contents: config keys -> schema (supv_store.c) -> routes
+ * (handlers.c: indicators, rounds, warnings, health, facts; rectify.c:
+ * rectification orders) -> follows coordination and secretariat and folds
+ * their events into facts, raises warnings, decides deadlines on ticks
+ * (react.c) -> svc_main. */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "supervision.h"
+#include "supv_store.h"
+#include "util.h"
+
+static supv_config_t config;
+
+static const cfg_field_t config_fields[] = {
+    {"utc_offset_s", CFG_INT, offsetof(supv_config_t, utc_offset_s), "28800",
+     -50400, 50400,
+     "consortium time zone as seconds east of UTC (28800: Asia/Shanghai)"},
+    {"grade_excellent", CFG_INT, offsetof(supv_config_t, grade_excellent),
+     "90", 1, 100, "total (points of 100) at or above which a unit is 优秀"},
+    {"grade_good", CFG_INT, offsetof(supv_config_t, grade_good), "80", 1, 100,
+     "total at or above which a unit is 良好"},
+    {"grade_pass", CFG_INT, offsetof(supv_config_t, grade_pass), "60", 1, 100,
+     "total at or above which a unit is 合格 (below: 不合格)"},
+    {"inactive_days", CFG_INT, offsetof(supv_config_t, inactive_days), "90",
+     0, 3650, "days without evidence before an 'inactive' warning (0: off)"},
+    {"absence_streak", CFG_INT, offsetof(supv_config_t, absence_streak), "3",
+     0, 50, "meetings missed in a row before an absence warning (0: off)"},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+/* incentives is not followed yet: its pool events are not defined. */
+static const char *const follows[] = {"coordination", "secretariat"};
+
+static void *
+app_new(svc_t *s)
 {
-    fprintf(stderr, "cogov-supervision: not built yet\n");
-    return 1;
+    supv_app_t *a = xmalloc(sizeof *a);
+
+    (void)s;
+    a->cfg = &config;
+    return a;
+}
+
+static void
+app_destroy(void *app)
+{
+    free(app);
+}
+
+int
+main(int argc, char **argv)
+{
+    svc_def_t def = {
+        .name = "supervision",
+        .migrations = supv_migrations,
+        .n_migrations = supv_n_migrations,
+        .routes = supv_routes,
+        .n_routes = supv_n_routes,
+        .follows = follows,
+        .n_follows = ARRAY_LEN(follows),
+        .react = supv_react,
+        .config = config_fields,
+        .config_obj = &config,
+        .config_size = sizeof(config),
+        .app_new = app_new,
+        .app_destroy = app_destroy,
+    };
+
+    return svc_main(&def, argc, argv);
 }

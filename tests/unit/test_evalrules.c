@@ -1,0 +1,283 @@
+/* test_evalrules: supervision's pure rules: the indicator file parser
+ * (malformed files refused naming the line), aggregation, every scoring
+ * rule, veto, grading, totals, periods and reproducibility. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "../../services/supervision/evalrules.c"
+
+static indicator_t inds[IND_MAX];
+static char err[256];
+
+static int
+parse(const char *text)
+{
+    return ind_parse("f.txt", text, inds, IND_MAX, err, sizeof err);
+}
+
+static void
+test_parse_ok(void **state)
+{
+    (void)state;
+    int n = parse("# comment\n\n"
+                  "key=A group=basic weight=40 source=sum:progress.x "
+                  "rule=linear target=10 target.ENTERPRISE=20 title=甲\n"
+                  "key=B group=substantive weight=60 source=ratio:a.b/c.d "
+                  "rule=threshold:10,20 # trailing\n"
+                  "key=V group=veto source=count:r.o rule=yesno "
+                  "direction=down target=0\n");
+    assert_int_equal(n, 3);
+    assert_string_equal(inds[0].key, "A");
+    assert_string_equal(inds[0].title, "甲");
+    assert_int_equal(inds[0].agg, AGG_SUM);
+    assert_int_equal(ind_target(&inds[0], 4), 20);
+    assert_int_equal(ind_target(&inds[0], 5), 10);
+    assert_int_equal(inds[1].agg, AGG_RATIO);
+    assert_string_equal(inds[1].fact2, "c.d");
+    assert_int_equal(inds[1].n_thresholds, 2);
+    assert_int_equal(inds[2].group, GROUP_VETO);
+    assert_true(inds[2].down);
+    assert_int_equal(inds[2].line, 5);
+}
+
+static void
+expect_error(const char *text, const char *want)
+{
+    memset(inds, 0x5a, sizeof inds[0]);
+    int n = parse(text);
+    assert_int_equal(n, -EINVAL);
+    if (strstr(err, want) == NULL)
+        fail_msg("error \"%s\" lacks \"%s\"", err, want);
+    /* nothing returned */
+    assert_int_equal(((unsigned char *)&inds[0])[0], 0x5a);
+}
+
+static void
+test_parse_errors(void **state)
+{
+    (void)state;
+    expect_error("key=A group=basic weight=10 source=sum:x\nkey=B group=x "
+                 "weight=1 source=sum:y\n", "f.txt:2: group");
+    expect_error("key=A group=basic weight=10 source=avg:x\n",
+                 "f.txt:1: source");
+    expect_error("\n\nkey=A group=basic weight=101 source=sum:x\n",
+                 "f.txt:3: weight");
+    expect_error("key=A group=basic weight=10 source=sum:x rule=threshold:5,3",
+                 "f.txt:1: rule");
+    expect_error("key=A group=basic weight=10 source=sum:x\n"
+                 "key=A group=basic weight=10 source=sum:x\n",
+                 "f.txt:2: key A: already defined on line 1");
+    expect_error("key=A group=basic source=sum:x\n", "f.txt:1: weight");
+    expect_error("key=V group=veto weight=5 source=count:x\n",
+                 "f.txt:1: weight");
+    expect_error("key=A group=basic weight=10 source=sum:x bogus\n",
+                 "not key=value");
+    expect_error("key=A group=basic weight=10 source=sum:x target.MARS=1\n",
+                 "unknown member type");
+    expect_error("# nothing\n", "no indicators");
+    expect_error("key=V group=veto source=count:x\n", "no weighted");
+}
+
+static void
+test_observe(void **state)
+{
+    (void)state;
+    fact_t f[] = {{"a", 10, 5},  {"a", 30, 7}, {"b", 20, 1},
+                  {"a", 20, 9},  {"c", 5, 0},  {"c", 6, 1}, {"c", 7, 1}};
+    indicator_t i = {0};
+    strcpy(i.fact, "a");
+    i.agg = AGG_COUNT;
+    assert_int_equal(ind_observe(&i, f, 7), 3);
+    i.agg = AGG_SUM;
+    assert_int_equal(ind_observe(&i, f, 7), 21);
+    i.agg = AGG_LATEST;
+    assert_int_equal(ind_observe(&i, f, 7), 7);
+    strcpy(i.fact, "c");
+    i.agg = AGG_ONTIME;
+    assert_int_equal(ind_observe(&i, f, 7), 666);
+    i.agg = AGG_RATIO;
+    strcpy(i.fact, "b");
+    strcpy(i.fact2, "a");
+    assert_int_equal(ind_observe(&i, f, 7), 1 * 1000 / 21);
+    strcpy(i.fact, "zz");
+    i.agg = AGG_ONTIME;
+    assert_int_equal(ind_observe(&i, f, 7), -1);
+    i.agg = AGG_LATEST;
+    assert_int_equal(ind_observe(&i, f, 7), -1);
+}
+
+static void
+test_score_rules(void **state)
+{
+    (void)state;
+    indicator_t i = {0};
+    bool vf;
+    i.group = GROUP_BASIC;
+    i.weight = 20;
+    i.rule = RULE_LINEAR;
+    assert_int_equal(ind_score(&i, 0, 40, &vf), 0);
+    assert_int_equal(ind_score(&i, 10, 40, &vf), 500);
+    assert_int_equal(ind_score(&i, 40, 40, &vf), 2000);
+    assert_int_equal(ind_score(&i, 400, 40, &vf), 2000); /* capped */
+    assert_int_equal(ind_score(&i, -1, 40, &vf), 0);     /* no data */
+    assert_false(vf);
+    i.down = true;
+    assert_int_equal(ind_score(&i, 30, 40, &vf), 2000);
+    assert_int_equal(ind_score(&i, 60, 40, &vf), 1000);
+    assert_int_equal(ind_score(&i, 80, 40, &vf), 0);
+    assert_int_equal(ind_score(&i, -1, 40, &vf), 2000);
+    i.down = false;
+    i.rule = RULE_YESNO;
+    assert_int_equal(ind_score(&i, 1, 1, &vf), 2000);
+    assert_int_equal(ind_score(&i, 0, 1, &vf), 0);
+    i.rule = RULE_THRESHOLD;
+    i.thresholds[0] = 600;
+    i.thresholds[1] = 800;
+    i.thresholds[2] = 950;
+    i.n_thresholds = 3;
+    assert_int_equal(ind_score(&i, 500, 0, &vf), 0);
+    assert_int_equal(ind_score(&i, 700, 0, &vf), 666);
+    assert_int_equal(ind_score(&i, 800, 0, &vf), 1333);
+    assert_int_equal(ind_score(&i, 990, 0, &vf), 2000);
+}
+
+static void
+test_veto(void **state)
+{
+    (void)state;
+    indicator_t v = {0};
+    bool vf = false;
+    v.group = GROUP_VETO;
+    v.rule = RULE_YESNO;
+    v.down = true;
+    assert_int_equal(ind_score(&v, 0, 0, &vf), 0);
+    assert_false(vf);
+    assert_int_equal(ind_score(&v, 1, 0, &vf), 0);
+    assert_true(vf);
+    /* a failed veto overrides an excellent total */
+    assert_int_equal(ind_grade(9900, true, 90, 80, 60), 4);
+    assert_int_equal(ind_grade(9900, false, 90, 80, 60), 1);
+}
+
+static void
+test_grade_and_total(void **state)
+{
+    (void)state;
+    assert_int_equal(ind_grade(9000, false, 90, 80, 60), 1);
+    assert_int_equal(ind_grade(8999, false, 90, 80, 60), 2);
+    assert_int_equal(ind_grade(8000, false, 90, 80, 60), 2);
+    assert_int_equal(ind_grade(6000, false, 90, 80, 60), 3);
+    assert_int_equal(ind_grade(5999, false, 90, 80, 60), 4);
+    assert_int_equal(ind_grade(7000, false, 70, 65, 50), 1); /* configurable */
+    indicator_t in[3];
+    memset(in, 0, sizeof in);
+    in[0].group = GROUP_BASIC, in[0].weight = 30;
+    in[1].group = GROUP_SUBSTANTIVE, in[1].weight = 20;
+    in[2].group = GROUP_VETO;
+    int64_t sc[3] = {3000, 1000, 0};
+    /* 40 of 50 points -> 80.00 of 100 */
+    assert_int_equal(ind_total(in, 3, sc), 8000);
+}
+
+static void
+test_reproducible(void **state)
+{
+    (void)state;
+    unsigned seed = (unsigned)time(NULL);
+    printf("seed %u\n", seed);
+    srand(seed);
+    int n = parse("key=A group=basic weight=30 source=sum:a rule=linear "
+                  "target=50\nkey=B group=substantive weight=70 "
+                  "source=ontime:b rule=threshold:300,600,900\n"
+                  "key=V group=veto source=count:v rule=yesno direction=down "
+                  "target=0\n");
+    assert_int_equal(n, 3);
+    fact_t f[64];
+    const char *srcs[] = {"a", "b", "v"};
+    for (int i = 0; i < 64; i++)
+        f[i] = (fact_t){srcs[rand() % 2], rand() % 1000, rand() % 10 > 6};
+    int64_t t1, t2, s[3];
+    for (int k = 0; k < 3; k++)
+        s[k] = ind_score(&inds[k], ind_observe(&inds[k], f, 64), 50, NULL);
+    t1 = ind_total(inds, 3, s);
+    /* same facts in another order: identical numbers */
+    for (int i = 0; i < 32; i++) {
+        fact_t x = f[i];
+        f[i] = f[63 - i];
+        f[63 - i] = x;
+    }
+    for (int k = 0; k < 3; k++)
+        s[k] = ind_score(&inds[k], ind_observe(&inds[k], f, 64), 50, NULL);
+    t2 = ind_total(inds, 3, s);
+    assert_int_equal(t1, t2);
+}
+
+static void
+test_periods(void **state)
+{
+    (void)state;
+    int64_t from, to;
+    assert_int_equal(period_bounds("2025", 28800, &from, &to), 0);
+    assert_int_equal(from, 1735660800); /* 2025-01-01T00:00+08:00 */
+    assert_int_equal(to, 1767196800);
+    assert_int_equal(period_bounds("2025Q2", 28800, &from, &to), 0);
+    assert_int_equal(from, 1743436800); /* 2025-04-01+08:00 */
+    assert_int_equal(to, 1751299200);   /* 2025-07-01+08:00 */
+    assert_int_equal(period_bounds("2025Q5", 0, &from, &to), -EINVAL);
+    assert_int_equal(period_bounds("25", 0, &from, &to), -EINVAL);
+    assert_int_equal(date_end("2025-06-30", 28800, &to), 0);
+    assert_int_equal(to, 1751299200);
+}
+
+static void
+test_default_file(void **state)
+{
+    (void)state;
+    /* the repository root from this file's path */
+    char path[1024], buf[16384];
+    snprintf(path, sizeof path, "%s", __FILE__);
+    char *cut = strstr(path, "tests/unit/test_evalrules.c");
+    assert_non_null(cut);
+    strcpy(cut, "deploy/data/indicators.default");
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = 0;
+    int n = parse(buf);
+    if (n < 0)
+        fail_msg("%s", err);
+    assert_true(n >= 10);
+    int w = 0, veto = 0;
+    for (int i = 0; i < n; i++) {
+        w += inds[i].weight;
+        veto += inds[i].group == GROUP_VETO;
+    }
+    assert_int_equal(w, 100);
+    assert_true(veto >= 1);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_ok),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_observe),
+        cmocka_unit_test(test_score_rules),
+        cmocka_unit_test(test_veto),
+        cmocka_unit_test(test_grade_and_total),
+        cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_default_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
