@@ -1,11 +1,14 @@
 /* briefing: a work briefing (工作简报) for a period [from, to) of business
- * time, assembled from what the secretariat has seen: meetings held,
- * resolutions adopted, notices published, inquiries asked (and how many
- * breached their SLA). Tasks, awards and warnings join when the secretariat
- * follows those streams. */
+ * time, assembled from all four streams: meetings held, resolutions adopted,
+ * notices published, inquiries asked (and how many breached their SLA),
+ * tasks started and completed (coordination), awards approved (incentives),
+ * warnings raised and evaluations published (supervision). A MEMBER_REP
+ * (sec_confined) gets the notices addressed to its unit and the inquiries
+ * it asked or was asked; the rest is the consortium's public record. */
 #include "secretariat.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "sec_store.h"
 #include "util.h"
@@ -17,6 +20,25 @@ static bool
 in_range(int64_t t, int64_t from, int64_t to)
 {
     return t >= from && (to == 0 || t < to);
+}
+
+static bool
+own_inquiry(const principal_t *p, ProtobufCMessage *msg)
+{
+    const Cogov__V1__Inquiry *q = (const Cogov__V1__Inquiry *)msg;
+    return (q->asker_member_id && strcmp(q->asker_member_id, p->member_id) == 0) ||
+           (q->addressee_member_id &&
+            strcmp(q->addressee_member_id, p->member_id) == 0);
+}
+
+static bool
+own_notice(const principal_t *p, ProtobufCMessage *msg)
+{
+    const Cogov__V1__Notice *n = (const Cogov__V1__Notice *)msg;
+    for (size_t i = 0; i < n->n_addressees; i++)
+        if (strcmp(n->addressees[i], p->member_id) == 0)
+            return true;
+    return false;
 }
 
 Cogov__V1__StatusCode
@@ -34,7 +56,6 @@ sec_get_briefing(svc_t *s, void *app, const svc_ctx_t *c,
     int err;
 
     (void)app;
-    (void)c;
     cogov__v1__briefing__init(b);
     b->has_from = b->has_to = true;
     b->from = from;
@@ -105,6 +126,30 @@ sec_get_briefing(svc_t *s, void *app, const svc_ctx_t *c,
     b->has_inquiries_breached = true;
     for (size_t i = 0; i < n; i++)
         b->inquiries_breached += b->inquiries[i]->sla_breached;
+    if (err == 0 && sec_confined(c->who)) {
+        sec_filter(c->who, (ProtobufCMessage **)b->inquiries, &b->n_inquiries,
+                   own_inquiry);
+        sec_filter(c->who, (ProtobufCMessage **)b->notices, &b->n_notices,
+                   own_notice);
+        b->inquiries_breached = 0;
+        for (size_t i = 0; i < b->n_inquiries; i++)
+            b->inquiries_breached += b->inquiries[i]->sla_breached;
+    }
+    if (err == 0)
+        err = sec_store_digest(st, "task_started", from, to, NULL,
+                               &b->tasks_started, &b->n_tasks_started);
+    if (err == 0)
+        err = sec_store_digest(st, "task_completed", from, to, NULL,
+                               &b->tasks_completed, &b->n_tasks_completed);
+    if (err == 0)
+        err = sec_store_digest(st, "award", from, to, NULL, &b->awards,
+                               &b->n_awards);
+    if (err == 0)
+        err = sec_store_digest(st, "warning", from, to, NULL, &b->warnings,
+                               &b->n_warnings);
+    if (err == 0)
+        err = sec_store_digest(st, "evaluation", from, to, NULL,
+                               &b->evaluations, &b->n_evaluations);
     if (err < 0)
         return sec_store_fail(rep, err, "briefing");
     return OK;

@@ -20,13 +20,26 @@ sec_store_fail(Cogov__V1__Reply *rep, int err, const char *what)
     return svc_fail(rep, INTERNAL, "%s: %s", what, strerror(-err));
 }
 
-/* A principal whose only reading role is MEMBER_REP sees its own unit's
- * notices only. */
-static bool
-confined_to_own_unit(const principal_t *p)
+bool
+sec_confined(const principal_t *p)
 {
     return principal_has(p, R(MEMBER_REP)) &&
            !principal_has(p, READ_ROLES & ~R(MEMBER_REP));
+}
+
+void
+sec_filter(const principal_t *p, ProtobufCMessage **v, size_t *n,
+           bool (*keep)(const principal_t *, ProtobufCMessage *))
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < *n; i++) {
+        if (keep(p, v[i]))
+            v[k++] = v[i];
+        else
+            protobuf_c_message_free_unpacked(v[i], NULL);
+    }
+    *n = k;
 }
 
 static bool
@@ -46,7 +59,7 @@ list_notices(svc_t *s, void *app, const svc_ctx_t *c,
     const char *member = l->member_id;
     int err;
 
-    if (confined_to_own_unit(c->who)) {
+    if (sec_confined(c->who)) {
         if (c->who->member_id[0] == 0)
             return svc_fail(rep, DENIED, "principal %s acts for no member unit",
                             c->who->name);
@@ -82,7 +95,7 @@ get_notice(svc_t *s, void *app, const svc_ctx_t *c,
         return svc_fail(rep, NOT_FOUND, "notice %s: not found", id);
     if (err < 0)
         return sec_store_fail(rep, err, "notice");
-    if (confined_to_own_unit(c->who) && !is_addressee(n, c->who->member_id)) {
+    if (sec_confined(c->who) && !is_addressee(n, c->who->member_id)) {
         protobuf_c_message_free_unpacked(&n->base, NULL);
         return svc_fail(rep, DENIED,
                         "notice %s is not addressed to your unit", id);
@@ -332,5 +345,9 @@ const svc_route_t sec_routes[] = {
     {BODY(GET_INQUIRY), READ_ROLES, false, sec_get_inquiry},
     {BODY(LIST_INQUIRIES), READ_ROLES, false, sec_list_inquiries},
     {BODY(GET_BRIEFING), READ_ROLES, false, sec_get_briefing},
+    {BODY(REQUEST_EXTRAORDINARY_MEETING), UNIT, true,
+     sec_request_extraordinary},
+    {BODY(GET_EXTRAORDINARY_REQUEST), READ_ROLES, false,
+     sec_get_extraordinary},
 };
 const size_t sec_n_routes = ARRAY_LEN(sec_routes);

@@ -305,6 +305,18 @@ sec_rate_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
     return reply(rep, q);
 }
 
+/* A MEMBER_REP (sec_confined) sees the inquiries its unit asked or is
+ * asked. */
+static bool
+member_sees(const principal_t *p, ProtobufCMessage *msg)
+{
+    const inquiry_t *q = (const inquiry_t *)msg;
+    return (q->asker_member_id != NULL &&
+            strcmp(q->asker_member_id, p->member_id) == 0) ||
+           (q->addressee_member_id != NULL &&
+            strcmp(q->addressee_member_id, p->member_id) == 0);
+}
+
 Cogov__V1__StatusCode
 sec_get_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
                 const Cogov__V1__Request *req, Cogov__V1__Reply *rep)
@@ -322,6 +334,11 @@ sec_get_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
         return svc_fail(rep, NOT_FOUND, "inquiry %s not found", id);
     if (err < 0)
         return sec_store_fail(rep, err, "inquiry");
+    if (sec_confined(c->who) && !member_sees(c->who, &q->base)) {
+        protobuf_c_message_free_unpacked(&q->base, NULL);
+        return svc_fail(rep, DENIED, "inquiry %s: your unit is neither its "
+                        "asker nor its addressee", id);
+    }
     return reply(rep, q);
 }
 
@@ -340,6 +357,9 @@ sec_list_inquiries(svc_t *s, void *app, const svc_ctx_t *c,
         sec_store_objs(svc_store(s), KIND, l->has_status ? (int)l->status : 0,
                        0, 0, 0, &cogov__v1__inquiry__descriptor,
                        (ProtobufCMessage ***)&il->inquiries, &il->n_inquiries);
+    if (err == 0 && sec_confined(c->who))
+        sec_filter(c->who, (ProtobufCMessage **)il->inquiries,
+                   &il->n_inquiries, member_sees);
     rep->body_case = COGOV__V1__REPLY__BODY_INQUIRY_LIST;
     rep->inquiry_list = il;
     if (err < 0)

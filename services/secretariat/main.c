@@ -30,10 +30,14 @@ static const cfg_field_t config_fields[] = {
     {"meeting_remind_hours", CFG_INT,
      offsetof(sec_config_t, meeting_remind_hours), "24", 0, 24 * 30,
      "hours before a meeting its invitees get one reminder (0: none)"},
+    {"extraordinary_notice_days", CFG_INT,
+     offsetof(sec_config_t, extraordinary_notice_days), "7", 1, 90,
+     "days after its convening an extraordinary meeting starts"},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
-static const char *const follows[] = {"coordination"};
+static const char *const follows[] = {"coordination", "incentives",
+                                      "supervision"};
 
 static void *
 app_new(svc_t *s)
@@ -61,7 +65,7 @@ main(int argc, char **argv)
         .routes = sec_routes,
         .n_routes = sec_n_routes,
         .follows = follows,
-        .n_follows = 1,
+        .n_follows = ARRAY_LEN(follows),
         .react = sec_react,
         .config = config_fields,
         .config_obj = &config,

@@ -383,6 +383,17 @@ sec_check_in_meeting(svc_t *s, void *app, const svc_ctx_t *c,
                   r->member_id, false, false);
 }
 
+/* A MEMBER_REP (sec_confined) sees the meetings its unit is invited to or
+ * convenes. */
+static bool
+member_sees(const principal_t *p, ProtobufCMessage *msg)
+{
+    meeting_t *m = (meeting_t *)msg;
+    return invitee(m, p->member_id) != NULL ||
+           (m->convenor_member_id != NULL && p->member_id[0] != 0 &&
+            strcmp(m->convenor_member_id, p->member_id) == 0);
+}
+
 Cogov__V1__StatusCode
 sec_get_meeting(svc_t *s, void *app, const svc_ctx_t *c,
                 const Cogov__V1__Request *req, Cogov__V1__Reply *rep)
@@ -400,6 +411,11 @@ sec_get_meeting(svc_t *s, void *app, const svc_ctx_t *c,
         return svc_fail(rep, NOT_FOUND, "meeting %s not found", id);
     if (err < 0)
         return sec_store_fail(rep, err, "meeting");
+    if (sec_confined(c->who) && !member_sees(c->who, &m->base)) {
+        mfree(m);
+        return svc_fail(rep, DENIED, "meeting %s: your unit is not invited",
+                        id);
+    }
     return reply_meeting(rep, m);
 }
 
@@ -417,11 +433,59 @@ sec_list_meetings(svc_t *s, void *app, const svc_ctx_t *c,
     err = sec_store_objs(svc_store(s), KIND, l->has_status ? (int)l->status : 0,
                          0, 0, 0, &cogov__v1__meeting__descriptor,
                          (ProtobufCMessage ***)&ml->meetings, &ml->n_meetings);
+    if (err == 0 && sec_confined(c->who))
+        sec_filter(c->who, (ProtobufCMessage **)ml->meetings, &ml->n_meetings,
+                   member_sees);
     rep->body_case = COGOV__V1__REPLY__BODY_MEETING_LIST;
     rep->meeting_list = ml;
     if (err < 0)
         return sec_store_fail(rep, err, "meetings");
     return OK;
+}
+
+int
+sec_meeting_convene(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
+                    const char *meeting_id, Cogov__V1__MeetingKind kind,
+                    const char *title, int64_t starts_at, char **invitees,
+                    size_t n)
+{
+    meeting_t *m = NULL;
+    int err = load(s, meeting_id, &m);
+
+    if (err == 0) {
+        mfree(m);
+        return 0;
+    }
+    if (err != -ENOENT)
+        return err;
+    m = xmalloc(sizeof *m);
+    cogov__v1__meeting__init(m);
+    m->meeting_id = xstrdup(meeting_id);
+    m->has_kind = true;
+    m->kind = kind;
+    m->title = xstrdup(title);
+    m->has_starts_at = true;
+    m->starts_at = starts_at;
+    m->place = xstrdup("");
+    m->convenor_member_id = xstrdup("");
+    m->invitees = xmalloc((n + 1) * sizeof *m->invitees);
+    for (size_t i = 0; i < n; i++) {
+        Cogov__V1__Attendance *at = xmalloc(sizeof *at);
+        cogov__v1__attendance__init(at);
+        at->member_id = xstrdup(invitees[i]);
+        m->invitees[m->n_invitees++] = at;
+    }
+    m->has_status = true;
+    m->status = MTS(SCHEDULED);
+    err = save(s, a, m);
+    if (err == 0)
+        err = emit_meeting(s, c, m);
+    if (err == 0)
+        log_info("meeting.convened", "meeting=%s invitees=%zu corr=%s",
+                 log_q(m->meeting_id), m->n_invitees,
+                 log_q(c->correlation_id));
+    mfree(m);
+    return err < 0 ? err : 1;
 }
 
 /* Reminders: once per meeting per invitee (notice id

@@ -497,6 +497,31 @@ done:
     return code;
 }
 
+/* What a MEMBER_REP sees of motions (sec_confined): a RAISED motion only if
+ * its own unit raised it (the secretariat has not put it to the members
+ * yet); a motion under vote with its own unit's ballot only (ballots stay
+ * secret until the vote closes); a closed motion whole, with every ballot
+ * and the result. */
+static bool
+member_sees(const principal_t *p, ProtobufCMessage *msg)
+{
+    motion_t *m = (motion_t *)msg;
+    size_t k = 0;
+
+    if (m->status == MS(RAISED))
+        return m->member_id != NULL && strcmp(m->member_id, p->member_id) == 0;
+    if (m->status != MS(VOTING))
+        return true;
+    for (size_t i = 0; i < m->n_ballots; i++) {
+        if (strcmp(m->ballots[i]->member_id, p->member_id) == 0)
+            m->ballots[k++] = m->ballots[i];
+        else
+            protobuf_c_message_free_unpacked(&m->ballots[i]->base, NULL);
+    }
+    m->n_ballots = k;
+    return true;
+}
+
 Cogov__V1__StatusCode
 sec_get_motion(svc_t *s, void *app, const svc_ctx_t *c,
                const Cogov__V1__Request *req, Cogov__V1__Reply *rep)
@@ -514,6 +539,11 @@ sec_get_motion(svc_t *s, void *app, const svc_ctx_t *c,
         return svc_fail(rep, NOT_FOUND, "motion %s not found", id);
     if (err < 0)
         return sec_store_fail(rep, err, "motion");
+    if (sec_confined(c->who) && !member_sees(c->who, &m->base)) {
+        mfree(m);
+        return svc_fail(rep, DENIED, "motion %s has not been put to the "
+                        "members yet", id);
+    }
     return reply_motion(rep, m);
 }
 
@@ -531,6 +561,9 @@ sec_list_motions(svc_t *s, void *app, const svc_ctx_t *c,
     err = sec_store_objs(svc_store(s), KIND, l->has_status ? (int)l->status : 0,
                          0, 0, 0, &cogov__v1__motion__descriptor,
                          (ProtobufCMessage ***)&ml->motions, &ml->n_motions);
+    if (err == 0 && sec_confined(c->who))
+        sec_filter(c->who, (ProtobufCMessage **)ml->motions, &ml->n_motions,
+                   member_sees);
     rep->body_case = COGOV__V1__REPLY__BODY_MOTION_LIST;
     rep->motion_list = ml;
     if (err < 0)

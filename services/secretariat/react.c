@@ -138,6 +138,61 @@ tick(svc_t *s, void *app, const svc_ctx_t *c, int64_t now)
         err = sec_inquiries_tick(s, c, now);
     if (err == 0)
         err = notice_reminders(s, app, c, now);
+    if (err == 0)
+        err = sec_extraordinary_tick(s, app, c);
+    if (err == 0)
+        err = sec_review_tick(s, app, c, now);
+    return err;
+}
+
+/* Lines of the briefing from incentives (awards approved) and supervision
+ * (warnings, evaluations published); keyed by the award, warning or round
+ * id, so a replay adds nothing. */
+static int
+digest(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev)
+{
+    store_t *st = svc_store(s);
+    char *detail = NULL;
+    int err = 0;
+
+    switch (ev->payload_case) {
+    case COGOV__V1__EVENT__PAYLOAD_AWARD_APPROVED: {
+        const Cogov__V1__Award *aw =
+            ev->award_approved ? ev->award_approved->award : NULL;
+        if (aw == NULL || str_empty(aw->award_id))
+            return 0;
+        detail = xasprintf("%lld.%02lld 元", (long long)(aw->amount_fen / 100),
+                           (long long)llabs(aw->amount_fen % 100));
+        err = sec_store_digest_add(st, "award", aw->award_id, aw->member_id,
+                                   aw->task_id ? aw->task_id : "", c->now,
+                                   detail);
+        break;
+    }
+    case COGOV__V1__EVENT__PAYLOAD_WARNING_RAISED: {
+        const Cogov__V1__WarningRaised *w = ev->warning_raised;
+        const ProtobufCEnumValue *k;
+        if (str_empty(w->warning_id))
+            return 0;
+        k = protobuf_c_enum_descriptor_get_value(
+            &cogov__v1__warning_kind__descriptor, (int)w->kind);
+        err = sec_store_digest_add(st, "warning", w->warning_id, w->member_id,
+                                   k ? k->name : "", c->now,
+                                   w->detail ? w->detail : "");
+        break;
+    }
+    case COGOV__V1__EVENT__PAYLOAD_EVALUATION_PUBLISHED: {
+        const Cogov__V1__EvaluationPublished *e = ev->evaluation_published;
+        if (str_empty(e->round_id))
+            return 0;
+        detail = xasprintf("%zu 家成员单位参评", e->n_results);
+        err = sec_store_digest_add(st, "evaluation", e->round_id, "",
+                                   e->period ? e->period : "", c->now, detail);
+        break;
+    }
+    default:
+        break;
+    }
+    free(detail);
     return err;
 }
 
@@ -242,6 +297,14 @@ sec_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
         return status_changed(s, c, ev, ev->member_exited, KIND(FAREWELL));
     case COGOV__V1__EVENT__PAYLOAD_MEMBER_EXPELLED:
         return status_changed(s, c, ev, ev->member_expelled, KIND(FAREWELL));
+    case COGOV__V1__EVENT__PAYLOAD_TASK_CREATED:
+    case COGOV__V1__EVENT__PAYLOAD_TASK_STATUS_CHANGED:
+    case COGOV__V1__EVENT__PAYLOAD_TASK_COMPLETED:
+        return sec_review_task_event(s, c, ev);
+    case COGOV__V1__EVENT__PAYLOAD_AWARD_APPROVED:
+    case COGOV__V1__EVENT__PAYLOAD_WARNING_RAISED:
+    case COGOV__V1__EVENT__PAYLOAD_EVALUATION_PUBLISHED:
+        return digest(s, c, ev);
     default:
         return 0; /* nothing to do */
     }

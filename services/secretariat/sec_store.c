@@ -41,7 +41,22 @@ static const char migration_2[] =
     "CREATE INDEX objects_due ON objects(kind, status, due_at);"
     "CREATE TABLE once(key TEXT PRIMARY KEY);";
 
-const char *const sec_migrations[] = {migration_1, migration_2};
+/* Coordination's tasks as the secretariat follows them (for the review of
+ * resolutions), and the lines of briefings taken from the other streams
+ * (tasks started and completed, awards, warnings, evaluations). */
+static const char migration_3[] =
+    "CREATE TABLE tasks("
+    "  task_id TEXT PRIMARY KEY, title TEXT NOT NULL,"
+    "  lead_member_id TEXT NOT NULL, resolution_id TEXT NOT NULL,"
+    "  action_item_id TEXT NOT NULL, status INTEGER NOT NULL);"
+    "CREATE INDEX tasks_item ON tasks(resolution_id, action_item_id);"
+    "CREATE TABLE digest("
+    "  kind TEXT NOT NULL, id TEXT NOT NULL, member_id TEXT NOT NULL,"
+    "  title TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, id));"
+    "CREATE INDEX digest_at ON digest(kind, at, id);";
+
+const char *const sec_migrations[] = {migration_1, migration_2, migration_3};
 const size_t sec_n_migrations = ARRAY_LEN(sec_migrations);
 
 static char *
@@ -552,6 +567,147 @@ sec_store_unacked(store_t *st, int64_t published_before, char ***notice_ids,
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         push(notice_ids, n, col_str(q, 0));
         push(member_ids, &m, col_str(q, 1));
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+sec_store_task_put(store_t *st, const char *task_id, const char *title,
+                   const char *lead, const char *resolution_id,
+                   const char *item_id, int status)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT INTO tasks(task_id, title, lead_member_id, resolution_id,"
+            " action_item_id, status) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(task_id) DO NOTHING");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, title ? title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, lead ? lead : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, resolution_id ? resolution_id : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, item_id ? item_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 6, status);
+    return exec(q);
+}
+
+int
+sec_store_task_status(store_t *st, const char *task_id, int status)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "UPDATE tasks SET status = ? WHERE task_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int(q, 1, status);
+    sqlite3_bind_text(q, 2, task_id, -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+int
+sec_store_task(store_t *st, const char *task_id, char **title, char **lead,
+               int *status)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT title, lead_member_id, status FROM tasks"
+            " WHERE task_id = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        if (title != NULL)
+            *title = col_str(q, 0);
+        if (lead != NULL)
+            *lead = col_str(q, 1);
+        if (status != NULL)
+            *status = sqlite3_column_int(q, 2);
+    } else {
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+sec_store_task_for_item(store_t *st, const char *resolution_id,
+                        const char *item_id, char **task_id, int *status)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT task_id, status FROM tasks WHERE resolution_id = ?"
+            " AND action_item_id = ? ORDER BY task_id LIMIT 1");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, resolution_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, item_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *task_id = col_str(q, 0);
+        *status = sqlite3_column_int(q, 1);
+    } else {
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+sec_store_digest_add(store_t *st, const char *kind, const char *id,
+                     const char *member_id, const char *title, int64_t at,
+                     const char *detail)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR IGNORE INTO digest(kind, id, member_id, title, at,"
+            " detail) VALUES (?, ?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, member_id ? member_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, title ? title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, at);
+    sqlite3_bind_text(q, 6, detail ? detail : "", -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+int
+sec_store_digest(store_t *st, const char *kind, int64_t from, int64_t to,
+                 const char *member_id, Cogov__V1__BriefingEntry ***out,
+                 size_t *n)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT id, member_id, title, at, detail FROM digest"
+            " WHERE kind = ?1 AND at >= ?2 AND (?3 = 0 OR at < ?3)"
+            " AND (?4 IS NULL OR member_id = ?4) ORDER BY at, id");
+    int rc;
+
+    if (q == NULL)
+        return -EIO;
+    *out = NULL;
+    *n = 0;
+    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, from);
+    sqlite3_bind_int64(q, 3, to);
+    if (str_empty(member_id))
+        sqlite3_bind_null(q, 4);
+    else
+        sqlite3_bind_text(q, 4, member_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__BriefingEntry *e = xmalloc(sizeof *e);
+        cogov__v1__briefing_entry__init(e);
+        e->id = col_str(q, 0);
+        e->member_id = col_str(q, 1);
+        e->title = col_str(q, 2);
+        e->has_at = true;
+        e->at = sqlite3_column_int64(q, 3);
+        e->detail = col_str(q, 4);
+        *out = xrealloc(*out, (*n + 1) * sizeof **out);
+        (*out)[(*n)++] = e;
     }
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? 0 : store_errno(rc);

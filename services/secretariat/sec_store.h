@@ -85,4 +85,32 @@ int sec_store_once(store_t *st, const char *key);
 int sec_store_unacked(store_t *st, int64_t published_before,
                       char ***notice_ids, char ***member_ids, size_t *n);
 
+/* Coordination's tasks (task_created; status from task_status_changed and
+ * task_completed). task_put keeps an existing row; task_status updates a
+ * known one (unknown: nothing). */
+int sec_store_task_put(store_t *st, const char *task_id, const char *title,
+                       const char *lead, const char *resolution_id,
+                       const char *item_id, int status);
+int sec_store_task_status(store_t *st, const char *task_id, int status);
+/* A task's xmalloc'd title and lead (each may be NULL) and status;
+ * -ENOENT if unknown. */
+int sec_store_task(store_t *st, const char *task_id, char **title,
+                   char **lead, int *status);
+/* The task made from a resolution's action item: xmalloc'd *task_id and its
+ * status; -ENOENT if none. */
+int sec_store_task_for_item(store_t *st, const char *resolution_id,
+                            const char *item_id, char **task_id, int *status);
+
+/* Briefing lines of other streams ("task_started", "task_completed",
+ * "award", "warning", "evaluation"), keyed by (kind, id): add keeps the
+ * first. digest lists those of `kind` with at in [from, to) (to 0: open)
+ * and of member_id (NULL or "": all), ordered by at, id; free each entry
+ * with protobuf_c_message_free_unpacked and the array with free. */
+int sec_store_digest_add(store_t *st, const char *kind, const char *id,
+                         const char *member_id, const char *title, int64_t at,
+                         const char *detail);
+int sec_store_digest(store_t *st, const char *kind, int64_t from, int64_t to,
+                     const char *member_id, Cogov__V1__BriefingEntry ***out,
+                     size_t *n);
+
 #endif

@@ -29,6 +29,8 @@ typedef struct sec_config {
     long long inquiry_sla_days;     /* an inquiry unanswered this long breaches */
     long long notice_remind_days;   /* remind units that have not acknowledged */
     long long meeting_remind_hours; /* remind invitees this long before */
+    long long extraordinary_notice_days; /* an extraordinary meeting starts
+                                            this long after it is convened */
 } sec_config_t;
 
 /* The daemon's state (svc_def.app_new's result): the config. */
@@ -54,6 +56,15 @@ Cogov__V1__StatusCode sec_store_fail(Cogov__V1__Reply *rep, int err,
 /* May the caller act for `member`? SECRETARIAT for any, MEMBER_REP for its
  * own unit. */
 bool sec_acts_for(const principal_t *p, const char *member);
+/* A principal whose only reading role is MEMBER_REP: it sees what concerns
+ * its own unit only (notices addressed to it, inquiries it asked or was
+ * asked, meetings it is invited to or convenes, motions by the rule of
+ * motions.c). */
+bool sec_confined(const principal_t *p);
+/* Keep the messages of v for which keep(p, m) is true (it may also trim
+ * them); free the others and shorten *n. */
+void sec_filter(const principal_t *p, ProtobufCMessage **v, size_t *n,
+                bool (*keep)(const principal_t *, ProtobufCMessage *));
 /* A known member's status check: OK if ADMITTED, NOT_FOUND / CONFLICT
  * (with the reply's error set) otherwise. */
 Cogov__V1__StatusCode sec_need_admitted(svc_t *s, Cogov__V1__Reply *rep,
@@ -110,6 +121,13 @@ Cogov__V1__StatusCode sec_get_meeting(svc_t *, void *, const svc_ctx_t *,
 Cogov__V1__StatusCode sec_list_meetings(svc_t *, void *, const svc_ctx_t *,
                                         const Cogov__V1__Request *,
                                         Cogov__V1__Reply *);
+/* Schedule a meeting the secretariat convenes by itself (an extraordinary
+ * meeting): no place, convenor or agenda. Returns 1 if scheduled (and
+ * meeting_scheduled emitted), 0 if a meeting with that id exists, -errno. */
+int sec_meeting_convene(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
+                        const char *meeting_id, Cogov__V1__MeetingKind kind,
+                        const char *title, int64_t starts_at,
+                        char **invitees, size_t n);
 int sec_meetings_tick(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
                       int64_t now);
 
@@ -133,6 +151,26 @@ Cogov__V1__StatusCode sec_list_inquiries(svc_t *, void *, const svc_ctx_t *,
                                          const Cogov__V1__Request *,
                                          Cogov__V1__Reply *);
 int sec_inquiries_tick(svc_t *s, const svc_ctx_t *c, int64_t now);
+
+/* extraordinary.c: members' requests for an extraordinary meeting. */
+Cogov__V1__StatusCode sec_request_extraordinary(svc_t *, void *,
+                                                const svc_ctx_t *,
+                                                const Cogov__V1__Request *,
+                                                Cogov__V1__Reply *);
+Cogov__V1__StatusCode sec_get_extraordinary(svc_t *, void *,
+                                            const svc_ctx_t *,
+                                            const Cogov__V1__Request *,
+                                            Cogov__V1__Reply *);
+/* Recount the subjects not yet convened (members may have left). */
+int sec_extraordinary_tick(svc_t *s, const sec_app_t *a, const svc_ctx_t *c);
+
+/* review.c: coordination's tasks and the review of resolutions. */
+int sec_review_task_event(svc_t *s, const svc_ctx_t *c,
+                          const Cogov__V1__Event *ev);
+/* Publish the review of every resolution whose review_on is on or before
+ * the date of `now`, once. */
+int sec_review_tick(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
+                    int64_t now);
 
 /* briefing.c */
 Cogov__V1__StatusCode sec_get_briefing(svc_t *, void *, const svc_ctx_t *,
