@@ -25,6 +25,9 @@ static const char *const member_types[] = {
     "research_institute",
     "industry_association",
     "operating_company"};
+/* supervision's Grade, by value */
+static const char *const grades[] = {NULL, "excellent", "good", "pass",
+                                     "fail"};
 static const char *const measures[] = {NULL, "students", "intern_months",
                                        "training_hours", "quantity"};
 
@@ -243,9 +246,9 @@ parse_rule(pctx_t *p, policy_t *pol, const char *dir, kv_t *kv, size_t n)
         r.kind = RULE_GRADE;
         if ((err = need(p, kv, n, "grade", &v)) < 0)
             return err;
-        if (strlen(v) != 1 || v[0] < 'A' || v[0] > 'E')
-            return perr(p, "grade: one of A, B, C, D, E");
-        snprintf(r.grade, sizeof r.grade, "%s", v);
+        if (lookup(grades, N(grades), v) < 0)
+            return perr(p, "grade: one of excellent, good, pass, fail");
+        r.grade = lookup(grades, N(grades), v);
         if ((err = need(p, kv, n, "fen", &v)) < 0 ||
             (err = parse_int(p, "fen", v, true, -INT32_MAX * 100LL,
                              INT32_MAX * 100LL, &r.fen)) < 0)
@@ -265,7 +268,7 @@ parse_rule(pctx_t *p, policy_t *pol, const char *dir, kv_t *kv, size_t n)
         if ((r.kind == RULE_RATE && o->measure == r.measure &&
              kinds_overlap(o->kinds, r.kinds)) ||
             (r.kind == RULE_LUMP && kinds_overlap(o->kinds, r.kinds)) ||
-            (r.kind == RULE_GRADE && strcmp(o->grade, r.grade) == 0 &&
+            (r.kind == RULE_GRADE && o->grade == r.grade &&
              kinds_overlap(o->kinds, r.kinds)))
             return perr(p, "ambiguous: rule \"%s\" overlaps rule \"%s\" "
                         "(line %d) for the same events", r.id, o->id, o->line);

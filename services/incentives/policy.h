@@ -35,7 +35,7 @@ typedef struct pol_rule {
     uint32_t kinds;     /* task kinds it applies to (bit per TaskKind); 0: all */
     int64_t fen;        /* RATE: per `per` units; LUMP; GRADE (signed) */
     int64_t per;        /* RATE: >= 1 */
-    char grade[8];      /* GRADE: "A".."E" */
+    int grade;          /* GRADE: supervision's Grade (1 excellent .. 4 fail) */
 } pol_rule_t;
 
 typedef struct policy {

@@ -30,8 +30,8 @@ static const char *sample =
     "rate id=students measure=students fen=50000 kinds=order_class\n"
     "rate id=training measure=training_hours fen=1000 per=3\n"
     "lump id=college kinds=industry_college fen=5000000\n"
-    "grade id=a-bonus grade=A fen=200000\n"
-    "grade id=d-pen grade=D fen=-100000\n";
+    "grade id=a-bonus grade=excellent fen=200000\n"
+    "grade id=d-pen grade=fail fen=-100000\n";
 
 static void
 parse_sample(void **state)
@@ -59,7 +59,7 @@ parse_sample(void **state)
     assert_int_equal(p.rules[3].fen, 5000000);
     assert_int_equal(p.rules[5].kind, RULE_GRADE);
     assert_int_equal(p.rules[5].fen, -100000);
-    assert_string_equal(p.rules[5].grade, "D");
+    assert_int_equal(p.rules[5].grade, 4);
     assert_true(policy_eligible_type(&p, 4));
     assert_true(policy_eligible_type(&p, 3));
     assert_false(policy_eligible_type(&p, 5));
@@ -104,7 +104,7 @@ parse_errors(void **state)
     expect_error(HEAD "lump id=a fen=5 kinds=training\n"
                       "lump id=b fen=6 kinds=training,other\n",
                  "f.pol:3: ambiguous");
-    expect_error(HEAD "grade id=a grade=A fen=5\ngrade id=b grade=A fen=6\n",
+    expect_error(HEAD "grade id=a grade=good fen=5\ngrade id=b grade=good fen=6\n",
                  "f.pol:3: ambiguous");
     expect_error(HEAD "grade id=a grade=F fen=5\n", "f.pol:2: grade");
     expect_error(HEAD "lump id=a fen=5 kinds=dancing\n",

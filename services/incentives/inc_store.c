@@ -1,0 +1,605 @@
+/* inc_store: incentives' schema and SQL. */
+#include "inc_store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define AS(x) COGOV__V1__AWARD_STATUS__AWARD_STATUS_##x
+
+static const char migration_1[] =
+    "CREATE TABLE members("
+    "  member_id TEXT PRIMARY KEY, type INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL);"
+    "CREATE TABLE rectifications("
+    "  rectification_id TEXT PRIMARY KEY, member_id TEXT NOT NULL,"
+    "  open INTEGER NOT NULL);"
+    "CREATE TABLE pools("
+    "  pool_id TEXT PRIMARY KEY, name TEXT NOT NULL, source INTEGER NOT NULL,"
+    "  fiscal_year INTEGER NOT NULL, budget INTEGER NOT NULL,"
+    "  approved INTEGER NOT NULL DEFAULT 0,"
+    "  disbursed INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+    "  low INTEGER NOT NULL DEFAULT 0, exhausted INTEGER NOT NULL DEFAULT 0,"
+    "  CHECK (approved >= 0 AND disbursed >= 0"
+    "         AND approved + disbursed <= budget));"
+    "CREATE TABLE policies("
+    "  policy_id TEXT NOT NULL, version INTEGER NOT NULL,"
+    "  effective_on TEXT NOT NULL, pool_id TEXT NOT NULL,"
+    "  text TEXT NOT NULL, loaded_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (policy_id, version));"
+    "CREATE TABLE awards("
+    "  award_id TEXT PRIMARY KEY, status INTEGER NOT NULL,"
+    "  member_id TEXT NOT NULL, pool_id TEXT NOT NULL,"
+    "  policy_id TEXT NOT NULL, year INTEGER NOT NULL,"
+    "  report_id TEXT, amount INTEGER NOT NULL,"
+    "  occurred_at INTEGER NOT NULL, source_event TEXT NOT NULL,"
+    "  body BLOB NOT NULL);"
+    "CREATE INDEX awards_member ON awards(member_id, status);"
+    "CREATE INDEX awards_pool ON awards(pool_id, status, occurred_at);"
+    "CREATE INDEX awards_report ON awards(report_id);"
+    "CREATE TABLE report_roots(report_id TEXT PRIMARY KEY, root TEXT NOT NULL);";
+
+const char *const inc_migrations[] = {migration_1};
+const size_t inc_n_migrations = ARRAY_LEN(inc_migrations);
+
+static int
+exec(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    int err = rc == SQLITE_DONE ? 0 : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+static const char *
+col(sqlite3_stmt *q, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(q, i);
+    return s ? s : "";
+}
+
+void
+inc_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int
+inc_store_member_put(store_t *st, const char *member_id, int type, int status)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT INTO members(member_id, type, status) VALUES (?,?,?)"
+            " ON CONFLICT(member_id) DO UPDATE SET"
+            " type = CASE WHEN excluded.type <> 0 THEN excluded.type"
+            " ELSE members.type END, status = excluded.status");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, type);
+    sqlite3_bind_int(q, 3, status);
+    return exec(q);
+}
+
+int
+inc_store_member_rect(store_t *st, const char *member_id,
+                      const char *rectification_id, bool open)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT INTO rectifications(rectification_id, member_id, open)"
+            " VALUES (?,?,?) ON CONFLICT(rectification_id) DO UPDATE SET"
+            " open = excluded.open");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, rectification_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, open);
+    return exec(q);
+}
+
+int
+inc_store_member(store_t *st, const char *member_id, int *type, int *status,
+                 int *open_rect)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT type, status, (SELECT count(*) FROM rectifications r"
+            " WHERE r.member_id = m.member_id AND r.open)"
+            " FROM members m WHERE member_id = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *type = sqlite3_column_int(q, 0);
+        *status = sqlite3_column_int(q, 1);
+        *open_rect = sqlite3_column_int(q, 2);
+    } else {
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+inc_store_pool_add(store_t *st, const Cogov__V1__Pool *p)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT INTO pools(pool_id, name, source, fiscal_year, budget,"
+            " created_at) VALUES (?,?,?,?,?,?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, p->pool_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, p->name ? p->name : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, p->source);
+    sqlite3_bind_int(q, 4, (int)p->fiscal_year);
+    sqlite3_bind_int64(q, 5, p->budget_fen);
+    sqlite3_bind_int64(q, 6, p->created_at);
+    return exec(q);
+}
+
+int
+inc_store_pool_acct(store_t *st, const char *pool_id, pool_acct_t *a)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT budget, approved, disbursed FROM pools WHERE pool_id = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, pool_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        a->budget = sqlite3_column_int64(q, 0);
+        a->approved = sqlite3_column_int64(q, 1);
+        a->disbursed = sqlite3_column_int64(q, 2);
+    } else {
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+inc_store_pool_acct_set(store_t *st, const char *pool_id, const pool_acct_t *a)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "UPDATE pools SET budget = ?, approved = ?, disbursed = ?"
+            " WHERE pool_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int64(q, 1, a->budget);
+    sqlite3_bind_int64(q, 2, a->approved);
+    sqlite3_bind_int64(q, 3, a->disbursed);
+    sqlite3_bind_text(q, 4, pool_id, -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+int
+inc_store_pool_flag(store_t *st, const char *pool_id, const char *flag,
+                    int *value)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, strcmp(flag, "low") == 0
+                ? "SELECT low FROM pools WHERE pool_id = ?"
+                : "SELECT exhausted FROM pools WHERE pool_id = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, pool_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *value = sqlite3_column_int(q, 0);
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+inc_store_pool_flag_set(store_t *st, const char *pool_id, const char *flag,
+                        int value)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, strcmp(flag, "low") == 0
+                ? "UPDATE pools SET low = ? WHERE pool_id = ?"
+                : "UPDATE pools SET exhausted = ? WHERE pool_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int(q, 1, value);
+    sqlite3_bind_text(q, 2, pool_id, -1, SQLITE_STATIC);
+    return exec(q);
+}
+
+#define POOL_SELECT                                                          \
+    "SELECT p.pool_id, p.name, p.source, p.fiscal_year, p.budget,"           \
+    " p.approved, p.disbursed, p.created_at,"                                \
+    " (SELECT coalesce(sum(amount), 0) FROM awards a WHERE a.pool_id ="      \
+    "  p.pool_id AND a.status = 1),"                                         \
+    " (SELECT coalesce(sum(amount), 0) FROM awards a WHERE a.pool_id ="      \
+    "  p.pool_id AND a.status = 5),"                                         \
+    " (SELECT coalesce(sum(amount), 0) FROM awards a WHERE a.pool_id ="      \
+    "  p.pool_id AND a.status = 6)"                                          \
+    " FROM pools p"
+
+static Cogov__V1__Pool *
+pool_row(sqlite3_stmt *q)
+{
+    Cogov__V1__Pool *p = xmalloc(sizeof *p);
+
+    cogov__v1__pool__init(p);
+    p->pool_id = xstrdup(col(q, 0));
+    p->name = xstrdup(col(q, 1));
+    p->has_source = true;
+    p->source = sqlite3_column_int(q, 2);
+    p->has_fiscal_year = true;
+    p->fiscal_year = (uint32_t)sqlite3_column_int(q, 3);
+    p->has_budget_fen = p->has_approved_fen = p->has_disbursed_fen = true;
+    p->budget_fen = sqlite3_column_int64(q, 4);
+    p->approved_fen = sqlite3_column_int64(q, 5);
+    p->disbursed_fen = sqlite3_column_int64(q, 6);
+    p->has_created_at = true;
+    p->created_at = sqlite3_column_int64(q, 7);
+    p->has_proposed_fen = p->has_held_fen = p->has_queued_fen = true;
+    p->proposed_fen = sqlite3_column_int64(q, 8);
+    p->held_fen = sqlite3_column_int64(q, 9);
+    p->queued_fen = sqlite3_column_int64(q, 10);
+    p->has_available_fen = true;
+    p->available_fen = p->budget_fen - p->approved_fen - p->disbursed_fen;
+    return p;
+}
+
+int
+inc_store_pool(store_t *st, const char *pool_id, Cogov__V1__Pool **out)
+{
+    sqlite3_stmt *q = store_stmt(st, POOL_SELECT " WHERE p.pool_id = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, pool_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *out = pool_row(q);
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+inc_store_pools(store_t *st, Cogov__V1__PoolList **out)
+{
+    sqlite3_stmt *q = store_stmt(st, POOL_SELECT " ORDER BY p.pool_id");
+    Cogov__V1__PoolList *l = xmalloc(sizeof *l);
+    int rc;
+
+    cogov__v1__pool_list__init(l);
+    *out = l;
+    if (q == NULL)
+        return -EIO;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        l->pools = xrealloc(l->pools, (l->n_pools + 1) * sizeof *l->pools);
+        l->pools[l->n_pools++] = pool_row(q);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+inc_store_policy_add(store_t *st, const char *policy_id, uint32_t version,
+                     const char *effective_on, const char *pool_id,
+                     const char *text, int64_t at)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT INTO policies(policy_id, version, effective_on, pool_id,"
+            " text, loaded_at) VALUES (?,?,?,?,?,?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, policy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, (int)version);
+    sqlite3_bind_text(q, 3, effective_on, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, pool_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, at);
+    return exec(q);
+}
+
+int
+inc_store_policies_on(store_t *st, const char *date, char ***texts, size_t *n)
+{
+    /* per policy, the latest version that took effect on or before date;
+     * among equal dates the higher version */
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT text FROM policies p WHERE effective_on <= ?1 AND"
+            " version = (SELECT version FROM policies p2 WHERE"
+            " p2.policy_id = p.policy_id AND p2.effective_on <= ?1"
+            " ORDER BY effective_on DESC, version DESC LIMIT 1)"
+            " ORDER BY policy_id");
+    int rc;
+
+    *texts = NULL;
+    *n = 0;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, date, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *texts = xrealloc(*texts, (*n + 1) * sizeof **texts);
+        (*texts)[(*n)++] = xstrdup(col(q, 0));
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+inc_store_policies(store_t *st, Cogov__V1__PolicyList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT policy_id, version, effective_on, pool_id, text,"
+            " loaded_at FROM policies ORDER BY policy_id, version");
+    Cogov__V1__PolicyList *l = xmalloc(sizeof *l);
+    int rc;
+
+    cogov__v1__policy_list__init(l);
+    *out = l;
+    if (q == NULL)
+        return -EIO;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__PolicyInfo *p = xmalloc(sizeof *p);
+        cogov__v1__policy_info__init(p);
+        p->policy_id = xstrdup(col(q, 0));
+        p->has_version = true;
+        p->version = (uint32_t)sqlite3_column_int(q, 1);
+        p->effective_on = xstrdup(col(q, 2));
+        p->pool_id = xstrdup(col(q, 3));
+        p->text = xstrdup(col(q, 4));
+        p->has_loaded_at = true;
+        p->loaded_at = sqlite3_column_int64(q, 5);
+        l->policies =
+            xrealloc(l->policies, (l->n_policies + 1) * sizeof *l->policies);
+        l->policies[l->n_policies++] = p;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+inc_store_award_put(store_t *st, const Cogov__V1__Award *a, int year)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR REPLACE INTO awards(award_id, status, member_id,"
+            " pool_id, policy_id, year, report_id, amount, occurred_at,"
+            " source_event, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    size_t len = protobuf_c_message_get_packed_size(&a->base);
+    uint8_t *buf = xmalloc(len ? len : 1);
+    int err;
+
+    if (q == NULL) {
+        free(buf);
+        return -EIO;
+    }
+    protobuf_c_message_pack(&a->base, buf);
+    sqlite3_bind_text(q, 1, a->award_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, a->status);
+    sqlite3_bind_text(q, 3, a->member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, a->pool_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, a->policy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 6, year);
+    if (a->report_id && a->report_id[0])
+        sqlite3_bind_text(q, 7, a->report_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 8, a->amount_fen);
+    sqlite3_bind_int64(q, 9, a->occurred_at);
+    sqlite3_bind_text(q, 10, a->source_event, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 11, buf, (int)len, SQLITE_STATIC);
+    err = exec(q);
+    free(buf);
+    return err;
+}
+
+static Cogov__V1__Award *
+award_row(sqlite3_stmt *q, int i)
+{
+    return cogov__v1__award__unpack(NULL, (size_t)sqlite3_column_bytes(q, i),
+                                    sqlite3_column_blob(q, i));
+}
+
+int
+inc_store_award(store_t *st, const char *award_id, Cogov__V1__Award **out)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT body FROM awards WHERE award_id = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, award_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        err = (*out = award_row(q, 0)) ? 0 : -EIO;
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+static int
+award_list(sqlite3_stmt *q, Cogov__V1__AwardList **out)
+{
+    Cogov__V1__AwardList *l = xmalloc(sizeof *l);
+    int rc;
+
+    cogov__v1__award_list__init(l);
+    *out = l;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__Award *a = award_row(q, 0);
+        if (a == NULL)
+            continue;
+        l->awards = xrealloc(l->awards, (l->n_awards + 1) * sizeof *l->awards);
+        l->awards[l->n_awards++] = a;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+inc_store_awards(store_t *st, const char *member_id, const char *pool_id,
+                 int status, const char *report_id, Cogov__V1__AwardList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT body FROM awards WHERE (?1 IS NULL OR member_id = ?1)"
+            " AND (?2 IS NULL OR pool_id = ?2) AND (?3 = 0 OR status = ?3)"
+            " AND (?4 IS NULL OR report_id = ?4)"
+            " ORDER BY occurred_at, award_id");
+    if (q == NULL) {
+        *out = NULL;
+        return -EIO;
+    }
+    if (member_id && member_id[0])
+        sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    if (pool_id && pool_id[0])
+        sqlite3_bind_text(q, 2, pool_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, status);
+    if (report_id && report_id[0])
+        sqlite3_bind_text(q, 4, report_id, -1, SQLITE_STATIC);
+    return award_list(q, out);
+}
+
+int
+inc_store_awards_of(store_t *st, const char *member_id, uint32_t statuses,
+                    Cogov__V1__AwardList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT body FROM awards WHERE member_id = ?"
+            " AND ((1 << status) & ?) <> 0 ORDER BY occurred_at, award_id");
+    if (q == NULL) {
+        *out = NULL;
+        return -EIO;
+    }
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, statuses);
+    return award_list(q, out);
+}
+
+int
+inc_store_queue(store_t *st, const char *pool_id, Cogov__V1__AwardList **out)
+{
+    /* source_event is "<producer>:<seq>": order by producer, then seq as a
+     * number */
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT body FROM awards WHERE pool_id = ? AND status = 6"
+            " ORDER BY occurred_at,"
+            " substr(source_event, 1, instr(source_event, ':') - 1),"
+            " CAST(substr(source_event, instr(source_event, ':') + 1)"
+            " AS INTEGER), award_id");
+    if (q == NULL) {
+        *out = NULL;
+        return -EIO;
+    }
+    sqlite3_bind_text(q, 1, pool_id, -1, SQLITE_STATIC);
+    return award_list(q, out);
+}
+
+int
+inc_store_award_sum(store_t *st, const char *policy_id, const char *member_id,
+                    int year, int64_t *sum)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT coalesce(sum(amount), 0) FROM awards WHERE policy_id = ?1"
+            " AND (?2 IS NULL OR member_id = ?2) AND (?3 = 0 OR year = ?3)"
+            " AND status <> 4");
+    int rc;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, policy_id, -1, SQLITE_STATIC);
+    if (member_id)
+        sqlite3_bind_text(q, 2, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, year);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *sum = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : store_errno(rc);
+}
+
+int
+inc_store_ledger(store_t *st, const char *pool_id, const char *member_id,
+                 Cogov__V1__Ledger **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT pool_id, member_id,"
+            " sum(CASE status WHEN 1 THEN amount ELSE 0 END),"
+            " sum(CASE status WHEN 2 THEN amount ELSE 0 END),"
+            " sum(CASE status WHEN 3 THEN amount ELSE 0 END),"
+            " sum(CASE status WHEN 5 THEN amount ELSE 0 END),"
+            " sum(CASE status WHEN 6 THEN amount ELSE 0 END),"
+            " sum(CASE status WHEN 4 THEN amount ELSE 0 END)"
+            " FROM awards WHERE (?1 IS NULL OR pool_id = ?1)"
+            " AND (?2 IS NULL OR member_id = ?2)"
+            " GROUP BY pool_id, member_id ORDER BY pool_id, member_id");
+    Cogov__V1__Ledger *l = xmalloc(sizeof *l);
+    int rc;
+
+    cogov__v1__ledger__init(l);
+    *out = l;
+    if (q == NULL)
+        return -EIO;
+    if (pool_id && pool_id[0])
+        sqlite3_bind_text(q, 1, pool_id, -1, SQLITE_STATIC);
+    if (member_id && member_id[0])
+        sqlite3_bind_text(q, 2, member_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__LedgerRow *r = xmalloc(sizeof *r);
+        cogov__v1__ledger_row__init(r);
+        r->pool_id = xstrdup(col(q, 0));
+        r->member_id = xstrdup(col(q, 1));
+        r->has_proposed_fen = r->has_approved_fen = r->has_disbursed_fen = true;
+        r->has_held_fen = r->has_queued_fen = r->has_rejected_fen = true;
+        r->proposed_fen = sqlite3_column_int64(q, 2);
+        r->approved_fen = sqlite3_column_int64(q, 3);
+        r->disbursed_fen = sqlite3_column_int64(q, 4);
+        r->held_fen = sqlite3_column_int64(q, 5);
+        r->queued_fen = sqlite3_column_int64(q, 6);
+        r->rejected_fen = sqlite3_column_int64(q, 7);
+        l->rows = xrealloc(l->rows, (l->n_rows + 1) * sizeof *l->rows);
+        l->rows[l->n_rows++] = r;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+inc_store_report_root(store_t *st, const char *report_id, char **root)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT root FROM report_roots WHERE report_id = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, report_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *root = xstrdup(col(q, 0));
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+inc_store_report_root_put(store_t *st, const char *report_id, const char *root)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR IGNORE INTO report_roots(report_id, root) VALUES (?,?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, report_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, root, -1, SQLITE_STATIC);
+    return exec(q);
+}

@@ -1,0 +1,80 @@
+/* inc_store: incentives' tables and the only SQL of the daemon. Every
+ * function runs on the loop thread; writes run inside the caller's
+ * transaction. Errors are negative errno as in store.h. */
+#ifndef COGOV_INC_STORE_H
+#define COGOV_INC_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pool_acct.h"
+#include "store.h"
+#include "cogov/v1/envelope.pb-c.h"
+
+extern const char *const inc_migrations[];
+extern const size_t inc_n_migrations;
+
+/* Members as coordination announced them, and how many rectifications are
+ * open for each (supervision). */
+int inc_store_member_put(store_t *st, const char *member_id, int type,
+                         int status);
+int inc_store_member_rect(store_t *st, const char *member_id,
+                          const char *rectification_id, bool open);
+/* -ENOENT if never heard of. open_rect: rectifications still open. */
+int inc_store_member(store_t *st, const char *member_id, int *type,
+                     int *status, int *open_rect);
+
+/* Pools: descriptive fields and the accounting. add: -EEXIST if present. */
+int inc_store_pool_add(store_t *st, const Cogov__V1__Pool *p);
+int inc_store_pool_acct(store_t *st, const char *pool_id, pool_acct_t *a);
+int inc_store_pool_acct_set(store_t *st, const char *pool_id,
+                            const pool_acct_t *a);
+/* Flags raised once ("low", "exhausted"); set 0 again by a top-up. */
+int inc_store_pool_flag(store_t *st, const char *pool_id, const char *flag,
+                        int *value);
+int inc_store_pool_flag_set(store_t *st, const char *pool_id,
+                            const char *flag, int value);
+/* A pool with its sums by status (fresh message; free unpacked). */
+int inc_store_pool(store_t *st, const char *pool_id, Cogov__V1__Pool **out);
+int inc_store_pools(store_t *st, Cogov__V1__PoolList **out);
+
+/* Policies: -EEXIST if (id, version) is loaded already. */
+int inc_store_policy_add(store_t *st, const char *policy_id, uint32_t version,
+                         const char *effective_on, const char *pool_id,
+                         const char *text, int64_t at);
+/* Texts of the version of each policy in force on `date` (the highest
+ * effective_on <= date). xmalloc'd; free with inc_strv_free. */
+int inc_store_policies_on(store_t *st, const char *date, char ***texts,
+                          size_t *n);
+int inc_store_policies(store_t *st, Cogov__V1__PolicyList **out);
+void inc_strv_free(char **v, size_t n);
+
+/* Awards, kept as the packed message with selection columns. put: insert
+ * or replace (year: the calendar year of a->occurred_at, for caps). get:
+ * -ENOENT. */
+int inc_store_award_put(store_t *st, const Cogov__V1__Award *a, int year);
+int inc_store_award(store_t *st, const char *award_id, Cogov__V1__Award **out);
+/* Filters NULL / 0: any. report_id: the awards computed from that report. */
+int inc_store_awards(store_t *st, const char *member_id, const char *pool_id,
+                     int status, const char *report_id,
+                     Cogov__V1__AwardList **out);
+/* Awards of member_id in `statuses` (bit per AwardStatus). */
+int inc_store_awards_of(store_t *st, const char *member_id, uint32_t statuses,
+                        Cogov__V1__AwardList **out);
+/* QUEUED awards of a pool in queue order (occurred_at, producer, seq). */
+int inc_store_queue(store_t *st, const char *pool_id,
+                    Cogov__V1__AwardList **out);
+/* Sum of non-rejected amounts of a policy (member NULL: all members; year
+ * 0: all years). */
+int inc_store_award_sum(store_t *st, const char *policy_id,
+                        const char *member_id, int year, int64_t *sum);
+int inc_store_ledger(store_t *st, const char *pool_id, const char *member_id,
+                     Cogov__V1__Ledger **out);
+
+/* Progress reports and the first report of their correction chain. */
+int inc_store_report_root(store_t *st, const char *report_id, char **root);
+int inc_store_report_root_put(store_t *st, const char *report_id,
+                              const char *root);
+
+#endif

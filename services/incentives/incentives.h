@@ -1,0 +1,68 @@
+/* incentives: the daemon's internal contract between main.c (table of
+ * contents), react.c (reactions to coordination's and supervision's
+ * streams), awards.c (computing awards, their lifecycle, pools and the
+ * queue) and handlers.c (route table, commands and queries). */
+#ifndef COGOV_INCENTIVES_H
+#define COGOV_INCENTIVES_H
+
+#include <stdbool.h>
+
+#include "award_rules.h"
+#include "svc.h"
+
+#define OK COGOV__V1__STATUS_CODE__STATUS_OK
+#define INVALID COGOV__V1__STATUS_CODE__STATUS_INVALID
+#define NOT_FOUND COGOV__V1__STATUS_CODE__STATUS_NOT_FOUND
+#define DENIED COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED
+#define CONFLICT COGOV__V1__STATUS_CODE__STATUS_CONFLICT
+#define UNAVAILABLE COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE
+#define INTERNAL COGOV__V1__STATUS_CODE__STATUS_INTERNAL
+#define AS(x) COGOV__V1__AWARD_STATUS__AWARD_STATUS_##x
+
+#define R(x) (1u << COGOV__V1__ROLE__ROLE_##x)
+#define INC_READ_ROLES                                                       \
+    (R(GOV_COORDINATOR) | R(SECRETARIAT) | R(SUPERVISOR) |                   \
+     R(FINANCE_OFFICER) | R(OPERATOR) | R(OBSERVER) | R(MEMBER_REP))
+
+typedef struct inc_config {
+    long long utc_offset_s;      /* consortium time zone */
+    long long pool_low_permille; /* pool_low when available < this of budget */
+} inc_config_t;
+
+typedef struct inc_app {
+    const inc_config_t *cfg;
+} inc_app_t;
+
+/* react.c */
+int inc_react(svc_t *s, void *app, const svc_ctx_t *c,
+              const Cogov__V1__Event *ev);
+
+/* handlers.c */
+extern const svc_route_t inc_routes[];
+extern const size_t inc_n_routes;
+
+/* awards.c: awards from a progress report (and its correction), a task
+ * completion, an evaluation's results. Idempotent: ids derive from
+ * (policy, rule, source event[, member]). */
+int inc_awards_progress(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
+                        const Cogov__V1__Event *ev);
+int inc_awards_completed(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
+                         const Cogov__V1__Event *ev);
+int inc_awards_evaluation(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
+                          const Cogov__V1__Event *ev);
+/* Hold a unit's pending awards, or release its held ones if it is in good
+ * standing again (admitted, no open rectification). */
+int inc_awards_standing(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
+                        const char *member_id);
+/* A command on an award: the state machine, the pool's accounting and the
+ * queue, in the caller's transaction. On refusal *why is set (static or
+ * the store's error) and the status returned. */
+Cogov__V1__StatusCode inc_award_op(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
+                                   const char *award_id, award_op_t op,
+                                   const char *note, Cogov__V1__Reply *rep);
+/* Fund the pool's queue in order while it fits, raise pool_low and
+ * pool_exhausted once each (until a top-up lifts the pool again). */
+int inc_pool_settle(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
+                    const char *pool_id);
+
+#endif
