@@ -96,4 +96,14 @@ HANDLER(coord_decide_escalation);
 HANDLER(coord_close_escalation);
 HANDLER(coord_list_escalations);
 
+/* lists.c */
+HANDLER(coord_post_demand);
+HANDLER(coord_post_supply);
+HANDLER(coord_list_demands);
+HANDLER(coord_list_supplies);
+HANDLER(coord_load_occupation_map);
+HANDLER(coord_get_occupation_map);
+HANDLER(coord_propose_matches);
+HANDLER(coord_accept_match);
+
 #endif

@@ -99,7 +99,41 @@ static const char migration_2[] =
     "  causation_id TEXT NOT NULL, opened_at INTEGER NOT NULL,"
     "  decided_at INTEGER NOT NULL DEFAULT 0);";
 
-const char *const coord_migrations[] = {migration_1, migration_2};
+/* Issue 5, item 3: the three lists, the occupation map and accepted
+ * matches. */
+static const char migration_3[] =
+    "CREATE TABLE demands("
+    "  demand_id TEXT PRIMARY KEY, member_id TEXT NOT NULL,"
+    "  kind INTEGER NOT NULL, title TEXT NOT NULL, occupation TEXT,"
+    "  headcount INTEGER NOT NULL, skill_level TEXT, needed_by TEXT,"
+    "  needed_by_at INTEGER NOT NULL, details TEXT, digest TEXT NOT NULL,"
+    "  posted_at INTEGER NOT NULL, causation_id TEXT NOT NULL);"
+    "CREATE INDEX demands_member ON demands(member_id, demand_id);"
+    "CREATE TABLE supplies("
+    "  supply_id TEXT PRIMARY KEY, member_id TEXT NOT NULL,"
+    "  major TEXT NOT NULL, graduates INTEGER NOT NULL,"
+    "  available_on TEXT NOT NULL, available_at INTEGER NOT NULL,"
+    "  training_capacity INTEGER NOT NULL, research TEXT, details TEXT,"
+    "  digest TEXT NOT NULL, posted_at INTEGER NOT NULL,"
+    "  causation_id TEXT NOT NULL);"
+    "CREATE INDEX supplies_member ON supplies(member_id, supply_id);"
+    "CREATE TABLE occupation_map("
+    "  pos INTEGER PRIMARY KEY, occupation TEXT NOT NULL,"
+    "  major TEXT NOT NULL);"
+    "CREATE TABLE occupation_map_info("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1), source TEXT,"
+    "  digest TEXT NOT NULL, loaded_at INTEGER NOT NULL);"
+    "CREATE TABLE matches("
+    "  demand_id TEXT NOT NULL REFERENCES demands(demand_id),"
+    "  supply_id TEXT NOT NULL REFERENCES supplies(supply_id),"
+    "  task_id TEXT NOT NULL REFERENCES tasks(task_id),"
+    "  kind INTEGER NOT NULL, quantity INTEGER NOT NULL,"
+    "  score INTEGER NOT NULL, accepted_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (demand_id, supply_id));"
+    "CREATE INDEX matches_supply ON matches(supply_id);";
+
+const char *const coord_migrations[] = {migration_1, migration_2,
+                                        migration_3};
 const size_t coord_n_migrations = ARRAY_LEN(coord_migrations);
 
 static char *
@@ -1538,4 +1572,422 @@ coord_store_escalations(store_t *st, Cogov__V1__EscalationStatus status,
     }
     *out = l;
     return 0;
+}
+
+/* ==== the three lists, the occupation map, matches ====================== */
+
+/* Insert-or-compare: 1 inserted, 0 the same id with the same digest exists,
+ * -EEXIST the id exists with other content. */
+static int
+insert_or_same(store_t *st, sqlite3_stmt *ins, const char *digest_sql,
+               const char *id, const char *digest)
+{
+    int err = exec(ins);
+    if (err < 0)
+        return err;
+    if (sqlite3_changes(store_db(st)) == 1)
+        return 1;
+    sqlite3_stmt *q = store_stmt(st, digest_sql);
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int r = -EEXIST;
+    if (rc == SQLITE_ROW)
+        r = strcmp((const char *)sqlite3_column_text(q, 0), digest) == 0
+                ? 0
+                : -EEXIST;
+    else if (rc != SQLITE_DONE)
+        r = store_errno(rc);
+    sqlite3_reset(q);
+    return r;
+}
+
+int
+coord_store_demand_add(store_t *st, const Cogov__V1__PostDemand *d,
+                       int64_t needed_by_at, const char *digest, int64_t at,
+                       const char *causation)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR IGNORE INTO demands(demand_id, member_id, kind, title,"
+            " occupation, headcount, skill_level, needed_by, needed_by_at,"
+            " details, digest, posted_at, causation_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, d->demand_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, d->member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, (int)d->kind);
+    sqlite3_bind_text(q, 4, d->title, -1, SQLITE_STATIC);
+    bind_opt(q, 5, d->occupation);
+    sqlite3_bind_int64(q, 6, d->headcount);
+    bind_opt(q, 7, d->skill_level);
+    bind_opt(q, 8, d->needed_by);
+    sqlite3_bind_int64(q, 9, needed_by_at);
+    bind_opt(q, 10, d->details);
+    sqlite3_bind_text(q, 11, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 12, at);
+    sqlite3_bind_text(q, 13, causation, -1, SQLITE_STATIC);
+    return insert_or_same(
+        st, q, "SELECT digest FROM demands WHERE demand_id = ?", d->demand_id,
+        digest);
+}
+
+#define DEMAND_COLS                                                          \
+    "d.demand_id, d.member_id, d.kind, d.title, d.occupation, d.headcount,"  \
+    " d.skill_level, d.needed_by, d.needed_by_at, d.details, d.posted_at,"   \
+    " (SELECT COALESCE(SUM(quantity), 0) FROM matches x"                     \
+    "  WHERE x.demand_id = d.demand_id), m.name"                             \
+    " FROM demands d LEFT JOIN members m ON m.member_id = d.member_id"
+
+static Cogov__V1__Demand *
+demand_from_row(sqlite3_stmt *q)
+{
+    Cogov__V1__Demand *d = xmalloc(sizeof *d);
+    cogov__v1__demand__init(d);
+    d->demand_id = col_str(q, 0);
+    d->member_id = col_str(q, 1);
+    d->has_kind = d->has_headcount = d->has_needed_by_at = true;
+    d->has_posted_at = d->has_matched = true;
+    d->kind = (Cogov__V1__DemandKind)sqlite3_column_int(q, 2);
+    d->title = col_str(q, 3);
+    d->occupation = col_opt(q, 4);
+    d->headcount = sqlite3_column_int64(q, 5);
+    d->skill_level = col_opt(q, 6);
+    d->needed_by = col_opt(q, 7);
+    d->needed_by_at = sqlite3_column_int64(q, 8);
+    d->details = col_opt(q, 9);
+    d->posted_at = sqlite3_column_int64(q, 10);
+    d->matched = sqlite3_column_int64(q, 11);
+    d->member_name = col_opt(q, 12);
+    return d;
+}
+
+int
+coord_store_demand(store_t *st, const char *demand_id, Cogov__V1__Demand **out)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT " DEMAND_COLS " WHERE d.demand_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, demand_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int err = 0;
+    if (rc == SQLITE_ROW)
+        *out = demand_from_row(q);
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+coord_store_demands(store_t *st, const char *member_id,
+                    Cogov__V1__DemandKind kind, Cogov__V1__DemandList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT " DEMAND_COLS " WHERE (?1 IS NULL OR d.member_id = ?1)"
+            " AND (?2 = 0 OR d.kind = ?2) ORDER BY d.demand_id");
+    if (q == NULL)
+        return -EIO;
+    bind_opt(q, 1, member_id);
+    sqlite3_bind_int(q, 2, (int)kind);
+    Cogov__V1__DemandList *l = xmalloc(sizeof *l);
+    cogov__v1__demand_list__init(l);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        PUSH(l->demands, l->n_demands, demand_from_row(q));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        protobuf_c_message_free_unpacked(&l->base, NULL);
+        return store_errno(rc);
+    }
+    *out = l;
+    return 0;
+}
+
+int
+coord_store_supply_add(store_t *st, const Cogov__V1__PostSupply *s,
+                       int64_t available_at, const char *digest, int64_t at,
+                       const char *causation)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR IGNORE INTO supplies(supply_id, member_id, major,"
+            " graduates, available_on, available_at, training_capacity,"
+            " research, details, digest, posted_at, causation_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    char *research = NULL;
+    for (size_t i = 0; i < s->n_research_capabilities; i++) {
+        char *next = xasprintf("%s%s%s", research ? research : "",
+                               research ? "\x1f" : "",
+                               s->research_capabilities[i]);
+        free(research);
+        research = next;
+    }
+    sqlite3_bind_text(q, 1, s->supply_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, s->member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, s->major, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, s->graduates);
+    sqlite3_bind_text(q, 5, s->available_on, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, available_at);
+    sqlite3_bind_int64(q, 7, s->training_capacity);
+    bind_opt(q, 8, research);
+    bind_opt(q, 9, s->details);
+    sqlite3_bind_text(q, 10, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 11, at);
+    sqlite3_bind_text(q, 12, causation, -1, SQLITE_STATIC);
+    int err = insert_or_same(
+        st, q, "SELECT digest FROM supplies WHERE supply_id = ?", s->supply_id,
+        digest);
+    free(research);
+    return err;
+}
+
+#define SUPPLY_COLS                                                          \
+    "s.supply_id, s.member_id, s.major, s.graduates, s.available_on,"        \
+    " s.available_at, s.training_capacity, s.research, s.details,"           \
+    " s.posted_at, (SELECT COALESCE(SUM(quantity), 0) FROM matches x"        \
+    "  WHERE x.supply_id = s.supply_id), m.name"                             \
+    " FROM supplies s LEFT JOIN members m ON m.member_id = s.member_id"
+
+static Cogov__V1__Supply *
+supply_from_row(sqlite3_stmt *q)
+{
+    Cogov__V1__Supply *s = xmalloc(sizeof *s);
+    cogov__v1__supply__init(s);
+    s->supply_id = col_str(q, 0);
+    s->member_id = col_str(q, 1);
+    s->major = col_str(q, 2);
+    s->has_graduates = s->has_available_at = s->has_training_capacity = true;
+    s->has_posted_at = s->has_matched = true;
+    s->graduates = sqlite3_column_int64(q, 3);
+    s->available_on = col_str(q, 4);
+    s->available_at = sqlite3_column_int64(q, 5);
+    s->training_capacity = sqlite3_column_int64(q, 6);
+    const char *r = (const char *)sqlite3_column_text(q, 7);
+    while (r != NULL && *r) {
+        const char *e = strchr(r, 0x1f);
+        size_t n = e ? (size_t)(e - r) : strlen(r);
+        char *item = xmalloc(n + 1);
+        memcpy(item, r, n);
+        item[n] = 0;
+        PUSH(s->research_capabilities, s->n_research_capabilities, item);
+        r = e ? e + 1 : r + n;
+    }
+    s->details = col_opt(q, 8);
+    s->posted_at = sqlite3_column_int64(q, 9);
+    s->matched = sqlite3_column_int64(q, 10);
+    s->member_name = col_opt(q, 11);
+    return s;
+}
+
+int
+coord_store_supply(store_t *st, const char *supply_id, Cogov__V1__Supply **out)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT " SUPPLY_COLS " WHERE s.supply_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, supply_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int err = 0;
+    if (rc == SQLITE_ROW)
+        *out = supply_from_row(q);
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+coord_store_supplies(store_t *st, const char *member_id,
+                     Cogov__V1__SupplyList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT " SUPPLY_COLS " WHERE (?1 IS NULL OR s.member_id = ?1)"
+            " ORDER BY s.supply_id");
+    if (q == NULL)
+        return -EIO;
+    bind_opt(q, 1, member_id);
+    Cogov__V1__SupplyList *l = xmalloc(sizeof *l);
+    cogov__v1__supply_list__init(l);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        PUSH(l->supplies, l->n_supplies, supply_from_row(q));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        protobuf_c_message_free_unpacked(&l->base, NULL);
+        return store_errno(rc);
+    }
+    *out = l;
+    return 0;
+}
+
+int
+coord_store_map_put(store_t *st, const match_map_t *m, const char *source,
+                    const char *digest, int64_t at)
+{
+    sqlite3_stmt *del = store_stmt(st, "DELETE FROM occupation_map");
+    sqlite3_stmt *ins = store_stmt(
+        st, "INSERT INTO occupation_map(pos, occupation, major)"
+            " VALUES (?, ?, ?)");
+    sqlite3_stmt *info = store_stmt(
+        st, "INSERT OR REPLACE INTO occupation_map_info(id, source, digest,"
+            " loaded_at) VALUES (1, ?, ?, ?)");
+    if (del == NULL || ins == NULL || info == NULL)
+        return -EIO;
+    int err = exec(del);
+    for (size_t i = 0; err == 0 && i < m->n; i++) {
+        sqlite3_bind_int64(ins, 1, (int64_t)i);
+        sqlite3_bind_text(ins, 2, m->pairs[i].occupation, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, m->pairs[i].major, -1, SQLITE_STATIC);
+        err = exec(ins);
+    }
+    if (err < 0)
+        return err;
+    bind_opt(info, 1, source);
+    sqlite3_bind_text(info, 2, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(info, 3, at);
+    return exec(info);
+}
+
+int
+coord_store_map(store_t *st, match_map_t *m, Cogov__V1__OccupationMap **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT occupation, major FROM occupation_map ORDER BY pos");
+    sqlite3_stmt *i = store_stmt(
+        st, "SELECT source, digest, loaded_at FROM occupation_map_info");
+    if (q == NULL || i == NULL)
+        return -EIO;
+    Cogov__V1__OccupationMap *om = NULL;
+    if (out != NULL) {
+        om = xmalloc(sizeof *om);
+        cogov__v1__occupation_map__init(om);
+    }
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (m != NULL) {
+            m->pairs = xrealloc(m->pairs, (m->n + 1) * sizeof *m->pairs);
+            m->pairs[m->n].occupation = col_str(q, 0);
+            m->pairs[m->n].major = col_str(q, 1);
+            m->n++;
+        }
+        if (om != NULL) {
+            Cogov__V1__OccupationPair *p = xmalloc(sizeof *p);
+            cogov__v1__occupation_pair__init(p);
+            p->occupation = col_str(q, 0);
+            p->major = col_str(q, 1);
+            PUSH(om->pairs, om->n_pairs, p);
+        }
+    }
+    sqlite3_reset(q);
+    if (rc == SQLITE_DONE && om != NULL) {
+        rc = sqlite3_step(i);
+        if (rc == SQLITE_ROW) {
+            om->source = col_opt(i, 0);
+            om->digest = col_str(i, 1);
+            om->has_loaded_at = true;
+            om->loaded_at = sqlite3_column_int64(i, 2);
+            rc = SQLITE_DONE;
+        }
+        sqlite3_reset(i);
+    }
+    if (rc != SQLITE_DONE) {
+        if (om != NULL)
+            protobuf_c_message_free_unpacked(&om->base, NULL);
+        /* The map's own free is in matcher.c, not linked with the store's
+         * tests: free the pairs here. */
+        for (size_t k = 0; m != NULL && k < m->n; k++) {
+            free(m->pairs[k].occupation);
+            free(m->pairs[k].major);
+        }
+        if (m != NULL) {
+            free(m->pairs);
+            m->pairs = NULL;
+            m->n = 0;
+        }
+        return store_errno(rc);
+    }
+    if (out != NULL)
+        *out = om;
+    return 0;
+}
+
+int
+coord_store_coop(store_t *st, coord_coop_t *out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "WITH u(task_id, member_id) AS ("
+            "  SELECT task_id, lead FROM tasks WHERE status != 5"
+            "  UNION SELECT p.task_id, p.member_id FROM task_participants p"
+            "  JOIN tasks t ON t.task_id = p.task_id WHERE t.status != 5)"
+            " SELECT DISTINCT a.member_id, b.member_id FROM u a JOIN u b"
+            " ON a.task_id = b.task_id AND a.member_id < b.member_id");
+    if (q == NULL)
+        return -EIO;
+    memset(out, 0, sizeof *out);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        out->pairs = xrealloc(out->pairs, (out->n + 1) * sizeof *out->pairs);
+        out->pairs[out->n].a = col_str(q, 0);
+        out->pairs[out->n].b = col_str(q, 1);
+        out->n++;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        coord_coop_free(out);
+        return store_errno(rc);
+    }
+    return 0;
+}
+
+void
+coord_coop_free(coord_coop_t *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free((char *)c->pairs[i].a);
+        free((char *)c->pairs[i].b);
+    }
+    free(c->pairs);
+    c->pairs = NULL;
+    c->n = 0;
+}
+
+int
+coord_store_match_exists(store_t *st, const char *demand_id,
+                         const char *supply_id)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT 1 FROM matches WHERE demand_id = ? AND supply_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, demand_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, supply_id, -1, SQLITE_STATIC);
+    int err;
+    int64_t v = one_int(q, 0, &err);
+    return err < 0 ? err : (int)v;
+}
+
+int
+coord_store_match_add(store_t *st, const char *demand_id,
+                      const char *supply_id, const char *task_id,
+                      Cogov__V1__TaskKind kind, int64_t quantity, int score,
+                      int64_t at)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT INTO matches(demand_id, supply_id, task_id, kind,"
+            " quantity, score, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, demand_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, supply_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, (int)kind);
+    sqlite3_bind_int64(q, 5, quantity);
+    sqlite3_bind_int(q, 6, score);
+    sqlite3_bind_int64(q, 7, at);
+    return exec(q);
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "matcher.h"
 #include "store.h"
 #include "cogov/v1/envelope.pb-c.h"
 
@@ -166,5 +167,53 @@ int coord_store_escalation_update(store_t *st, const char *case_id,
 int coord_store_escalations(store_t *st, Cogov__V1__EscalationStatus status,
                             const char *member_id,
                             Cogov__V1__EscalationList **out);
+
+/* ---- the three lists, occupation map, matches (lists.c) ----------------- */
+
+/* Post a demand / supply: 1 inserted, 0 the same id exists with the same
+ * digest (nothing changed), -EEXIST the id exists with other content. */
+int coord_store_demand_add(store_t *st, const Cogov__V1__PostDemand *d,
+                           int64_t needed_by_at, const char *digest,
+                           int64_t at, const char *causation);
+/* With matched (sum of accepted matches) and the unit's name; -ENOENT. */
+int coord_store_demand(store_t *st, const char *demand_id,
+                       Cogov__V1__Demand **out);
+/* member_id NULL: all; kind UNSPECIFIED: all; ordered by demand_id. */
+int coord_store_demands(store_t *st, const char *member_id,
+                        Cogov__V1__DemandKind kind,
+                        Cogov__V1__DemandList **out);
+int coord_store_supply_add(store_t *st, const Cogov__V1__PostSupply *s,
+                           int64_t available_at, const char *digest,
+                           int64_t at, const char *causation);
+int coord_store_supply(store_t *st, const char *supply_id,
+                       Cogov__V1__Supply **out);
+int coord_store_supplies(store_t *st, const char *member_id,
+                         Cogov__V1__SupplyList **out);
+
+/* Replace the occupation map. */
+int coord_store_map_put(store_t *st, const match_map_t *m, const char *source,
+                        const char *digest, int64_t at);
+/* The map into *m (appended; may be NULL) and/or as a message into *out
+ * (may be NULL). An empty map is not an error. */
+int coord_store_map(store_t *st, match_map_t *m,
+                    Cogov__V1__OccupationMap **out);
+
+/* Pairs of units that share a task that is not cancelled (a < b); pairs'
+ * strings owned, freed with coord_coop_free. */
+typedef struct coord_coop {
+    match_coop_t *pairs;
+    size_t n;
+} coord_coop_t;
+int coord_store_coop(store_t *st, coord_coop_t *out);
+void coord_coop_free(coord_coop_t *c);
+
+/* 1 if the pair was accepted, 0 if not, or -errno. */
+int coord_store_match_exists(store_t *st, const char *demand_id,
+                             const char *supply_id);
+/* Record an accepted pair (-EEXIST if already accepted). */
+int coord_store_match_add(store_t *st, const char *demand_id,
+                          const char *supply_id, const char *task_id,
+                          Cogov__V1__TaskKind kind, int64_t quantity,
+                          int score, int64_t at);
 
 #endif

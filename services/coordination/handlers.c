@@ -531,5 +531,19 @@ const svc_route_t coord_routes[] = {
     {BODY(CLOSE_ESCALATION), R(GOV_COORDINATOR), true, coord_close_escalation},
     {BODY(LIST_ESCALATIONS), QUERY_ROLES, false, coord_list_escalations},
     {BODY(GET_DOSSIER), QUERY_ROLES, false, coord_get_dossier},
+    /* MEMBER_REP: for its own unit (checked in the handler). */
+    {BODY(POST_DEMAND),
+     R(GOV_COORDINATOR) | R(SECRETARIAT) | R(BUREAU_SYSTEM) | R(MEMBER_REP),
+     true, coord_post_demand},
+    {BODY(POST_SUPPLY),
+     R(GOV_COORDINATOR) | R(SECRETARIAT) | R(BUREAU_SYSTEM) | R(MEMBER_REP),
+     true, coord_post_supply},
+    {BODY(LIST_DEMANDS), QUERY_ROLES, false, coord_list_demands},
+    {BODY(LIST_SUPPLIES), QUERY_ROLES, false, coord_list_supplies},
+    {BODY(LOAD_OCCUPATION_MAP), R(GOV_COORDINATOR), true,
+     coord_load_occupation_map},
+    {BODY(GET_OCCUPATION_MAP), QUERY_ROLES, false, coord_get_occupation_map},
+    {BODY(PROPOSE_MATCHES), QUERY_ROLES, false, coord_propose_matches},
+    {BODY(ACCEPT_MATCH), R(GOV_COORDINATOR), true, coord_accept_match},
 };
 const size_t coord_n_routes = ARRAY_LEN(coord_routes);
