@@ -638,6 +638,292 @@ test_kill_during_vote(void **state)
     cluster_destroy(&w.c);
 }
 
+static Cogov__V1__Reply *
+request_extra(world_t *w, const keypair_t *as, const char *member,
+              const char *subject)
+{
+    Cogov__V1__RequestExtraordinaryMeeting rx =
+        COGOV__V1__REQUEST_EXTRAORDINARY_MEETING__INIT;
+    rx.member_id = (char *)member;
+    rx.subject = (char *)subject;
+    rx.reason = "年度经费需调整";
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_REQUEST_EXTRAORDINARY_MEETING;
+    req.request_extraordinary_meeting = &rx;
+    return call_as(&w->c, H_SECR, as, &req);
+}
+
+static int
+extra_code(world_t *w, const keypair_t *as, const char *member,
+           const char *subject)
+{
+    Cogov__V1__Reply *r = request_extra(w, as, member, subject);
+    int code = r->code;
+    cogov__v1__reply__free_unpacked(r, NULL);
+    return code;
+}
+
+static size_t
+list_len(world_t *w, const keypair_t *as, Cogov__V1__Request__BodyCase body)
+{
+    Cogov__V1__ListMeetings lm = COGOV__V1__LIST_MEETINGS__INIT;
+    Cogov__V1__ListMotions lo = COGOV__V1__LIST_MOTIONS__INIT;
+    Cogov__V1__ListInquiries li = COGOV__V1__LIST_INQUIRIES__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    size_t n = 0;
+    req.body_case = body;
+    req.list_meetings = &lm;
+    if (body == COGOV__V1__REQUEST__BODY_LIST_MOTIONS)
+        req.list_motions = &lo;
+    if (body == COGOV__V1__REQUEST__BODY_LIST_INQUIRIES)
+        req.list_inquiries = &li;
+    Cogov__V1__Reply *r = call_as(&w->c, H_SECR, as, &req);
+    assert_int_equal(r->code, OK);
+    if (r->body_case == COGOV__V1__REPLY__BODY_MEETING_LIST)
+        n = r->meeting_list->n_meetings;
+    else if (r->body_case == COGOV__V1__REPLY__BODY_MOTION_LIST)
+        n = r->motion_list->n_motions;
+    else if (r->body_case == COGOV__V1__REPLY__BODY_INQUIRY_LIST)
+        n = r->inquiry_list->n_inquiries;
+    else
+        fail_msg("unexpected reply body %d", r->body_case);
+    cogov__v1__reply__free_unpacked(r, NULL);
+    return n;
+}
+
+/* Extraordinary meeting: charter v2 asks 600 permille of the ADMITTED units
+ * (3): one request is not enough (1000 < 1800), two are (2000 >= 1800); the
+ * council plenary is convened once, with every admitted unit invited, and
+ * only invitees' representatives see it. */
+static void
+test_extraordinary_meeting(void **state)
+{
+    (void)state;
+    world_t w;
+    setup_world(&w, "extra");
+    const char *A = w.unit[0], *B = w.unit[1], *C = w.unit[2], *D = w.unit[3];
+    const char *subject = "调整年度经费预算";
+
+    Cogov__V1__CharterRules rules = COGOV__V1__CHARTER_RULES__INIT;
+    rules.has_quorum_permille = rules.has_pass_permille = 1;
+    rules.has_extraordinary_permille = 1;
+    rules.quorum_permille = 500;
+    rules.pass_permille = 667;
+    rules.extraordinary_permille = 600;
+    Cogov__V1__AdoptCharter ad = COGOV__V1__ADOPT_CHARTER__INIT;
+    ad.title = "联合体章程（修订）";
+    ad.text = "第一条 ……";
+    ad.rules = &rules;
+    ad.effective_on = "2025-01-02";
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_ADOPT_CHARTER;
+    req.adopt_charter = &ad;
+    assert_int_equal(code_as(&w.c, H_COORD, &w.c.op, &req), OK);
+    advance(&w, T0 + 3600);
+
+    Cogov__V1__Reply *r = request_extra(&w, &w.rep[0], A, subject);
+    assert_int_equal(r->code, OK);
+    assert_int_equal(r->body_case,
+                     COGOV__V1__REPLY__BODY_EXTRAORDINARY_REQUEST);
+    assert_int_equal(r->extraordinary_request->counted, 1);
+    assert_int_equal(r->extraordinary_request->admitted, 3);
+    assert_int_equal(r->extraordinary_request->extraordinary_permille, 600);
+    assert_string_equal(r->extraordinary_request->meeting_id, "");
+    char sid[32];
+    str_copy(sid, sizeof sid, r->extraordinary_request->subject_id);
+    cogov__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(count_events(&w.c, H_SECR, "meeting_scheduled"), 0);
+
+    /* Bad input: twice, for another unit, a unit not admitted, no subject. */
+    assert_int_equal(extra_code(&w, &w.rep[0], A, "  调整年度经费预算 "),
+                     CONFLICT);
+    assert_int_equal(extra_code(&w, &w.rep[0], B, subject), DENIED);
+    assert_int_equal(extra_code(&w, &w.rep[3], D, subject), CONFLICT);
+    assert_int_equal(extra_code(&w, &w.rep[1], B, ""), INVALID);
+    assert_int_equal(count_events(&w.c, H_SECR,
+                                  "extraordinary_meeting_requested"),
+                     1);
+
+    /* The secretariat on B's behalf: the share is reached. */
+    r = request_extra(&w, &w.secr, B, subject);
+    assert_int_equal(r->code, OK);
+    assert_int_equal(r->extraordinary_request->counted, 2);
+    assert_string_equal(r->extraordinary_request->meeting_id, sid);
+    cogov__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(extra_code(&w, &w.rep[2], C, subject), OK);
+    advance(&w, T0 + 7200);
+    assert_int_equal(count_events(&w.c, H_SECR, "meeting_scheduled"), 1);
+    assert_int_equal(count_events(&w.c, H_SECR,
+                                  "extraordinary_meeting_requested"),
+                     3);
+
+    Cogov__V1__GetMeeting gm = COGOV__V1__GET_MEETING__INIT;
+    gm.meeting_id = sid;
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_MEETING;
+    req.get_meeting = &gm;
+    r = call_as(&w.c, H_SECR, &w.rep[0], &req);
+    assert_int_equal(r->code, OK);
+    assert_int_equal(r->meeting->kind,
+                     COGOV__V1__MEETING_KIND__MEETING_KIND_COUNCIL_PLENARY);
+    assert_int_equal(r->meeting->n_invitees, 3);
+    assert_int_equal(r->meeting->status, MTS(SCHEDULED));
+    assert_true(r->meeting->starts_at == T0 + 3600 + 7 * DAY);
+    cogov__v1__reply__free_unpacked(r, NULL);
+    /* D's representative is not invited: it neither gets nor lists it. */
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[3], &req), DENIED);
+    assert_int_equal(list_len(&w, &w.rep[3],
+                              COGOV__V1__REQUEST__BODY_LIST_MEETINGS),
+                     0);
+    assert_int_equal(list_len(&w, &w.rep[2],
+                              COGOV__V1__REQUEST__BODY_LIST_MEETINGS),
+                     1);
+
+    /* The request state is readable by subject. */
+    Cogov__V1__GetExtraordinaryRequest gx =
+        COGOV__V1__GET_EXTRAORDINARY_REQUEST__INIT;
+    gx.subject = (char *)subject;
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_EXTRAORDINARY_REQUEST;
+    req.get_extraordinary_request = &gx;
+    r = call_as(&w.c, H_SECR, &w.rep[3], &req);
+    assert_int_equal(r->code, OK);
+    assert_int_equal(r->extraordinary_request->n_requesters, 3);
+    cogov__v1__reply__free_unpacked(r, NULL);
+    cluster_destroy(&w.c);
+}
+
+static int
+task_action(world_t *w, const char *task, Cogov__V1__TaskAction a)
+{
+    Cogov__V1__ChangeTaskStatus ct = COGOV__V1__CHANGE_TASK_STATUS__INIT;
+    ct.task_id = (char *)task;
+    ct.has_action = 1;
+    ct.action = a;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_CHANGE_TASK_STATUS;
+    req.change_task_status = &ct;
+    return code_as(&w->c, H_COORD, &w->c.op, &req);
+}
+
+static int
+get_motion_as(world_t *w, const keypair_t *as, const char *id,
+              size_t *n_ballots)
+{
+    Cogov__V1__GetMotion gm = COGOV__V1__GET_MOTION__INIT;
+    gm.motion_id = (char *)id;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_MOTION;
+    req.get_motion = &gm;
+    Cogov__V1__Reply *r = call_as(&w->c, H_SECR, as, &req);
+    int code = r->code;
+    if (code == OK)
+        *n_ballots = r->motion->n_ballots;
+    cogov__v1__reply__free_unpacked(r, NULL);
+    return code;
+}
+
+/* A resolution's review on its review date from coordination's task
+ * events, once; the briefing's tasks started; what representatives see of
+ * motions (raised: the raiser only; voting: own ballot) and inquiries. */
+static void
+test_review_and_member_view(void **state)
+{
+    (void)state;
+    world_t w;
+    setup_world(&w, "review");
+    const char *A = w.unit[0], *B = w.unit[1], *C = w.unit[2];
+    size_t nb = 99;
+
+    assert_int_equal(raise(&w, &w.rep[0], "m1", A, false), OK);
+    assert_int_equal(get_motion_as(&w, &w.rep[0], "m1", &nb), OK);
+    assert_int_equal(get_motion_as(&w, &w.rep[1], "m1", &nb), DENIED);
+    assert_int_equal(list_len(&w, &w.rep[1],
+                              COGOV__V1__REQUEST__BODY_LIST_MOTIONS),
+                     0);
+    assert_int_equal(list_len(&w, &w.rep[0],
+                              COGOV__V1__REQUEST__BODY_LIST_MOTIONS),
+                     1);
+    assert_int_equal(open_vote(&w, "m1", T0 + 3 * DAY, NULL), OK);
+    assert_int_equal(vote(&w, &w.rep[0], "m1", A, CH(FOR)), OK);
+    assert_int_equal(vote(&w, &w.rep[1], "m1", B, CH(FOR)), OK);
+    assert_int_equal(get_motion_as(&w, &w.rep[2], "m1", &nb), OK);
+    assert_int_equal(nb, 0); /* ballots secret while voting */
+    assert_int_equal(get_motion_as(&w, &w.rep[0], "m1", &nb), OK);
+    assert_int_equal(nb, 1);
+    assert_int_equal(get_motion_as(&w, &w.secr, "m1", &nb), OK);
+    assert_int_equal(nb, 2);
+    advance(&w, T0 + 3 * DAY);
+    assert_int_equal(get_motion_as(&w, &w.rep[2], "m1", &nb), OK);
+    assert_int_equal(nb, 2);
+    assert_int_equal(cluster_sync(&w.c, 20000), 0);
+
+    /* Coordination made task res:m1/1; it is started. */
+    (void)task_action(&w, "res:m1/1",
+                      COGOV__V1__TASK_ACTION__TASK_ACTION_APPROVE);
+    assert_int_equal(task_action(&w, "res:m1/1",
+                                 COGOV__V1__TASK_ACTION__TASK_ACTION_START),
+                     OK);
+    const int64_t review = T0 + 272 * DAY; /* 2025-10-01 00:00 +08:00 */
+    advance(&w, review - 3600);
+    assert_int_equal(count_events(&w.c, H_SECR, "resolution_reviewed"), 0);
+    advance(&w, review);
+    assert_int_equal(count_events(&w.c, H_SECR, "resolution_reviewed"), 1);
+    advance(&w, review + DAY);
+    assert_int_equal(count_events(&w.c, H_SECR, "resolution_reviewed"), 1);
+
+    Cogov__V1__GetNotice gn = COGOV__V1__GET_NOTICE__INIT;
+    gn.notice_id = "review:res:m1";
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_NOTICE;
+    req.get_notice = &gn;
+    Cogov__V1__Reply *r = call_as(&w.c, H_SECR, &w.rep[1], &req);
+    assert_int_equal(r->code, OK);
+    assert_int_equal(r->notice->kind,
+                     COGOV__V1__NOTICE_KIND__NOTICE_KIND_REVIEW);
+    assert_non_null(strstr(r->notice->body, "进行中"));
+    assert_non_null(strstr(r->notice->title, "0/1"));
+    cogov__v1__reply__free_unpacked(r, NULL);
+
+    Cogov__V1__GetBriefing gb = COGOV__V1__GET_BRIEFING__INIT;
+    gb.has_from = 1;
+    gb.from = T0;
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_BRIEFING;
+    req.get_briefing = &gb;
+    r = call_as(&w.c, H_SECR, &w.secr, &req);
+    assert_int_equal(r->code, OK);
+    assert_int_equal(r->briefing->n_tasks_started, 1);
+    assert_string_equal(r->briefing->tasks_started[0]->id, "res:m1/1");
+    assert_int_equal(r->briefing->n_tasks_completed, 0);
+    cogov__v1__reply__free_unpacked(r, NULL);
+
+    /* Inquiries: the asker and the addressee see it, a third unit not. */
+    Cogov__V1__AskInquiry ak = COGOV__V1__ASK_INQUIRY__INIT;
+    ak.asker_member_id = (char *)A;
+    ak.addressee_member_id = (char *)B;
+    ak.subject = "实训设备共享";
+    ak.text = "能否开放数控实训中心？";
+    ak.inquiry_id = "q1";
+    req.body_case = COGOV__V1__REQUEST__BODY_ASK_INQUIRY;
+    req.ask_inquiry = &ak;
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
+    Cogov__V1__GetInquiry gi = COGOV__V1__GET_INQUIRY__INIT;
+    gi.inquiry_id = "q1";
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_INQUIRY;
+    req.get_inquiry = &gi;
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), OK);
+    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[2], &req), DENIED);
+    assert_int_equal(list_len(&w, &w.rep[2],
+                              COGOV__V1__REQUEST__BODY_LIST_INQUIRIES),
+                     0);
+    assert_int_equal(list_len(&w, &w.rep[1],
+                              COGOV__V1__REQUEST__BODY_LIST_INQUIRIES),
+                     1);
+    assert_int_equal(list_len(&w, &w.secr,
+                              COGOV__V1__REQUEST__BODY_LIST_INQUIRIES),
+                     1);
+    (void)C;
+    cluster_destroy(&w.c);
+}
+
 int
 main(void)
 {
@@ -646,6 +932,8 @@ main(void)
         cmocka_unit_test(test_meeting_notices_reminders),
         cmocka_unit_test(test_inquiry_sla),
         cmocka_unit_test(test_kill_during_vote),
+        cmocka_unit_test(test_extraordinary_meeting),
+        cmocka_unit_test(test_review_and_member_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
