@@ -689,7 +689,76 @@ cmd_inquiry_list(ctl_t *c, int argc, char **argv)
                     &b.base, "inquiries", hdr, ARRAY_LEN(hdr), inquiry_row);
 }
 
+static const ctl_opt_t extra_opts[] = {
+    {"member", true}, {"subject", true}, {"reason", true}, {NULL, false}};
+
+static int
+cmd_meeting_request_extra(ctl_t *c, int argc, char **argv)
+{
+    args_t a = {.item_idx = -1};
+    int npos, rc;
+    const char *pos[1];
+    rc = ctl_parse(c, argc, argv, extra_opts, opt_store, &a, pos, 0, &npos);
+    if (rc != 0)
+        return rc;
+    if (a.v[1] == NULL)
+        return ctl_usage(c, "--subject is required");
+    Cogov__V1__RequestExtraordinaryMeeting b =
+        COGOV__V1__REQUEST_EXTRAORDINARY_MEETING__INIT;
+    b.member_id = (char *)a.v[0];
+    b.subject = (char *)a.v[1];
+    b.reason = (char *)a.v[2];
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_REQUEST_EXTRAORDINARY_MEETING;
+    req.request_extraordinary_meeting = &b;
+    return send_show(c, &req);
+}
+
+static const ctl_opt_t extra_show_opts[] = {{"subject", true},
+                                            {"id", true},
+                                            {NULL, false}};
+
+static int
+cmd_meeting_extra_show(ctl_t *c, int argc, char **argv)
+{
+    args_t a = {.item_idx = -1};
+    int npos, rc;
+    const char *pos[1];
+    rc = ctl_parse(c, argc, argv, extra_show_opts, opt_store, &a, pos, 0,
+                   &npos);
+    if (rc != 0)
+        return rc;
+    if (a.v[0] == NULL && a.v[1] == NULL)
+        return ctl_usage(c, "--subject or --id is required");
+    Cogov__V1__GetExtraordinaryRequest b =
+        COGOV__V1__GET_EXTRAORDINARY_REQUEST__INIT;
+    b.subject = (char *)a.v[0];
+    b.subject_id = (char *)a.v[1];
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_GET_EXTRAORDINARY_REQUEST;
+    req.get_extraordinary_request = &b;
+    return send_show(c, &req);
+}
+
 /* ---- briefing ----------------------------------------------------------- */
+
+static void
+entries_markdown(sbuf_t *b, const char *heading,
+                 Cogov__V1__BriefingEntry *const *v, size_t n)
+{
+    char tb[32];
+    sbuf_printf(b, "\n## %s（%zu）\n\n", heading, n);
+    for (size_t i = 0; i < n; i++) {
+        const Cogov__V1__BriefingEntry *e = v[i];
+        fmt_time(e->at, CTL_UTC_OFFSET, tb, sizeof tb);
+        sbuf_printf(b, "- %s %s %s%s%s%s%s\n", tb, e->id,
+                    e->title ? e->title : "",
+                    str_empty(e->member_id) ? "" : "，单位 ",
+                    str_empty(e->member_id) ? "" : e->member_id,
+                    str_empty(e->detail) ? "" : "，",
+                    str_empty(e->detail) ? "" : e->detail);
+    }
+}
 
 static void
 briefing_markdown(sbuf_t *b, const Cogov__V1__Briefing *r)
@@ -734,6 +803,11 @@ briefing_markdown(sbuf_t *b, const Cogov__V1__Briefing *r)
             enum_text(&cogov__v1__inquiry_status__descriptor, q->status),
             q->sla_breached ? "（已超时督办）" : "");
     }
+    entries_markdown(b, "任务启动", r->tasks_started, r->n_tasks_started);
+    entries_markdown(b, "任务完成", r->tasks_completed, r->n_tasks_completed);
+    entries_markdown(b, "奖补", r->awards, r->n_awards);
+    entries_markdown(b, "预警", r->warnings, r->n_warnings);
+    entries_markdown(b, "考核评价", r->evaluations, r->n_evaluations);
 }
 
 static const ctl_opt_t brief_opts[] = {
@@ -832,6 +906,17 @@ const ctl_cmd_t ctl_cmds_sec[] = {
      cmd_meeting_show},
     {"meeting", "list", "[--status scheduled|held|minutes_published|cancelled]",
      "List meetings. --json prints an array.\n", cmd_meeting_list},
+    {"meeting", "request-extraordinary",
+     "--subject S [--member ID] [--reason R]",
+     "Request an extraordinary meeting on a subject (one request per unit\n"
+     "per subject). When the charter's share of ADMITTED units has\n"
+     "requested, a council plenary is convened (extraordinary_notice_days\n"
+     "later, every admitted unit invited). Roles: MEMBER_REP (own unit),\n"
+     "SECRETARIAT.\n",
+     cmd_meeting_request_extra},
+    {"meeting", "extraordinary", "(--subject S | --id SUBJECT_ID)",
+     "Show the requests on a subject and the meeting convened, if any.\n",
+     cmd_meeting_extra_show},
     {"inquiry", "ask",
      "--to MEMBER_ID --subject S [--from MEMBER_ID] [--text T] [--id ID]",
      "A unit's inquiry (诉求) to another unit. Unanswered after\n"
@@ -853,7 +938,8 @@ const ctl_cmd_t ctl_cmds_sec[] = {
     {"briefing", NULL,
      "[--from \"YYYY-MM-DD[ HH:MM]\"] [--to ...] [--markdown]",
      "Work briefing (工作简报) for a period: meetings held, resolutions,\n"
-     "notices, inquiries. --markdown prints Markdown for export.\n",
+     "notices, inquiries, tasks started and completed, awards, warnings,\n"
+     "evaluations. --markdown prints Markdown for export.\n",
      cmd_briefing},
     {NULL, NULL, NULL, NULL, NULL},
 };
