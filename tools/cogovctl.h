@@ -297,6 +297,7 @@ extern const ctl_cmd_t ctl_cmds_notice[]; /* cogovctl_notice.c */
 extern const ctl_cmd_t ctl_cmds_ops[];    /* cogovctl_ops.c */
 extern const ctl_cmd_t ctl_cmds_plan[];   /* cogovctl_plan.c */
 extern const ctl_cmd_t ctl_cmds_sec[];    /* cogovctl_sec.c */
+extern const ctl_cmd_t ctl_cmds_supv[];   /* cogovctl_supv.c */
 extern const ctl_cmd_t ctl_cmds_lists[];  /* cogovctl_lists.c */
 
 #endif
