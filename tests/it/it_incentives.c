@@ -579,6 +579,85 @@ test_ledger_and_restart(void **state)
     invariant();
 }
 
+/* cogovctl's incentives nouns against the real daemon, as the operator
+ * (GOV_COORDINATOR). The harness's cogovctl config names no incentives
+ * endpoint: this test writes its own. */
+static void
+test_cogovctl(void **state)
+{
+    world_t *w = *state;
+    char conf[4096] = "", path[128], bad[128], out[16384];
+    FILE *f;
+    size_t n;
+    char *hole;
+
+    if (getenv("COGOVCTL") == NULL) {
+        printf("# COGOVCTL not set: skipped\n");
+        return;
+    }
+    f = fopen(w->c.ctl_conf, "r");
+    assert_non_null(f);
+    n = fread(conf, 1, sizeof conf - 1, f);
+    fclose(f);
+    conf[n] = 0;
+    hole = strstr(conf, "incentives_endpoint =\n");
+    assert_non_null(hole);
+    snprintf(path, sizeof path, "%s/ctl-inc.conf", w->c.dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*sincentives_endpoint = %s\n%s", (int)(hole - conf), conf,
+            w->c.endpoint[H_INCE], hole + strlen("incentives_endpoint =\n"));
+    fclose(f);
+    snprintf(w->c.ctl_conf, sizeof w->c.ctl_conf, "%s", path);
+
+    const char *pl[] = {"pool", "list", NULL};
+    assert_int_equal(cluster_ctl(&w->c, out, sizeof out, pl), 0);
+    assert_non_null(strstr(out, "muni-2025"));
+    assert_non_null(strstr(out, "AVAILABLE_YUAN"));
+
+    const char *lg[] = {"ledger", "--csv", NULL};
+    assert_int_equal(cluster_ctl(&w->c, out, sizeof out, lg), 0);
+    assert_memory_equal(out, "pool_id,member_id,proposed_fen,approved_fen,"
+                        "disbursed_fen,held_fen,queued_fen,rejected_fen\r\n",
+                        strlen("pool_id,member_id,proposed_fen,approved_fen,"
+                               "disbursed_fen,held_fen,queued_fen,"
+                               "rejected_fen\r\n"));
+    assert_non_null(strstr(out, w->b));
+
+    char id[200];
+    snprintf(id, sizeof id, "%s", award_id_where("report_id = 'r-4'"));
+    const char *ex[] = {"award", "explain", id, NULL};
+    assert_int_equal(cluster_ctl(&w->c, out, sizeof out, ex), 0);
+    assert_non_null(strstr(out, "policy   oc-2025 version 1, rule students"));
+    assert_non_null(strstr(out, "quantity 15"));
+    assert_non_null(strstr(out, "15000 fen"));
+
+    const char *dis[] = {"award", "disburse", id, "--payment-ref", "X", NULL};
+    assert_int_equal(cluster_ctl(&w->c, out, sizeof out, dis), 4); /* DENIED */
+
+    snprintf(bad, sizeof bad, "%s/bad.pol", w->c.dir);
+    f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("policy id=z version=1 effective=2025-01-01 pool=muni-2025\n"
+          "lump id=a fen=5\nlump id=b fen=6 kinds=training\n", f);
+    fclose(f);
+    const char *lb[] = {"policy", "load", bad, NULL};
+    assert_int_equal(cluster_ctl(&w->c, out, sizeof out, lb), 2); /* INVALID */
+
+    char sample[512];
+    snprintf(sample, sizeof sample, "%s", __FILE__);
+    char *cut = strstr(sample, "tests/it/it_incentives.c");
+    assert_non_null(cut);
+    snprintf(cut, sizeof sample - (size_t)(cut - sample),
+             "deploy/data/policies.sample");
+    const char *ls[] = {"policy", "load", sample, NULL};
+    assert_int_equal(cluster_ctl(&w->c, out, sizeof out, ls), 0);
+    const char *lp[] = {"policy", "list", NULL};
+    assert_int_equal(cluster_ctl(&w->c, out, sizeof out, lp), 0);
+    assert_non_null(strstr(out, "ind-edu-2025"));
+    assert_non_null(strstr(out, "oc-2025"));
+}
+
 int
 main(void)
 {
@@ -589,6 +668,7 @@ main(void)
         cmocka_unit_test(test_suspension_holds),
         cmocka_unit_test(test_pool_runs_out),
         cmocka_unit_test(test_ledger_and_restart),
+        cmocka_unit_test(test_cogovctl),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
