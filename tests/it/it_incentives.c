@@ -658,6 +658,73 @@ test_cogovctl(void **state)
     assert_non_null(strstr(out, "oc-2025"));
 }
 
+/* kill -9 incentives while progress reports flow (a second task, so the
+ * first one's completion does not stop them); after a restart every
+ * report has exactly one award and the pool still balances. */
+static void
+test_kill_while_progress_flows(void **state)
+{
+    world_t *w = *state;
+    char *parts[] = {w->b};
+    Cogov__V1__CreateTask ct = COGOV__V1__CREATE_TASK__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    unsigned seed = test_seed();
+    int kill_at;
+    long long before = iq("SELECT count(*) FROM awards");
+
+    ct.task_id = "t-oc-2";
+    ct.title = "第二期订单班";
+    ct.has_kind = true;
+    ct.kind = COGOV__V1__TASK_KIND__TASK_KIND_ORDER_CLASS;
+    ct.lead_member_id = w->a;
+    ct.n_participant_ids = 1;
+    ct.participant_ids = parts;
+    req.body_case = BODY(CREATE_TASK);
+    req.create_task = &ct;
+    call_free(w->op, &req, OK, "create_task 2");
+    task_action("t-oc-2", TA(APPROVE));
+    task_action("t-oc-2", TA(START));
+    srand(seed);
+    kill_at = rand() % 20;
+    printf("# kill -9 after report %d (seed %u)\n", kill_at, seed);
+    client_destroy(&w->inc);
+    for (int i = 0; i < 30; i++) {
+        Cogov__V1__Delivered d = COGOV__V1__DELIVERED__INIT;
+        Cogov__V1__ReportProgress rp = COGOV__V1__REPORT_PROGRESS__INIT;
+        Cogov__V1__Request r = COGOV__V1__REQUEST__INIT;
+        char rid[32];
+        snprintf(rid, sizeof rid, "k-%02d", i);
+        d.has_students_enrolled = true;
+        d.students_enrolled = 1 + i % 3;
+        rp.task_id = "t-oc-2";
+        rp.report_id = rid;
+        rp.member_id = i % 2 ? w->a : w->b;
+        rp.delivered = &d;
+        r.body_case = BODY(REPORT_PROGRESS);
+        r.report_progress = &rp;
+        call_free(w->op, &r, OK, "report k");
+        if (i == kill_at)
+            cluster_kill(&w->c, H_INCE);
+    }
+    assert_int_equal(cluster_start(&w->c, H_INCE), 0);
+    w->inc = cluster_client(&w->c, H_INCE);
+    sync_all();
+    /* two policies pay for order-class students now (oc-2025 and the
+     * sample's ind-edu-2025, loaded by test_cogovctl): one award each */
+    assert_int_equal(iq("SELECT count(*) FROM awards WHERE report_id LIKE "
+                        "'k-%%' AND policy_id = 'oc-2025'"), 30);
+    assert_int_equal(iq("SELECT count(*) FROM awards WHERE report_id LIKE "
+                        "'k-%%' AND policy_id = 'ind-edu-2025'"), 30);
+    assert_int_equal(iq("SELECT count(DISTINCT policy_id || report_id) FROM "
+                        "awards WHERE report_id LIKE 'k-%%'"), 60);
+    assert_int_equal(iq("SELECT count(*) FROM awards"), before + 60);
+    /* one award_proposed or award_clawback event per award, no more */
+    assert_int_equal(iq("SELECT count(*) FROM outbox WHERE type IN "
+                        "('award_proposed', 'award_clawback')"),
+                     iq("SELECT count(*) FROM awards"));
+    invariant();
+}
+
 int
 main(void)
 {
@@ -669,6 +736,7 @@ main(void)
         cmocka_unit_test(test_pool_runs_out),
         cmocka_unit_test(test_ledger_and_restart),
         cmocka_unit_test(test_cogovctl),
+        cmocka_unit_test(test_kill_while_progress_flows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
