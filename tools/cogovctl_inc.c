@@ -25,8 +25,8 @@ static void
 yuan(int64_t fen, char *buf, size_t size)
 {
     uint64_t a = fen < 0 ? (uint64_t)(-(fen + 1)) + 1 : (uint64_t)fen;
-    snprintf(buf, size, "%s%" PRIu64 ".%02" PRIu64, fen < 0 ? "-" : "",
-             a / 100, a % 100);
+    snprintf(buf, size, "%s%" PRIu64 ".%02" PRIu64, fen < 0 ? "-" : "", a / 100,
+             a % 100);
 }
 
 static int
@@ -77,9 +77,11 @@ slurp(const char *path, int *err)
 
 /* ---- pool ---------------------------------------------------------------- */
 
-static const ctl_opt_t pool_create_opts[] = {
-    {"name", true}, {"source", true}, {"year", true}, {"budget-fen", true},
-    {NULL, false}};
+static const ctl_opt_t pool_create_opts[] = {{"name", true},
+                                             {"source", true},
+                                             {"year", true},
+                                             {"budget-fen", true},
+                                             {NULL, false}};
 
 static int
 cmd_pool_create(ctl_t *c, int argc, char **argv)
@@ -90,16 +92,17 @@ cmd_pool_create(ctl_t *c, int argc, char **argv)
     Cogov__V1__CreatePool b = COGOV__V1__CREATE_POOL__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, pool_create_opts, opt_store, v, pos, 1, &npos);
+    rc =
+        ctl_parse(c, argc, argv, pool_create_opts, opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1 || !v[1] || !v[2] || !v[3])
         return ctl_usage(c, "POOL_ID, --source, --year and --budget-fen are "
-                         "required");
+                            "required");
     src = enum_parse(&cogov__v1__pool_source__descriptor, v[1]);
     if (src < 0)
         return ctl_usage(c, "--source: municipal-finance, district, "
-                         "special-fund or enterprise-contribution");
+                            "special-fund or enterprise-contribution");
     if ((rc = ctl_parse_u64(c, "--year", v[2], 2199, &year)) != 0 ||
         (rc = parse_fen(c, "--budget-fen", v[3], &b.budget_fen)) != 0)
         return rc;
@@ -142,10 +145,9 @@ cmd_pool_topup(ctl_t *c, int argc, char **argv)
 static void
 print_pools(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
-    static const char *const hdr[] = {"POOL_ID", "SOURCE", ">YEAR",
-                                      ">BUDGET_FEN", ">APPROVED_FEN",
-                                      ">DISBURSED_FEN", ">AVAILABLE_YUAN",
-                                      ">QUEUED_FEN"};
+    static const char *const hdr[] = {
+        "POOL_ID",       "SOURCE",         ">YEAR",           ">BUDGET_FEN",
+        ">APPROVED_FEN", ">DISBURSED_FEN", ">AVAILABLE_YUAN", ">QUEUED_FEN"};
     const Cogov__V1__PoolList *l = rep->pool_list;
     table_t *t = table_new(ARRAY_LEN(hdr), hdr);
     sbuf_t b;
@@ -157,7 +159,8 @@ print_pools(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
     for (size_t i = 0; l && i < l->n_pools; i++) {
         const Cogov__V1__Pool *p = l->pools[i];
         table_cell(t, p->pool_id);
-        table_cell(t, enum_text(&cogov__v1__pool_source__descriptor, p->source));
+        table_cell(t,
+                   enum_text(&cogov__v1__pool_source__descriptor, p->source));
         table_cellf(t, "%u", p->fiscal_year);
         table_cellf(t, "%" PRId64, p->budget_fen);
         table_cellf(t, "%" PRId64, p->approved_fen);
@@ -176,7 +179,8 @@ static int
 cmd_pool_list(ctl_t *c, int argc, char **argv)
 {
     const char *pos[1];
-    int npos, rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
+    int npos,
+        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
     Cogov__V1__ListPools b = COGOV__V1__LIST_POOLS__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
@@ -193,7 +197,8 @@ static int
 cmd_pool_show(ctl_t *c, int argc, char **argv)
 {
     const char *pos[1];
-    int npos, rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int npos,
+        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
     Cogov__V1__GetPool b = COGOV__V1__GET_POOL__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
@@ -213,8 +218,8 @@ static int
 cmd_policy_load(ctl_t *c, int argc, char **argv)
 {
     const char *pos[1];
-    int npos, err, rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1,
-                                  &npos);
+    int npos, err,
+        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
     Cogov__V1__LoadPolicy b = COGOV__V1__LOAD_POLICY__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     char *text;
@@ -265,7 +270,8 @@ static int
 cmd_policy_list(ctl_t *c, int argc, char **argv)
 {
     const char *pos[1];
-    int npos, rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
+    int npos,
+        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
     Cogov__V1__ListPolicies b = COGOV__V1__LIST_POLICIES__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
@@ -284,8 +290,8 @@ static const ctl_opt_t award_list_opts[] = {
 static void
 print_awards(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
-    static const char *const hdr[] = {"AWARD_ID", "KIND", "STATUS", "MEMBER",
-                                      ">AMOUNT_FEN", "SOURCE"};
+    static const char *const hdr[] = {"AWARD_ID", "KIND",        "STATUS",
+                                      "MEMBER",   ">AMOUNT_FEN", "SOURCE"};
     const Cogov__V1__AwardList *l = rep->award_list;
     table_t *t = table_new(ARRAY_LEN(hdr), hdr);
     sbuf_t b;
@@ -297,7 +303,8 @@ print_awards(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
         const Cogov__V1__Award *a = l->awards[i];
         table_cell(t, a->award_id);
         table_cell(t, enum_text(&cogov__v1__award_kind__descriptor, a->kind));
-        table_cell(t, enum_text(&cogov__v1__award_status__descriptor, a->status));
+        table_cell(t,
+                   enum_text(&cogov__v1__award_status__descriptor, a->status));
         table_cell(t, a->member_id);
         table_cellf(t, "%" PRId64, a->amount_fen);
         table_cell(t, a->source_type);
@@ -325,7 +332,7 @@ cmd_award_list(ctl_t *c, int argc, char **argv)
         int s = enum_parse(&cogov__v1__award_status__descriptor, v[2]);
         if (s < 0)
             return ctl_usage(c, "--status: proposed, approved, disbursed, "
-                             "rejected, held or queued");
+                                "rejected, held or queued");
         b.has_status = true;
         b.status = s;
     }
@@ -361,8 +368,8 @@ print_explain(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
     if (a->has_quantity)
         sbuf_printf(&b, "quantity %" PRId64 "\n", a->quantity);
     sbuf_printf(&b, "computed %" PRId64 " fen before caps\n", a->raw_fen);
-    sbuf_printf(&b, "cap      %s\n", str_empty(a->cap_applied) ? "none"
-                                                                : a->cap_applied);
+    sbuf_printf(&b, "cap      %s\n",
+                str_empty(a->cap_applied) ? "none" : a->cap_applied);
     if (!str_empty(a->corrects_award_id))
         sbuf_printf(&b, "corrects %s\n", a->corrects_award_id);
     if (!str_empty(a->payment_ref))
@@ -376,7 +383,8 @@ static int
 award_get(ctl_t *c, int argc, char **argv, bool explain)
 {
     const char *pos[1];
-    int npos, rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int npos,
+        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
     Cogov__V1__GetAward b = COGOV__V1__GET_AWARD__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
@@ -480,8 +488,8 @@ static void
 print_ledger(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
     static const char *const hdr[] = {
-        "POOL", "MEMBER", ">PROPOSED_FEN", ">APPROVED_FEN", ">DISBURSED_FEN",
-        ">HELD_FEN", ">QUEUED_FEN", ">REJECTED_FEN"};
+        "POOL",           "MEMBER",    ">PROPOSED_FEN", ">APPROVED_FEN",
+        ">DISBURSED_FEN", ">HELD_FEN", ">QUEUED_FEN",   ">REJECTED_FEN"};
     const Cogov__V1__Ledger *l = rep->ledger;
     bool csv = *(const char **)arg != NULL;
     sbuf_t b;
@@ -494,8 +502,9 @@ print_ledger(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
                       "disbursed_fen,held_fen,queued_fen,rejected_fen\r\n");
         for (size_t i = 0; l && i < l->n_rows; i++) {
             const Cogov__V1__LedgerRow *r = l->rows[i];
-            sbuf_printf(&b, "%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64
-                        ",%" PRId64 ",%" PRId64 ",%" PRId64 "\r\n",
+            sbuf_printf(&b,
+                        "%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
+                        ",%" PRId64 ",%" PRId64 "\r\n",
                         r->pool_id, r->member_id, r->proposed_fen,
                         r->approved_fen, r->disbursed_fen, r->held_fen,
                         r->queued_fen, r->rejected_fen);

@@ -7,19 +7,26 @@ const char *
 award_status_name(Cogov__V1__AwardStatus s)
 {
     switch (s) {
-    case S(PROPOSED): return "PROPOSED";
-    case S(APPROVED): return "APPROVED";
-    case S(DISBURSED): return "DISBURSED";
-    case S(REJECTED): return "REJECTED";
-    case S(HELD): return "HELD";
-    case S(QUEUED): return "QUEUED";
-    default: return "UNSPECIFIED";
+    case S(PROPOSED):
+        return "PROPOSED";
+    case S(APPROVED):
+        return "APPROVED";
+    case S(DISBURSED):
+        return "DISBURSED";
+    case S(REJECTED):
+        return "REJECTED";
+    case S(HELD):
+        return "HELD";
+    case S(QUEUED):
+        return "QUEUED";
+    default:
+        return "UNSPECIFIED";
     }
 }
 
 Cogov__V1__AwardStatus
-award_next(Cogov__V1__AwardStatus from, award_op_t op, bool reviewed,
-           bool fits, const char **why)
+award_next(Cogov__V1__AwardStatus from, award_op_t op, bool reviewed, bool fits,
+           const char **why)
 {
     const char *w = NULL;
     Cogov__V1__AwardStatus to = S(UNSPECIFIED);

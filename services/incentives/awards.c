@@ -87,11 +87,11 @@ typedef struct facts {
     const char *member_id;
     int task_kind;
     const char *task_id;
-    const char *report_id;       /* root of the correction chain */
-    const char *corrects;        /* the report corrected, if a correction */
+    const char *report_id; /* root of the correction chain */
+    const char *corrects;  /* the report corrected, if a correction */
     const Cogov__V1__Delivered *delivered;
-    int grade;                   /* evaluation */
-    const char *id_suffix;       /* per member when one event pays many */
+    int grade;             /* evaluation */
+    const char *id_suffix; /* per member when one event pays many */
 } facts_t;
 
 static int64_t
@@ -100,11 +100,16 @@ measured(const Cogov__V1__Delivered *d, measure_t m)
     if (d == NULL)
         return 0;
     switch (m) {
-    case MEASURE_STUDENTS: return d->students_enrolled;
-    case MEASURE_INTERN_MONTHS: return d->interns_hosted;
-    case MEASURE_TRAINING_HOURS: return d->training_hours;
-    case MEASURE_QUANTITY: return d->quantity;
-    default: return 0;
+    case MEASURE_STUDENTS:
+        return d->students_enrolled;
+    case MEASURE_INTERN_MONTHS:
+        return d->interns_hosted;
+    case MEASURE_TRAINING_HOURS:
+        return d->training_hours;
+    case MEASURE_QUANTITY:
+        return d->quantity;
+    default:
+        return 0;
     }
 }
 
@@ -193,8 +198,10 @@ propose(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
         break;
     case RULE_LUMP:
         raw = r->fen;
-        snprintf(basis, sizeof basis, "lump sum %" PRId64 " fen per completed "
-                 "task", raw);
+        snprintf(basis, sizeof basis,
+                 "lump sum %" PRId64 " fen per completed "
+                 "task",
+                 raw);
         break;
     case RULE_GRADE:
         raw = r->fen;
@@ -221,7 +228,7 @@ propose(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
                       changes nothing) */
     aw.award_id = id;
     aw.has_kind = true;
-    aw.kind = !f->corrects ? AK(ENTITLEMENT)
+    aw.kind = !f->corrects                 ? AK(ENTITLEMENT)
               : (amount < 0 && prior_paid) ? AK(CLAWBACK)
                                            : AK(ADJUSTMENT);
     aw.has_status = true;
@@ -336,7 +343,7 @@ inc_awards_progress(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
 
     if (str_empty(pr->report_id) || str_empty(pr->member_id)) {
         svc_react_error(s, "progress_reported: report_id and member_id "
-                        "required");
+                           "required");
         return SVC_REACT_REJECT;
     }
     if (!str_empty(pr->corrects_report_id)) {
@@ -354,8 +361,8 @@ inc_awards_progress(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
     f.task_kind = pr->kind;
     f.task_id = pr->task_id;
     f.report_id = root;
-    f.corrects = str_empty(pr->corrects_report_id) ? NULL
-                                                   : pr->corrects_report_id;
+    f.corrects =
+        str_empty(pr->corrects_report_id) ? NULL : pr->corrects_report_id;
     f.delivered = pr->delivered;
     if (err == 0)
         err = apply_policies(s, a, c, &f, keep_rate);
@@ -446,8 +453,7 @@ inc_awards_standing(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
 }
 
 int
-inc_pool_settle(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
-                const char *pool_id)
+inc_pool_settle(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const char *pool_id)
 {
     store_t *st = svc_store(s);
     Cogov__V1__AwardList *q = NULL;
@@ -466,11 +472,12 @@ inc_pool_settle(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
         if (pool_approve(&p, w->amount_fen) < 0)
             break;
         w->status = AS(APPROVED);
-        if ((err = inc_store_award_put(st, w, year_of(a, w->occurred_at))) < 0 ||
+        if ((err = inc_store_award_put(st, w, year_of(a, w->occurred_at))) <
+                0 ||
             (err = emit_award(s, c, PAY(AWARD_APPROVED), w, AS(QUEUED))) < 0)
             goto done;
-        log_info("award.funded", "award=%s pool=%s corr=%s",
-                 log_q(w->award_id), log_q(pool_id), log_q(c->correlation_id));
+        log_info("award.funded", "award=%s pool=%s corr=%s", log_q(w->award_id),
+                 log_q(pool_id), log_q(c->correlation_id));
     }
     for (; i < q->n_awards; i++)
         queued += q->awards[i]->amount_fen;
@@ -482,8 +489,8 @@ inc_pool_settle(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
         low = !low;
         if ((err = inc_store_pool_flag_set(st, pool_id, "low", low)) < 0)
             goto done;
-        if (low && (err = emit_alert(s, c, PAY(POOL_LOW), pool_id, &p,
-                                     queued)) < 0)
+        if (low &&
+            (err = emit_alert(s, c, PAY(POOL_LOW), pool_id, &p, queued)) < 0)
             goto done;
     }
     if ((queued > 0) != (exhausted != 0)) {
@@ -576,8 +583,8 @@ inc_award_op(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const char *award_id,
     if ((err = inc_store_award_put(st, w, year_of(a, w->occurred_at))) < 0 ||
         (err = emit_award(s, c, to == AS(QUEUED) ? PAY(AWARD_QUEUED) : pay[op],
                           w, from)) < 0) {
-        code = svc_fail(rep, INTERNAL, "award %s: %s", award_id,
-                        strerror(-err));
+        code =
+            svc_fail(rep, INTERNAL, "award %s: %s", award_id, strerror(-err));
         goto done;
     }
     if (op == AWARD_APPROVE || op == AWARD_DISBURSE) {
@@ -589,8 +596,8 @@ inc_award_op(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const char *award_id,
         }
     } else if (op == AWARD_REJECT && from == AS(QUEUED) &&
                (err = inc_pool_settle(s, a, c, w->pool_id)) < 0) {
-        code = svc_fail(rep, INTERNAL, "pool %s: %s", w->pool_id,
-                        strerror(-err));
+        code =
+            svc_fail(rep, INTERNAL, "pool %s: %s", w->pool_id, strerror(-err));
         goto done;
     }
     log_info("award.changed", "award=%s from=%s to=%s actor=%s corr=%s",

@@ -94,7 +94,8 @@ create_pool(svc_t *s, void *app, const svc_ctx_t *c,
 
     (void)app;
     if (!id_ok(cp->pool_id))
-        return svc_fail(rep, INVALID, "create_pool.pool_id: 1..40 of "
+        return svc_fail(rep, INVALID,
+                        "create_pool.pool_id: 1..40 of "
                         "[A-Za-z0-9._-]");
     if (!cp->has_source || cp->source < 1 || cp->source > 4)
         return svc_fail(rep, INVALID, "create_pool.source: required");
@@ -110,8 +111,10 @@ create_pool(svc_t *s, void *app, const svc_ctx_t *c,
     p.created_at = c->now;
     err = inc_store_pool_add(svc_store(s), &p);
     if (err == -EEXIST)
-        return svc_fail(rep, CONFLICT, "pool %s exists already (pools are "
-                        "never edited; top it up)", cp->pool_id);
+        return svc_fail(rep, CONFLICT,
+                        "pool %s exists already (pools are "
+                        "never edited; top it up)",
+                        cp->pool_id);
     if (err == 0)
         err = emit_pool(s, c, PAY(POOL_CREATED), cp->pool_id, 0, NULL);
     if (err < 0)
@@ -155,8 +158,8 @@ top_up_pool(svc_t *s, void *app, const svc_ctx_t *c,
 }
 
 static Cogov__V1__StatusCode
-get_pool(svc_t *s, void *app, const svc_ctx_t *c,
-         const Cogov__V1__Request *req, Cogov__V1__Reply *rep)
+get_pool(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Request *req,
+         Cogov__V1__Reply *rep)
 {
     (void)app;
     (void)c;
@@ -199,11 +202,13 @@ load_policy(svc_t *s, void *app, const svc_ctx_t *c,
         code = svc_fail(rep, INVALID, "%s", perr);
         goto done;
     }
-    err = inc_store_policy_add(svc_store(s), p->id, p->version,
-                               p->effective_on, p->pool_id, l->text, c->now);
+    err = inc_store_policy_add(svc_store(s), p->id, p->version, p->effective_on,
+                               p->pool_id, l->text, c->now);
     if (err == -EEXIST) {
-        code = svc_fail(rep, CONFLICT, "policy %s version %u is loaded "
-                        "already (load a new version)", p->id, p->version);
+        code = svc_fail(rep, CONFLICT,
+                        "policy %s version %u is loaded "
+                        "already (load a new version)",
+                        p->id, p->version);
         goto done;
     }
     if (err < 0) {
@@ -219,9 +224,11 @@ load_policy(svc_t *s, void *app, const svc_ctx_t *c,
     rep->policy->pool_id = xstrdup(p->pool_id);
     rep->policy->rules = (uint32_t)p->n_rules;
     rep->body_case = COGOV__V1__REPLY__BODY_POLICY;
-    log_info("policy.loaded", "policy=%s version=%u effective=%s rules=%zu "
-             "actor=%s corr=%s", log_q(p->id), p->version, p->effective_on,
-             p->n_rules, log_q(c->actor), log_q(c->correlation_id));
+    log_info("policy.loaded",
+             "policy=%s version=%u effective=%s rules=%zu "
+             "actor=%s corr=%s",
+             log_q(p->id), p->version, p->effective_on, p->n_rules,
+             log_q(c->actor), log_q(c->correlation_id));
 done:
     free(p);
     return code;
@@ -257,8 +264,10 @@ get_award(svc_t *s, void *app, const svc_ctx_t *c,
         return store_fail(rep, err, "award");
     rep->body_case = COGOV__V1__REPLY__BODY_AWARD;
     if (confined(c->who) && strcmp(rep->award->member_id, c->who->member_id))
-        return svc_fail(rep, DENIED, "award %s: a member representative sees "
-                        "its own unit's awards only", id);
+        return svc_fail(rep, DENIED,
+                        "award %s: a member representative sees "
+                        "its own unit's awards only",
+                        id);
     return OK;
 }
 
@@ -275,7 +284,8 @@ list_awards(svc_t *s, void *app, const svc_ctx_t *c,
         if (str_empty(member))
             member = c->who->member_id;
         if (member[0] == 0 || strcmp(member, c->who->member_id))
-            return svc_fail(rep, DENIED, "list_awards.member_id: a member "
+            return svc_fail(rep, DENIED,
+                            "list_awards.member_id: a member "
                             "representative lists its own unit's awards only");
     }
     err = inc_store_awards(svc_store(s), member, l->pool_id,
@@ -298,7 +308,8 @@ get_ledger(svc_t *s, void *app, const svc_ctx_t *c,
         if (str_empty(member))
             member = c->who->member_id;
         if (member[0] == 0 || strcmp(member, c->who->member_id))
-            return svc_fail(rep, DENIED, "get_ledger.member_id: a member "
+            return svc_fail(rep, DENIED,
+                            "get_ledger.member_id: a member "
                             "representative sees its own unit only");
     }
     err = inc_store_ledger(svc_store(s), l->pool_id, member, &rep->ledger);
@@ -345,9 +356,11 @@ confirm_disbursement(svc_t *s, void *app, const svc_ctx_t *c,
     const Cogov__V1__ConfirmDisbursement *d = req->confirm_disbursement;
 
     if (str_empty(d->award_id))
-        return svc_fail(rep, INVALID, "confirm_disbursement.award_id: required");
+        return svc_fail(rep, INVALID,
+                        "confirm_disbursement.award_id: required");
     if (str_empty(d->payment_ref) || strlen(d->payment_ref) > 64)
-        return svc_fail(rep, INVALID, "confirm_disbursement.payment_ref: "
+        return svc_fail(rep, INVALID,
+                        "confirm_disbursement.payment_ref: "
                         "1..64 bytes required");
     return inc_award_op(s, app, c, d->award_id, AWARD_DISBURSE, d->payment_ref,
                         rep);

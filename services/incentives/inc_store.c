@@ -39,7 +39,8 @@ static const char migration_1[] =
     "CREATE INDEX awards_member ON awards(member_id, status);"
     "CREATE INDEX awards_pool ON awards(pool_id, status, occurred_at);"
     "CREATE INDEX awards_report ON awards(report_id);"
-    "CREATE TABLE report_roots(report_id TEXT PRIMARY KEY, root TEXT NOT NULL);";
+    "CREATE TABLE report_roots(report_id TEXT PRIMARY KEY, root TEXT NOT "
+    "NULL);";
 
 const char *const inc_migrations[] = {migration_1};
 const size_t inc_n_migrations = ARRAY_LEN(inc_migrations);
@@ -183,10 +184,10 @@ int
 inc_store_pool_flag(store_t *st, const char *pool_id, const char *flag,
                     int *value)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, strcmp(flag, "low") == 0
-                ? "SELECT low FROM pools WHERE pool_id = ?"
-                : "SELECT exhausted FROM pools WHERE pool_id = ?");
+    sqlite3_stmt *q =
+        store_stmt(st, strcmp(flag, "low") == 0
+                           ? "SELECT low FROM pools WHERE pool_id = ?"
+                           : "SELECT exhausted FROM pools WHERE pool_id = ?");
     int rc, err = 0;
 
     if (q == NULL)
@@ -216,15 +217,15 @@ inc_store_pool_flag_set(store_t *st, const char *pool_id, const char *flag,
     return exec(q);
 }
 
-#define POOL_SELECT                                                          \
-    "SELECT p.pool_id, p.name, p.source, p.fiscal_year, p.budget,"           \
-    " p.approved, p.disbursed, p.created_at,"                                \
-    " (SELECT coalesce(sum(amount), 0) FROM awards a WHERE a.pool_id ="      \
-    "  p.pool_id AND a.status = 1),"                                         \
-    " (SELECT coalesce(sum(amount), 0) FROM awards a WHERE a.pool_id ="      \
-    "  p.pool_id AND a.status = 5),"                                         \
-    " (SELECT coalesce(sum(amount), 0) FROM awards a WHERE a.pool_id ="      \
-    "  p.pool_id AND a.status = 6)"                                          \
+#define POOL_SELECT                                                            \
+    "SELECT p.pool_id, p.name, p.source, p.fiscal_year, p.budget,"             \
+    " p.approved, p.disbursed, p.created_at,"                                  \
+    " (SELECT coalesce(sum(amount), 0) FROM awards a WHERE a.pool_id ="        \
+    "  p.pool_id AND a.status = 1),"                                           \
+    " (SELECT coalesce(sum(amount), 0) FROM awards a WHERE a.pool_id ="        \
+    "  p.pool_id AND a.status = 5),"                                           \
+    " (SELECT coalesce(sum(amount), 0) FROM awards a WHERE a.pool_id ="        \
+    "  p.pool_id AND a.status = 6)"                                            \
     " FROM pools p"
 
 static Cogov__V1__Pool *
@@ -339,9 +340,9 @@ inc_store_policies_on(store_t *st, const char *date, char ***texts, size_t *n)
 int
 inc_store_policies(store_t *st, Cogov__V1__PolicyList **out)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT policy_id, version, effective_on, pool_id, text,"
-            " loaded_at FROM policies ORDER BY policy_id, version");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT policy_id, version, effective_on, pool_id, text,"
+                       " loaded_at FROM policies ORDER BY policy_id, version");
     Cogov__V1__PolicyList *l = xmalloc(sizeof *l);
     int rc;
 

@@ -22,8 +22,8 @@ int inc_store_member_put(store_t *st, const char *member_id, int type,
 int inc_store_member_rect(store_t *st, const char *member_id,
                           const char *rectification_id, bool open);
 /* -ENOENT if never heard of. open_rect: rectifications still open. */
-int inc_store_member(store_t *st, const char *member_id, int *type,
-                     int *status, int *open_rect);
+int inc_store_member(store_t *st, const char *member_id, int *type, int *status,
+                     int *open_rect);
 
 /* Pools: descriptive fields and the accounting. add: -EEXIST if present. */
 int inc_store_pool_add(store_t *st, const Cogov__V1__Pool *p);
@@ -33,8 +33,8 @@ int inc_store_pool_acct_set(store_t *st, const char *pool_id,
 /* Flags raised once ("low", "exhausted"); set 0 again by a top-up. */
 int inc_store_pool_flag(store_t *st, const char *pool_id, const char *flag,
                         int *value);
-int inc_store_pool_flag_set(store_t *st, const char *pool_id,
-                            const char *flag, int value);
+int inc_store_pool_flag_set(store_t *st, const char *pool_id, const char *flag,
+                            int value);
 /* A pool with its sums by status (fresh message; free unpacked). */
 int inc_store_pool(store_t *st, const char *pool_id, Cogov__V1__Pool **out);
 int inc_store_pools(store_t *st, Cogov__V1__PoolList **out);

@@ -20,8 +20,8 @@
 #define AS(x) COGOV__V1__AWARD_STATUS__AWARD_STATUS_##x
 
 #define R(x) (1u << COGOV__V1__ROLE__ROLE_##x)
-#define INC_READ_ROLES                                                       \
-    (R(GOV_COORDINATOR) | R(SECRETARIAT) | R(SUPERVISOR) |                   \
+#define INC_READ_ROLES                                                         \
+    (R(GOV_COORDINATOR) | R(SECRETARIAT) | R(SUPERVISOR) |                     \
      R(FINANCE_OFFICER) | R(OPERATOR) | R(OBSERVER) | R(MEMBER_REP))
 
 typedef struct inc_config {

@@ -9,25 +9,29 @@
 
 #include "validate.h"
 
-static const char *const task_kinds[] = {
-    NULL,          "order_class",      "apprenticeship", "industry_college",
-    "practice_base", "tech_project", "teacher_exchange", "curriculum",
-    "training",    "other"};
-static const char *const member_types[] = {
-    NULL,
-    "government_department",
-    "park_committee",
-    "leading_enterprise",
-    "enterprise",
-    "university",
-    "higher_vocational_college",
-    "secondary_vocational_school",
-    "research_institute",
-    "industry_association",
-    "operating_company"};
+static const char *const task_kinds[] = {NULL,
+                                         "order_class",
+                                         "apprenticeship",
+                                         "industry_college",
+                                         "practice_base",
+                                         "tech_project",
+                                         "teacher_exchange",
+                                         "curriculum",
+                                         "training",
+                                         "other"};
+static const char *const member_types[] = {NULL,
+                                           "government_department",
+                                           "park_committee",
+                                           "leading_enterprise",
+                                           "enterprise",
+                                           "university",
+                                           "higher_vocational_college",
+                                           "secondary_vocational_school",
+                                           "research_institute",
+                                           "industry_association",
+                                           "operating_company"};
 /* supervision's Grade, by value */
-static const char *const grades[] = {NULL, "excellent", "good", "pass",
-                                     "fail"};
+static const char *const grades[] = {NULL, "excellent", "good", "pass", "fail"};
 static const char *const measures[] = {NULL, "students", "intern_months",
                                        "training_hours", "quantity"};
 
@@ -85,7 +89,8 @@ name_set(pctx_t *p, const char *key, const char *val, const char *const *names,
 
     snprintf(buf, sizeof buf, "%s", val);
     *out = 0;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         int i = lookup(names, n, t);
         if (i < 0)
             return perr(p, "%s: unknown name \"%s\"", key, t);
@@ -114,8 +119,10 @@ parse_int(pctx_t *p, const char *key, const char *s, bool allow_neg,
         return perr(p, "%s: a whole number is required", key);
     for (; *d; d++) {
         if (!isdigit((unsigned char)*d))
-            return perr(p, "%s: \"%s\" is not a whole number (money is in "
-                        "whole fen)", key, s);
+            return perr(p,
+                        "%s: \"%s\" is not a whole number (money is in "
+                        "whole fen)",
+                        key, s);
         if (v > (INT64_MAX - 9) / 10)
             return perr(p, "%s: too large", key);
         v = v * 10 + (*d - '0');
@@ -218,7 +225,8 @@ parse_rule(pctx_t *p, policy_t *pol, const char *dir, kv_t *kv, size_t n)
         return perr(p, "id: 1..%d of [A-Za-z0-9._-]", POL_ID_MAX);
     snprintf(r.id, sizeof r.id, "%s", v);
     if ((v = get(kv, n, "kinds")) != NULL &&
-        (err = name_set(p, "kinds", v, task_kinds, N(task_kinds), &r.kinds)) < 0)
+        (err = name_set(p, "kinds", v, task_kinds, N(task_kinds), &r.kinds)) <
+            0)
         return err;
     if (strcmp(dir, "rate") == 0) {
         int m;
@@ -226,8 +234,10 @@ parse_rule(pctx_t *p, policy_t *pol, const char *dir, kv_t *kv, size_t n)
         if ((err = need(p, kv, n, "measure", &v)) < 0)
             return err;
         if ((m = lookup(measures, N(measures), v)) < 0)
-            return perr(p, "measure: \"%s\" is not one of students, "
-                        "intern_months, training_hours, quantity", v);
+            return perr(p,
+                        "measure: \"%s\" is not one of students, "
+                        "intern_months, training_hours, quantity",
+                        v);
         r.measure = (measure_t)m;
         if ((err = need(p, kv, n, "fen", &v)) < 0 ||
             (err = parse_int(p, "fen", v, false, 1, INT32_MAX, &r.fen)) < 0)
@@ -270,8 +280,10 @@ parse_rule(pctx_t *p, policy_t *pol, const char *dir, kv_t *kv, size_t n)
             (r.kind == RULE_LUMP && kinds_overlap(o->kinds, r.kinds)) ||
             (r.kind == RULE_GRADE && o->grade == r.grade &&
              kinds_overlap(o->kinds, r.kinds)))
-            return perr(p, "ambiguous: rule \"%s\" overlaps rule \"%s\" "
-                        "(line %d) for the same events", r.id, o->id, o->line);
+            return perr(p,
+                        "ambiguous: rule \"%s\" overlaps rule \"%s\" "
+                        "(line %d) for the same events",
+                        r.id, o->id, o->line);
     }
     pol->rules[pol->n_rules++] = r;
     return 0;
@@ -352,8 +364,10 @@ parse_line(pctx_t *p, policy_t *pol, char *line, bool *seen_policy)
     if (strcmp(dir, "rate") == 0 || strcmp(dir, "lump") == 0 ||
         strcmp(dir, "grade") == 0)
         return parse_rule(p, pol, dir, kv, n);
-    return perr(p, "unknown directive \"%s\" (policy, eligible, cap, rate, "
-                "lump, grade)", dir);
+    return perr(p,
+                "unknown directive \"%s\" (policy, eligible, cap, rate, "
+                "lump, grade)",
+                dir);
 }
 
 int

@@ -31,11 +31,11 @@ typedef struct pol_rule {
     char id[POL_ID_MAX + 1];
     rule_kind_t kind;
     int line;
-    measure_t measure;  /* RATE */
-    uint32_t kinds;     /* task kinds it applies to (bit per TaskKind); 0: all */
-    int64_t fen;        /* RATE: per `per` units; LUMP; GRADE (signed) */
-    int64_t per;        /* RATE: >= 1 */
-    int grade;          /* GRADE: supervision's Grade (1 excellent .. 4 fail) */
+    measure_t measure; /* RATE */
+    uint32_t kinds;    /* task kinds it applies to (bit per TaskKind); 0: all */
+    int64_t fen;       /* RATE: per `per` units; LUMP; GRADE (signed) */
+    int64_t per;       /* RATE: >= 1 */
+    int grade;         /* GRADE: supervision's Grade (1 excellent .. 4 fail) */
 } pol_rule_t;
 
 typedef struct policy {
@@ -54,8 +54,8 @@ typedef struct policy {
  * "<source>:<line>: <why>" in err. Rules that could both apply to the same
  * event with different amounts (same measure or grade, overlapping task
  * kinds) are refused as ambiguous. */
-int policy_parse(const char *text, const char *source, policy_t *out,
-                 char *err, size_t errlen);
+int policy_parse(const char *text, const char *source, policy_t *out, char *err,
+                 size_t errlen);
 
 /* fen = qty * rate_fen / per, rounded half up to the fen (half away from
  * zero for negatives); saturates instead of overflowing. */

@@ -78,6 +78,6 @@ pool_unapprove(pool_acct_t *p, int64_t amount)
 bool
 pool_is_low(const pool_acct_t *p, int64_t low_permille)
 {
-    return p->budget > 0 &&
-           (__int128)pool_available(p) * 1000 < (__int128)p->budget * low_permille;
+    return p->budget > 0 && (__int128)pool_available(p) * 1000 <
+                                (__int128)p->budget * low_permille;
 }

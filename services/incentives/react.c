@@ -35,7 +35,7 @@ rectification(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const char *member_id,
 
     if (str_empty(member_id) || str_empty(rect_id)) {
         svc_react_error(s, "rectification: member_id and rectification_id "
-                        "required");
+                           "required");
         return SVC_REACT_REJECT;
     }
     err = inc_store_member_rect(svc_store(s), member_id, rect_id, open);
@@ -64,12 +64,10 @@ inc_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
         return inc_awards_evaluation(s, a, c, ev);
     case PAY(RECTIFICATION_ORDERED):
         return rectification(s, a, c, ev->rectification_ordered->member_id,
-                             ev->rectification_ordered->rectification_id,
-                             true);
+                             ev->rectification_ordered->rectification_id, true);
     case PAY(RECTIFICATION_CLOSED):
         return rectification(s, a, c, ev->rectification_closed->member_id,
-                             ev->rectification_closed->rectification_id,
-                             false);
+                             ev->rectification_closed->rectification_id, false);
     default:
         return 0; /* not ours (calendar ticks move business time alone) */
     }

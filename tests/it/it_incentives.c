@@ -89,8 +89,7 @@ call_free(client_t *cl, Cogov__V1__Request *req, int want, const char *what)
     cogov__v1__reply__free_unpacked(call(cl, req, want, what), NULL);
 }
 
-static long long
-iq(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static long long iq(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static long long
 iq(const char *fmt, ...)
 {
@@ -215,9 +214,9 @@ award_id_where(const char *where)
     snprintf(sql, sizeof sql,
              "SELECT award_id FROM awards WHERE %s ORDER BY rowid DESC LIMIT 1",
              where);
-    assert_int_equal(sqlite3_open_v2(W->c.store[H_INCE], &db,
-                                     SQLITE_OPEN_READONLY, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_open_v2(W->c.store[H_INCE], &db, SQLITE_OPEN_READONLY, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
     if (sqlite3_step(q) == SQLITE_ROW)
         snprintf(id, sizeof id, "%s", sqlite3_column_text(q, 0));
@@ -282,12 +281,14 @@ setup(void **state)
     assert_int_equal(cluster_init(c, "ince"), 0);
     gen_uscc(801, w->a);
     gen_uscc(802, w->b);
-    assert_int_equal(cluster_add_principal(c, "fin", "-", "FINANCE_OFFICER",
-                                           "-", &w->fin), 0);
-    assert_int_equal(cluster_add_principal(c, "sec", "-", "SECRETARIAT", "-",
-                                           &w->sec), 0);
+    assert_int_equal(
+        cluster_add_principal(c, "fin", "-", "FINANCE_OFFICER", "-", &w->fin),
+        0);
+    assert_int_equal(
+        cluster_add_principal(c, "sec", "-", "SECRETARIAT", "-", &w->sec), 0);
     assert_int_equal(cluster_add_principal(c, "bureau", "-", "BUREAU_SYSTEM",
-                                           "-", &w->bureau), 0);
+                                           "-", &w->bureau),
+                     0);
     assert_int_equal(cluster_start(c, H_COORD), 0);
     assert_int_equal(cluster_start(c, H_INCE), 0);
     w->op = cluster_client(c, H_COORD);
@@ -307,7 +308,8 @@ setup(void **state)
     req.body_case = BODY(FOUND_CONSORTIUM);
     req.found_consortium = &fc;
     call_free(w->op, &req, OK, "found");
-    apply(w->a, "滨江精工有限公司", COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE);
+    apply(w->a, "滨江精工有限公司",
+          COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE);
     apply(w->b, "滨江机械集团",
           COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_LEADING_ENTERPRISE);
     decide(w->a, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT);
@@ -455,7 +457,8 @@ test_corrections(void **state)
     cogov__v1__award__free_unpacked(adj, NULL);
     /* the original disbursed award is untouched */
     assert_int_equal(iq("SELECT count(*) FROM awards WHERE status = 3 AND "
-                        "amount = 10000"), 1);
+                        "amount = 10000"),
+                     1);
     invariant();
 }
 
@@ -471,12 +474,16 @@ test_suspension_holds(void **state)
     assert_int_equal(award_status(id3), AS(HELD));
     /* all of a's pending awards are held: 20000, 5000, 5000 */
     assert_int_equal(iq("SELECT count(*) FROM awards WHERE member_id = '%s' "
-                        "AND status = 5", w->a), 3);
+                        "AND status = 5",
+                        w->a),
+                     3);
     award_cmd(w->cl_sec, BODY(REVIEW_AWARD), id3, CONFLICT, 0);
     decide(w->a, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_REINSTATE);
     sync_all();
     assert_int_equal(iq("SELECT count(*) FROM awards WHERE member_id = '%s' "
-                        "AND status = 1", w->a), 3);
+                        "AND status = 1",
+                        w->a),
+                     3);
     assert_int_equal(events("award_released"), 3);
     assert_int_equal(events("award_held"), 3);
 }
@@ -503,8 +510,9 @@ test_pool_runs_out(void **state)
     task_action("t-oc", TA(COMPLETE));
     sync_all();
     char lump[200];
-    snprintf(lump, sizeof lump, "%s", award_id_where("policy_id = 'oc-2025' "
-                                                     "AND amount = 50000"));
+    snprintf(lump, sizeof lump, "%s",
+             award_id_where("policy_id = 'oc-2025' "
+                            "AND amount = 50000"));
     approve_fully(lump, AS(APPROVED)); /* available 10000: exactly 10% */
     assert_int_equal(events("pool_low"), 0);
     char q1[200], q2[200];
@@ -560,7 +568,7 @@ test_ledger_and_restart(void **state)
 
     long long n = iq("SELECT count(*) FROM awards");
     uint64_t h = store_hash(w->c.store[H_INCE], "SELECT award_id, status, "
-                            "amount FROM awards");
+                                                "amount FROM awards");
     client_destroy(&w->inc);
     client_destroy(&w->cl_fin);
     client_destroy(&w->cl_sec);
@@ -575,7 +583,8 @@ test_ledger_and_restart(void **state)
     sync_all();
     assert_int_equal(iq("SELECT count(*) FROM awards"), n);
     assert_int_equal(store_hash(w->c.store[H_INCE], "SELECT award_id, status, "
-                                "amount FROM awards"), h);
+                                                    "amount FROM awards"),
+                     h);
     invariant();
 }
 
@@ -617,7 +626,8 @@ test_cogovctl(void **state)
 
     const char *lg[] = {"ledger", "--csv", NULL};
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, lg), 0);
-    assert_memory_equal(out, "pool_id,member_id,proposed_fen,approved_fen,"
+    assert_memory_equal(out,
+                        "pool_id,member_id,proposed_fen,approved_fen,"
                         "disbursed_fen,held_fen,queued_fen,rejected_fen\r\n",
                         strlen("pool_id,member_id,proposed_fen,approved_fen,"
                                "disbursed_fen,held_fen,queued_fen,"
@@ -639,7 +649,8 @@ test_cogovctl(void **state)
     f = fopen(bad, "w");
     assert_non_null(f);
     fputs("policy id=z version=1 effective=2025-01-01 pool=muni-2025\n"
-          "lump id=a fen=5\nlump id=b fen=6 kinds=training\n", f);
+          "lump id=a fen=5\nlump id=b fen=6 kinds=training\n",
+          f);
     fclose(f);
     const char *lb[] = {"policy", "load", bad, NULL};
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, lb), 2); /* INVALID */
@@ -712,11 +723,14 @@ test_kill_while_progress_flows(void **state)
     /* two policies pay for order-class students now (oc-2025 and the
      * sample's ind-edu-2025, loaded by test_cogovctl): one award each */
     assert_int_equal(iq("SELECT count(*) FROM awards WHERE report_id LIKE "
-                        "'k-%%' AND policy_id = 'oc-2025'"), 30);
+                        "'k-%%' AND policy_id = 'oc-2025'"),
+                     30);
     assert_int_equal(iq("SELECT count(*) FROM awards WHERE report_id LIKE "
-                        "'k-%%' AND policy_id = 'ind-edu-2025'"), 30);
+                        "'k-%%' AND policy_id = 'ind-edu-2025'"),
+                     30);
     assert_int_equal(iq("SELECT count(DISTINCT policy_id || report_id) FROM "
-                        "awards WHERE report_id LIKE 'k-%%'"), 60);
+                        "awards WHERE report_id LIKE 'k-%%'"),
+                     60);
     assert_int_equal(iq("SELECT count(*) FROM awards"), before + 60);
     /* one award_proposed or award_clawback event per award, no more */
     assert_int_equal(iq("SELECT count(*) FROM outbox WHERE type IN "

@@ -83,7 +83,8 @@ static void
 parse_errors(void **state)
 {
     (void)state;
-    expect_error("rate id=a measure=students fen=1\n", "f.pol:1: \"rate\" before");
+    expect_error("rate id=a measure=students fen=1\n",
+                 "f.pol:1: \"rate\" before");
     expect_error("", "no \"policy\" line");
     expect_error(HEAD, "has no rules");
     expect_error(HEAD "rate id=a measure=students fen=1.5\n",
@@ -104,7 +105,8 @@ parse_errors(void **state)
     expect_error(HEAD "lump id=a fen=5 kinds=training\n"
                       "lump id=b fen=6 kinds=training,other\n",
                  "f.pol:3: ambiguous");
-    expect_error(HEAD "grade id=a grade=good fen=5\ngrade id=b grade=good fen=6\n",
+    expect_error(HEAD
+                 "grade id=a grade=good fen=5\ngrade id=b grade=good fen=6\n",
                  "f.pol:3: ambiguous");
     expect_error(HEAD "grade id=a grade=F fen=5\n", "f.pol:2: grade");
     expect_error(HEAD "lump id=a fen=5 kinds=dancing\n",
@@ -116,16 +118,18 @@ parse_errors(void **state)
     expect_error("policy id=p version=1 effective=2025-13-01 pool=q\n",
                  "f.pol:1: effective");
     expect_error(HEAD "bonus id=a\n", "f.pol:2: unknown directive \"bonus\"");
-    expect_error(HEAD "rate id=a measure=students\n", "f.pol:2: fen= is required");
+    expect_error(HEAD "rate id=a measure=students\n",
+                 "f.pol:2: fen= is required");
     expect_error(HEAD "rate measure=students fen=3 =x\n", "f.pol:2: \"=x\"");
     /* different measures or disjoint kinds are not ambiguous */
     {
         policy_t p;
         char err[256];
         assert_int_equal(
-            policy_parse(HEAD "rate id=a measure=students fen=5 kinds=training\n"
-                              "rate id=b measure=students fen=6 kinds=other\n"
-                              "rate id=c measure=quantity fen=6\n",
+            policy_parse(HEAD
+                         "rate id=a measure=students fen=5 kinds=training\n"
+                         "rate id=b measure=students fen=6 kinds=other\n"
+                         "rate id=c measure=quantity fen=6\n",
                          "f", &p, err, sizeof err),
             0);
         assert_int_equal(p.n_rules, 3);
@@ -138,13 +142,13 @@ rate_rounding(void **state)
 {
     (void)state;
     assert_int_equal(policy_rate_fen(10, 80000, 1), 800000);
-    assert_int_equal(policy_rate_fen(1, 1000, 3), 333);  /* 333.33 */
-    assert_int_equal(policy_rate_fen(2, 1000, 3), 667);  /* 666.67 */
-    assert_int_equal(policy_rate_fen(1, 1, 2), 1);       /* 0.5 up */
-    assert_int_equal(policy_rate_fen(3, 1, 4), 1);       /* 0.75 */
-    assert_int_equal(policy_rate_fen(1, 1, 4), 0);       /* 0.25 */
-    assert_int_equal(policy_rate_fen(5, 3, 10), 2);      /* 1.5 up */
-    assert_int_equal(policy_rate_fen(-5, 3, 10), -2);    /* symmetric */
+    assert_int_equal(policy_rate_fen(1, 1000, 3), 333); /* 333.33 */
+    assert_int_equal(policy_rate_fen(2, 1000, 3), 667); /* 666.67 */
+    assert_int_equal(policy_rate_fen(1, 1, 2), 1);      /* 0.5 up */
+    assert_int_equal(policy_rate_fen(3, 1, 4), 1);      /* 0.75 */
+    assert_int_equal(policy_rate_fen(1, 1, 4), 0);      /* 0.25 */
+    assert_int_equal(policy_rate_fen(5, 3, 10), 2);     /* 1.5 up */
+    assert_int_equal(policy_rate_fen(-5, 3, 10), -2);   /* symmetric */
     assert_int_equal(policy_rate_fen(0, 999, 7), 0);
     assert_int_equal(policy_rate_fen(INT64_MAX, INT32_MAX, 1), INT64_MAX / 2);
 }
@@ -229,9 +233,9 @@ pool_invariant_property(void **state)
                 assert_memory_equal(&before, &p, sizeof p);
             if (!pool_ok(&p))
                 fail_msg("seed %u seq %d step %d: budget %lld approved %lld "
-                         "disbursed %lld", seed, seqn, step,
-                         (long long)p.budget, (long long)p.approved,
-                         (long long)p.disbursed);
+                         "disbursed %lld",
+                         seed, seqn, step, (long long)p.budget,
+                         (long long)p.approved, (long long)p.disbursed);
             assert_int_equal(p.budget, topped);
             assert_int_equal(p.approved, appr);
             assert_int_equal(p.disbursed, paid);
@@ -255,8 +259,8 @@ pool_edges(void **state)
     assert_int_equal(pool_top_up(&p, -5), -EINVAL);
     assert_int_equal(pool_top_up(&p, 100), 0);
     assert_int_equal(pool_available(&p), 100);
-    assert_true(pool_is_low(&p, 100));   /* 100 < 10% of 1100 */
-    assert_false(pool_is_low(&p, 50));   /* 100 >= 5% */
+    assert_true(pool_is_low(&p, 100)); /* 100 < 10% of 1100 */
+    assert_false(pool_is_low(&p, 50)); /* 100 >= 5% */
     /* a clawback of 700 on 600 approved: 600 released, 100 off paid */
     assert_int_equal(pool_approve(&p, -700), 0);
     assert_int_equal(p.approved, 0);
@@ -299,7 +303,8 @@ award_machine_exhaustive(void **state)
                             want = AS(DISBURSED);
                         break;
                     case AWARD_REJECT:
-                        if (f == AS(PROPOSED) || f == AS(QUEUED) || f == AS(HELD))
+                        if (f == AS(PROPOSED) || f == AS(QUEUED) ||
+                            f == AS(HELD))
                             want = AS(REJECTED);
                         break;
                     case AWARD_HOLD:
