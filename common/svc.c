@@ -1270,6 +1270,7 @@ log_stats(svc_t *s)
                                 (unsigned long long)cs.applied_seq,
                                 (unsigned long long)cs.head_seq);
         free(cs.state);
+        free(cs.producer);
     }
     log_info("stats",
              "head=%llu cursors=%s requests=%llu rejects=%llu denials=%llu "
@@ -1298,6 +1299,7 @@ status_text(svc_t *s, char *buf, size_t size)
                                 cs.producer, (unsigned long long)cs.applied_seq,
                                 (unsigned long long)cs.head_seq);
         free(cs.state);
+        free(cs.producer);
     }
     if (off < size)
         snprintf(buf + off, size - off, " lag=%llu", (unsigned long long)lag);
@@ -1332,8 +1334,10 @@ write_metrics(svc_t *s)
         .n_cursors = s->n_follows,
     };
     int rc = metrics_write_file(s->metrics, &v, s->conf.metrics_file);
-    for (size_t i = 0; i < s->n_follows; i++)
+    for (size_t i = 0; i < s->n_follows; i++) {
         free(cs[i].state);
+        free(cs[i].producer);
+    }
     if (rc != 0)
         log_warn("metrics.write_failed", "file=%s error=%s",
                  log_q(s->conf.metrics_file), log_q(strerror(-rc)));
@@ -1345,9 +1349,9 @@ on_stats(uv_timer_t *t)
     svc_t *s = t->data;
     char status[480];
     log_stats(s);
+    write_metrics(s); /* before STATUS: whoever hears it finds the file */
     status_text(s, status, sizeof(status));
     notify_status(s->notify, status);
-    write_metrics(s);
     if (store_begin(s->store) == 0) {
         int n = store_reply_expire(
             s->store, now_wall_ms() - s->conf.reply_window_s * 1000);
@@ -1642,8 +1646,8 @@ svc_main(const svc_def_t *def, int argc, char **argv)
                    COGOV_VERSION);
         char status[480];
         status_text(s, status, sizeof(status));
-        notify_ready(s->notify, status);
         write_metrics(s);
+        notify_ready(s->notify, status);
         uv_run(&s->loop, UV_RUN_DEFAULT);
         s->exit_code = 0;
     }
