@@ -34,7 +34,7 @@ static const cfg_field_t config_fields[] = {
  * standing_recommended are handled in coord_react already) once
  * cogov-supervision exists; until then following it would only keep a
  * cursor in "connecting". */
-static const char *const follows[] = {"secretariat"};
+static const char *const follows[] = {"secretariat", "supervision"};
 
 static void *
 app_new(svc_t *s)

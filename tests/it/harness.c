@@ -555,3 +555,18 @@ store_hash(const char *path, const char *sql)
     sqlite3_close(db);
     return sum;
 }
+
+/* ---- cogovctl with all four daemons (appended by it_supervision) -------- */
+
+int
+cluster_ctl_conf_all(cluster_t *c, const char *key)
+{
+    char ctl[2048];
+    snprintf(ctl, sizeof(ctl),
+             "coordination_endpoint = %s\nsecretariat_endpoint = %s\n"
+             "incentives_endpoint = %s\nsupervision_endpoint = %s\n"
+             "keys_dir = %s\nkey = %s\ntimeout_ms = 10000\n",
+             c->endpoint[H_COORD], c->endpoint[H_SECR], c->endpoint[H_INCE],
+             c->endpoint[H_SUPV], c->keys_dir, key);
+    return write_file(c->ctl_conf, ctl);
+}

@@ -88,4 +88,10 @@ client_t *cluster_client_as(cluster_t *c, int which, const keypair_t *kp);
 /* An order-independent hash of every row of sql's result, or of every
  * table when sql is NULL, through a read-only connection. 0 on error. */
 uint64_t store_hash(const char *path, const char *sql);
+
+/* ---- cogovctl with all four daemons (appended by it_supervision) -------- */
+/* Rewrite the cogovctl config (c->ctl_conf, used by cluster_ctl) with all
+ * four endpoints and client key `key` (<key>.key in keys_dir, e.g. written
+ * with keys_write). */
+int cluster_ctl_conf_all(cluster_t *c, const char *key);
 #endif
