@@ -1,14 +1,18 @@
-/* react: what the secretariat does when coordination publishes (DESIGN 1.6):
- * keep the members it addresses, the charter versions and council seats,
- * welcome admitted units and bid farewell to those that leave, and on each
- * calendar tick close the votes due, send reminders and escalate late
- * inquiries. Idempotent: notice ids derive from the causing event,
- * and a notice is published only when its row is new. */
+/* react: what the secretariat does when coordination, incentives and
+ * supervision publish (DESIGN 1.6): keep the members it addresses, the
+ * charter versions and council seats, welcome admitted units and bid
+ * farewell to those that leave, notify a unit of its warnings,
+ * rectification orders, evaluation result and overdue milestones, the
+ * council of the incentive pool running dry, and on each calendar tick
+ * close the votes due, send reminders and escalate late inquiries.
+ * Idempotent: notice ids derive from the causing event, and a notice is
+ * published only when its row is new. */
 #include "secretariat.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "notice_texts.h"
@@ -85,6 +89,201 @@ publish(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev,
     free(title);
     free(body);
     free(consortium);
+    return err;
+}
+
+/* The consortium's and a unit's names (xmalloc'd; the unit's falls back
+ * to its id when the secretariat has not heard of it). */
+static int
+names(store_t *st, const char *member_id, char **consortium, char **member)
+{
+    int err = sec_store_consortium_name(st, consortium);
+
+    if (err < 0 && err != -ENOENT)
+        return err;
+    *member = NULL;
+    err = sec_store_member(st, member_id, member, NULL);
+    if (err < 0 && err != -ENOENT) {
+        free(*consortium);
+        *consortium = NULL;
+        return err;
+    }
+    if (*member == NULL)
+        *member = xstrdup(member_id);
+    return 0;
+}
+
+/* Publish a notice to one unit and free id, title and body. */
+static int
+publish_to(svc_t *s, const svc_ctx_t *c, char *id,
+           Cogov__V1__NoticeKind kind, char *title, char *body,
+           const char *member_id)
+{
+    char *addressees[1] = {(char *)member_id};
+    int err = sec_publish_notice(s, c, id, kind, title, body, addressees, 1);
+
+    free(id);
+    free(title);
+    free(body);
+    return err;
+}
+
+/* supervision's warning_raised: a warning notice to the unit concerned
+ * (a warning not about one unit is in the briefing only). */
+static int
+warning_notice(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev)
+{
+    const Cogov__V1__WarningRaised *w = ev->warning_raised;
+    char *consortium = NULL, *member = NULL, *title = NULL, *body = NULL;
+    int err;
+
+    if (str_empty(w->member_id))
+        return 0;
+    err = names(svc_store(s), w->member_id, &consortium, &member);
+    if (err < 0)
+        return err;
+    notice_warning(consortium, member, (int)w->kind, w->detail, &title,
+                   &body);
+    free(consortium);
+    free(member);
+    return publish_to(s, c, notice_id_for("warning", ev->producer, ev->seq),
+                      KIND(WARNING), title, body, w->member_id);
+}
+
+/* supervision's rectification_ordered: the order to the unit, with its
+ * findings and its deadline (the business date it ends on). */
+static int
+rectification_notice(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
+                     const Cogov__V1__Event *ev)
+{
+    const Cogov__V1__RectificationOrdered *r = ev->rectification_ordered;
+    char *consortium = NULL, *member = NULL, *title = NULL, *body = NULL;
+    char due[16] = "";
+    int err;
+
+    if (str_empty(r->member_id)) {
+        svc_react_error(s, "rectification_ordered: member_id missing");
+        return SVC_REACT_REJECT;
+    }
+    if (r->has_due_at && r->due_at > 0)
+        date_of(r->due_at - 1, a ? (long)a->cfg->utc_offset_s : 0, due,
+                sizeof due);
+    err = names(svc_store(s), r->member_id, &consortium, &member);
+    if (err < 0)
+        return err;
+    notice_rectification(consortium, member, r->findings,
+                         r->required_evidence, due, &title, &body);
+    free(consortium);
+    free(member);
+    return publish_to(s, c,
+                      notice_id_for("rectification", ev->producer, ev->seq),
+                      KIND(RECTIFICATION), title, body, r->member_id);
+}
+
+/* supervision's evaluation_published: to each unit evaluated, a notice
+ * with its own grade and total only. */
+static int
+evaluation_notices(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev)
+{
+    const Cogov__V1__EvaluationPublished *e = ev->evaluation_published;
+    int err = 0;
+
+    for (size_t i = 0; err == 0 && i < e->n_results; i++) {
+        const Cogov__V1__MemberResult *r = e->results[i];
+        char *consortium = NULL, *member = NULL, *title = NULL, *body = NULL;
+
+        if (r == NULL || str_empty(r->member_id))
+            continue;
+        err = names(svc_store(s), r->member_id, &consortium, &member);
+        if (err < 0)
+            break;
+        if (!str_empty(r->name) && strcmp(member, r->member_id) == 0) {
+            free(member);
+            member = xstrdup(r->name);
+        }
+        notice_evaluation(consortium, member, e->period, r->total,
+                          (int)r->grade, r->veto_failed, r->veto_key, &title,
+                          &body);
+        free(consortium);
+        free(member);
+        err = publish_to(s, c,
+                         notice_id_for_member("evaluation", ev->producer,
+                                              ev->seq, r->member_id),
+                         KIND(EVALUATION), title, body, r->member_id);
+    }
+    return err;
+}
+
+/* incentives' pool_low / pool_exhausted: to the council seat holders, or
+ * to every ADMITTED unit while no seat is assigned. */
+static int
+pool_notice(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev,
+            const Cogov__V1__PoolAlert *p, bool exhausted)
+{
+    store_t *st = svc_store(s);
+    char **ids = NULL, *consortium = NULL, *id, *title = NULL, *body = NULL;
+    size_t n = 0;
+    int err = sec_store_seats(st, &ids, &n);
+
+    if (err == 0 && n == 0)
+        err = sec_store_admitted(st, COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_UNSPECIFIED,
+                                 &ids, &n);
+    if (err == 0)
+        err = sec_store_consortium_name(st, &consortium);
+    if (err == -ENOENT)
+        err = 0;
+    if (err < 0 || n == 0)
+        goto done;
+    notice_pool(consortium, exhausted, p->pool_id, p->budget_fen,
+                p->available_fen, p->queued_fen, &title, &body);
+    id = notice_id_for(exhausted ? "pool_exhausted" : "pool_low", ev->producer,
+                       ev->seq);
+    err = sec_publish_notice(s, c, id, KIND(COUNCIL), title, body, ids, n);
+    free(id);
+done:
+    free(title);
+    free(body);
+    free(consortium);
+    sec_strv_free(ids, n);
+    return err;
+}
+
+/* coordination's milestone_overdue: a reminder to the task's lead unit. */
+static int
+milestone_notice(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
+                 const Cogov__V1__Event *ev)
+{
+    const Cogov__V1__MilestoneOverdue *m = ev->milestone_overdue;
+    char *consortium = NULL, *member = NULL, *task_title = NULL;
+    char *title = NULL, *body = NULL;
+    char due[16] = "";
+    int err;
+
+    if (str_empty(m->lead_member_id)) {
+        svc_react_error(s, "milestone_overdue: lead_member_id missing");
+        return SVC_REACT_REJECT;
+    }
+    if (m->has_due_at && m->due_at > 0)
+        date_of(m->due_at - 1, a ? (long)a->cfg->utc_offset_s : 0, due,
+                sizeof due);
+    err = names(svc_store(s), m->lead_member_id, &consortium, &member);
+    if (err < 0)
+        return err;
+    if (!str_empty(m->task_id)) {
+        err = sec_store_task(svc_store(s), m->task_id, &task_title, NULL,
+                             NULL);
+        if (err < 0 && err != -ENOENT)
+            goto done;
+        err = 0;
+    }
+    notice_milestone_overdue(member, m->task_id, task_title, m->title, due,
+                             &title, &body);
+    err = publish_to(s, c, notice_id_for("milestone", ev->producer, ev->seq),
+                     KIND(REMINDER), title, body, m->lead_member_id);
+done:
+    free(task_title);
+    free(consortium);
+    free(member);
     return err;
 }
 
@@ -302,9 +501,23 @@ sec_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
     case COGOV__V1__EVENT__PAYLOAD_TASK_COMPLETED:
         return sec_review_task_event(s, c, ev);
     case COGOV__V1__EVENT__PAYLOAD_AWARD_APPROVED:
-    case COGOV__V1__EVENT__PAYLOAD_WARNING_RAISED:
-    case COGOV__V1__EVENT__PAYLOAD_EVALUATION_PUBLISHED:
         return digest(s, c, ev);
+    case COGOV__V1__EVENT__PAYLOAD_WARNING_RAISED: {
+        int err = digest(s, c, ev);
+        return err != 0 ? err : warning_notice(s, c, ev);
+    }
+    case COGOV__V1__EVENT__PAYLOAD_EVALUATION_PUBLISHED: {
+        int err = digest(s, c, ev);
+        return err != 0 ? err : evaluation_notices(s, c, ev);
+    }
+    case COGOV__V1__EVENT__PAYLOAD_RECTIFICATION_ORDERED:
+        return rectification_notice(s, app, c, ev);
+    case COGOV__V1__EVENT__PAYLOAD_POOL_LOW:
+        return pool_notice(s, c, ev, ev->pool_low, false);
+    case COGOV__V1__EVENT__PAYLOAD_POOL_EXHAUSTED:
+        return pool_notice(s, c, ev, ev->pool_exhausted, true);
+    case COGOV__V1__EVENT__PAYLOAD_MILESTONE_OVERDUE:
+        return milestone_notice(s, app, c, ev);
     default:
         return 0; /* nothing to do */
     }

@@ -205,6 +205,110 @@ texts(void **state)
     free(body);
 }
 
+/* The texts and ids of the notices reacting to supervision, incentives
+ * and coordination. */
+static void
+reaction_texts(void **state)
+{
+    char *id, *title = NULL, *body = NULL, *y;
+
+    (void)state;
+    id = notice_id_for_member("evaluation", "supervision", 9, "M1");
+    assert_string_equal(id, "evaluation:supervision:9:M1");
+    free(id);
+    id = notice_id_for("milestone", "coordination", 31);
+    assert_string_equal(id, "milestone:coordination:31");
+    free(id);
+
+    y = notice_yuan(123405);
+    assert_string_equal(y, "1234.05 元");
+    free(y);
+    y = notice_yuan(-7);
+    assert_string_equal(y, "-0.07 元");
+    free(y);
+    y = notice_yuan(0);
+    assert_string_equal(y, "0.00 元");
+    free(y);
+
+    assert_string_equal(notice_warning_label(1), "任务节点逾期");
+    assert_string_equal(notice_warning_label(4), "资源承诺未兑现");
+    assert_string_equal(notice_warning_label(99), "履约风险");
+    assert_string_equal(notice_grade_label(1), "优秀");
+    assert_string_equal(notice_grade_label(4), "不合格");
+    assert_string_equal(notice_grade_label(0), "未评定");
+
+    notice_warning("联合体甲", "某企业",
+                   COGOV__V1__WARNING_KIND__WARNING_KIND_INACTIVE,
+                   "30 天无工作进展", &title, &body);
+    assert_string_equal(title, "预警通知：长期无工作进展");
+    assert_non_null(strstr(body, "某企业："));
+    assert_non_null(strstr(body, "30 天无工作进展"));
+    assert_non_null(strstr(body, "联合体甲"));
+    free(title);
+    free(body);
+    notice_warning(NULL, "某企业", 0, NULL, &title, &body);
+    assert_string_equal(title, "预警通知：履约风险");
+    assert_non_null(strstr(body, "本联合体"));
+    free(title);
+    free(body);
+
+    notice_rectification("联合体甲", "某学院", "实训基地未按期建设",
+                         "建设进度报告", "2025-06-30", &title, &body);
+    assert_string_equal(title, "关于某学院限期整改的通知");
+    assert_non_null(strstr(body, "实训基地未按期建设"));
+    assert_non_null(strstr(body, "建设进度报告"));
+    assert_non_null(strstr(body, "整改期限：2025-06-30"));
+    free(title);
+    free(body);
+    notice_rectification(NULL, "某学院", "", NULL, "", &title, &body);
+    assert_non_null(strstr(body, "整改期限：另行通知"));
+    free(title);
+    free(body);
+
+    notice_evaluation("联合体甲", "某企业", "2025", 8605,
+                      COGOV__V1__GRADE__GRADE_GOOD, false, NULL, &title,
+                      &body);
+    assert_string_equal(title, "2025考核评价结果通知");
+    assert_non_null(strstr(body, "得分 86.05 分，等级：良好。"));
+    assert_null(strstr(body, "否决"));
+    free(title);
+    free(body);
+    notice_evaluation(NULL, "某企业", "", 9000, COGOV__V1__GRADE__GRADE_FAIL,
+                      true, "safety", &title, &body);
+    assert_string_equal(title, "考核评价结果通知");
+    assert_non_null(strstr(body, "得分 90.00 分，等级：不合格。"));
+    assert_non_null(strstr(body, "否决性指标（safety）未达标"));
+    free(title);
+    free(body);
+
+    notice_pool("联合体甲", false, "2025", 10000000, 450000, 0, &title,
+                &body);
+    assert_string_equal(title, "关于激励资金池余额不足的提示");
+    assert_non_null(strstr(body, "预算 100000.00 元，当前可用 4500.00 元"));
+    assert_non_null(strstr(body, "预警线"));
+    free(title);
+    free(body);
+    notice_pool(NULL, true, "", 100, 0, 2550, &title, &body);
+    assert_string_equal(title, "关于激励资金池已用尽的通知");
+    assert_non_null(strstr(body, "排队待拨付 25.50 元"));
+    assert_non_null(strstr(body, "追加预算"));
+    free(title);
+    free(body);
+
+    notice_milestone_overdue("某学院", "t-1", "订单班", "完成招生",
+                             "2025-03-31", &title, &body);
+    assert_string_equal(title, "提醒：任务节点“完成招生”已逾期");
+    assert_non_null(strstr(body, "某学院："));
+    assert_non_null(strstr(body, "《订单班》（编号 t-1）"));
+    assert_non_null(strstr(body, "2025-03-31"));
+    free(title);
+    free(body);
+    notice_milestone_overdue("某学院", "t-2", NULL, NULL, "", &title, &body);
+    assert_non_null(strstr(body, "未命名任务"));
+    free(title);
+    free(body);
+}
+
 /* Charter versions kept with their dates; the one in force on a day. */
 static void
 charters_in_force(void **state)
@@ -294,6 +398,7 @@ main(void)
         cmocka_unit_test_setup_teardown(list_by_member_and_kind, setup,
                                         teardown),
         cmocka_unit_test(texts),
+        cmocka_unit_test(reaction_texts),
         cmocka_unit_test_setup_teardown(charters_in_force, setup, teardown),
         cmocka_unit_test_setup_teardown(objects_once_unacked, setup,
                                         teardown),
