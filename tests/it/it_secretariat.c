@@ -924,6 +924,168 @@ test_review_and_member_view(void **state)
     cluster_destroy(&w.c);
 }
 
+/* Notices of `kind` addressed to `member` in the secretariat's store. */
+static long long
+notices_to(world_t *w, int kind, const char *member)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM notices n JOIN notice_addressees a"
+             " USING (notice_id) WHERE n.kind=%d AND a.member_id='%s'",
+             kind, member);
+    return store_query_int(w->c.store[H_SECR], sql);
+}
+
+/* Warning notices titled for a milestone overdue, to `member`. */
+static long long
+milestone_warnings_to(world_t *w, const char *member)
+{
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM notices n JOIN notice_addressees a"
+             " USING (notice_id) WHERE n.kind=%d AND a.member_id='%s'"
+             " AND n.title='预警通知：任务节点逾期'",
+             COGOV__V1__NOTICE_KIND__NOTICE_KIND_WARNING, member);
+    return store_query_int(w->c.store[H_SECR], sql);
+}
+
+/* The notices of `kind` that `as` sees for its unit `member`. */
+static Cogov__V1__Reply *
+list_notices(world_t *w, const keypair_t *as, const char *member, int kind)
+{
+    Cogov__V1__ListNotices ln = COGOV__V1__LIST_NOTICES__INIT;
+    ln.member_id = (char *)member;
+    ln.has_kind = 1;
+    ln.kind = (Cogov__V1__NoticeKind)kind;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_LIST_NOTICES;
+    req.list_notices = &ln;
+    Cogov__V1__Reply *r = call_as(&w->c, H_SECR, as, &req);
+    assert_int_equal(r->code, OK);
+    return r;
+}
+
+/* DESIGN 1.6's automatic notices through the real coordination and
+ * supervision daemons: a milestone overdue reminds the task's lead unit
+ * once across two ticks; supervision's warning on it and a rectification
+ * order reach the unit concerned once each; nobody else is addressed. */
+static void
+test_automatic_notices(void **state)
+{
+    (void)state;
+    world_t w;
+    keypair_t supv;
+    const int REMINDER = COGOV__V1__NOTICE_KIND__NOTICE_KIND_REMINDER;
+    const int WARNING = COGOV__V1__NOTICE_KIND__NOTICE_KIND_WARNING;
+    const int RECT = COGOV__V1__NOTICE_KIND__NOTICE_KIND_RECTIFICATION;
+
+    setup_world(&w, "autonotice");
+    const char *A = w.unit[0], *B = w.unit[1];
+    assert_int_equal(cluster_add_principal(&w.c, "supv-office", "-",
+                                           "SUPERVISOR", "-", &supv),
+                     0);
+    assert_int_equal(cluster_start(&w.c, H_SUPV), 0);
+    assert_int_equal(cluster_sync(&w.c, 20000), 0);
+
+    Cogov__V1__MilestoneSpec m1 = COGOV__V1__MILESTONE_SPEC__INIT;
+    Cogov__V1__MilestoneSpec *ms[] = {&m1};
+    m1.milestone_id = "enrol";
+    m1.title = "完成招生";
+    m1.due_on = "2025-03-31";
+    Cogov__V1__CreateTask ct = COGOV__V1__CREATE_TASK__INIT;
+    ct.task_id = "t-auto";
+    ct.title = "智能制造订单班";
+    ct.has_kind = 1;
+    ct.kind = COGOV__V1__TASK_KIND__TASK_KIND_ORDER_CLASS;
+    ct.lead_member_id = (char *)A;
+    ct.n_milestones = 1;
+    ct.milestones = ms;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_CREATE_TASK;
+    req.create_task = &ct;
+    assert_int_equal(code_as(&w.c, H_COORD, &w.c.op, &req), OK);
+    assert_int_equal(task_action(&w, "t-auto",
+                                 COGOV__V1__TASK_ACTION__TASK_ACTION_APPROVE),
+                     OK);
+    assert_int_equal(task_action(&w, "t-auto",
+                                 COGOV__V1__TASK_ACTION__TASK_ACTION_START),
+                     OK);
+
+    /* Before the due date nothing; the first tick after it reminds the
+     * lead unit and (through supervision's warning) warns it; the next
+     * tick adds nothing. */
+    const int64_t apr1 = T0 + 89 * DAY + 9 * 3600; /* 2025-04-01 09:00 */
+    advance(&w, apr1 - 2 * DAY);
+    assert_int_equal(notices_to(&w, REMINDER, A), 0);
+    advance(&w, apr1);
+    assert_int_equal(count_events(&w.c, H_COORD, "milestone_overdue"), 1);
+    assert_int_equal(notices_to(&w, REMINDER, A), 1);
+    assert_int_equal(milestone_warnings_to(&w, A), 1);
+    advance(&w, apr1 + DAY);
+    assert_int_equal(count_events(&w.c, H_COORD, "milestone_overdue"), 1);
+    assert_int_equal(notices_to(&w, REMINDER, A), 1);
+    assert_int_equal(milestone_warnings_to(&w, A), 1);
+    assert_int_equal(notices_to(&w, REMINDER, B), 0);
+    assert_int_equal(milestone_warnings_to(&w, B), 0);
+    /* Every warning supervision raised (inactivity ones too) is one
+     * notice. */
+    assert_true(count_events(&w.c, H_SUPV, "warning_raised") >= 1);
+    assert_int_equal(notices_of_kind(&w, WARNING),
+                     count_events(&w.c, H_SUPV, "warning_raised"));
+
+    Cogov__V1__Reply *r = list_notices(&w, &w.rep[0], A, REMINDER);
+    assert_int_equal(r->notice_list->n_notices, 1);
+    const Cogov__V1__Notice *n = r->notice_list->notices[0];
+    assert_non_null(strstr(n->notice_id, "milestone:coordination:"));
+    assert_non_null(strstr(n->title, "完成招生"));
+    assert_non_null(strstr(n->body, "《智能制造订单班》（编号 t-auto）"));
+    assert_non_null(strstr(n->body, "2025-03-31"));
+    assert_non_null(strstr(n->body, "滨江职业技术学院"));
+    cogov__v1__reply__free_unpacked(r, NULL);
+    r = list_notices(&w, &w.rep[0], A, WARNING);
+    assert_true(r->notice_list->n_notices >= 1);
+    for (size_t i = 0; i < r->notice_list->n_notices; i++)
+        assert_non_null(strstr(r->notice_list->notices[i]->notice_id,
+                               "warning:supervision:"));
+    cogov__v1__reply__free_unpacked(r, NULL);
+
+    /* A rectification order: one notice to the unit with its findings and
+     * deadline. */
+    Cogov__V1__IssueRectification ir = COGOV__V1__ISSUE_RECTIFICATION__INIT;
+    ir.rectification_id = "rect-1";
+    ir.member_id = (char *)A;
+    ir.findings = "订单班招生未按期完成";
+    ir.required_evidence = "招生情况说明";
+    ir.due_on = "2025-06-30";
+    req.body_case = COGOV__V1__REQUEST__BODY_ISSUE_RECTIFICATION;
+    req.issue_rectification = &ir;
+    assert_int_equal(code_as(&w.c, H_SUPV, &supv, &req), OK);
+    assert_int_equal(cluster_sync(&w.c, 20000), 0);
+    advance(&w, apr1 + 2 * DAY);
+    assert_int_equal(notices_to(&w, RECT, A), 1);
+    assert_int_equal(notices_to(&w, RECT, B), 0);
+    r = list_notices(&w, &w.rep[0], A, RECT);
+    assert_int_equal(r->notice_list->n_notices, 1);
+    n = r->notice_list->notices[0];
+    assert_non_null(strstr(n->body, "订单班招生未按期完成"));
+    assert_non_null(strstr(n->body, "整改期限：2025-06-30"));
+    cogov__v1__reply__free_unpacked(r, NULL);
+
+    /* A restart of the secretariat replays nothing into new notices. */
+    assert_int_equal(cluster_stop(&w.c, H_SECR), 0);
+    assert_int_equal(cluster_start(&w.c, H_SECR), 0);
+    assert_int_equal(cluster_sync(&w.c, 20000), 0);
+    assert_int_equal(notices_to(&w, REMINDER, A), 1);
+    assert_int_equal(milestone_warnings_to(&w, A), 1);
+    assert_int_equal(notices_of_kind(&w, WARNING),
+                     count_events(&w.c, H_SUPV, "warning_raised"));
+    assert_int_equal(notices_to(&w, RECT, A), 1);
+    assert_int_equal(count_events(&w.c, H_SECR, "notice_published"),
+                     store_query_int(w.c.store[H_SECR],
+                                     "SELECT count(*) FROM notices"));
+    cluster_destroy(&w.c);
+}
+
 int
 main(void)
 {
@@ -934,6 +1096,7 @@ main(void)
         cmocka_unit_test(test_kill_during_vote),
         cmocka_unit_test(test_extraordinary_meeting),
         cmocka_unit_test(test_review_and_member_view),
+        cmocka_unit_test(test_automatic_notices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
