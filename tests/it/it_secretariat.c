@@ -1071,6 +1071,52 @@ test_automatic_notices(void **state)
     assert_non_null(strstr(n->body, "整改期限：2025-06-30"));
     cogov__v1__reply__free_unpacked(r, NULL);
 
+    /* An evaluation round published: each unit evaluated gets one notice
+     * with its own result, id "evaluation:supervision:<seq>:<unit>". */
+    Cogov__V1__LoadIndicators li = COGOV__V1__LOAD_INDICATORS__INIT;
+    li.name = "it.ind";
+    li.text = "key=MILESTONES_ON_TIME group=basic dimension=运行机制 "
+              "title=任务节点按期完成率 weight=100 unit=‰ "
+              "source=ontime:milestone.on_time rule=linear target=900\n";
+    req.body_case = COGOV__V1__REQUEST__BODY_LOAD_INDICATORS;
+    req.load_indicators = &li;
+    assert_int_equal(code_as(&w.c, H_SUPV, &supv, &req), OK);
+    Cogov__V1__DraftRound dr = COGOV__V1__DRAFT_ROUND__INIT;
+    dr.period = "2025Q1";
+    req.body_case = COGOV__V1__REQUEST__BODY_DRAFT_ROUND;
+    req.draft_round = &dr;
+    assert_int_equal(code_as(&w.c, H_SUPV, &supv, &req), OK);
+    Cogov__V1__ReviewRound rv = COGOV__V1__REVIEW_ROUND__INIT;
+    rv.round_id = "round-2025Q1";
+    req.body_case = COGOV__V1__REQUEST__BODY_REVIEW_ROUND;
+    req.review_round = &rv;
+    assert_int_equal(code_as(&w.c, H_SUPV, &supv, &req), OK);
+    Cogov__V1__PublishRound pr = COGOV__V1__PUBLISH_ROUND__INIT;
+    pr.round_id = "round-2025Q1";
+    req.body_case = COGOV__V1__REQUEST__BODY_PUBLISH_ROUND;
+    req.publish_round = &pr;
+    assert_int_equal(code_as(&w.c, H_SUPV, &supv, &req), OK);
+    assert_int_equal(cluster_sync(&w.c, 20000), 0);
+    const int EVAL = COGOV__V1__NOTICE_KIND__NOTICE_KIND_EVALUATION;
+    assert_int_equal(notices_to(&w, EVAL, A), 1);
+    assert_int_equal(notices_to(&w, EVAL, B), 1);
+    assert_int_equal(store_query_int(w.c.store[H_SECR],
+                                     "SELECT count(*) FROM notice_addressees"
+                                     " a JOIN notices n USING (notice_id)"
+                                     " WHERE n.kind=8 GROUP BY notice_id"
+                                     " ORDER BY count(*) DESC LIMIT 1"),
+                     1);
+    r = list_notices(&w, &w.rep[0], A, EVAL);
+    assert_int_equal(r->notice_list->n_notices, 1);
+    n = r->notice_list->notices[0];
+    assert_non_null(strstr(n->notice_id, "evaluation:supervision:"));
+    assert_non_null(strstr(n->notice_id, A));
+    assert_string_equal(n->title, "2025Q1考核评价结果通知");
+    assert_non_null(strstr(n->body, "滨江职业技术学院"));
+    assert_null(strstr(n->body, "滨江智能装备有限公司"));
+    assert_non_null(strstr(n->body, "等级："));
+    cogov__v1__reply__free_unpacked(r, NULL);
+
     /* A restart of the secretariat replays nothing into new notices. */
     assert_int_equal(cluster_stop(&w.c, H_SECR), 0);
     assert_int_equal(cluster_start(&w.c, H_SECR), 0);
@@ -1080,6 +1126,7 @@ test_automatic_notices(void **state)
     assert_int_equal(notices_of_kind(&w, WARNING),
                      count_events(&w.c, H_SUPV, "warning_raised"));
     assert_int_equal(notices_to(&w, RECT, A), 1);
+    assert_int_equal(notices_to(&w, EVAL, A), 1);
     assert_int_equal(count_events(&w.c, H_SECR, "notice_published"),
                      store_query_int(w.c.store[H_SECR],
                                      "SELECT count(*) FROM notices"));
