@@ -226,8 +226,8 @@ pool_notice(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev,
     int err = sec_store_seats(st, &ids, &n);
 
     if (err == 0 && n == 0)
-        err = sec_store_admitted(st, COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_UNSPECIFIED,
-                                 &ids, &n);
+        err = sec_store_admitted(
+            st, COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_UNSPECIFIED, &ids, &n);
     if (err == 0)
         err = sec_store_consortium_name(st, &consortium);
     if (err == -ENOENT)
