@@ -300,5 +300,6 @@ extern const ctl_cmd_t ctl_cmds_sec[];    /* cogovctl_sec.c */
 extern const ctl_cmd_t ctl_cmds_supv[];   /* cogovctl_supv.c */
 extern const ctl_cmd_t ctl_cmds_lists[];  /* cogovctl_lists.c */
 extern const ctl_cmd_t ctl_cmds_inc[];    /* cogovctl_inc.c */
+extern const ctl_cmd_t ctl_cmds_trace[];  /* cogovctl_trace.c */
 
 #endif
