@@ -450,9 +450,26 @@ text_event(sbuf_t *b, const trace_node_t *n)
     if (p != NULL) {
         sbuf_puts(b, "  ");
         pbsummary(b, p, CTL_UTC_OFFSET);
+        /* Wrappers (MotionChanged{motion}, AwardEvent{award, from}): the
+         * summary of what they wrap too. */
+        const ProtobufCMessageDescriptor *d = p->descriptor;
+        for (unsigned i = 0; i < d->n_fields; i++) {
+            const ProtobufCFieldDescriptor *f = &d->fields[i];
+            if (f->type != PROTOBUF_C_TYPE_MESSAGE ||
+                f->label == PROTOBUF_C_LABEL_REPEATED || !field_present(p, f))
+                continue;
+            if (b->p[b->len - 1] != ' ')
+                sbuf_putc(b, ' ');
+            pbsummary(b,
+                      *(const ProtobufCMessage *const *)((const char *)p +
+                                                         f->offset),
+                      CTL_UTC_OFFSET);
+        }
     } else if (ev->payload_case != 0) {
         sbuf_printf(b, "  (unknown payload %d)", (int)ev->payload_case);
     }
+    while (b->len > 0 && b->p[b->len - 1] == ' ')
+        b->p[--b->len] = 0;
     if (n->matched)
         sbuf_puts(b, "  <=");
     while (b->len > 0 && b->p[b->len - 1] == ' ')
