@@ -508,7 +508,7 @@ static int
 cmd_warning_list(ctl_t *c, int argc, char **argv)
 {
     const char *v[WL_N] = {0};
-    int npos, kind;
+    int npos, kind = 0;
     const char *pos[1];
     int rc = ctl_parse(c, argc, argv, wlist_opts, opt_store, v, pos, 0, &npos);
     if (rc != 0)
@@ -694,7 +694,7 @@ static int
 cmd_rect_list(ctl_t *c, int argc, char **argv)
 {
     const char *v[RL_N] = {0};
-    int npos, st;
+    int npos, st = 0;
     const char *pos[1];
     int rc = ctl_parse(c, argc, argv, rlist_opts, opt_store, v, pos, 0, &npos);
     if (rc != 0)
