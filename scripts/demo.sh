@@ -30,28 +30,41 @@ CONF
 }
 { echo "store = $RUN/coordination.db"; common
   echo "calendar_mode = manual"; echo "calendar_start = 2025-01-01"; } > "$RUN/coordination.conf"
-{ echo "store = $RUN/secretariat.db"; common; } > "$RUN/secretariat.conf"
+for s in secretariat incentives supervision; do
+  { echo "store = $RUN/$s.db"; common; } > "$RUN/$s.conf"
+done
 cat > "$RUN/cogovctl.conf" <<CONF
 coordination_endpoint = ipc://$RUN/coordination.sock
 secretariat_endpoint = ipc://$RUN/secretariat.sock
+incentives_endpoint = ipc://$RUN/incentives.sock
+supervision_endpoint = ipc://$RUN/supervision.sock
 keys_dir = $RUN/keys
 key = operator
 CONF
 ctl() { "$BIN/tools/cogovctl" -c "$RUN/cogovctl.conf" "$@"; }
 
-# First start makes the keys and the allow-list (see README, Security); the
-# secretariat's clerk gets a key of her own with the SECRETARIAT role.
+# First start makes the keys and the allow-list (see README, Security). The
+# people who act in the demonstration get keys of their own: the
+# secretariat's clerk, the finance officer, the finance bureau's system and
+# a supervisor, each with one role.
 ctl keys init --dir "$RUN/keys" --allow-list "$RUN/allow.list" >/dev/null
-ctl keys generate clerk --dir "$RUN/keys" --roles SECRETARIAT --streams - | tail -n 1 >> "$RUN/allow.list"
-sed 's/^key = operator$/key = clerk/' "$RUN/cogovctl.conf" > "$RUN/clerk.conf"
+person() { # NAME ROLE
+  ctl keys generate "$1" --dir "$RUN/keys" --roles "$2" --streams - | tail -n 1 >> "$RUN/allow.list"
+  sed "s/^key = operator\$/key = $1/" "$RUN/cogovctl.conf" > "$RUN/$1.conf"
+}
+person clerk SECRETARIAT
+person finance FINANCE_OFFICER
+person bureau BUREAU_SYSTEM
+person supervisor SUPERVISOR
 clerk() { "$BIN/tools/cogovctl" -c "$RUN/clerk.conf" "$@"; }
+as() { local who=$1; shift; "$BIN/tools/cogovctl" -c "$RUN/$who.conf" "$@"; }
 uscc() { grep ",$1," deploy/demo/members.csv | cut -d, -f1; }
-for s in coordination secretariat; do
+for s in coordination secretariat incentives supervision; do
   "$BIN/services/$s/cogov-$s" -c "$RUN/$s.conf" 2>>"$RUN/$s.log" &
   echo $! > "$RUN/$s.pid"
 done
 stop_all() {
-  for s in secretariat coordination; do
+  for s in supervision incentives secretariat coordination; do
     [ -e "$RUN/$s.pid" ] && kill -TERM "$(cat "$RUN/$s.pid")" 2>/dev/null || true
   done
   wait || true
@@ -87,6 +100,12 @@ ctl council assign --seat vice-2 --role vice_chair --member "$VOC" --from 2025-0
 ctl council assign --seat sg --role secretary_general --member "$OPCO" --from 2025-01-10 --to 2027-12-31 >/dev/null
 ctl council secretariat "$OPCO" >/dev/null
 ctl council show
+echo "== 资金池、激励政策与评价指标 (a fund pool, the incentive policy, the indicator system)"
+ctl pool create muni-2025 --source municipal-finance --year 2025 --budget-fen 100000000 \
+  --name "2025年市级产教融合专项资金" >/dev/null
+ctl policy load deploy/data/policies.sample >/dev/null
+as supervisor indicator load deploy/data/indicators.default >/dev/null
+ctl pool list
 echo "== 年度目标与任务 (goals and the progress ledger)"
 ctl goal vision --text "建成产教深度融合、校企协同育人的智能制造人才高地" >/dev/null
 ctl goal set --year 2025 --code ORDER_CLASS_STUDENTS --target 120 --unit 人 --name 订单班培养人数 >/dev/null
@@ -99,6 +118,13 @@ ctl task progress T2025-01 --unit "$VOC" --report R1 --students 38 --quantity 38
 ctl task milestone T2025-01 M1 >/dev/null
 ctl pledge make --id P1 --task T2025-01 --unit "$JG" --kind equipment --due-on 2025-05-31 \
   --description "捐赠六轴工业机器人实训工作站两套" >/dev/null
+ctl sync --timeout 30 >/dev/null
+echo "== 奖补自动核算、审核、审批与拨付 (an award computed from the progress report, reviewed, approved, paid)"
+award=$(ctl --json award list | grep -o '"award_id": *"[^"]*"' | head -n 1 | sed 's/.*: *"//; s/"$//')
+clerk award review "$award" --note "材料齐全" >/dev/null
+as finance award approve "$award" >/dev/null
+as bureau award disburse "$award" --payment-ref "BJCZ-2025-000137" >/dev/null
+ctl award explain "$award"
 echo "== 议题与通讯表决 (a motion, voted by correspondence, becomes a resolution and a task)"
 clerk motion raise --id M2025-01 --title "共建工业机器人产业学院" --member "$JD" --review-on 2025-12-31 \
   --item "1|共建工业机器人产业学院|$ROBOT|2025-09-01|industry_college|1|个" >/dev/null
@@ -122,6 +148,16 @@ clerk meeting hold MT2025-1 >/dev/null
 clerk meeting list
 ctl calendar advance --to "2025-07-31 09:00" >/dev/null
 ctl sync --timeout 30 >/dev/null
+echo "== 督导：预警、整改、季度评价 (supervision: warnings, a rectification order, the Q1 evaluation)"
+as supervisor warning list
+as supervisor rectification issue --id RZ2025-01 --member "$JG" --findings "承诺的实训设备逾期未交付" \
+  --evidence "设备交付验收单" --due 2025-08-31 >/dev/null
+as supervisor evaluation draft 2025Q1 >/dev/null
+round=$(ctl --json evaluation list | grep -o '"round_id": *"[^"]*"' | head -n 1 | sed 's/.*: *"//; s/"$//')
+as supervisor evaluation review "$round" >/dev/null
+as supervisor evaluation publish "$round" >/dev/null
+ctl sync --timeout 30 >/dev/null
+as supervisor evaluation list
 echo "== 推进台账 (tasks: the one planned, and the one the resolution created)"
 ctl task list
 ctl pledge list
@@ -134,6 +170,12 @@ echo "== 成员单位 (members)"
 ctl member list
 echo "== 通知公告 (notices published by the secretariat)"
 ctl notice list
+echo "== 奖补台账 (the ledger)"
+ctl award list
+ctl ledger
+echo "== 追溯 (trace: the task the resolution created, and the award, across the daemons)"
+ctl trace "res:M2025-01/1" | grep -v vote_cast | head -n 20
+ctl trace "$award" | head -n 20
 echo "== 运行状态 (status)"
 ctl status
 echo
