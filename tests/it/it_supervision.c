@@ -131,24 +131,46 @@ supv_events(const char *type)
 
 /* Supervision's stream head and store, to show that a refusal changed
  * nothing. */
+static const char *const supv_tables[] = {
+    "outbox", "cursors", "facts", "members", "objects", "replies",
+    "dead_letters", "indicator_sets", "meta"};
+#define N_TABLES (sizeof supv_tables / sizeof supv_tables[0])
+
 typedef struct snap {
     long long head;
     uint64_t db;
+    uint64_t t[N_TABLES];
 } snap_t;
 
 static snap_t
 snap(void)
 {
     snap_t s = {qint(H_SUPV, "SELECT coalesce(max(seq),0) FROM outbox"),
-                store_hash(W->c.store[H_SUPV], NULL)};
+                store_hash(W->c.store[H_SUPV], NULL), {0}};
     assert_int_not_equal(s.db, 0);
+    for (size_t i = 0; i < N_TABLES; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT * FROM %s", supv_tables[i]);
+        s.t[i] = store_hash(W->c.store[H_SUPV], sql);
+    }
     return s;
+}
+
+static void
+snap_diff(const snap_t *a, const snap_t *b, const char *what)
+{
+    for (size_t i = 0; i < N_TABLES; i++)
+        if (a->t[i] != b->t[i])
+            printf("# %s changed table %s\n", what, supv_tables[i]);
 }
 
 static void
 refused_on(client_t *cl, Cogov__V1__Request *req, int code,
            const char *needle, const char *what)
 {
+    /* The others react to supervision's events (secretariat's notices come
+     * back on its stream): let everything settle first. */
+    sync_all();
     snap_t before = snap();
     Cogov__V1__Reply *rep = call_on(cl, req);
     if ((int)rep->code != code ||
@@ -162,6 +184,7 @@ refused_on(client_t *cl, Cogov__V1__Request *req, int code,
         assert_non_null(strstr(rep->error, needle));
     cogov__v1__reply__free_unpacked(rep, NULL);
     snap_t after = snap();
+    snap_diff(&before, &after, what);
     assert_int_equal(after.head, before.head);
     assert_int_equal(after.db, before.db);
 }
@@ -422,6 +445,7 @@ test_indicators(void **state)
           "target=10\n",
           f);
     fclose(f);
+    sync_all();
     snap_t before = snap();
     const char *load_bad[] = {"indicator", "load", bad, NULL};
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, load_bad), 2);
