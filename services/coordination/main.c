@@ -30,10 +30,8 @@ static const cfg_field_t config_fields[] = {
 };
 
 /* Streams it reacts to (DESIGN 1.6): resolutions and breached inquiry SLAs
- * from the secretariat. TODO: follow "supervision" too (rectification_overdue,
- * standing_recommended are handled in coord_react already) once
- * cogov-supervision exists; until then following it would only keep a
- * cursor in "connecting". */
+ * from the secretariat; rectification_overdue and standing_recommended from
+ * supervision (escalation cases). */
 static const char *const follows[] = {"secretariat", "supervision"};
 
 static void *
