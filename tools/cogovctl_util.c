@@ -11,6 +11,7 @@
 #include <wchar.h>
 
 #include "util.h"
+#include "validate.h"
 #include "cogov/v1/types.pb-c.h"
 
 /* ---- sbuf ---------------------------------------------------------------- */
@@ -1172,6 +1173,16 @@ csv_next(csv_t *c, csv_row_t *row, char *err, size_t errlen)
         c->line++;
         break;
     }
+    /* A whole record read: its text must be UTF-8 (the next record starts
+     * where this one ended, so no resynchronization). */
+    for (size_t i = 0; i < row->n; i++)
+        if (!valid_utf8(row->fields[i], strlen(row->fields[i]))) {
+            snprintf(err, errlen, "line %zu: field %zu is not valid UTF-8",
+                     row->line, i + 1);
+            csv_row_clear(row);
+            sbuf_free(&f);
+            return -EINVAL;
+        }
 done:
     sbuf_free(&f);
     if (rc < 0) {

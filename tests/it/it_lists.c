@@ -519,7 +519,7 @@ test_import_demands(void **state)
     assert_non_null(strstr(out, "line 5: INVALID"));
     assert_non_null(strstr(out, "line 6: INVALID: needed_by"));
     assert_non_null(strstr(out, "line 7: INVALID"));
-    assert_non_null(strstr(out, "line 8: INVALID: details: not valid UTF-8"));
+    assert_non_null(strstr(out, "line 8: INVALID: field 5 is not valid UTF-8"));
     assert_int_equal(count_events("demand_posted"), before + 3);
     assert_int_equal(
         qint("SELECT count(*) FROM demands WHERE details = '两行\n说明'"), 1);
