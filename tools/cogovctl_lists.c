@@ -109,12 +109,22 @@ read_file(const char *path, size_t *len, int *err)
 
 /* ==== demand ============================================================= */
 
-enum { DP_ID, DP_UNIT, DP_KIND, DP_TITLE, DP_OCC, DP_HEAD, DP_LEVEL, DP_BY,
-       DP_DETAILS, DP_N };
+enum {
+    DP_ID,
+    DP_UNIT,
+    DP_KIND,
+    DP_TITLE,
+    DP_OCC,
+    DP_HEAD,
+    DP_LEVEL,
+    DP_BY,
+    DP_DETAILS,
+    DP_N
+};
 static const ctl_opt_t demand_opts[] = {
-    {"id", true},         {"unit", true},      {"kind", true},
-    {"title", true},      {"occupation", true}, {"headcount", true},
-    {"level", true},      {"needed-by", true}, {"details", true},
+    {"id", true},    {"unit", true},       {"kind", true},
+    {"title", true}, {"occupation", true}, {"headcount", true},
+    {"level", true}, {"needed-by", true},  {"details", true},
     {NULL, false}};
 
 static int
@@ -185,12 +195,21 @@ cmd_demand_list(ctl_t *c, int argc, char **argv)
 
 /* ==== supply ============================================================= */
 
-enum { SP_ID, SP_UNIT, SP_MAJOR, SP_GRAD, SP_ON, SP_CAP, SP_RESEARCH,
-       SP_DETAILS, SP_N };
+enum {
+    SP_ID,
+    SP_UNIT,
+    SP_MAJOR,
+    SP_GRAD,
+    SP_ON,
+    SP_CAP,
+    SP_RESEARCH,
+    SP_DETAILS,
+    SP_N
+};
 static const ctl_opt_t supply_opts[] = {
-    {"id", true},       {"unit", true},     {"major", true},
+    {"id", true},        {"unit", true},         {"major", true},
     {"graduates", true}, {"available-on", true}, {"training-capacity", true},
-    {"research", true}, {"details", true},  {NULL, false}};
+    {"research", true},  {"details", true},      {NULL, false}};
 
 static int
 cmd_supply_post(ctl_t *c, int argc, char **argv)
@@ -199,7 +218,8 @@ cmd_supply_post(ctl_t *c, int argc, char **argv)
     multi_t m = {.v = v, .rep_idx = SP_RESEARCH};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, supply_opts, opt_multi, &m, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, supply_opts, opt_multi, &m, pos, 0, &npos);
     if (rc != 0)
         goto done;
     if (str_empty(v[SP_ID]) || str_empty(v[SP_UNIT]) ||
@@ -349,11 +369,11 @@ cmd_match_propose(ctl_t *c, int argc, char **argv)
         return rc;
     const Cogov__V1__MatchList *ml =
         rep->body_case == COGOV__V1__REPLY__BODY_MATCH_LIST ? rep->match_list
-                                                             : NULL;
+                                                            : NULL;
     if (c->json || ml == NULL) {
         ctl_print_message(c, pb_oneof_message(&rep->base, rep->body_case));
     } else {
-        static const char *const hdr[] = {">SCORE", "DEMAND", "SUPPLY",
+        static const char *const hdr[] = {">SCORE",     "DEMAND", "SUPPLY",
                                           "ENTERPRISE", "SCHOOL", ">QTY",
                                           "REASON"};
         table_t *t = table_new(ARRAY_LEN(hdr), hdr);
@@ -427,7 +447,8 @@ typedef struct imp {
 } imp_t;
 
 static void imp_fail(imp_t *s, size_t line, const char *code, int exit,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                     const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static void
 imp_fail(imp_t *s, size_t line, const char *code, int exit, const char *fmt,
@@ -458,8 +479,9 @@ imp_send(ctl_t *c, imp_t *s, size_t line, Cogov__V1__Request *req)
     Cogov__V1__Reply *rep =
         ctl_request(c, SVC_COORDINATION, req, 0, 0, &exit, err, sizeof err);
     if (rep == NULL) {
-        imp_fail(s, line, exit == CTL_EXIT_UNAVAILABLE ? "UNAVAILABLE" : "ERROR",
-                 exit, "%s", err);
+        imp_fail(s, line,
+                 exit == CTL_EXIT_UNAVAILABLE ? "UNAVAILABLE" : "ERROR", exit,
+                 "%s", err);
         s->stopped = true;
     }
     return rep;
@@ -674,8 +696,18 @@ imp_known(const imp_t *s, const char *id)
 
 /* ---- demands ---- */
 
-enum { ID_UNIT, ID_OCC, ID_HEAD, ID_BY, ID_ID, ID_KIND, ID_TITLE, ID_LEVEL,
-       ID_DETAILS, ID_N };
+enum {
+    ID_UNIT,
+    ID_OCC,
+    ID_HEAD,
+    ID_BY,
+    ID_ID,
+    ID_KIND,
+    ID_TITLE,
+    ID_LEVEL,
+    ID_DETAILS,
+    ID_N
+};
 static const char *const demand_cols[ID_N] = {
     "member_id", "occupation", "headcount",   "needed_by", "demand_id",
     "kind",      "title",      "skill_level", "details"};
@@ -753,12 +785,24 @@ static const imp_kind_t imp_demands = {demand_cols, ID_N, 4, demands_begin,
 
 /* ---- progress ---- */
 
-enum { IP_TASK, IP_UNIT, IP_REPORT, IP_STUDENTS, IP_INTERNS, IP_HOURS,
-       IP_FEN, IP_QTY, IP_NOTE, IP_CORRECTS, IP_N };
+enum {
+    IP_TASK,
+    IP_UNIT,
+    IP_REPORT,
+    IP_STUDENTS,
+    IP_INTERNS,
+    IP_HOURS,
+    IP_FEN,
+    IP_QTY,
+    IP_NOTE,
+    IP_CORRECTS,
+    IP_N
+};
 static const char *const progress_cols[IP_N] = {
-    "task_id",        "member_id",      "report_id", "students_enrolled",
-    "interns_hosted", "training_hours", "investment_fen", "quantity",
-    "note",           "corrects_report_id"};
+    "task_id",           "member_id",      "report_id",
+    "students_enrolled", "interns_hosted", "training_hours",
+    "investment_fen",    "quantity",       "note",
+    "corrects_report_id"};
 
 /* Is the report already on the task? -1 if the task cannot be read (the
  * report is then sent and the service says why). */
@@ -866,11 +910,11 @@ cmd_import_progress(ctl_t *c, int argc, char **argv)
     return cmd_import(c, &imp_progress, argc, argv);
 }
 
-#define IMPORT_RULE                                                          \
-    "UTF-8 with or without BOM, a header row (columns in any order,\n"      \
-    "case-insensitive). Every valid row is applied and every bad row is\n"  \
-    "reported with its line (exit status of the first failure); request\n"  \
-    "ids come from the row's content, so re-running the file applies\n"     \
+#define IMPORT_RULE                                                            \
+    "UTF-8 with or without BOM, a header row (columns in any order,\n"         \
+    "case-insensitive). Every valid row is applied and every bad row is\n"     \
+    "reported with its line (exit status of the first failure); request\n"     \
+    "ids come from the row's content, so re-running the file applies\n"        \
     "nothing twice.\n"
 
 const ctl_cmd_t ctl_cmds_lists[] = {
@@ -906,15 +950,15 @@ const ctl_cmd_t ctl_cmds_lists[] = {
      "/usr/share/cogov/occupation_major.csv, deploy/data in the source).\n"
      "A malformed line is INVALID naming the line. Role: GOV_COORDINATOR.\n",
      cmd_map_load},
-    {"occupation-map", "show", "", "Show the loaded mapping.\n",
-     cmd_map_show},
+    {"occupation-map", "show", "", "Show the loaded mapping.\n", cmd_map_show},
     {"match", "propose", "[--demand ID] [--limit N]",
      "Propose talent demand <-> supply pairings, ranked by score (0..100:\n"
      "occupation/major fit 40, quantity coverage 30, timing 20, past\n"
      "cooperation 10) with the reason in words.\n",
      cmd_match_propose},
-    {"match", "accept", "DEMAND_ID SUPPLY_ID --kind KIND [--title T] "
-                        "[--goal G]",
+    {"match", "accept",
+     "DEMAND_ID SUPPLY_ID --kind KIND [--title T] "
+     "[--goal G]",
      "Accept a pairing: a PROPOSED task (KIND order_class, apprenticeship\n"
      "or training) led by the enterprise with the school, planned\n"
      "quantity min(headcount left, graduates left) 人, id derived from\n"

@@ -29,8 +29,8 @@ coord_rc coord_task_insert(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep,
                            int *created);
 
 static coord_rc
-emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep,
-     Cogov__V1__Event *ev, const char *what)
+emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep, Cogov__V1__Event *ev,
+     const char *what)
 {
     int err = svc_emit(s, c, ev);
     return err < 0 ? coord_store_fail(rep, err, what) : OK;
@@ -41,8 +41,8 @@ emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep,
 static bool
 may_post(const principal_t *p, const char *member_id)
 {
-    if (principal_has(p, R(GOV_COORDINATOR) | R(SECRETARIAT) |
-                             R(BUREAU_SYSTEM)))
+    if (principal_has(p,
+                      R(GOV_COORDINATOR) | R(SECRETARIAT) | R(BUREAU_SYSTEM)))
         return true;
     return p->member_id[0] != 0 && strcmp(p->member_id, member_id) == 0;
 }
@@ -76,8 +76,9 @@ posting_unit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep,
     if (str_empty(member_id))
         return svc_fail(rep, INVALID, "%s: required", field);
     if (!may_post(c->who, member_id))
-        return svc_fail(rep, DENIED, "a member representative posts for its "
-                                     "own unit only");
+        return svc_fail(rep, DENIED,
+                        "a member representative posts for its "
+                        "own unit only");
     CHECK(coord_admitted(s, rep, field, member_id));
     Cogov__V1__Member *m = NULL;
     int err = coord_store_member(svc_store(s), member_id, false, &m);
@@ -121,24 +122,27 @@ HANDLER(coord_post_demand)
 
     CHECK(coord_id(rep, "post_demand.demand_id", d->demand_id));
     if (!d->has_kind || d->kind <= DK(UNSPECIFIED) || d->kind > DK(TALENT))
-        return svc_fail(rep, INVALID, "post_demand.kind: required "
-                                      "(CORE_PRODUCT, TECHNOLOGY or TALENT)");
-    CHECK(coord_text(rep, "post_demand.title", d->title, TITLE_MAX_CHARS,
-                     true));
+        return svc_fail(rep, INVALID,
+                        "post_demand.kind: required "
+                        "(CORE_PRODUCT, TECHNOLOGY or TALENT)");
+    CHECK(
+        coord_text(rep, "post_demand.title", d->title, TITLE_MAX_CHARS, true));
     CHECK(coord_text(rep, "post_demand.details", d->details, NOTE_MAX_CHARS,
                      false));
     CHECK(coord_text(rep, "post_demand.skill_level", d->skill_level,
                      SKILL_MAX_CHARS, false));
     if (d->headcount < 0)
-        return svc_fail(rep, INVALID, "post_demand.headcount: must not be "
-                                      "negative");
+        return svc_fail(rep, INVALID,
+                        "post_demand.headcount: must not be "
+                        "negative");
     CHECK(coord_quantity(rep, "post_demand.headcount", d->headcount));
     if (d->kind == DK(TALENT)) {
         CHECK(coord_text(rep, "post_demand.occupation", d->occupation,
                          MATCH_NAME_MAX_CHARS, true));
         if (d->headcount <= 0)
-            return svc_fail(rep, INVALID, "post_demand.headcount: a talent "
-                                          "demand needs a headcount > 0");
+            return svc_fail(rep, INVALID,
+                            "post_demand.headcount: a talent "
+                            "demand needs a headcount > 0");
         CHECK(coord_date(s, rep, "post_demand.needed_by", d->needed_by,
                          &needed_at));
     } else {
@@ -148,8 +152,7 @@ HANDLER(coord_post_demand)
             CHECK(coord_date(s, rep, "post_demand.needed_by", d->needed_by,
                              &needed_at));
     }
-    CHECK(posting_unit(s, c, rep, "post_demand.member_id", d->member_id,
-                       true));
+    CHECK(posting_unit(s, c, rep, "post_demand.member_id", d->member_id, true));
     digest_of(&d->base, digest);
     err = coord_store_demand_add(svc_store(s), d, needed_at, digest, c->now,
                                  c->causation_id);
@@ -211,8 +214,8 @@ HANDLER(coord_post_supply)
         if (strchr(p->research_capabilities[i], '\n') != NULL)
             return svc_fail(rep, INVALID, "%s: one line", field);
     }
-    CHECK(posting_unit(s, c, rep, "post_supply.member_id", p->member_id,
-                       false));
+    CHECK(
+        posting_unit(s, c, rep, "post_supply.member_id", p->member_id, false));
     digest_of(&p->base, digest);
     err = coord_store_supply_add(svc_store(s), p, avail_at, digest, c->now,
                                  c->causation_id);
@@ -244,10 +247,9 @@ HANDLER(coord_post_supply)
 HANDLER(coord_list_demands)
 {
     const Cogov__V1__ListDemands *l = req->list_demands;
-    int err = coord_store_demands(svc_store(s),
-                                  str_empty(l->member_id) ? NULL : l->member_id,
-                                  l->has_kind ? l->kind : DK(UNSPECIFIED),
-                                  &rep->demand_list);
+    int err = coord_store_demands(
+        svc_store(s), str_empty(l->member_id) ? NULL : l->member_id,
+        l->has_kind ? l->kind : DK(UNSPECIFIED), &rep->demand_list);
     if (err < 0)
         return coord_store_fail(rep, err, "demands");
     rep->body_case = COGOV__V1__REPLY__BODY_DEMAND_LIST;
@@ -294,8 +296,7 @@ HANDLER(coord_load_occupation_map)
                         "load_occupation_map.text: at most %d bytes",
                         MAP_MAX_BYTES);
     if (match_map_parse(l->text, len, &m, err_text, sizeof err_text) < 0)
-        return svc_fail(rep, INVALID, "load_occupation_map.text: %s",
-                        err_text);
+        return svc_fail(rep, INVALID, "load_occupation_map.text: %s", err_text);
     match_map_digest(&m, digest, sizeof digest);
     int err = coord_store_map_put(svc_store(s), &m, l->source, digest, c->now);
     if (err < 0) {
@@ -469,8 +470,8 @@ HANDLER(coord_propose_matches)
     rc = pool_load(s, rep, only, &p);
     if (rc != OK)
         goto done;
-    n = match_propose(&p.map, p.d, p.n_d, p.s, p.n_s, p.coop.pairs, p.coop.n,
-                      0, &r);
+    n = match_propose(&p.map, p.d, p.n_d, p.s, p.n_s, p.coop.pairs, p.coop.n, 0,
+                      &r);
     Cogov__V1__MatchList *ml = xmalloc(sizeof *ml);
     cogov__v1__match_list__init(ml);
     rep->match_list = ml;
@@ -478,16 +479,16 @@ HANDLER(coord_propose_matches)
     for (size_t i = 0; i < n && ml->n_matches < limit; i++) {
         const match_demand_t *d = &p.d[r[i].demand];
         const match_supply_t *x = &p.s[r[i].supply];
-        int e = coord_store_match_exists(svc_store(s), d->demand_id,
-                                         x->supply_id);
+        int e =
+            coord_store_match_exists(svc_store(s), d->demand_id, x->supply_id);
         if (e < 0) {
             rc = coord_store_fail(rep, e, "matches");
             goto done;
         }
         if (e == 1)
             continue;
-        ml->matches = xrealloc(ml->matches,
-                               (ml->n_matches + 1) * sizeof *ml->matches);
+        ml->matches =
+            xrealloc(ml->matches, (ml->n_matches + 1) * sizeof *ml->matches);
         ml->matches[ml->n_matches++] = proposal_of(d, x, &r[i]);
     }
     rc = OK;
@@ -525,16 +526,18 @@ HANDLER(coord_accept_match)
     if (!a->has_kind ||
         (a->kind != TK(ORDER_CLASS) && a->kind != TK(APPRENTICESHIP) &&
          a->kind != TK(TRAINING)))
-        return svc_fail(rep, INVALID, "accept_match.kind: ORDER_CLASS, "
-                                      "APPRENTICESHIP or TRAINING");
+        return svc_fail(rep, INVALID,
+                        "accept_match.kind: ORDER_CLASS, "
+                        "APPRENTICESHIP or TRAINING");
     CHECK(coord_text(rep, "accept_match.title", a->title, TITLE_MAX_CHARS,
                      false));
     err = coord_store_match_exists(svc_store(s), a->demand_id, a->supply_id);
     if (err < 0)
         return coord_store_fail(rep, err, "matches");
     if (err == 1)
-        return svc_fail(rep, CONFLICT, "demand %s and supply %s: already "
-                                       "accepted",
+        return svc_fail(rep, CONFLICT,
+                        "demand %s and supply %s: already "
+                        "accepted",
                         a->demand_id, a->supply_id);
     rc = pool_load(s, rep, NULL, &p);
     if (rc != OK)
@@ -557,9 +560,8 @@ HANDLER(coord_accept_match)
         goto done;
     }
     if (!match_score(&p.map, d, x, p.coop.pairs, p.coop.n, &r)) {
-        rc = svc_fail(rep, CONFLICT,
-                      "demand %s and supply %s do not match: %s", a->demand_id,
-                      a->supply_id,
+        rc = svc_fail(rep, CONFLICT, "demand %s and supply %s do not match: %s",
+                      a->demand_id, a->supply_id,
                       d->headcount <= 0   ? "the demand's headcount is filled"
                       : x->graduates <= 0 ? "the supply's graduates are taken"
                                           : "the occupation is not mapped to "
@@ -567,10 +569,9 @@ HANDLER(coord_accept_match)
         goto done;
     }
     match_task_id(a->demand_id, a->supply_id, tid, sizeof tid);
-    title = str_empty(a->title)
-                ? xasprintf("%s（%s）%s", d->occupation, x->major,
-                            kind_title(a->kind))
-                : xstrdup(a->title);
+    title = str_empty(a->title) ? xasprintf("%s（%s）%s", d->occupation,
+                                            x->major, kind_title(a->kind))
+                                : xstrdup(a->title);
     Cogov__V1__CreateTask ct = COGOV__V1__CREATE_TASK__INIT;
     char *participants[1] = {(char *)x->member_id};
     ct.task_id = tid;
@@ -614,7 +615,8 @@ HANDLER(coord_accept_match)
     rc = emit(s, c, rep, &ev, "emit match_accepted");
     if (rc != OK)
         goto done;
-    log_info("match.accepted", "demand=%s supply=%s task=%s quantity=%lld "
+    log_info("match.accepted",
+             "demand=%s supply=%s task=%s quantity=%lld "
              "corr=%s",
              log_q(a->demand_id), log_q(a->supply_id), tid,
              (long long)r.quantity, c->correlation_id);

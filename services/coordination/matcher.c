@@ -25,8 +25,7 @@ match_map_clear(match_map_t *m)
 }
 
 bool
-match_map_fits(const match_map_t *m, const char *occupation,
-               const char *major)
+match_map_fits(const match_map_t *m, const char *occupation, const char *major)
 {
     if (occupation == NULL || major == NULL)
         return false;
@@ -72,8 +71,8 @@ check_name(const char *what, const char *s, size_t line, char *err,
         snprintf(err, errlen, "line %zu: %s is empty", line, what);
         return -EINVAL;
     }
-    if (strchr(s, '"') != NULL ||
-        !valid_text(s, MATCH_NAME_MAX_CHARS, true) || strchr(s, '\t')) {
+    if (strchr(s, '"') != NULL || !valid_text(s, MATCH_NAME_MAX_CHARS, true) ||
+        strchr(s, '\t')) {
         snprintf(err, errlen,
                  "line %zu: %s: at most %d characters, no quotes or control "
                  "characters",
@@ -228,12 +227,11 @@ match_score(const match_map_t *m, const match_demand_t *d,
 
     r->score = score;
     r->quantity = q;
-    r->reason = xasprintf("职业“%s”对应专业“%s”；%s；%s%s", d->occupation,
-                          s->major, qty, timing,
-                          coop_yes ? "；双方已有共同任务" : "");
+    r->reason =
+        xasprintf("职业“%s”对应专业“%s”；%s；%s%s", d->occupation, s->major,
+                  qty, timing, coop_yes ? "；双方已有共同任务" : "");
     return true;
 }
-
 
 /* qsort has no context argument; the comparison only needs the ids, which
  * the results carry through this parallel array. */

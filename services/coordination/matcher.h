@@ -15,7 +15,7 @@
 #define MATCH_FIT_POINTS 40
 #define MATCH_QUANTITY_POINTS 30
 #define MATCH_TIMING_POINTS 20
-#define MATCH_LATE_POINTS 10   /* graduates at most MATCH_LATE_DAYS late */
+#define MATCH_LATE_POINTS 10 /* graduates at most MATCH_LATE_DAYS late */
 #define MATCH_LATE_DAYS 90
 #define MATCH_COOP_POINTS 10
 
@@ -90,8 +90,8 @@ bool match_score(const match_map_t *m, const match_demand_t *d,
 /* Every pairing of the demands with the supplies, ranked by score
  * (descending), then demand id, then supply id; at most `limit` (0: all).
  * *out is freed with match_results_free. Returns the count. */
-size_t match_propose(const match_map_t *m, const match_demand_t *d,
-                     size_t n_d, const match_supply_t *s, size_t n_s,
+size_t match_propose(const match_map_t *m, const match_demand_t *d, size_t n_d,
+                     const match_supply_t *s, size_t n_s,
                      const match_coop_t *coop, size_t n_coop, size_t limit,
                      match_result_t **out);
 void match_results_free(match_result_t *r, size_t n);

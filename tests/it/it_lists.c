@@ -81,8 +81,8 @@ ok_free(Cogov__V1__Request *req, const char *what)
     cogov__v1__reply__free_unpacked(ok(req, what), NULL);
 }
 
-static long long
-qint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static long long qint(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static long long
 qint(const char *fmt, ...)
 {
@@ -110,8 +110,8 @@ db_hash(void)
 
 /* Expect code (and needle in the error) and the store unchanged. */
 static void
-refused_on(client_t *cl, Cogov__V1__Request *req, int code,
-           const char *needle, const char *what)
+refused_on(client_t *cl, Cogov__V1__Request *req, int code, const char *needle,
+           const char *what)
 {
     uint64_t before = db_hash();
     long long head = qint("SELECT count(*) FROM outbox");
@@ -130,8 +130,7 @@ refused_on(client_t *cl, Cogov__V1__Request *req, int code,
 }
 
 static void
-refused(Cogov__V1__Request *req, int code, const char *needle,
-        const char *what)
+refused(Cogov__V1__Request *req, int code, const char *needle, const char *what)
 {
     refused_on(W->op, req, code, needle, what);
 }
@@ -156,8 +155,7 @@ write_file(const char *path, const char *text, size_t len)
 }
 
 static void
-member(const char *id, const char *name, Cogov__V1__MemberType type,
-       bool admit)
+member(const char *id, const char *name, Cogov__V1__MemberType type, bool admit)
 {
     Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
     am.uscc = (char *)id;
@@ -205,8 +203,8 @@ setup(void **state)
     gen_uscc(804, w->s2);
     gen_uscc(805, w->p);
     gen_uscc(806, w->x);
-    assert_int_equal(cluster_add_principal(&w->c, "rep-e1", w->e1,
-                                           "MEMBER_REP", "-", &w->rep_e1),
+    assert_int_equal(cluster_add_principal(&w->c, "rep-e1", w->e1, "MEMBER_REP",
+                                           "-", &w->rep_e1),
                      0);
     assert_int_equal(cluster_start(&w->c, H_COORD), 0);
     w->op = cluster_client(&w->c, H_COORD);
@@ -244,7 +242,8 @@ teardown(void **state)
     return 0;
 }
 
-/* ---- lists and matching --------------------------------------------------- */
+/* ---- lists and matching ---------------------------------------------------
+ */
 
 static void
 test_map_lists_and_match(void **state)
@@ -270,33 +269,35 @@ test_map_lists_and_match(void **state)
     assert_true(qint("SELECT count(*) FROM occupation_map") >= 20);
     assert_int_equal(count_events("occupation_map_loaded"), 1);
 
-    const char *d1[] = {"demand",      "post",      "--id",   "d-cnc",
-                        "--unit",      w->e1,       "--occupation", "数控车工",
-                        "--headcount", "50",        "--needed-by", "2025-09-01",
-                        "--level",     "四级/中级工", NULL};
+    const char *d1[] = {
+        "demand",      "post",         "--id",     "d-cnc",       "--unit",
+        w->e1,         "--occupation", "数控车工", "--headcount", "50",
+        "--needed-by", "2025-09-01",   "--level",  "四级/中级工", NULL};
     assert_int_equal(ctl(out, sizeof out, d1), 0);
-    const char *d2[] = {"demand",      "post",  "--id",        "d-elec",
-                        "--unit",      w->e2,   "--occupation", "电工",
-                        "--headcount", "20",    "--needed-by", "2025-07-01",
+    const char *d2[] = {"demand",      "post", "--id",         "d-elec",
+                        "--unit",      w->e2,  "--occupation", "电工",
+                        "--headcount", "20",   "--needed-by",  "2025-07-01",
                         NULL};
     assert_int_equal(ctl(out, sizeof out, d2), 0);
-    const char *d3[] = {"demand", "post", "--id", "d-prod", "--unit", w->e1,
-                        "--kind", "core_product", "--title", "精密减速器",
-                        NULL};
+    const char *d3[] = {"demand",  "post",       "--id",   "d-prod",
+                        "--unit",  w->e1,        "--kind", "core_product",
+                        "--title", "精密减速器", NULL};
     assert_int_equal(ctl(out, sizeof out, d3), 0);
-    const char *s1[] = {"supply",      "post",       "--id",   "s-cnc",
-                        "--unit",      w->s1,        "--major", "数控技术",
-                        "--graduates", "40",         "--available-on",
-                        "2025-06-30",  "--research", "五轴加工工艺", NULL};
+    const char *s1[] = {"supply",     "post",           "--id",
+                        "s-cnc",      "--unit",         w->s1,
+                        "--major",    "数控技术",       "--graduates",
+                        "40",         "--available-on", "2025-06-30",
+                        "--research", "五轴加工工艺",   NULL};
     assert_int_equal(ctl(out, sizeof out, s1), 0);
-    const char *s2[] = {"supply",      "post",  "--id",    "s-cnc2",
-                        "--unit",      w->s2,   "--major", "数控技术",
-                        "--graduates", "60",    "--available-on", "2025-10-15",
+    const char *s2[] = {"supply",      "post", "--id",           "s-cnc2",
+                        "--unit",      w->s2,  "--major",        "数控技术",
+                        "--graduates", "60",   "--available-on", "2025-10-15",
                         NULL};
     assert_int_equal(ctl(out, sizeof out, s2), 0);
-    const char *s3[] = {"supply",      "post",  "--id",    "s-elec",
-                        "--unit",      w->s2,   "--major", "电气自动化技术",
-                        "--graduates", "30",    "--available-on", "2025-06-30",
+    const char *s3[] = {"supply",  "post",           "--id",
+                        "s-elec",  "--unit",         w->s2,
+                        "--major", "电气自动化技术", "--graduates",
+                        "30",      "--available-on", "2025-06-30",
                         NULL};
     assert_int_equal(ctl(out, sizeof out, s3), 0);
     assert_int_equal(count_events("demand_posted"), 3);
@@ -370,12 +371,12 @@ test_map_lists_and_match(void **state)
     assert_null(strstr(out, "s-cnc\n"));
 }
 
-/* ---- bad input -------------------------------------------------------------- */
+/* ---- bad input --------------------------------------------------------------
+ */
 
 static void
 post_demand_req(Cogov__V1__Request *req, Cogov__V1__PostDemand *d,
-                const char *id, const char *unit, int64_t head,
-                const char *by)
+                const char *id, const char *unit, int64_t head, const char *by)
 {
     cogov__v1__post_demand__init(d);
     d->demand_id = (char *)id;
@@ -499,17 +500,17 @@ test_import_demands(void **state)
     char out[16384], path[256], csv[4096];
 
     snprintf(path, sizeof path, "%s/demands.csv", w->dir);
-    int n = snprintf(
-        csv, sizeof csv,
-        "\xef\xbb\xbf" "member_id,occupation,headcount,needed_by,details\r\n"
-        "%s,软件开发,12,2025-09-01,\"Java, C\"\r\n"           /* 2: ok */
-        "%s,焊工,8,2025-08-01,\"两行\n说明\"\r\n"             /* 3-4: ok */
-        "%s,电工,-3,2025-08-01,\r\n"                          /* 5: negative */
-        "%s,电工,3,2025-02-30,\r\n"                           /* 6: bad date */
-        "%s,电工,3,2025-08-01,\r\n"                           /* 7: a school */
-        "%s,电工,3,2025-08-01,\xff\xfe\r\n"                   /* 8: not UTF-8 */
-        "%s,钳工,5,2025-10-01,\r\n",                          /* 9: ok */
-        w->e1, w->e2, w->e2, w->e2, w->s1, w->e2, w->e1);
+    int n = snprintf(csv, sizeof csv,
+                     "\xef\xbb\xbf"
+                     "member_id,occupation,headcount,needed_by,details\r\n"
+                     "%s,软件开发,12,2025-09-01,\"Java, C\"\r\n" /* 2: ok */
+                     "%s,焊工,8,2025-08-01,\"两行\n说明\"\r\n"   /* 3-4: ok */
+                     "%s,电工,-3,2025-08-01,\r\n"        /* 5: negative */
+                     "%s,电工,3,2025-02-30,\r\n"         /* 6: bad date */
+                     "%s,电工,3,2025-08-01,\r\n"         /* 7: a school */
+                     "%s,电工,3,2025-08-01,\xff\xfe\r\n" /* 8: not UTF-8 */
+                     "%s,钳工,5,2025-10-01,\r\n",        /* 9: ok */
+                     w->e1, w->e2, w->e2, w->e2, w->s1, w->e2, w->e1);
     write_file(path, csv, (size_t)n);
     int before = count_events("demand_posted");
     const char *imp[] = {"import", "demands", path, NULL};
@@ -578,8 +579,7 @@ test_import_progress(void **state)
     assert_non_null(strstr(out, "line 5: INVALID: students_enrolled"));
     assert_int_equal(count_events("progress_reported"), 2);
     assert_int_equal(
-        qint("SELECT sum(students) FROM reports WHERE task_id = '%s'",
-             w->task),
+        qint("SELECT sum(students) FROM reports WHERE task_id = '%s'", w->task),
         40);
     uint64_t h = db_hash();
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, imp), 3);

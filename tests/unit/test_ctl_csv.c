@@ -50,7 +50,7 @@ test_invalid_utf8(void **state)
     static const char text[] = "h1,h2\n"
                                "ok,好\n"
                                "x,\xe5\xa5\n"         /* truncated sequence */
-                               "\"q\xc0\xaf\",y\n"     /* overlong, quoted */
+                               "\"q\xc0\xaf\",y\n"    /* overlong, quoted */
                                "last,\xe5\xa5\xbd\n"; /* fine */
     csv_t c;
     csv_row_t row = {0};

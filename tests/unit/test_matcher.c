@@ -11,7 +11,7 @@
 
 #include "../../services/coordination/matcher.c"
 
-#define D(day) ((int64_t)(day) * DAY_S)
+#define D(day) ((int64_t)(day)*DAY_S)
 
 static const char map_text[] = "\xef\xbb\xbfoccupation,major\r\n"
                                "# 默认对照\r\n"
@@ -83,8 +83,8 @@ test_map_errors(void **state)
     }
 }
 
-static const match_demand_t demand = {"d1", "ENT", "数控车工", 50,
-                                      "2025-09-01", D(100)};
+static const match_demand_t demand = {"d1", "ENT",        "数控车工",
+                                      50,   "2025-09-01", D(100)};
 
 static void
 test_score_full(void **state)
@@ -161,10 +161,10 @@ test_propose_ranking(void **state)
         {"d1", "ENT", "数控车工", 50, "2025-09-01", D(100)},
     };
     match_supply_t s[] = {
-        {"s3", "SCH2", "数控技术", 50, "2025-06-30", D(40)},   /* 90 */
-        {"s1", "SCH", "数控技术", 10, "2025-06-30", D(40)},    /* 66 */
+        {"s3", "SCH2", "数控技术", 50, "2025-06-30", D(40)},      /* 90 */
+        {"s1", "SCH", "数控技术", 10, "2025-06-30", D(40)},       /* 66 */
         {"s2", "SCH", "电气自动化技术", 20, "2025-06-30", D(40)}, /* 90 */
-        {"s4", "SCH", "软件技术", 99, "2025-06-30", D(40)},    /* none */
+        {"s4", "SCH", "软件技术", 99, "2025-06-30", D(40)},       /* none */
     };
     match_result_t *r = NULL;
     size_t n = match_propose(&m, d, 2, s, 4, NULL, 0, 0, &r);
