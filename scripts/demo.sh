@@ -125,6 +125,12 @@ clerk award review "$award" --note "材料齐全" >/dev/null
 as finance award approve "$award" >/dev/null
 as bureau award disburse "$award" --payment-ref "BJCZ-2025-000137" >/dev/null
 ctl award explain "$award"
+echo "== 三张清单与供需对接 (the three lists: a talent demand, a school's supply, the matcher's proposal)"
+ctl occupation-map load deploy/data/occupation_major.csv >/dev/null
+ctl demand post --id D2025-01 --unit "$ROBOT" --occupation 工业机器人系统运维员 --headcount 30 --needed-by 2025-09-01 >/dev/null
+ctl supply post --id S2025-01 --unit "$JD" --major 工业机器人技术 --graduates 45 --available-on 2025-06-30 >/dev/null
+ctl match propose
+ctl match accept D2025-01 S2025-01 --kind order_class >/dev/null
 echo "== 议题与通讯表决 (a motion, voted by correspondence, becomes a resolution and a task)"
 clerk motion raise --id M2025-01 --title "共建工业机器人产业学院" --member "$JD" --review-on 2025-12-31 \
   --item "1|共建工业机器人产业学院|$ROBOT|2025-09-01|industry_college|1|个" >/dev/null
