@@ -142,12 +142,12 @@ typedef struct proc {
     char store[160];
     pid_t pid;
     int64_t spawn_us;
-    double ready_ms;     /* < 0: not measured */
+    double ready_ms; /* < 0: not measured */
     long rss_kib, hwm_kib;
     double idle_cpu_pct;
-    double busy_cpu_s;   /* CPU seconds during (a) */
+    double busy_cpu_s; /* CPU seconds during (a) */
     int exit_code;
-    void *st_sock;       /* DEALER for GetStatus */
+    void *st_sock; /* DEALER for GetStatus */
     uint64_t st_no;
 } proc_t;
 
@@ -315,8 +315,8 @@ recv_reply_for(void *sock, const char *request_id, int timeout_ms)
             zmq_msg_close(&m);
             continue;
         }
-        Cogov__V1__Reply *rep = cogov__v1__reply__unpack(
-            NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        Cogov__V1__Reply *rep =
+            cogov__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
         zmq_msg_close(&m);
         if (rep != NULL && rep->request_id != NULL &&
             strcmp(rep->request_id, request_id) == 0)
@@ -332,8 +332,8 @@ typedef struct bench {
     char keys_dir[96];
     char allow[96];
     void *zctx;
-    keypair_t op;      /* cogov's operator key */
-    keypair_t ref_cl;  /* the reference's client key */
+    keypair_t op;     /* cogov's operator key */
+    keypair_t ref_cl; /* the reference's client key */
     char ref_pub[KEY_Z85_LEN + 1];
     char self[PATH_MAX];
     char bindir[PATH_MAX];
@@ -348,8 +348,8 @@ status_call(bench_t *b, proc_t *p, int timeout_ms)
     char err[256], id[32];
     if (p->st_sock == NULL) {
         const keypair_t *kp = b->ref_phase ? &b->ref_cl : &b->op;
-        p->st_sock = sock_client(b->zctx, p->endpoint, kp, p->pub, 0, err,
-                                 sizeof(err));
+        p->st_sock =
+            sock_client(b->zctx, p->endpoint, kp, p->pub, 0, err, sizeof(err));
         if (p->st_sock == NULL) {
             fprintf(stderr, "cogov-bench: %s: %s\n", p->name, err);
             return NULL;
@@ -400,8 +400,8 @@ start_and_wait(bench_t *b, proc_t *p)
             return 0;
         }
     }
-    fprintf(stderr, "cogov-bench: %s did not answer in 20 s; see %s\n",
-            p->name, p->log);
+    fprintf(stderr, "cogov-bench: %s did not answer in 20 s; see %s\n", p->name,
+            p->log);
     return -1;
 }
 
@@ -474,8 +474,8 @@ load_drain(load_t *L)
             return;
         }
         int64_t now = mono_us();
-        Cogov__V1__Reply *rep = cogov__v1__reply__unpack(
-            NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        Cogov__V1__Reply *rep =
+            cogov__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
         zmq_msg_close(&m);
         if (rep == NULL)
             continue;
@@ -535,8 +535,7 @@ load_wait_until(load_t *L, int64_t due)
  * outstanding requests allows (rate 0) or paced at `rate` per second to
  * absolute deadlines. Returns 0 when every command was answered in time. */
 static int
-load_run(load_t *L, uint64_t count, long rate, long window,
-         int64_t timeout_us)
+load_run(load_t *L, uint64_t count, long rate, long window, int64_t timeout_us)
 {
     L->k0 = L->next_k;
     L->count = count;
@@ -572,8 +571,9 @@ load_run(load_t *L, uint64_t count, long rate, long window,
     if (L->next_k % 2 != 0)
         L->next_k++; /* an apply never lacks its decide in the next run */
     if (L->acked < count) {
-        fprintf(stderr, "cogov-bench: only %" PRIu64 " of %" PRIu64
-                        " commands answered in time\n",
+        fprintf(stderr,
+                "cogov-bench: only %" PRIu64 " of %" PRIu64
+                " commands answered in time\n",
                 L->acked, count);
         return -1;
     }
@@ -603,9 +603,8 @@ load_found(load_t *L)
     req.found_consortium = &f;
     send_req(L->sock, &req);
     Cogov__V1__Reply *rep = recv_reply_for(L->sock, "found-1", 10000);
-    int rc = rep != NULL && rep->code == COGOV__V1__STATUS_CODE__STATUS_OK
-                 ? 0
-                 : -1;
+    int rc =
+        rep != NULL && rep->code == COGOV__V1__STATUS_CODE__STATUS_OK ? 0 : -1;
     if (rc != 0)
         fprintf(stderr, "cogov-bench: found_consortium failed: %s\n",
                 rep && rep->error ? rep->error : "no answer");
@@ -778,17 +777,17 @@ typedef struct result {
     uint64_t commands;
     double accept_s, e2e_s;
     double accept_per_s, events_per_s;
-    pct_t ack;             /* request -> reply at the offered rate */
-    pct_t lat[MAX_CONS];   /* per consumer */
+    pct_t ack;           /* request -> reply at the offered rate */
+    pct_t lat[MAX_CONS]; /* per consumer */
     pct_t lat_all;
     const char *cons_name[MAX_CONS];
-    double offered_rate;   /* achieved offered rate in (b) */
+    double offered_rate; /* achieved offered rate in (b) */
     uint64_t lat_commands;
     proc_t *procs[8];
     size_t n_procs;
-    double replay_s;       /* < 0: not run */
+    double replay_s; /* < 0: not run */
     uint64_t replay_events;
-    double client_cpu_s;   /* the load client during (a) */
+    double client_cpu_s; /* the load client during (a) */
     bool clean_exit;
 } result_t;
 
@@ -915,10 +914,10 @@ measure_idle(proc_t **ps, size_t n)
     double secs = (double)(mono_us() - w0) / 1e6;
     for (size_t i = 0; i < n; i++) {
         t1[i] = cpu_ticks(ps[i]->pid);
-        ps[i]->idle_cpu_pct = t0[i] < 0 || t1[i] < 0
-                                  ? -1
-                                  : 100.0 * (double)(t1[i] - t0[i]) /
-                                        (double)hz / secs;
+        ps[i]->idle_cpu_pct =
+            t0[i] < 0 || t1[i] < 0
+                ? -1
+                : 100.0 * (double)(t1[i] - t0[i]) / (double)hz / secs;
     }
 }
 
@@ -994,8 +993,8 @@ run_cogov(bench_t *b, result_t *r)
                  (int64_t)(120 + b->o.n / 500) * 1000000LL) != 0)
         goto done;
     int64_t accepted = mono_us();
-    int64_t synced = cogov_wait_synced(b, (int64_t)(60 + b->o.n / 500) *
-                                              1000000LL);
+    int64_t synced =
+        cogov_wait_synced(b, (int64_t)(60 + b->o.n / 500) * 1000000LL);
     if (synced < 0)
         goto done;
     ticks_snapshot(all, 4, t1);
@@ -1008,8 +1007,9 @@ run_cogov(bench_t *b, result_t *r)
     r->e2e_s = (double)(synced - start) / 1e6;
     r->accept_per_s = (double)r->commands / r->accept_s;
     r->events_per_s = (double)r->commands / r->e2e_s;
-    fprintf(stderr, "cogov: (a) %" PRIu64 " commands accepted in %.2f s, "
-                    "all consumers done in %.2f s\n",
+    fprintf(stderr,
+            "cogov: (a) %" PRIu64 " commands accepted in %.2f s, "
+            "all consumers done in %.2f s\n",
             r->commands, r->accept_s, r->e2e_s);
 
     /* (b) latency at the offered rate */
@@ -1041,8 +1041,7 @@ run_cogov(bench_t *b, result_t *r)
         if (h < (uint64_t)b->o.replay) {
             uint64_t more = (uint64_t)b->o.replay - h;
             more += more % 2;
-            fprintf(stderr, "cogov: (e) generating %" PRIu64 " events\n",
-                    more);
+            fprintf(stderr, "cogov: (e) generating %" PRIu64 " events\n", more);
             if (load_run(&L, more, 0, b->o.window,
                          (int64_t)(300 + more / 500) * 1000000LL) != 0)
                 goto done;
@@ -1050,8 +1049,7 @@ run_cogov(bench_t *b, result_t *r)
         }
         char store[160];
         snprintf(store, sizeof(store), "%s/replay.db", b->dir);
-        proc_setup(b, &b->rep, "supervision", bin[2], "su.sock",
-                   "supervision");
+        proc_setup(b, &b->rep, "supervision", bin[2], "su.sock", "supervision");
         str_copy(b->rep.name, sizeof(b->rep.name), "replay");
         snprintf(b->rep.log, sizeof(b->rep.log), "%s/replay.log", b->dir);
         str_copy(b->rep.pub, sizeof(b->rep.pub), b->su.pub);
@@ -1073,8 +1071,8 @@ run_cogov(bench_t *b, result_t *r)
             sleep_us(10000);
         }
         proc_stop(&b->rep);
-        fprintf(stderr, "cogov: (e) replay of %" PRIu64 " events: %.2f s\n",
-                h, r->replay_s);
+        fprintf(stderr, "cogov: (e) replay of %" PRIu64 " events: %.2f s\n", h,
+                r->replay_s);
     }
 
     /* Stop everything, then read the stores. */
@@ -1122,8 +1120,7 @@ ref_wait_synced(bench_t *b, sqlite3 **dbs, int64_t timeout_us)
             if (dbs[i] == NULL) {
                 char path[200];
                 snprintf(path, sizeof(path), "%s/ref-c%d.db", b->dir, i);
-                if (access(path, R_OK) != 0 ||
-                    (dbs[i] = db_ro(path)) == NULL) {
+                if (access(path, R_OK) != 0 || (dbs[i] = db_ro(path)) == NULL) {
                     done = false;
                     break;
                 }
@@ -1217,8 +1214,9 @@ run_reference(bench_t *b, result_t *r)
     r->e2e_s = (double)(synced - start) / 1e6;
     r->accept_per_s = (double)r->commands / r->accept_s;
     r->events_per_s = (double)r->commands / r->e2e_s;
-    fprintf(stderr, "reference: (a) %" PRIu64 " commands accepted in %.2f s, "
-                    "all consumers done in %.2f s\n",
+    fprintf(stderr,
+            "reference: (a) %" PRIu64 " commands accepted in %.2f s, "
+            "all consumers done in %.2f s\n",
             r->commands, r->accept_s, r->e2e_s);
 
     uint64_t lo = head_of(b, &b->rp);
@@ -1346,10 +1344,10 @@ print_table(const bench_t *b, const result_t *c, const result_t *r)
            b->o.log_level);
     printf("%-36s %12s %12s %9s  %s\n", "metric", "cogov", "reference",
            "cogov/ref", "target");
-    row("(a) end-to-end events/s", V(c, c->events_per_s),
-        V(r, r->events_per_s), "%.0f", "ratio >= 0.50", true);
-    row("    commands accepted/s", V(c, c->accept_per_s),
-        V(r, r->accept_per_s), "%.0f", "", true);
+    row("(a) end-to-end events/s", V(c, c->events_per_s), V(r, r->events_per_s),
+        "%.0f", "ratio >= 0.50", true);
+    row("    commands accepted/s", V(c, c->accept_per_s), V(r, r->accept_per_s),
+        "%.0f", "", true);
     row("    end-to-end seconds", V(c, c->e2e_s), V(r, r->e2e_s), "%.2f", "",
         true);
     snprintf(t, sizeof(t), "(b) offered events/s");
@@ -1407,16 +1405,15 @@ print_table(const bench_t *b, const result_t *c, const result_t *r)
             fmt_num(a, sizeof(a), p->ready_ms, "%.1f");
             fmt_num(m, sizeof(m), f_rss(p), "%.1f");
             fmt_num(h, sizeof(h),
-                    p->hwm_kib < 0 ? -1 : (double)p->hwm_kib / 1024.0,
-                    "%.1f");
+                    p->hwm_kib < 0 ? -1 : (double)p->hwm_kib / 1024.0, "%.1f");
             fmt_num(id, sizeof(id), p->idle_cpu_pct, "%.2f");
             fmt_num(bz, sizeof(bz), p->busy_cpu_s, "%.2f");
             printf("%-22s %9s %9s %9s %10s %11s %5d\n", p->name, a, m, h, id,
                    bz, p->exit_code);
         }
         printf("%-22s %9s %9s %9s %10s %11.2f\n",
-               k == 0 ? "load client (cogov)" : "load client (ref)", "", "",
-               "", "", rs[k]->client_cpu_s);
+               k == 0 ? "load client (cogov)" : "load client (ref)", "", "", "",
+               "", rs[k]->client_cpu_s);
     }
 #undef V
 }
@@ -1484,25 +1481,25 @@ json_result(FILE *f, const char *key, const result_t *r)
 static void
 write_json(FILE *f, const bench_t *b, const result_t *c, const result_t *r)
 {
-    fprintf(f, "{\n  \"n\": %ld, \"rate\": %ld, \"seconds\": %ld, "
-               "\"window\": %ld, \"cpus\": %ld, \"curve\": true, "
-               "\"log_level\": \"%s\",\n",
+    fprintf(f,
+            "{\n  \"n\": %ld, \"rate\": %ld, \"seconds\": %ld, "
+            "\"window\": %ld, \"cpus\": %ld, \"curve\": true, "
+            "\"log_level\": \"%s\",\n",
             b->o.n, b->o.rate, b->o.seconds, b->o.window,
             sysconf(_SC_NPROCESSORS_ONLN), b->o.log_level);
     json_result(f, "cogov", c);
     json_result(f, "reference", r);
     bool both = c->ran && r->ran;
     fprintf(f, "  \"ratios\": {");
-    json_num(f, "events_per_s",
-             both ? c->events_per_s / r->events_per_s : NAN, true);
+    json_num(f, "events_per_s", both ? c->events_per_s / r->events_per_s : NAN,
+             true);
     json_num(f, "p50", both ? c->lat_all.p50 / r->lat_all.p50 : NAN, true);
     json_num(f, "p99", both ? c->lat_all.p99 / r->lat_all.p99 : NAN, true);
-    json_num(f, "p999", both ? c->lat_all.p999 / r->lat_all.p999 : NAN,
+    json_num(f, "p999", both ? c->lat_all.p999 / r->lat_all.p999 : NAN, true);
+    json_num(f, "accept_per_s", both ? c->accept_per_s / r->accept_per_s : NAN,
              true);
-    json_num(f, "accept_per_s",
-             both ? c->accept_per_s / r->accept_per_s : NAN, true);
-    json_num(f, "rss_max",
-             both ? max_of(c, f_rss) / max_of(r, f_rss) : NAN, false);
+    json_num(f, "rss_max", both ? max_of(c, f_rss) / max_of(r, f_rss) : NAN,
+             false);
     fprintf(f, "}\n}\n");
 }
 
@@ -1511,23 +1508,23 @@ write_json(FILE *f, const bench_t *b, const result_t *c, const result_t *r)
 static void
 usage(FILE *f)
 {
-    fprintf(f,
-            "usage: cogov-bench [--n N] [--rate R] [--seconds S] [--replay N]\n"
-            "                   [--window W] [--json FILE] [--log-level L]\n"
-            "                   [--keep] [--no-reference] [--no-cogov]\n"
-            "  --n N          commands in the throughput phase (default 50000)\n"
-            "  --rate R       offered events/s in the latency phase (1000)\n"
-            "  --seconds S    length of the latency phase (10)\n"
-            "  --replay N     also time a fresh consumer replaying N "
-            "coordination events\n"
-            "  --window W     outstanding requests of the load client (256, "
-            "at most 500)\n"
-            "  --json FILE    write the figures as JSON to FILE (default: a "
-            "JSON block on stdout)\n"
-            "  --log-level L  the daemons' log level (default info)\n"
-            "  --keep         keep the temp directory (stores, logs)\n"
-            "Daemons are found next to this binary in the build tree, or by\n"
-            "COGOV_COORDINATION, COGOV_SECRETARIAT, COGOV_BENCH_CONSUMER.\n");
+    fprintf(
+        f, "usage: cogov-bench [--n N] [--rate R] [--seconds S] [--replay N]\n"
+           "                   [--window W] [--json FILE] [--log-level L]\n"
+           "                   [--keep] [--no-reference] [--no-cogov]\n"
+           "  --n N          commands in the throughput phase (default 50000)\n"
+           "  --rate R       offered events/s in the latency phase (1000)\n"
+           "  --seconds S    length of the latency phase (10)\n"
+           "  --replay N     also time a fresh consumer replaying N "
+           "coordination events\n"
+           "  --window W     outstanding requests of the load client (256, "
+           "at most 500)\n"
+           "  --json FILE    write the figures as JSON to FILE (default: a "
+           "JSON block on stdout)\n"
+           "  --log-level L  the daemons' log level (default info)\n"
+           "  --keep         keep the temp directory (stores, logs)\n"
+           "Daemons are found next to this binary in the build tree, or by\n"
+           "COGOV_COORDINATION, COGOV_SECRETARIAT, COGOV_BENCH_CONSUMER.\n");
 }
 
 int
@@ -1563,18 +1560,42 @@ main(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (ch) {
-        case 'n': b.o.n = atol(optarg); break;
-        case 'r': b.o.rate = atol(optarg); break;
-        case 's': b.o.seconds = atol(optarg); break;
-        case 'p': b.o.replay = atol(optarg); break;
-        case 'w': b.o.window = atol(optarg); break;
-        case 'j': b.o.json = optarg; break;
-        case 'l': b.o.log_level = optarg; break;
-        case 'k': b.o.keep = true; break;
-        case 'R': b.o.skip_ref = true; break;
-        case 'C': b.o.skip_cogov = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'n':
+            b.o.n = atol(optarg);
+            break;
+        case 'r':
+            b.o.rate = atol(optarg);
+            break;
+        case 's':
+            b.o.seconds = atol(optarg);
+            break;
+        case 'p':
+            b.o.replay = atol(optarg);
+            break;
+        case 'w':
+            b.o.window = atol(optarg);
+            break;
+        case 'j':
+            b.o.json = optarg;
+            break;
+        case 'l':
+            b.o.log_level = optarg;
+            break;
+        case 'k':
+            b.o.keep = true;
+            break;
+        case 'R':
+            b.o.skip_ref = true;
+            break;
+        case 'C':
+            b.o.skip_cogov = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     /* The window stays well under the DEALER's default send high-water

@@ -160,8 +160,8 @@ static sqlite3_stmt *
 prep(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-                           NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+        SQLITE_OK) {
         fprintf(stderr, "reference: %s: %s\n", sql, sqlite3_errmsg(db));
         return NULL;
     }
@@ -502,7 +502,8 @@ take_request(producer_t *p, zmq_msg_t *rid, zmq_msg_t *body)
     case COGOV__V1__REQUEST__BODY_DECIDE_MEMBER: {
         Cogov__V1__StatusCode code = run_command(p, req);
         queue_status(p, rid, req->request_id, code,
-                     code == COGOV__V1__STATUS_CODE__STATUS_OK ? "" : "refused");
+                     code == COGOV__V1__STATUS_CODE__STATUS_OK ? ""
+                                                               : "refused");
         break;
     }
     default:
@@ -571,8 +572,7 @@ ref_producer_main(const char *dir)
     p.read_outbox = prep(p.db, "SELECT event FROM outbox WHERE seq > ?1 AND "
                                "seq <= ?2 ORDER BY seq LIMIT ?3");
     sqlite3_stmt *h = prep(p.db, "SELECT coalesce(max(seq), 0) FROM outbox");
-    if (!p.ins_member || !p.upd_member || !p.ins_outbox || !p.read_outbox ||
-        !h)
+    if (!p.ins_member || !p.upd_member || !p.ins_outbox || !p.read_outbox || !h)
         return 1;
     if (sqlite3_step(h) == SQLITE_ROW)
         p.head = (uint64_t)sqlite3_column_int64(h, 0);
@@ -589,8 +589,7 @@ ref_producer_main(const char *dir)
     zmq_setsockopt(p.router, ZMQ_RCVHWM, &hwm, sizeof(hwm));
     snprintf(path, sizeof(path), "ipc://%s/rp.sock", dir);
     if (zmq_bind(p.router, path) != 0) {
-        fprintf(stderr, "reference: bind %s: %s\n", path,
-                zmq_strerror(errno));
+        fprintf(stderr, "reference: bind %s: %s\n", path, zmq_strerror(errno));
         return 1;
     }
     while (!g_stop) {

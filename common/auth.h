@@ -6,10 +6,10 @@
  * "secret = <z85>" (mode 0600); NAME.pub holds "public = <z85>".
  *
  * Allow-list (one per deployment), one principal per line, '#' comments:
- *   <public-key-z85> <principal> <member-id|-> <ROLE[,ROLE...]> <stream[,stream...]|*|->
- * e.g.
- *   Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID coordination - SERVICE *
- * Roles are the names of cogov.v1.Role without the ROLE_ prefix.
+ *   <public-key-z85> <principal> <member-id|-> <ROLE[,ROLE...]>
+ * <stream[,stream...]|*|-> e.g. Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID
+ * coordination - SERVICE * Roles are the names of cogov.v1.Role without the
+ * ROLE_ prefix.
  */
 #ifndef COGOV_AUTH_H
 #define COGOV_AUTH_H
@@ -30,11 +30,11 @@ typedef struct keypair {
 
 typedef struct principal {
     char name[PRINCIPAL_NAME_MAX];
-    char member_id[32];        /* "" if none */
-    uint32_t roles;            /* bit (1u << Cogov__V1__Role) per role */
-    char streams[128];         /* "*", "" or "a,b" */
+    char member_id[32]; /* "" if none */
+    uint32_t roles;     /* bit (1u << Cogov__V1__Role) per role */
+    char streams[128];  /* "*", "" or "a,b" */
     char key[KEY_Z85_LEN + 1];
-    char fpr[17];              /* short fingerprint of the key, for logs */
+    char fpr[17]; /* short fingerprint of the key, for logs */
 } principal_t;
 
 static inline uint32_t

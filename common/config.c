@@ -114,8 +114,9 @@ cfg_defaults(const cfg_section_t *secs, size_t n)
             char err[CFG_STR_MAX + 64];
             const char *def = f->def;
             if (def == NULL)
-                def = f->type == CFG_STRING ? "" : f->type == CFG_INT ? "0"
-                                                                     : "false";
+                def = f->type == CFG_STRING ? ""
+                      : f->type == CFG_INT  ? "0"
+                                            : "false";
             int rc = set_value(&secs[i], f, def, err, sizeof err);
             assert(rc == 0 && "bad default in a config table");
             if (rc < 0) /* NDEBUG: leave the field zeroed. */
@@ -186,8 +187,8 @@ unquote(char *v)
 }
 
 int
-cfg_set(const cfg_section_t *secs, size_t n, const char *key,
-        const char *value, char *err, size_t errlen)
+cfg_set(const cfg_section_t *secs, size_t n, const char *key, const char *value,
+        char *err, size_t errlen)
 {
     const cfg_section_t *sec;
     size_t index;

@@ -31,10 +31,10 @@ struct follow {
     zwatch_t *w;
     uv_timer_t timer; /* reply deadline, retry backoff */
     bool timer_open;
-    uint64_t epoch;    /* 0 until the first batch when nothing was applied */
-    uint64_t applied;  /* committed cursor */
+    uint64_t epoch;   /* 0 until the first batch when nothing was applied */
+    uint64_t applied; /* committed cursor */
     uint64_t head_seen;
-    bool stopped;      /* epoch change / head backwards: needs an operator */
+    bool stopped; /* epoch change / head backwards: needs an operator */
     bool in_flight;
     uint64_t fetch_no;
     char want_id[32];
@@ -218,8 +218,8 @@ apply_one(follow_t *f, const Cogov__V1__Event *ev)
     svc_ctx_t c = {
         .who = who,
         .request_id = NULL,
-        .correlation_id = str_empty(ev->correlation_id) ? causation
-                                                        : ev->correlation_id,
+        .correlation_id =
+            str_empty(ev->correlation_id) ? causation : ev->correlation_id,
         .causation_id = causation,
         .actor = str_empty(ev->actor) ? f->producer : ev->actor,
         .now = ev->occurred_at,
@@ -233,8 +233,7 @@ apply_one(follow_t *f, const Cogov__V1__Event *ev)
         /* A type this build does not know: a newer producer. Skip, count. */
         svc_count_unknown(s);
         log_notice("event.skipped_unknown", "producer=%s seq=%llu type=%s",
-                   f->producer, (unsigned long long)ev->seq,
-                   log_q(ev->type));
+                   f->producer, (unsigned long long)ev->seq, log_q(ev->type));
         rc = 0;
     } else {
         rc = svc_react(s, &c, ev);
@@ -257,9 +256,11 @@ apply_one(follow_t *f, const Cogov__V1__Event *ev)
         if (rc != 0)
             return rc;
         svc_count_dead_letter(s);
-        log_error("event.dead_letter", "producer=%s seq=%llu type=%s corr=%s "
-                  "error=%s", f->producer, (unsigned long long)ev->seq,
-                  log_q(ev->type), log_q(c.correlation_id), log_q(why));
+        log_error("event.dead_letter",
+                  "producer=%s seq=%llu type=%s corr=%s "
+                  "error=%s",
+                  f->producer, (unsigned long long)ev->seq, log_q(ev->type),
+                  log_q(c.correlation_id), log_q(why));
     } else if (rc != 0) {
         store_rollback_to(st);
         svc_restore_business_time(s, bt);
@@ -275,8 +276,8 @@ schedule_retry(follow_t *f, int err)
     if (f->backoff_ms > RETRY_MAX_MS)
         f->backoff_ms = RETRY_MAX_MS;
     log_warn("follow.retry", "producer=%s applied=%llu error=%s backoff_ms=%d",
-             f->producer, (unsigned long long)f->applied,
-             log_q(strerror(-err)), f->backoff_ms);
+             f->producer, (unsigned long long)f->applied, log_q(strerror(-err)),
+             f->backoff_ms);
     uv_timer_start(&f->timer, on_timer, (uint64_t)f->backoff_ms, 0);
 }
 
@@ -362,8 +363,8 @@ take_batch(follow_t *f, Cogov__V1__Reply *rep)
     if (rep->code != COGOV__V1__STATUS_CODE__STATUS_OK || b == NULL) {
         snprintf(f->state, sizeof(f->state), "refused: %s",
                  rep->error ? rep->error : "no batch");
-        log_error("follow.refused", "producer=%s code=%d error=%s",
-                  f->producer, rep->code, log_q(rep->error));
+        log_error("follow.refused", "producer=%s code=%d error=%s", f->producer,
+                  rep->code, log_q(rep->error));
         cogov__v1__reply__free_unpacked(rep, NULL);
         schedule_retry(f, -EACCES);
         return;
@@ -413,10 +414,10 @@ on_sock(void *arg)
         bool more = zmq_msg_more(&msg);
         /* A producer is trusted less than our own store: decode with a
          * budget. */
-        Cogov__V1__Reply *rep = more ? NULL
-                                     : cogov__v1__reply__unpack(
-                                           NULL, zmq_msg_size(&msg),
-                                           zmq_msg_data(&msg));
+        Cogov__V1__Reply *rep =
+            more ? NULL
+                 : cogov__v1__reply__unpack(NULL, zmq_msg_size(&msg),
+                                            zmq_msg_data(&msg));
         zmq_msg_close(&msg);
         while (more) { /* not our shape: drain */
             zmq_msg_init(&msg);
@@ -430,8 +431,8 @@ on_sock(void *arg)
             log_warn("follow.bad_reply", "producer=%s", f->producer);
             continue;
         }
-        if (rep->request_id == NULL || strcmp(rep->request_id, f->want_id) != 0 ||
-            !f->in_flight) {
+        if (rep->request_id == NULL ||
+            strcmp(rep->request_id, f->want_id) != 0 || !f->in_flight) {
             cogov__v1__reply__free_unpacked(rep, NULL); /* stale */
             continue;
         }

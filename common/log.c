@@ -24,8 +24,8 @@ static const struct {
     const char *name;
     int prio;
 } log_levels[] = {
-    {"error", LOG_ERR},   {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
-    {"info", LOG_INFO},   {"debug", LOG_DEBUG},
+    {"error", LOG_ERR}, {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
+    {"info", LOG_INFO}, {"debug", LOG_DEBUG},
 };
 
 void
@@ -98,10 +98,10 @@ log_emit(int prio, const char *event, const char *fmt, ...)
     int n = snprintf(stack, sizeof stack,
                      "<%d>ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s "
                      "svc=%s event=%s",
-                     prio < 0 ? LOG_ERR : prio, tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     ts.tv_nsec / 1000000, level_name(prio), log_service,
-                     event ? event : "unknown");
+                     prio < 0 ? LOG_ERR : prio, tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, ts.tv_nsec / 1000000, level_name(prio),
+                     log_service, event ? event : "unknown");
     if (n < 0)
         goto done;
     size_t len = (size_t)n < sizeof stack ? (size_t)n : sizeof stack - 1;
@@ -178,11 +178,26 @@ log_q(const char *value)
         char esc[5];
         size_t elen;
         switch (*p) {
-        case '"': memcpy(esc, "\\\"", 3); elen = 2; break;
-        case '\\': memcpy(esc, "\\\\", 3); elen = 2; break;
-        case '\n': memcpy(esc, "\\n", 3); elen = 2; break;
-        case '\r': memcpy(esc, "\\r", 3); elen = 2; break;
-        case '\t': memcpy(esc, "\\t", 3); elen = 2; break;
+        case '"':
+            memcpy(esc, "\\\"", 3);
+            elen = 2;
+            break;
+        case '\\':
+            memcpy(esc, "\\\\", 3);
+            elen = 2;
+            break;
+        case '\n':
+            memcpy(esc, "\\n", 3);
+            elen = 2;
+            break;
+        case '\r':
+            memcpy(esc, "\\r", 3);
+            elen = 2;
+            break;
+        case '\t':
+            memcpy(esc, "\\t", 3);
+            elen = 2;
+            break;
         default:
             if (*p < 0x20 || *p == 0x7f) {
                 snprintf(esc, sizeof esc, "\\x%02x", *p);

@@ -2,7 +2,8 @@
  * ("<6>") that journald understands. Event names are a stable interface
  * documented in the README: operators build alerts on them.
  *
- *   <6>ts=2026-11-26T23:10:00.123Z level=info svc=coordination event=member.admitted corr=c-1 member=9111...
+ *   <6>ts=2026-11-26T23:10:00.123Z level=info svc=coordination
+ * event=member.admitted corr=c-1 member=9111...
  */
 #ifndef COGOV_LOG_H
 #define COGOV_LOG_H

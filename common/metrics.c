@@ -30,9 +30,9 @@ typedef struct family {
 
 struct metrics {
     char service[METRICS_LABEL_MAX];
-    family_t requests; /* a = type, b = outcome */
-    family_t rejects;  /* a = reason */
-    family_t denials;  /* a = kind */
+    family_t requests;        /* a = type, b = outcome */
+    family_t rejects;         /* a = reason */
+    family_t denials;         /* a = kind */
     uint64_t hist[N_BUCKETS]; /* non-cumulative per bucket */
     uint64_t hist_count;
     double hist_sum;
@@ -215,8 +215,10 @@ metrics_write(const metrics_t *m, const metrics_view_t *v, FILE *f)
         head(f, cur[k][0], "gauge", cur[k][1]);
         for (size_t i = 0; i < v->n_cursors; i++) {
             const metrics_cursor_t *c = &v->cursors[i];
-            uint64_t x = k == 0 ? c->applied : k == 1 ? c->head
-                         : c->head > c->applied ? c->head - c->applied : 0;
+            uint64_t x = k == 0                 ? c->applied
+                         : k == 1               ? c->head
+                         : c->head > c->applied ? c->head - c->applied
+                                                : 0;
             series(f, m, cur[k][0], "producer", c->producer, NULL, NULL);
             fprintf(f, "%llu\n", (unsigned long long)x);
         }
@@ -246,9 +248,10 @@ metrics_write(const metrics_t *m, const metrics_view_t *v, FILE *f)
         counted += m->denials.v[i].n;
     }
     series(f, m, "cogov_denials_total", "kind", "zap", NULL, NULL);
-    fprintf(f, "%llu\n", (unsigned long long)(v->denials_total > counted
-                                                  ? v->denials_total - counted
-                                                  : 0));
+    fprintf(f, "%llu\n",
+            (unsigned long long)(v->denials_total > counted
+                                     ? v->denials_total - counted
+                                     : 0));
     head(f, "cogov_skipped_unknown_total", "counter",
          "Events of unknown type skipped by this daemon's consumers.");
     series(f, m, "cogov_skipped_unknown_total", NULL, NULL, NULL, NULL);

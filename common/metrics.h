@@ -26,7 +26,7 @@ typedef struct metrics_view {
     uint64_t head;
     uint64_t epoch;
     int64_t store_bytes;
-    int64_t business_time; /* unix seconds, 0 before the first tick */
+    int64_t business_time;  /* unix seconds, 0 before the first tick */
     uint64_t denials_total; /* every denial, ZAP ones included */
     int64_t dead_letters;
     uint64_t skipped_unknown;

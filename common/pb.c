@@ -91,7 +91,8 @@ pb_pack(const ProtobufCMessage *m, size_t *len)
     return buf;
 }
 
-/* ---- validation ----------------------------------------------------------- */
+/* ---- validation -----------------------------------------------------------
+ */
 
 typedef struct walk {
     size_t max_string;
@@ -143,8 +144,8 @@ path_pop(walk_t *w, size_t old)
     w->path[old] = 0;
 }
 
-static int
-fail(walk_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(walk_t *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 fail(walk_t *w, const char *fmt, ...)

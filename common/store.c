@@ -535,9 +535,8 @@ ckpt_main(void *arg)
         c->wanted = false;
         pthread_mutex_unlock(&c->mu);
         int log_frames = 0, done = 0;
-        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
-                                           SQLITE_CHECKPOINT_PASSIVE,
-                                           &log_frames, &done);
+        int rc = sqlite3_wal_checkpoint_v2(
+            c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
             log_warn("store.checkpoint_failed", "store=%s rc=%d msg=%s",
                      log_q(c->name), rc, log_q(sqlite3_errmsg(c->db)));

@@ -67,9 +67,10 @@ uint64_t store_head(const store_t *s);
 
 /* Append to the outbox inside the current transaction: sets ev->producer
  * (to the store name), ev->seq (head + 1, gapless), ev->epoch and, if 0,
- * ev->recorded_at (wall microseconds), then packs it. The caller keeps ownership of ev
- * (producer string is the store's, valid while the store lives). Head moves
- * at commit; a rollback (or rollback_to) forgets the append. */
+ * ev->recorded_at (wall microseconds), then packs it. The caller keeps
+ * ownership of ev (producer string is the store's, valid while the store
+ * lives). Head moves at commit; a rollback (or rollback_to) forgets the append.
+ */
 int store_outbox_append(store_t *s, Cogov__V1__Event *ev);
 
 /* Committed events with seq > after, ascending, at most max; cb gets the

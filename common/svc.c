@@ -74,7 +74,8 @@ struct svc {
     zwatch_t *router_w;
     follow_t *follows[SVC_MAX_FOLLOWS];
     size_t n_follows;
-    principal_t producers[SVC_MAX_FOLLOWS]; /* SERVICE principals for reactions */
+    principal_t
+        producers[SVC_MAX_FOLLOWS]; /* SERVICE principals for reactions */
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t stats_timer;
     uv_timer_t fetch_timer;
@@ -114,8 +115,8 @@ static const cfg_field_t k_conf_fields[] = {
     {"keys_dir", CFG_STRING, CO(keys_dir), SVC_DEFAULT_CONF_DIR "/keys", 0, 0,
      "CURVE keys: <name>.key (secret, 0600) and <name>.pub. Created on first "
      "start if missing."},
-    {"allow_list", CFG_STRING, CO(allow_list), SVC_DEFAULT_CONF_DIR
-     "/allow.list", 0, 0,
+    {"allow_list", CFG_STRING, CO(allow_list),
+     SVC_DEFAULT_CONF_DIR "/allow.list", 0, 0,
      "Principals allowed in: key, name, member unit, roles, streams. Reloaded "
      "on SIGHUP."},
     {"log_level", CFG_STRING, CO(log_level), "info", 0, 0,
@@ -133,8 +134,8 @@ static const cfg_field_t k_conf_fields[] = {
      "Endpoint of cogov-secretariat."},
     {"max_msg_bytes", CFG_INT, CO(max_msg_bytes), "1048576", 1024, 67108864,
      "Largest frame accepted; a larger one drops the connection."},
-    {"unpack_budget", CFG_INT, CO(unpack_budget), "8388608", 65536,
-     268435456, "Bytes protobuf decoding of one request may allocate."},
+    {"unpack_budget", CFG_INT, CO(unpack_budget), "8388608", 65536, 268435456,
+     "Bytes protobuf decoding of one request may allocate."},
     {"reply_window_s", CFG_INT, CO(reply_window_s), "86400", 60, 31536000,
      "How long stored replies answer retries of the same request id."},
     {"fetch_max_events", CFG_INT, CO(fetch_max_events), "1000", 1, 100000,
@@ -145,8 +146,8 @@ static const cfg_field_t k_conf_fields[] = {
      "Most requests taken per loop iteration into one group commit."},
     {"stats_interval_s", CFG_INT, CO(stats_interval_s), "60", 1, 86400,
      "Period of the event=stats log line."},
-    {"consistency_wait_ms", CFG_INT, CO(consistency_wait_ms), "5000", 0,
-     60000, "Longest wait for a request's consistency token."},
+    {"consistency_wait_ms", CFG_INT, CO(consistency_wait_ms), "5000", 0, 60000,
+     "Longest wait for a request's consistency token."},
     {"metrics_file", CFG_STRING, CO(metrics_file), "", 0, 0,
      "Prometheus textfile written atomically at start, every "
      "stats_interval_s and at stop, e.g. /var/lib/prometheus/node-exporter/"
@@ -166,7 +167,8 @@ load_config(svc_t *s, const char *path, char *err, size_t errlen)
         return rc;
     if (str_empty(s->conf.store) &&
         snprintf(s->conf.store, sizeof(s->conf.store), "%s/%s.db",
-                 s->conf.state_dir, s->def->name) >= (int)sizeof(s->conf.store)) {
+                 s->conf.state_dir,
+                 s->def->name) >= (int)sizeof(s->conf.store)) {
         snprintf(err, errlen, "%s: state_dir: too long", path);
         return -EINVAL;
     }
@@ -299,15 +301,15 @@ svc_new_id(const char *prefix, char *buf, size_t size)
 {
     static uint64_t counter;
     snprintf(buf, size, "%s-%llx-%llu", prefix,
-             (unsigned long long)now_wall_ms(),
-             (unsigned long long)++counter);
+             (unsigned long long)now_wall_ms(), (unsigned long long)++counter);
 }
 
 const char *
 svc_event_type(const Cogov__V1__Event *ev)
 {
-    const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(
-        &cogov__v1__event__descriptor, (unsigned)ev->payload_case);
+    const ProtobufCFieldDescriptor *fd =
+        protobuf_c_message_descriptor_get_field(&cogov__v1__event__descriptor,
+                                                (unsigned)ev->payload_case);
     return fd != NULL ? fd->name : "unknown";
 }
 
@@ -507,9 +509,9 @@ send_reply(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep)
     protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
 }
 
-static void
-send_error(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
-           Cogov__V1__StatusCode code, const char *fmt, ...)
+static void send_error(svc_t *s, zmq_msg_t *rid, const char *request_id,
+                       const char *corr, Cogov__V1__StatusCode code,
+                       const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
 static void
@@ -585,8 +587,7 @@ serve_fetch(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
     if (rc != 0) {
         Cogov__V1__Reply *rep = reply_new(request_id, corr);
         reply_set_code(rep, COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
-        rep->error = xasprintf("reading the stream failed: %s",
-                               strerror(-rc));
+        rep->error = xasprintf("reading the stream failed: %s", strerror(-rc));
         send_reply(s, rid, rep);
         return;
     }
@@ -642,8 +643,8 @@ serve_waiters(svc_t *s, bool timeouts_only)
     waiter_t **pp = &s->waiters;
     while (*pp != NULL) {
         waiter_t *w = *pp;
-        bool ready = (!timeouts_only && w->after < head) || now >= w->deadline ||
-                     s->stopping;
+        bool ready = (!timeouts_only && w->after < head) ||
+                     now >= w->deadline || s->stopping;
         if (ready) {
             *pp = w->next;
             serve_fetch(s, &w->rid, w->request_id, w->correlation_id, w->after,
@@ -667,8 +668,9 @@ static void
 handle_fetch(svc_t *s, zmq_msg_t *rid, const Cogov__V1__Request *req)
 {
     const Cogov__V1__Fetch *f = req->fetch;
-    uint32_t max = f->has_max_events && f->max_events > 0 ? f->max_events
-                                                          : (uint32_t)s->conf.fetch_max_events;
+    uint32_t max = f->has_max_events && f->max_events > 0
+                       ? f->max_events
+                       : (uint32_t)s->conf.fetch_max_events;
     if (max > (uint32_t)s->conf.fetch_max_events)
         max = (uint32_t)s->conf.fetch_max_events;
     uint32_t wait = f->has_max_wait_ms ? f->max_wait_ms : 0;
@@ -766,8 +768,9 @@ route_find(const svc_t *s, Cogov__V1__Request__BodyCase body)
 static const char *
 body_name(const Cogov__V1__Request *req)
 {
-    const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(
-        &cogov__v1__request__descriptor, (unsigned)req->body_case);
+    const ProtobufCFieldDescriptor *fd =
+        protobuf_c_message_descriptor_get_field(&cogov__v1__request__descriptor,
+                                                (unsigned)req->body_case);
     return fd != NULL ? fd->name : "none";
 }
 
@@ -820,7 +823,8 @@ answer_retry(svc_t *s, zmq_msg_t *rid, const principal_t *who,
         rep = reply_new(req->request_id, req->correlation_id);
         reply_set_code(rep, COGOV__V1__STATUS_CODE__STATUS_CONFLICT);
         rep->error = xasprintf("request id '%s' was already used for another "
-                               "request", req->request_id);
+                               "request",
+                               req->request_id);
     } else {
         log_info("request.retry", "principal=%s request=%s type=%s corr=%s",
                  log_q(who->name), log_q(req->request_id), body_name(req),
@@ -915,8 +919,8 @@ log_outcome(svc_t *s, const principal_t *who, const char *request_id,
     const char *code = v != NULL ? v->name + 7 : "?"; /* skip "STATUS_" */
     if (rep->code == COGOV__V1__STATUS_CODE__STATUS_OK)
         log_debug("request.ok", "principal=%s request=%s type=%s corr=%s",
-                 log_q(who ? who->name : "-"), log_q(request_id), type,
-                 log_q(rep->correlation_id));
+                  log_q(who ? who->name : "-"), log_q(request_id), type,
+                  log_q(rep->correlation_id));
     else
         log_notice("request.failed",
                    "principal=%s request=%s type=%s corr=%s code=%s error=%s",
@@ -982,12 +986,13 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         return;
     }
     const char *user = zmq_msg_gets(body, "User-Id");
-    const principal_t *who = user != NULL ? allow_by_name(s->allow, user) : NULL;
+    const principal_t *who =
+        user != NULL ? allow_by_name(s->allow, user) : NULL;
     /* Decode (bounded) before judging, so that every error reply that can
      * carry the request id does, and the client can match it. */
     Cogov__V1__Request *req = (Cogov__V1__Request *)pb_unpack(
-        &cogov__v1__request__descriptor, zmq_msg_data(body),
-        zmq_msg_size(body), (size_t)s->conf.unpack_budget);
+        &cogov__v1__request__descriptor, zmq_msg_data(body), zmq_msg_size(body),
+        (size_t)s->conf.unpack_budget);
     const char *rq = NULL;
     if (req != NULL && req->request_id != NULL &&
         strlen(req->request_id) <= 128 &&
@@ -1005,8 +1010,8 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     }
     if (req == NULL) {
         count_reject(s, "malformed");
-        log_warn("request.rejected", "principal=%s reason=%s",
-                 log_q(who->name), log_q("malformed or oversized protobuf"));
+        log_warn("request.rejected", "principal=%s reason=%s", log_q(who->name),
+                 log_q("malformed or oversized protobuf"));
         send_error(s, rid, NULL, NULL, COGOV__V1__STATUS_CODE__STATUS_INVALID,
                    "malformed request: not a cogov.v1.Request, or too large "
                    "to decode");
@@ -1018,8 +1023,8 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     if (pb_validate((ProtobufCMessage *)req, REPLY_MAX_STRING,
                     REPLY_MAX_REPEATED, err, sizeof(err)) != 0) {
         count_reject(s, "invalid");
-        log_warn("request.rejected", "principal=%s reason=%s",
-                 log_q(who->name), log_q(err));
+        log_warn("request.rejected", "principal=%s reason=%s", log_q(who->name),
+                 log_q(err));
         send_error(s, rid, rq, NULL, COGOV__V1__STATUS_CODE__STATUS_INVALID,
                    "%s", err);
         goto done;
@@ -1045,8 +1050,8 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
             log_notice("request.failed",
                        "principal=%s request=%s type=%s corr=%s "
                        "code=UNAVAILABLE error=%s",
-                       log_q(who->name), log_q(req->request_id),
-                       body_name(req), log_q(req->correlation_id), log_q(err));
+                       log_q(who->name), log_q(req->request_id), body_name(req),
+                       log_q(req->correlation_id), log_q(err));
             send_error(s, rid, req->request_id, req->correlation_id,
                        COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE,
                        "consistency token not reached in %lld ms: %s",
@@ -1101,8 +1106,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
                  log_q(req->correlation_id));
         send_error(s, rid, req->request_id, req->correlation_id,
                    COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED,
-                   "%s: %s lacks the role for this", body_name(req),
-                   who->name);
+                   "%s: %s lacks the role for this", body_name(req), who->name);
         goto done;
     }
     size_t before = s->n_pending;
@@ -1116,8 +1120,8 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
             log_outcome(s, who, req->request_id, body_name(req), rep);
         else
             log_debug("request.ok", "principal=%s request=%s type=%s corr=%s",
-                     log_q(who->name), log_q(req->request_id), body_name(req),
-                     log_q(req->correlation_id));
+                      log_q(who->name), log_q(req->request_id), body_name(req),
+                      log_q(req->correlation_id));
     }
 done:
     if (req->correlation_id == corr_buf)
@@ -1147,13 +1151,14 @@ flush_pending(svc_t *s)
                 Cogov__V1__Reply *rep = p->rep;
                 free(rep->error);
                 rep->error = xasprintf("store commit failed: %s; nothing was "
-                                       "applied", strerror(-rc));
+                                       "applied",
+                                       strerror(-rc));
                 protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
                 p->rep = reply_new(NULL, NULL);
                 reply_set_code(p->rep,
                                COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
-                p->rep->error = xasprintf("store commit failed: %s",
-                                          strerror(-rc));
+                p->rep->error =
+                    xasprintf("store commit failed: %s", strerror(-rc));
             }
         }
     }
@@ -1255,7 +1260,8 @@ on_zap(void *arg)
     zap_handle(s->zap, s->allow, &s->n_denials);
 }
 
-/* ---- lifecycle ------------------------------------------------------------ */
+/* ---- lifecycle ------------------------------------------------------------
+ */
 
 static void
 log_stats(svc_t *s)
@@ -1277,10 +1283,8 @@ log_stats(svc_t *s)
              "dead_letters=%lld waiters=%d",
              (unsigned long long)store_head(s->store),
              cursors[0] ? cursors : "-", (unsigned long long)s->n_requests,
-             (unsigned long long)s->n_rejects,
-             (unsigned long long)s->n_denials,
-             (long long)store_dead_letter_count(s->store),
-             s->waiters != NULL);
+             (unsigned long long)s->n_rejects, (unsigned long long)s->n_denials,
+             (long long)store_dead_letter_count(s->store), s->waiters != NULL);
 }
 
 /* One line for systemd's STATUS=: head, each cursor, total lag. */
@@ -1353,8 +1357,8 @@ on_stats(uv_timer_t *t)
     status_text(s, status, sizeof(status));
     notify_status(s->notify, status);
     if (store_begin(s->store) == 0) {
-        int n = store_reply_expire(
-            s->store, now_wall_ms() - s->conf.reply_window_s * 1000);
+        int n = store_reply_expire(s->store, now_wall_ms() -
+                                                 s->conf.reply_window_s * 1000);
         if (n < 0 || store_commit(s->store) != 0)
             store_rollback(s->store);
         else if (n > 0)
@@ -1447,8 +1451,7 @@ on_hup(uv_signal_t *h, int signum)
      * restart (endpoints, store, keys). */
     svc_conf_t *fresh = xmalloc(sizeof(*fresh));
     void *scratch = xcalloc(1, s->def->config_size + 1);
-    cfg_section_t secs[2] = {{k_conf_fields, fresh},
-                             {s->def->config, scratch}};
+    cfg_section_t secs[2] = {{k_conf_fields, fresh}, {s->def->config, scratch}};
     if (cfg_load(secs, s->def->config ? 2 : 1, s->conf_path, err,
                  sizeof(err)) == 0) {
         int lvl = log_level_parse(fresh->log_level);
@@ -1490,8 +1493,7 @@ open_everything(svc_t *s)
     }
     if (created > 0)
         log_notice("keys.created", "dir=%s count=%d allow_list=%s",
-                   log_q(s->conf.keys_dir), created,
-                   log_q(s->conf.allow_list));
+                   log_q(s->conf.keys_dir), created, log_q(s->conf.allow_list));
     if (keys_load(s->conf.keys_dir, s->def->name, &s->kp) != 0) {
         log_error("keys.failed", "dir=%s error=%s", log_q(s->conf.keys_dir),
                   log_q("cannot read this daemon's key"));
@@ -1505,16 +1507,16 @@ open_everything(svc_t *s)
     s->zctx = zmq_ctx_new();
     s->zap = zap_bind(s->zctx);
     if (s->zap == NULL) {
-        log_error("auth.zap_failed",
-                  "error=%s", log_q("cannot bind the ZAP handler; refusing to "
-                                    "start without authentication"));
+        log_error("auth.zap_failed", "error=%s",
+                  log_q("cannot bind the ZAP handler; refusing to "
+                        "start without authentication"));
         return -1;
     }
     s->store = store_open(s->conf.store, s->def->name, s->def->migrations,
                           s->def->n_migrations, err, sizeof(err));
     if (s->store == NULL) {
-        log_error("store.open_failed", "path=%s error=%s",
-                  log_q(s->conf.store), log_q(err));
+        log_error("store.open_failed", "path=%s error=%s", log_q(s->conf.store),
+                  log_q(err));
         return -1;
     }
     int64_t bt = 0;
@@ -1568,8 +1570,8 @@ svc_main(const svc_def_t *def, int argc, char **argv)
     s->def = def;
     s->exit_code = 1;
     s->started_ms = now_mono_ms();
-    snprintf(s->conf_path, sizeof(s->conf_path), SVC_DEFAULT_CONF_DIR "/%s.conf",
-             def->name);
+    snprintf(s->conf_path, sizeof(s->conf_path),
+             SVC_DEFAULT_CONF_DIR "/%s.conf", def->name);
     bool check = false, print = false;
     int ch;
     while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {

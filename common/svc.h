@@ -26,14 +26,14 @@ typedef struct svc svc_t;
 
 /* Context of one request or one reaction. */
 typedef struct svc_ctx {
-    const principal_t *who;      /* caller (for reactions: the producer's
-                                    SERVICE principal, name = producer) */
-    const char *request_id;      /* NULL for reactions */
-    const char *correlation_id;  /* never NULL */
-    const char *causation_id;    /* "req:<principal>:<id>" or "<producer>:<seq>" */
-    const char *actor;           /* principal name, or the event's actor */
-    int64_t now;                 /* business time: latest tick applied (for
-                                    reactions: the event's occurred_at) */
+    const principal_t *who;     /* caller (for reactions: the producer's
+                                   SERVICE principal, name = producer) */
+    const char *request_id;     /* NULL for reactions */
+    const char *correlation_id; /* never NULL */
+    const char *causation_id; /* "req:<principal>:<id>" or "<producer>:<seq>" */
+    const char *actor;        /* principal name, or the event's actor */
+    int64_t now;              /* business time: latest tick applied (for
+                                 reactions: the event's occurred_at) */
     const Cogov__V1__Event *event; /* the event being reacted to, or NULL */
 } svc_ctx_t;
 
@@ -66,14 +66,14 @@ typedef int (*svc_react_fn)(svc_t *s, void *app, const svc_ctx_t *c,
                             const Cogov__V1__Event *ev);
 
 typedef struct svc_def {
-    const char *name;                  /* "coordination": stream and store name */
-    const char *const *migrations;     /* service schema, applied in order */
+    const char *name;              /* "coordination": stream and store name */
+    const char *const *migrations; /* service schema, applied in order */
     size_t n_migrations;
     const svc_route_t *routes;
     size_t n_routes;
-    const char *const *follows;        /* producers whose streams it follows */
+    const char *const *follows; /* producers whose streams it follows */
     size_t n_follows;
-    svc_react_fn react;                /* NULL if it follows nothing */
+    svc_react_fn react; /* NULL if it follows nothing */
     /* Service-specific config keys (NULL-key terminated) and the object
      * they fill; may be NULL. */
     const cfg_field_t *config;
@@ -102,8 +102,8 @@ int svc_emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Event *ev);
 
 /* Set the reply's error text (printf-style) and return `code`, so a handler
  * can `return svc_fail(rep, STATUS_INVALID, "name: required");`. */
-Cogov__V1__StatusCode svc_fail(Cogov__V1__Reply *rep, Cogov__V1__StatusCode code,
-                               const char *fmt, ...)
+Cogov__V1__StatusCode svc_fail(Cogov__V1__Reply *rep,
+                               Cogov__V1__StatusCode code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Set the reason a reaction is rejected (dead-lettered). */

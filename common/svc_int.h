@@ -15,8 +15,9 @@ typedef struct svc_conf {
     char keys_dir[CFG_STR_MAX];
     char allow_list[CFG_STR_MAX];
     char log_level[CFG_STR_MAX];
-    char endpoints[SVC_ENDPOINT_KEYS][CFG_STR_MAX]; /* coordination, incentives,
-                                                       supervision, secretariat */
+    char endpoints[SVC_ENDPOINT_KEYS]
+                  [CFG_STR_MAX]; /* coordination, incentives,
+                                    supervision, secretariat */
     long long max_msg_bytes;
     long long unpack_budget;
     long long reply_window_s;

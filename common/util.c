@@ -14,10 +14,11 @@ oom(size_t n)
 {
     /* No allocation here: stdio may itself need memory. */
     char msg[80];
-    int len = snprintf(msg, sizeof msg, "cogov: out of memory (%zu bytes)\n", n);
+    int len =
+        snprintf(msg, sizeof msg, "cogov: out of memory (%zu bytes)\n", n);
     if (len > 0) {
-        ssize_t w = write(2, msg, (size_t)len < sizeof msg ? (size_t)len
-                                                           : sizeof msg - 1);
+        ssize_t w = write(
+            2, msg, (size_t)len < sizeof msg ? (size_t)len : sizeof msg - 1);
         (void)w;
     }
     abort();

@@ -12,19 +12,23 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);                      /* NULL -> NULL */
+char *xstrdup(const char *s); /* NULL -> NULL */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-int64_t now_wall_ms(void);       /* CLOCK_REALTIME in ms */
-int64_t now_wall_us(void);       /* CLOCK_REALTIME in microseconds */
-int64_t now_mono_ms(void);       /* CLOCK_MONOTONIC in ms */
+int64_t now_wall_ms(void); /* CLOCK_REALTIME in ms */
+int64_t now_wall_us(void); /* CLOCK_REALTIME in microseconds */
+int64_t now_mono_ms(void); /* CLOCK_MONOTONIC in ms */
 
 /* Copy src into dst[size], always NUL-terminated; returns -ENAMETOOLONG if
  * truncated (dst still terminated). */
 int str_copy(char *dst, size_t size, const char *src);
 
 /* true if s is NULL or "". */
-static inline bool str_empty(const char *s) { return s == NULL || s[0] == 0; }
+static inline bool
+str_empty(const char *s)
+{
+    return s == NULL || s[0] == 0;
+}
 
 /* FNV-1a 64-bit. */
 uint64_t hash64(const void *data, size_t len);

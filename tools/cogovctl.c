@@ -309,9 +309,9 @@ ctl_parse_u64(ctl_t *c, const char *opt, const char *value, uint64_t max,
 /* ---- help -------------------------------------------------------------- */
 
 static const ctl_cmd_t *const ctl_families[] = {
-    ctl_cmds_coord, ctl_cmds_plan, ctl_cmds_lists, ctl_cmds_notice,
-    ctl_cmds_trace,
-    ctl_cmds_sec,   ctl_cmds_ops,   ctl_cmds_supv, ctl_cmds_inc};
+    ctl_cmds_coord,  ctl_cmds_plan,  ctl_cmds_lists,
+    ctl_cmds_notice, ctl_cmds_trace, ctl_cmds_sec,
+    ctl_cmds_ops,    ctl_cmds_supv,  ctl_cmds_inc};
 
 static const char ctl_global_help[] =
     "usage: cogovctl [GLOBAL OPTIONS] NOUN [VERB] [ARGS] [--help]\n"

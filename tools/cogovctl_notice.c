@@ -148,9 +148,9 @@ cmd_notice_ack(ctl_t *c, int argc, char **argv)
     return CTL_EXIT_OK;
 }
 
-static const ctl_opt_t publish_opts[] = {
-    {"title", true}, {"body", true}, {"all", false},
-    {"types", true}, {"members", true}, {NULL, false}};
+static const ctl_opt_t publish_opts[] = {{"title", true},   {"body", true},
+                                         {"all", false},    {"types", true},
+                                         {"members", true}, {NULL, false}};
 
 static char **
 split_list(char *s, size_t *n)

@@ -110,8 +110,8 @@ parse_enum(ctl_t *c, const ProtobufCEnumDescriptor *d, const char *opt,
                 const char *s = enum_short(d, d->values[i].value);
                 sbuf_printf(&b, "%s%s", b.len ? ", " : "", s ? s : "?");
             }
-        int rc = ctl_usage(c, "%s: unknown value '%s' (one of: %s)", opt,
-                           value, b.p);
+        int rc = ctl_usage(c, "%s: unknown value '%s' (one of: %s)", opt, value,
+                           b.p);
         sbuf_free(&b);
         return rc;
     }
@@ -183,14 +183,23 @@ date_or_dash(const char *s)
 
 /* ==== charter ============================================================= */
 
-enum { CA_TITLE, CA_TEXT, CA_TEXT_FILE, CA_QUORUM, CA_PASS, CA_EXTRA,
-       CA_EFFECTIVE, CA_RESOLUTION, CA_WEIGHTED, CA_N };
+enum {
+    CA_TITLE,
+    CA_TEXT,
+    CA_TEXT_FILE,
+    CA_QUORUM,
+    CA_PASS,
+    CA_EXTRA,
+    CA_EFFECTIVE,
+    CA_RESOLUTION,
+    CA_WEIGHTED,
+    CA_N
+};
 static const ctl_opt_t adopt_opts[] = {
-    {"title", true},         {"text", true},
-    {"text-file", true},     {"quorum", true},
-    {"pass", true},          {"extraordinary", true},
-    {"effective-on", true},  {"resolution", true},
-    {"weighted-votes", false}, {NULL, false},
+    {"title", true},        {"text", true},       {"text-file", true},
+    {"quorum", true},       {"pass", true},       {"extraordinary", true},
+    {"effective-on", true}, {"resolution", true}, {"weighted-votes", false},
+    {NULL, false},
 };
 
 static int
@@ -249,8 +258,8 @@ cmd_charter_show(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, version_opts, opt_store, v, pos, 0,
-                       &npos);
+    int rc =
+        ctl_parse(c, argc, argv, version_opts, opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__GetCharter body = COGOV__V1__GET_CHARTER__INIT;
@@ -276,8 +285,8 @@ print_council(ctl_t *c, const Cogov__V1__Council *co)
     }
     sbuf_t b;
     sbuf_init(&b);
-    static const char *const hdr[] = {"SEAT", "ROLE", "MEMBER", "NAME", "FROM",
-                                      "TO"};
+    static const char *const hdr[] = {"SEAT", "ROLE", "MEMBER",
+                                      "NAME", "FROM", "TO"};
     table_t *t = table_new(ARRAY_LEN(hdr), hdr);
     for (size_t i = 0; i < co->n_seats; i++) {
         const Cogov__V1__Seat *x = co->seats[i];
@@ -292,9 +301,9 @@ print_council(ctl_t *c, const Cogov__V1__Council *co)
     }
     table_render(t, &b);
     table_destroy(&t);
-    sbuf_printf(&b, "\nsecretariat  %s\n",
-                str_empty(co->secretariat_member_id) ? "-"
-                                                     : co->secretariat_member_id);
+    sbuf_printf(
+        &b, "\nsecretariat  %s\n",
+        str_empty(co->secretariat_member_id) ? "-" : co->secretariat_member_id);
     for (size_t i = 0; i < co->n_committees; i++) {
         const Cogov__V1__Committee *m = co->committees[i];
         sbuf_printf(&b, "committee    %s  %s  convenor %s, %zu member(s)",
@@ -417,8 +426,8 @@ cmd_council_secretariat(ctl_t *c, int argc, char **argv)
 
 enum { CM_ID, CM_NAME, CM_CONVENOR, CM_MEMBER, CM_N };
 static const ctl_opt_t committee_opts[] = {
-    {"id", true}, {"name", true}, {"convenor", true}, {"member", true},
-    {NULL, false},
+    {"id", true},     {"name", true}, {"convenor", true},
+    {"member", true}, {NULL, false},
 };
 
 static int
@@ -428,8 +437,8 @@ cmd_council_committee(ctl_t *c, int argc, char **argv)
     multi_t m = {.v = v, .rep_idx = {CM_MEMBER, -1}};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, committee_opts, opt_multi, &m, pos, 0,
-                       &npos);
+    int rc =
+        ctl_parse(c, argc, argv, committee_opts, opt_multi, &m, pos, 0, &npos);
     if (rc != 0)
         goto done;
     if (str_empty(v[CM_ID]) || str_empty(v[CM_NAME]) ||
@@ -478,7 +487,7 @@ call_goals(ctl_t *c, Cogov__V1__Request *req)
         return rc;
     const Cogov__V1__GoalList *gl =
         rep->body_case == COGOV__V1__REPLY__BODY_GOAL_LIST ? rep->goal_list
-                                                            : NULL;
+                                                           : NULL;
     if (c->json) {
         ctl_print_message(c, gl != NULL ? &gl->base : NULL);
     } else if (gl != NULL) {
@@ -488,9 +497,9 @@ call_goals(ctl_t *c, Cogov__V1__Request *req)
                     str_empty(gl->vision) ? "-" : gl->vision);
         ctl_flush(&b);
         sbuf_free(&b);
-        static const char *const hdr[] = {
-            "GOAL", ">YEAR", "INDICATOR", ">TARGET", ">PLANNED",
-            ">DELIVERED", "UNIT", ">TASKS", "TITLE"};
+        static const char *const hdr[] = {"GOAL",    ">YEAR",    "INDICATOR",
+                                          ">TARGET", ">PLANNED", ">DELIVERED",
+                                          "UNIT",    ">TASKS",   "TITLE"};
         print_list(c, (ProtobufCMessage *const *)gl->goals, gl->n_goals,
                    goal_row, ARRAY_LEN(hdr), hdr);
     }
@@ -579,12 +588,22 @@ cmd_goal_list(ctl_t *c, int argc, char **argv)
 
 /* ==== task ================================================================ */
 
-enum { TC_ID, TC_TITLE, TC_KIND, TC_LEAD, TC_PART, TC_GOAL, TC_PLANNED,
-       TC_QUNIT, TC_MILESTONE, TC_N };
+enum {
+    TC_ID,
+    TC_TITLE,
+    TC_KIND,
+    TC_LEAD,
+    TC_PART,
+    TC_GOAL,
+    TC_PLANNED,
+    TC_QUNIT,
+    TC_MILESTONE,
+    TC_N
+};
 static const ctl_opt_t task_opts[] = {
-    {"id", true},          {"title", true},         {"kind", true},
-    {"lead", true},        {"participant", true},   {"goal", true},
-    {"planned", true},     {"quantity-unit", true}, {"milestone", true},
+    {"id", true},      {"title", true},         {"kind", true},
+    {"lead", true},    {"participant", true},   {"goal", true},
+    {"planned", true}, {"quantity-unit", true}, {"milestone", true},
     {NULL, false},
 };
 
@@ -626,8 +645,10 @@ cmd_task_create(ctl_t *c, int argc, char **argv)
         char *id = dup[i], *date = strchr(id, ':');
         char *title = date != NULL ? strchr(date + 1, ':') : NULL;
         if (date == NULL || title == NULL) {
-            rc = ctl_usage(c, "--milestone: expected ID:YYYY-MM-DD:TITLE, "
-                              "got '%s'", m.list[1][i]);
+            rc = ctl_usage(c,
+                           "--milestone: expected ID:YYYY-MM-DD:TITLE, "
+                           "got '%s'",
+                           m.list[1][i]);
             goto done;
         }
         *date++ = 0;
@@ -699,13 +720,24 @@ TASK_FN(start, START)
 TASK_FN(complete, COMPLETE)
 TASK_FN(cancel, CANCEL)
 
-enum { TP_UNIT, TP_MEMBER, TP_REPORT, TP_STUDENTS, TP_INTERNS, TP_HOURS,
-       TP_FEN, TP_QTY, TP_NOTE, TP_CORRECTS, TP_N };
+enum {
+    TP_UNIT,
+    TP_MEMBER,
+    TP_REPORT,
+    TP_STUDENTS,
+    TP_INTERNS,
+    TP_HOURS,
+    TP_FEN,
+    TP_QTY,
+    TP_NOTE,
+    TP_CORRECTS,
+    TP_N
+};
 static const ctl_opt_t progress_opts[] = {
-    {"unit", true},     {"member", true},         {"report", true},
-    {"students", true}, {"interns", true},        {"hours", true},
+    {"unit", true},           {"member", true},   {"report", true},
+    {"students", true},       {"interns", true},  {"hours", true},
     {"investment-fen", true}, {"quantity", true}, {"note", true},
-    {"corrects", true}, {NULL, false},
+    {"corrects", true},       {NULL, false},
 };
 
 static int
@@ -714,8 +746,8 @@ cmd_task_progress(ctl_t *c, int argc, char **argv)
     const char *v[TP_N] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, progress_opts, opt_store, v, pos, 1,
-                       &npos);
+    int rc =
+        ctl_parse(c, argc, argv, progress_opts, opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -807,28 +839,26 @@ task_row(table_t *t, const ProtobufCMessage *m)
     for (size_t i = 0; i < k->n_milestones; i++)
         done += k->milestones[i]->completed_at != 0;
     table_cell(t, k->task_id);
-    table_cell(t, k->has_kind ? enum_text(&cogov__v1__task_kind__descriptor,
-                                          k->kind)
-                              : NULL);
-    table_cell(t, k->has_status
-                      ? enum_text(&cogov__v1__task_status__descriptor,
-                                  k->status)
+    table_cell(t, k->has_kind
+                      ? enum_text(&cogov__v1__task_kind__descriptor, k->kind)
                       : NULL);
+    table_cell(t, k->has_status ? enum_text(&cogov__v1__task_status__descriptor,
+                                            k->status)
+                                : NULL);
     table_cell(t, k->lead_member_id);
     table_cellf(t, "%zu", k->n_participant_ids);
     table_cellf(t, "%zu/%zu", done, k->n_milestones);
     table_cellf(t, "%lld", (long long)k->planned_quantity);
-    table_cellf(t, "%lld", k->delivered != NULL
-                               ? (long long)k->delivered->quantity
-                               : 0LL);
+    table_cellf(t, "%lld",
+                k->delivered != NULL ? (long long)k->delivered->quantity : 0LL);
     table_cell(t, k->overdue ? "yes" : "");
     table_cell(t, k->title);
 }
 
 enum { TL_STATUS, TL_UNIT, TL_MEMBER, TL_OVERDUE, TL_N };
 static const ctl_opt_t tlist_opts[] = {
-    {"status", true}, {"unit", true}, {"member", true}, {"overdue", false},
-    {NULL, false},
+    {"status", true},   {"unit", true}, {"member", true},
+    {"overdue", false}, {NULL, false},
 };
 
 static int
@@ -842,8 +872,8 @@ cmd_task_list(ctl_t *c, int argc, char **argv)
         return rc;
     Cogov__V1__ListTasks body = COGOV__V1__LIST_TASKS__INIT;
     if (v[TL_STATUS] != NULL) {
-        if ((rc = parse_enum(c, &cogov__v1__task_status__descriptor,
-                             "--status", v[TL_STATUS], &st)) != 0)
+        if ((rc = parse_enum(c, &cogov__v1__task_status__descriptor, "--status",
+                             v[TL_STATUS], &st)) != 0)
             return rc;
         body.has_status = true;
         body.status = st;
@@ -860,11 +890,10 @@ cmd_task_list(ctl_t *c, int argc, char **argv)
         return rc;
     const Cogov__V1__TaskList *tl =
         rep->body_case == COGOV__V1__REPLY__BODY_TASK_LIST ? rep->task_list
-                                                            : NULL;
-    static const char *const hdr[] = {"TASK",      "KIND",     "STATUS",
-                                      "LEAD",      ">PARTS",   ">MILESTONES",
-                                      ">PLANNED",  ">DONE",    "OVERDUE",
-                                      "TITLE"};
+                                                           : NULL;
+    static const char *const hdr[] = {
+        "TASK",        "KIND",     "STATUS", "LEAD",    ">PARTS",
+        ">MILESTONES", ">PLANNED", ">DONE",  "OVERDUE", "TITLE"};
     print_list(c, tl ? (ProtobufCMessage *const *)tl->tasks : NULL,
                tl ? tl->n_tasks : 0, task_row, ARRAY_LEN(hdr), hdr);
     cogov__v1__reply__free_unpacked(rep, NULL);
@@ -873,12 +902,21 @@ cmd_task_list(ctl_t *c, int argc, char **argv)
 
 /* ==== pledge ============================================================== */
 
-enum { PM_ID, PM_TASK, PM_UNIT, PM_MEMBER, PM_KIND, PM_AMOUNT, PM_DESC,
-       PM_DUE, PM_N };
+enum {
+    PM_ID,
+    PM_TASK,
+    PM_UNIT,
+    PM_MEMBER,
+    PM_KIND,
+    PM_AMOUNT,
+    PM_DESC,
+    PM_DUE,
+    PM_N
+};
 static const ctl_opt_t pledge_opts[] = {
-    {"id", true},         {"task", true},        {"unit", true},
-    {"member", true},     {"kind", true},        {"amount-fen", true},
-    {"description", true}, {"due-on", true},     {NULL, false},
+    {"id", true},          {"task", true},   {"unit", true},
+    {"member", true},      {"kind", true},   {"amount-fen", true},
+    {"description", true}, {"due-on", true}, {NULL, false},
 };
 
 static int
@@ -927,8 +965,8 @@ cmd_pledge_deliver(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, evidence_opts, opt_store, v, pos, 1,
-                       &npos);
+    int rc =
+        ctl_parse(c, argc, argv, evidence_opts, opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -949,22 +987,22 @@ pledge_row(table_t *t, const ProtobufCMessage *m)
     table_cell(t, p->pledge_id);
     table_cell(t, p->task_id);
     table_cell(t, p->member_id);
-    table_cell(t, p->has_kind ? enum_text(&cogov__v1__pledge_kind__descriptor,
-                                          p->kind)
-                              : NULL);
+    table_cell(t, p->has_kind
+                      ? enum_text(&cogov__v1__pledge_kind__descriptor, p->kind)
+                      : NULL);
     table_cellf(t, "%lld", (long long)p->amount_fen);
     table_cell(t, date_or_dash(p->due_on));
-    table_cell(t, p->has_status
-                      ? enum_text(&cogov__v1__pledge_status__descriptor,
-                                  p->status)
-                      : NULL);
+    table_cell(t,
+               p->has_status
+                   ? enum_text(&cogov__v1__pledge_status__descriptor, p->status)
+                   : NULL);
     table_cell(t, str_empty(p->evidence) ? NULL : p->evidence);
 }
 
 enum { PL_TASK, PL_UNIT, PL_MEMBER, PL_STATUS, PL_N };
 static const ctl_opt_t plist_opts[] = {
-    {"task", true}, {"unit", true}, {"member", true}, {"status", true},
-    {NULL, false},
+    {"task", true},   {"unit", true}, {"member", true},
+    {"status", true}, {NULL, false},
 };
 
 static int
@@ -994,11 +1032,10 @@ cmd_pledge_list(ctl_t *c, int argc, char **argv)
     if (rc != 0)
         return rc;
     const Cogov__V1__PledgeList *pl =
-        rep->body_case == COGOV__V1__REPLY__BODY_PLEDGE_LIST
-            ? rep->pledge_list
-            : NULL;
-    static const char *const hdr[] = {"PLEDGE", "TASK",   "MEMBER",  "KIND",
-                                      ">FEN",   "DUE_ON", "STATUS",  "EVIDENCE"};
+        rep->body_case == COGOV__V1__REPLY__BODY_PLEDGE_LIST ? rep->pledge_list
+                                                             : NULL;
+    static const char *const hdr[] = {"PLEDGE", "TASK",   "MEMBER", "KIND",
+                                      ">FEN",   "DUE_ON", "STATUS", "EVIDENCE"};
     print_list(c, pl ? (ProtobufCMessage *const *)pl->pledges : NULL,
                pl ? pl->n_pledges : 0, pledge_row, ARRAY_LEN(hdr), hdr);
     cogov__v1__reply__free_unpacked(rep, NULL);
@@ -1091,14 +1128,14 @@ esc_row(table_t *t, const ProtobufCMessage *m)
     const Cogov__V1__Escalation *e = (const Cogov__V1__Escalation *)m;
     char tb[32];
     table_cell(t, e->case_id);
-    table_cell(t, e->has_source
-                      ? enum_text(&cogov__v1__escalation_source__descriptor,
-                                  e->source)
-                      : NULL);
-    table_cell(t, e->has_status
-                      ? enum_text(&cogov__v1__escalation_status__descriptor,
-                                  e->status)
-                      : NULL);
+    table_cell(
+        t, e->has_source
+               ? enum_text(&cogov__v1__escalation_source__descriptor, e->source)
+               : NULL);
+    table_cell(
+        t, e->has_status
+               ? enum_text(&cogov__v1__escalation_status__descriptor, e->status)
+               : NULL);
     table_cell(t, e->has_decision && e->decision != 0
                       ? enum_text(&cogov__v1__escalation_decision__descriptor,
                                   e->decision)
@@ -1207,8 +1244,7 @@ const ctl_cmd_t ctl_cmds_plan[] = {
     {"council", "secretariat", "MEMBER_ID",
      "Designate the ADMITTED unit that runs the secretariat." GOV,
      cmd_council_secretariat},
-    {"council", "committee",
-     "--id ID --name N --convenor M [--member M]...",
+    {"council", "committee", "--id ID --name N --convenor M [--member M]...",
      "Form (or re-form, same id) a working committee of ADMITTED units." GOV,
      cmd_council_committee},
     {"goal", "vision", "--text TEXT",
@@ -1243,8 +1279,9 @@ const ctl_cmd_t ctl_cmds_plan[] = {
      TASK_HELP("IN_PROGRESS -> COMPLETED") "Role: GOV_COORDINATOR.\n",
      cmd_task_complete},
     {"task", "cancel", "TASK_ID [--reason TEXT]",
-     TASK_HELP("PROPOSED, APPROVED or IN_PROGRESS -> CANCELLED")
-     "Role: GOV_COORDINATOR.\n",
+     TASK_HELP(
+         "PROPOSED, APPROVED or IN_PROGRESS -> CANCELLED") "Role: "
+                                                           "GOV_COORDINATOR.\n",
      cmd_task_cancel},
     {"task", "progress",
      "TASK_ID --unit M [--report ID] [--students N] [--interns N] [--hours N] "
@@ -1260,8 +1297,7 @@ const ctl_cmd_t ctl_cmds_plan[] = {
      "Roles: GOV_COORDINATOR, SECRETARIAT, MEMBER_REP.\n",
      cmd_task_milestone},
     {"task", "show", "TASK_ID",
-     "Show a task with its milestones and progress reports.\n",
-     cmd_task_show},
+     "Show a task with its milestones and progress reports.\n", cmd_task_show},
     {"task", "list", "[--status S] [--unit M] [--overdue]",
      "List tasks: by status (proposed, approved, in_progress, completed,\n"
      "cancelled), by unit (lead or participant), or only those with a\n"
@@ -1281,17 +1317,15 @@ const ctl_cmd_t ctl_cmds_plan[] = {
      "List pledges (status: pledged, delivered, missed). --json prints an\n"
      "array.\n",
      cmd_pledge_list},
-    {"escalation", "open",
-     "--id ID --subject T [--unit M] [--details T]",
+    {"escalation", "open", "--id ID --subject T [--unit M] [--details T]",
      "Open an escalation case. Roles: GOV_COORDINATOR, SECRETARIAT.\n",
      cmd_escalation_open},
-    {"escalation", "decide",
-     "CASE_ID --decision DECISION --rationale TEXT",
+    {"escalation", "decide", "CASE_ID --decision DECISION --rationale TEXT",
      "Decide an OPEN case: no_action, direct, suspend or expel (the member\n"
      "status change is made with the decision)." GOV,
      cmd_escalation_decide},
-    {"escalation", "close", "CASE_ID [--note T]",
-     "Close a DECIDED case." GOV, cmd_escalation_close},
+    {"escalation", "close", "CASE_ID [--note T]", "Close a DECIDED case." GOV,
+     cmd_escalation_close},
     {"escalation", "list", "[--status S] [--unit M]",
      "List escalation cases (status: open, decided, closed). --json prints\n"
      "an array.\n",

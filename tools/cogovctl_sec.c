@@ -714,9 +714,8 @@ cmd_meeting_request_extra(ctl_t *c, int argc, char **argv)
     return send_show(c, &req);
 }
 
-static const ctl_opt_t extra_show_opts[] = {{"subject", true},
-                                            {"id", true},
-                                            {NULL, false}};
+static const ctl_opt_t extra_show_opts[] = {
+    {"subject", true}, {"id", true}, {NULL, false}};
 
 static int
 cmd_meeting_extra_show(ctl_t *c, int argc, char **argv)
@@ -724,8 +723,8 @@ cmd_meeting_extra_show(ctl_t *c, int argc, char **argv)
     args_t a = {.item_idx = -1};
     int npos, rc;
     const char *pos[1];
-    rc = ctl_parse(c, argc, argv, extra_show_opts, opt_store, &a, pos, 0,
-                   &npos);
+    rc =
+        ctl_parse(c, argc, argv, extra_show_opts, opt_store, &a, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (a.v[0] == NULL && a.v[1] == NULL)

@@ -38,8 +38,8 @@ parse_enum(ctl_t *c, const ProtobufCEnumDescriptor *d, const char *opt,
                 const char *s = enum_short(d, d->values[i].value);
                 sbuf_printf(&b, "%s%s", b.len ? ", " : "", s ? s : "?");
             }
-        int rc = ctl_usage(c, "%s: unknown value '%s' (one of: %s)", opt,
-                           value, b.p);
+        int rc = ctl_usage(c, "%s: unknown value '%s' (one of: %s)", opt, value,
+                           b.p);
         sbuf_free(&b);
         return rc;
     }
@@ -175,8 +175,8 @@ print_set(ctl_t *c, Cogov__V1__Reply *rep)
     fmt_time(s->loaded_at, CTL_UTC_OFFSET, tb, sizeof tb);
     sbuf_printf(&b, "version %u  %s  loaded %s  %zu indicator(s)\n\n",
                 s->version, dash(s->name), tb, s->n_indicators);
-    static const char *const hdr[] = {"KEY",    "GROUP", ">WEIGHT", "SOURCE",
-                                      "RULE",   ">TARGET", "DIR",   "TITLE"};
+    static const char *const hdr[] = {"KEY",  "GROUP",   ">WEIGHT", "SOURCE",
+                                      "RULE", ">TARGET", "DIR",     "TITLE"};
     table_t *t = table_new(ARRAY_LEN(hdr), hdr);
     for (size_t i = 0; i < s->n_indicators; i++) {
         const Cogov__V1__Indicator *x = s->indicators[i];
@@ -240,8 +240,8 @@ cmd_indicator_list(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, version_opts, opt_store, v, pos, 0,
-                       &npos);
+    int rc =
+        ctl_parse(c, argc, argv, version_opts, opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListIndicators body = COGOV__V1__LIST_INDICATORS__INIT;
@@ -272,9 +272,9 @@ round_header(sbuf_t *b, const Cogov__V1__Round *r)
     sbuf_printf(b, "round       %s\nperiod      %s  [%s, %s)\n", r->round_id,
                 dash(r->period), t1, t2);
     sbuf_printf(b, "status      %s\nindicators  version %u\n",
-                r->has_status ? enum_text(&cogov__v1__round_status__descriptor,
-                                          r->status)
-                              : "-",
+                r->has_status
+                    ? enum_text(&cogov__v1__round_status__descriptor, r->status)
+                    : "-",
                 r->indicator_version);
     sbuf_printf(b, "consortium  %s  %s\n", tot,
                 grade_text((int)r->consortium_grade));
@@ -304,10 +304,10 @@ print_round(ctl_t *c, const Cogov__V1__Round *r)
         const Cogov__V1__MemberResult *m = r->results[i];
         table_cell(t, m->member_id);
         table_cell(t, m->name);
-        table_cell(t, m->has_type
-                          ? enum_text(&cogov__v1__member_type__descriptor,
-                                      m->type)
-                          : NULL);
+        table_cell(t,
+                   m->has_type
+                       ? enum_text(&cogov__v1__member_type__descriptor, m->type)
+                       : NULL);
         fmt_score(m->total, tb, sizeof tb);
         table_cell(t, tb);
         table_cell(t, grade_text((int)m->grade));
@@ -422,8 +422,7 @@ cmd_eval_show(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, member_opts, opt_store, v, pos, 1,
-                       &npos);
+    int rc = ctl_parse(c, argc, argv, member_opts, opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -444,10 +443,10 @@ round_row(table_t *t, const ProtobufCMessage *m)
     char tb[32];
     table_cell(t, r->round_id);
     table_cell(t, r->period);
-    table_cell(t, r->has_status
-                      ? enum_text(&cogov__v1__round_status__descriptor,
-                                  r->status)
-                      : NULL);
+    table_cell(t,
+               r->has_status
+                   ? enum_text(&cogov__v1__round_status__descriptor, r->status)
+                   : NULL);
     table_cellf(t, "%u", r->indicator_version);
     fmt_score(r->consortium_total, tb, sizeof tb);
     table_cell(t, tb);
@@ -474,9 +473,8 @@ cmd_eval_list(ctl_t *c, int argc, char **argv)
     const Cogov__V1__RoundList *l =
         rep->body_case == COGOV__V1__REPLY__BODY_ROUND_LIST ? rep->round_list
                                                             : NULL;
-    static const char *const hdr[] = {"ROUND",  "PERIOD", "STATUS",
-                                      ">IND",   ">TOTAL", "GRADE",
-                                      "PUBLISHED"};
+    static const char *const hdr[] = {"ROUND",  "PERIOD", "STATUS",   ">IND",
+                                      ">TOTAL", "GRADE",  "PUBLISHED"};
     print_list(c, l ? (ProtobufCMessage *const *)l->rounds : NULL,
                l ? l->n_rounds : 0, round_row, ARRAY_LEN(hdr), hdr);
     cogov__v1__reply__free_unpacked(rep, NULL);
@@ -491,9 +489,9 @@ warning_row(table_t *t, const ProtobufCMessage *m)
     const Cogov__V1__WarningRaised *w = (const Cogov__V1__WarningRaised *)m;
     char tb[32];
     table_cell(t, w->warning_id);
-    table_cell(t, w->has_kind ? enum_text(&cogov__v1__warning_kind__descriptor,
-                                          w->kind)
-                              : NULL);
+    table_cell(t, w->has_kind
+                      ? enum_text(&cogov__v1__warning_kind__descriptor, w->kind)
+                      : NULL);
     table_cell(t, w->member_id);
     fmt_time(w->raised_at, CTL_UTC_OFFSET, tb, sizeof tb);
     table_cell(t, tb);
@@ -556,11 +554,19 @@ call_rect(ctl_t *c, Cogov__V1__Request *req)
     return CTL_EXIT_OK;
 }
 
-enum { RI_MEMBER, RI_FINDINGS, RI_EVIDENCE, RI_DUE, RI_WARNING, RI_ROUND,
-       RI_ID, RI_N };
+enum {
+    RI_MEMBER,
+    RI_FINDINGS,
+    RI_EVIDENCE,
+    RI_DUE,
+    RI_WARNING,
+    RI_ROUND,
+    RI_ID,
+    RI_N
+};
 static const ctl_opt_t issue_opts[] = {
-    {"member", true}, {"findings", true}, {"evidence", true}, {"due", true},
-    {"warning", true}, {"round", true},   {"id", true},       {NULL, false}};
+    {"member", true},  {"findings", true}, {"evidence", true}, {"due", true},
+    {"warning", true}, {"round", true},    {"id", true},       {NULL, false}};
 
 static int
 cmd_rect_issue(ctl_t *c, int argc, char **argv)
@@ -629,8 +635,7 @@ rect_decide(ctl_t *c, int argc, char **argv, bool accept)
         return rc;
     if (npos != 1)
         return ctl_usage(c, "RECTIFICATION_ID is required");
-    Cogov__V1__DecideRectification body =
-        COGOV__V1__DECIDE_RECTIFICATION__INIT;
+    Cogov__V1__DecideRectification body = COGOV__V1__DECIDE_RECTIFICATION__INIT;
     body.rectification_id = (char *)pos[0];
     body.has_accept = true;
     body.accept = accept;
@@ -718,8 +723,8 @@ cmd_rect_list(ctl_t *c, int argc, char **argv)
         rep->body_case == COGOV__V1__REPLY__BODY_RECTIFICATION_LIST
             ? rep->rectification_list
             : NULL;
-    static const char *const hdr[] = {"RECTIFICATION", "MEMBER", "STATUS",
-                                      "DUE", "OVERDUE", "FINDINGS"};
+    static const char *const hdr[] = {"RECTIFICATION", "MEMBER",  "STATUS",
+                                      "DUE",           "OVERDUE", "FINDINGS"};
     print_list(c, l ? (ProtobufCMessage *const *)l->rectifications : NULL,
                l ? l->n_rectifications : 0, rect_row, ARRAY_LEN(hdr), hdr);
     cogov__v1__reply__free_unpacked(rep, NULL);
@@ -741,8 +746,8 @@ print_health(ctl_t *c, const Cogov__V1__Health *h)
     }
     sbuf_t b;
     sbuf_init(&b);
-    sbuf_printf(&b, "period  %s\n\n", str_empty(h->period) ? "all time"
-                                                           : h->period);
+    sbuf_printf(&b, "period  %s\n\n",
+                str_empty(h->period) ? "all time" : h->period);
     /* Columns: the figures of the first row (every row has the same). */
     size_t nf = h->n_rows > 0 ? h->rows[0]->n_figures : 0;
     const char **hdr = xmalloc((nf + 2) * sizeof *hdr);
@@ -764,10 +769,10 @@ print_health(ctl_t *c, const Cogov__V1__Health *h)
             if (f == NULL || f->permille < 0)
                 table_cell(t, "-");
             else
-                table_cellf(t, "%" PRId64 ".%" PRId64 "%% (%" PRId64
-                               "/%" PRId64 ")",
-                            f->permille / 10, f->permille % 10, f->numerator,
-                            f->denominator);
+                table_cellf(
+                    t, "%" PRId64 ".%" PRId64 "%% (%" PRId64 "/%" PRId64 ")",
+                    f->permille / 10, f->permille % 10, f->numerator,
+                    f->denominator);
         }
     }
     table_render(t, &b);
@@ -796,8 +801,7 @@ cmd_health(ctl_t *c, int argc, char **argv)
     const char *v[HE_N] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, health_opts, opt_store, v, pos, 0,
-                       &npos);
+    int rc = ctl_parse(c, argc, argv, health_opts, opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (v[HE_PERIOD] != NULL &&
@@ -871,8 +875,8 @@ cmd_facts(ctl_t *c, int argc, char **argv)
 /* ==== the table =========================================================== */
 
 #define SUP "Role: SUPERVISOR.\n"
-#define READ                                                                 \
-    "Roles: GOV_COORDINATOR, SECRETARIAT, SUPERVISOR, OPERATOR, OBSERVER,\n"  \
+#define READ                                                                   \
+    "Roles: GOV_COORDINATOR, SECRETARIAT, SUPERVISOR, OPERATOR, OBSERVER,\n"   \
     "MEMBER_REP (own unit only).\n"
 
 const ctl_cmd_t ctl_cmds_supv[] = {

@@ -202,8 +202,7 @@ field_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
         return *(const size_t *)(base + f->quantifier_offset) > 0;
     if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
         return *(const uint32_t *)(base + f->quantifier_offset) == f->id;
-    if (f->type == PROTOBUF_C_TYPE_MESSAGE ||
-        f->type == PROTOBUF_C_TYPE_STRING)
+    if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING)
         return *(const void *const *)(base + f->offset) != NULL;
     return false; /* other scalars never hold an id */
 }
@@ -410,8 +409,7 @@ trace_select(trace_t *t, const char *arg)
     for (size_t k = 0; k < t->len; k++) {
         if (!t->n[k].in)
             continue;
-        for (int p = t->n[k].parent; p >= 0 && !t->n[p].in;
-             p = t->n[p].parent)
+        for (int p = t->n[k].parent; p >= 0 && !t->n[p].in; p = t->n[p].parent)
             t->n[p].in = true;
     }
     free(stack);
@@ -460,10 +458,10 @@ text_event(sbuf_t *b, const trace_node_t *n)
                 continue;
             if (b->p[b->len - 1] != ' ')
                 sbuf_putc(b, ' ');
-            pbsummary(b,
-                      *(const ProtobufCMessage *const *)((const char *)p +
-                                                         f->offset),
-                      CTL_UTC_OFFSET);
+            pbsummary(
+                b,
+                *(const ProtobufCMessage *const *)((const char *)p + f->offset),
+                CTL_UTC_OFFSET);
         }
     } else if (ev->payload_case != 0) {
         sbuf_printf(b, "  (unknown payload %d)", (int)ev->payload_case);
@@ -626,14 +624,13 @@ fetch_stream(ctl_t *c, int svc, uint64_t limit, trace_t *t, replies_t *keep,
         if (exit != CTL_EXIT_OK ||
             rep->body_case != COGOV__V1__REPLY__BODY_BATCH) {
             src->exit = exit != CTL_EXIT_OK ? exit : CTL_EXIT_INTERNAL;
-            snprintf(src->err, sizeof src->err, "%s: %s",
-                     exit != CTL_EXIT_OK && rep->has_code
-                         ? status_text(rep->code)
-                         : "INTERNAL",
-                     exit != CTL_EXIT_OK ? (str_empty(rep->error)
-                                                ? "(no error text)"
-                                                : rep->error)
-                                         : "the reply to Fetch has no batch");
+            snprintf(
+                src->err, sizeof src->err, "%s: %s",
+                exit != CTL_EXIT_OK && rep->has_code ? status_text(rep->code)
+                                                     : "INTERNAL",
+                exit != CTL_EXIT_OK
+                    ? (str_empty(rep->error) ? "(no error text)" : rep->error)
+                    : "the reply to Fetch has no batch");
             cogov__v1__reply__free_unpacked(rep, NULL);
             return;
         }

@@ -119,8 +119,7 @@ coord_app_new(svc_t *s, const coord_config_t *cfg)
     if (manual) {
         int err = svc_tx(s, set_start, &start);
         if (err < 0) {
-            log_error("calendar.start_failed", "err=%s",
-                      log_q(strerror(-err)));
+            log_error("calendar.start_failed", "err=%s", log_q(strerror(-err)));
             free(a);
             return NULL;
         }

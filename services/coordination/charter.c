@@ -14,14 +14,13 @@ static coord_rc
 permille(Cogov__V1__Reply *rep, const char *field, bool has, uint32_t v)
 {
     if (!has || v < 1 || v > 1000)
-        return svc_fail(rep, INVALID, "%s: required, 1..1000 per mille",
-                        field);
+        return svc_fail(rep, INVALID, "%s: required, 1..1000 per mille", field);
     return OK;
 }
 
 static coord_rc
-emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep,
-     Cogov__V1__Event *ev, const char *what)
+emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep, Cogov__V1__Event *ev,
+     const char *what)
 {
     int err = svc_emit(s, c, ev);
     return err < 0 ? coord_store_fail(rep, err, what) : OK;
@@ -37,8 +36,7 @@ HANDLER(coord_adopt_charter)
 
     CHECK(coord_text(rep, "adopt_charter.title", a->title, TITLE_MAX_CHARS,
                      true));
-    CHECK(coord_text(rep, "adopt_charter.text", a->text, TEXT_MAX_CHARS,
-                     true));
+    CHECK(coord_text(rep, "adopt_charter.text", a->text, TEXT_MAX_CHARS, true));
     if (r == NULL)
         return svc_fail(rep, INVALID, "adopt_charter.rules: required");
     CHECK(permille(rep, "adopt_charter.rules.quorum_permille",
@@ -90,8 +88,10 @@ HANDLER(coord_get_charter)
 
     if (err == -ENOENT)
         return v == 0 ? svc_fail(rep, NOT_FOUND, "no charter adopted yet")
-                      : svc_fail(rep, NOT_FOUND, "charter version %u: not "
-                                                 "found", v);
+                      : svc_fail(rep, NOT_FOUND,
+                                 "charter version %u: not "
+                                 "found",
+                                 v);
     if (err < 0)
         return coord_store_fail(rep, err, "charter");
     rep->body_case = COGOV__V1__REPLY__BODY_CHARTER;
@@ -218,8 +218,8 @@ HANDLER(coord_form_committee)
     int err;
 
     CHECK(coord_id(rep, "form_committee.committee_id", f->committee_id));
-    CHECK(coord_text(rep, "form_committee.name", f->name, NAME_MAX_CHARS,
-                     true));
+    CHECK(
+        coord_text(rep, "form_committee.name", f->name, NAME_MAX_CHARS, true));
     if (f->n_member_ids > LIST_MAX_ENTRIES * 4)
         return svc_fail(rep, INVALID, "form_committee.member_ids: at most %d",
                         LIST_MAX_ENTRIES * 4);

@@ -20,9 +20,9 @@
 
 /* role_bit() as a constant expression, for the static route table. */
 #define R(x) (1u << COGOV__V1__ROLE__ROLE_##x)
-#define QUERY_ROLES                                                          \
-    (R(GOV_COORDINATOR) | R(SECRETARIAT) | R(SUPERVISOR) |                   \
-     R(FINANCE_OFFICER) | R(MEMBER_REP) | R(BUREAU_SYSTEM) | R(OPERATOR) |   \
+#define QUERY_ROLES                                                            \
+    (R(GOV_COORDINATOR) | R(SECRETARIAT) | R(SUPERVISOR) |                     \
+     R(FINANCE_OFFICER) | R(MEMBER_REP) | R(BUREAU_SYSTEM) | R(OPERATOR) |     \
      R(OBSERVER))
 
 #define ID_MAX_CHARS 64
@@ -34,16 +34,16 @@
 #define QUANTITY_MAX 1000000000000LL /* 10^12: fen of 10 billion yuan */
 
 /* Return early unless a check passed. */
-#define CHECK(expr)                                                          \
-    do {                                                                     \
-        Cogov__V1__StatusCode rc_ = (expr);                                  \
-        if (rc_ != OK)                                                       \
-            return rc_;                                                      \
+#define CHECK(expr)                                                            \
+    do {                                                                       \
+        Cogov__V1__StatusCode rc_ = (expr);                                    \
+        if (rc_ != OK)                                                         \
+            return rc_;                                                        \
     } while (0)
 
 typedef Cogov__V1__StatusCode coord_rc;
-#define HANDLER(name)                                                        \
-    coord_rc name(svc_t *s, void *app, const svc_ctx_t *c,                   \
+#define HANDLER(name)                                                          \
+    coord_rc name(svc_t *s, void *app, const svc_ctx_t *c,                     \
                   const Cogov__V1__Request *req, Cogov__V1__Reply *rep)
 
 /* An error reply for a store error (UNAVAILABLE for busy/full). */

@@ -132,8 +132,7 @@ static const char migration_3[] =
     "  PRIMARY KEY (demand_id, supply_id));"
     "CREATE INDEX matches_supply ON matches(supply_id);";
 
-const char *const coord_migrations[] = {migration_1, migration_2,
-                                        migration_3};
+const char *const coord_migrations[] = {migration_1, migration_2, migration_3};
 const size_t coord_n_migrations = ARRAY_LEN(coord_migrations);
 
 static char *
@@ -193,8 +192,8 @@ put_texts(store_t *st, const char *list, char **items, size_t n)
 }
 
 int
-coord_store_found(store_t *st, const Cogov__V1__FoundConsortium *f,
-                  int64_t at, const char *causation)
+coord_store_found(store_t *st, const Cogov__V1__FoundConsortium *f, int64_t at,
+                  const char *causation)
 {
     sqlite3_stmt *q = store_stmt(
         st, "INSERT INTO consortium(id, name, city, park, lead_department,"
@@ -211,8 +210,7 @@ coord_store_found(store_t *st, const Cogov__V1__FoundConsortium *f,
     sqlite3_bind_text(q, 7, causation, -1, SQLITE_STATIC);
     int err = exec(q);
     if (err == 0)
-        err = put_texts(st, "policy_basis", f->policy_basis,
-                        f->n_policy_basis);
+        err = put_texts(st, "policy_basis", f->policy_basis, f->n_policy_basis);
     if (err == 0)
         err = put_texts(st, "practical_needs", f->practical_needs,
                         f->n_practical_needs);
@@ -276,8 +274,8 @@ coord_store_consortium(store_t *st, Cogov__V1__Consortium **out)
     return 0;
 }
 
-#define MEMBER_COLS                                                          \
-    "member_id, uscc, name, type, status, applied_at, changed_at, reason,"   \
+#define MEMBER_COLS                                                            \
+    "member_id, uscc, name, type, status, applied_at, changed_at, reason,"     \
     " contact_name, contact_phone, contact_email"
 
 static Cogov__V1__Member *
@@ -310,8 +308,8 @@ int
 coord_store_member(store_t *st, const char *member_id, bool contacts,
                    Cogov__V1__Member **out)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT " MEMBER_COLS " FROM members WHERE member_id = ?");
+    sqlite3_stmt *q = store_stmt(st, "SELECT " MEMBER_COLS
+                                     " FROM members WHERE member_id = ?");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
@@ -500,10 +498,10 @@ one_int(sqlite3_stmt *q, int64_t none, int *err)
 }
 
 /* Append to a repeated field of pointers. */
-#define PUSH(arr, n, v)                                                      \
-    do {                                                                     \
-        (arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));                  \
-        (arr)[(n)++] = (v);                                                  \
+#define PUSH(arr, n, v)                                                        \
+    do {                                                                       \
+        (arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));                    \
+        (arr)[(n)++] = (v);                                                    \
     } while (0)
 
 int
@@ -584,9 +582,9 @@ coord_store_charter(store_t *st, uint32_t v, Cogov__V1__Charter **out)
 }
 
 int
-coord_store_seat_put(store_t *st, const char *seat_id,
-                     Cogov__V1__SeatRole role, const char *member_id,
-                     const char *term_start, const char *term_end, int64_t at)
+coord_store_seat_put(store_t *st, const char *seat_id, Cogov__V1__SeatRole role,
+                     const char *member_id, const char *term_start,
+                     const char *term_end, int64_t at)
 {
     sqlite3_stmt *q;
     if (member_id == NULL) {
@@ -615,8 +613,8 @@ coord_store_seat_put(store_t *st, const char *seat_id,
     return exec(q);
 }
 
-#define SEAT_SQL                                                             \
-    "SELECT s.seat_id, s.role, s.member_id, s.term_start, s.term_end,"       \
+#define SEAT_SQL                                                               \
+    "SELECT s.seat_id, s.role, s.member_id, s.term_start, s.term_end,"         \
     " m.name FROM seats s LEFT JOIN members m ON m.member_id = s.member_id"
 
 static Cogov__V1__Seat *
@@ -654,9 +652,9 @@ coord_store_seat(store_t *st, const char *seat_id, Cogov__V1__Seat **out)
 int
 coord_store_secretariat_set(store_t *st, const char *member_id)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "INSERT OR REPLACE INTO secretariat_unit(id, member_id)"
-            " VALUES (1, ?)");
+    sqlite3_stmt *q =
+        store_stmt(st, "INSERT OR REPLACE INTO secretariat_unit(id, member_id)"
+                       " VALUES (1, ?)");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
@@ -720,9 +718,9 @@ coord_store_council(store_t *st, const char *member_id,
     int rc, err = 0;
     cogov__v1__council__init(c);
 
-    sqlite3_stmt *q = store_stmt(
-        st, SEAT_SQL " WHERE (?1 IS NULL OR s.member_id = ?1)"
-                     " ORDER BY s.role, s.seat_id");
+    sqlite3_stmt *q =
+        store_stmt(st, SEAT_SQL " WHERE (?1 IS NULL OR s.member_id = ?1)"
+                                " ORDER BY s.role, s.seat_id");
     if (q == NULL) {
         err = -EIO;
         goto done;
@@ -743,11 +741,11 @@ coord_store_council(store_t *st, const char *member_id,
     if (sqlite3_step(q) == SQLITE_ROW)
         c->secretariat_member_id = col_str(q, 0);
     sqlite3_reset(q);
-    q = store_stmt(
-        st, "SELECT committee_id, name, convenor FROM committees c"
-            " WHERE ?1 IS NULL OR convenor = ?1 OR EXISTS (SELECT 1 FROM"
-            " committee_members x WHERE x.committee_id = c.committee_id"
-            " AND x.member_id = ?1) ORDER BY committee_id");
+    q = store_stmt(st,
+                   "SELECT committee_id, name, convenor FROM committees c"
+                   " WHERE ?1 IS NULL OR convenor = ?1 OR EXISTS (SELECT 1 FROM"
+                   " committee_members x WHERE x.committee_id = c.committee_id"
+                   " AND x.member_id = ?1) ORDER BY committee_id");
     if (q == NULL) {
         err = -EIO;
         goto done;
@@ -780,8 +778,8 @@ done:
 int
 coord_store_vision_set(store_t *st, const char *text)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "INSERT OR REPLACE INTO vision(id, text) VALUES (1, ?)");
+    sqlite3_stmt *q =
+        store_stmt(st, "INSERT OR REPLACE INTO vision(id, text) VALUES (1, ?)");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
@@ -818,26 +816,25 @@ coord_store_goal_exists(store_t *st, const char *goal_id)
 }
 
 /* Reports not replaced by a later correction. */
-#define EFFECTIVE_REPORTS                                                    \
-    "reports r WHERE NOT EXISTS (SELECT 1 FROM reports c WHERE"              \
+#define EFFECTIVE_REPORTS                                                      \
+    "reports r WHERE NOT EXISTS (SELECT 1 FROM reports c WHERE"                \
     " c.task_id = r.task_id AND c.corrects = r.report_id)"
 
 int
 coord_store_goals(store_t *st, uint32_t year, Cogov__V1__GoalList **out)
 {
     sqlite3_stmt *q = store_stmt(
-        st,
-        "SELECT g.goal_id, g.year, g.indicator_code, g.title, g.target,"
-        " g.unit,"
-        " (SELECT coalesce(sum(t.planned), 0) FROM tasks t"
-        "   WHERE t.goal_id = g.goal_id AND t.status != 5),"
-        " (SELECT coalesce(sum(r.quantity), 0) FROM " EFFECTIVE_REPORTS
-        "   AND r.task_id IN (SELECT task_id FROM tasks t"
-        "   WHERE t.goal_id = g.goal_id AND t.status != 5)),"
-        " (SELECT count(*) FROM tasks t"
-        "   WHERE t.goal_id = g.goal_id AND t.status != 5)"
-        " FROM goals g WHERE (?1 = 0 OR g.year = ?1)"
-        " ORDER BY g.year, g.goal_id");
+        st, "SELECT g.goal_id, g.year, g.indicator_code, g.title, g.target,"
+            " g.unit,"
+            " (SELECT coalesce(sum(t.planned), 0) FROM tasks t"
+            "   WHERE t.goal_id = g.goal_id AND t.status != 5),"
+            " (SELECT coalesce(sum(r.quantity), 0) FROM " EFFECTIVE_REPORTS
+            "   AND r.task_id IN (SELECT task_id FROM tasks t"
+            "   WHERE t.goal_id = g.goal_id AND t.status != 5)),"
+            " (SELECT count(*) FROM tasks t"
+            "   WHERE t.goal_id = g.goal_id AND t.status != 5)"
+            " FROM goals g WHERE (?1 = 0 OR g.year = ?1)"
+            " ORDER BY g.year, g.goal_id");
     if (q == NULL)
         return -EIO;
     Cogov__V1__GoalList *l = xmalloc(sizeof *l);
@@ -875,7 +872,8 @@ coord_store_goals(store_t *st, uint32_t year, Cogov__V1__GoalList **out)
     return 0;
 }
 
-/* ---- tasks ---------------------------------------------------------------- */
+/* ---- tasks ----------------------------------------------------------------
+ */
 
 int
 coord_store_task_add(store_t *st, const Cogov__V1__CreateTask *t,
@@ -935,10 +933,10 @@ coord_store_task_add(store_t *st, const Cogov__V1__CreateTask *t,
     return 1;
 }
 
-#define TASK_COLS                                                            \
-    "t.task_id, t.title, t.kind, t.lead, t.goal_id, t.planned, t.unit,"     \
-    " t.status, t.resolution_id, t.created_at,"                              \
-    " (t.status IN (2, 3) AND EXISTS (SELECT 1 FROM milestones m WHERE"      \
+#define TASK_COLS                                                              \
+    "t.task_id, t.title, t.kind, t.lead, t.goal_id, t.planned, t.unit,"        \
+    " t.status, t.resolution_id, t.created_at,"                                \
+    " (t.status IN (2, 3) AND EXISTS (SELECT 1 FROM milestones m WHERE"        \
     "  m.task_id = t.task_id AND m.completed_at = 0 AND m.due_at <= ?1))"
 
 static Cogov__V1__Task *
@@ -1064,8 +1062,8 @@ int
 coord_store_task(store_t *st, const char *task_id, bool reports, int64_t now,
                  Cogov__V1__Task **out)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT " TASK_COLS " FROM tasks t WHERE t.task_id = ?2");
+    sqlite3_stmt *q = store_stmt(st, "SELECT " TASK_COLS
+                                     " FROM tasks t WHERE t.task_id = ?2");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_int64(q, 1, now);
@@ -1091,9 +1089,9 @@ coord_store_task_status(store_t *st, const char *task_id,
                         Cogov__V1__TaskStatus from, Cogov__V1__TaskStatus to,
                         int64_t at)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "UPDATE tasks SET status = ?, changed_at = ?"
-            " WHERE task_id = ? AND status = ?");
+    sqlite3_stmt *q =
+        store_stmt(st, "UPDATE tasks SET status = ?, changed_at = ?"
+                       " WHERE task_id = ? AND status = ?");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_int(q, 1, (int)to);
@@ -1142,8 +1140,7 @@ coord_store_tasks(store_t *st, Cogov__V1__TaskStatus status,
 }
 
 int
-coord_store_task_member(store_t *st, const char *task_id,
-                        const char *member_id)
+coord_store_task_member(store_t *st, const char *task_id, const char *member_id)
 {
     sqlite3_stmt *q = store_stmt(
         st, "SELECT 1 FROM tasks t WHERE t.task_id = ?1 AND (t.lead = ?2 OR"
@@ -1223,9 +1220,9 @@ int
 coord_store_milestone_done(store_t *st, const char *task_id,
                            const char *milestone_id, int64_t at)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT completed_at FROM milestones WHERE task_id = ?"
-            " AND milestone_id = ?");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT completed_at FROM milestones WHERE task_id = ?"
+                       " AND milestone_id = ?");
     int err;
     if (q == NULL)
         return -EIO;
@@ -1280,13 +1277,13 @@ int
 coord_store_due_milestones(store_t *st, int64_t tick, coord_due_t **out,
                            size_t *n)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT m.task_id, m.milestone_id, m.title, m.due_at,"
-            " m.completed_at, m.overdue_raised FROM milestones m"
-            " JOIN tasks t ON t.task_id = m.task_id"
-            " WHERE m.completed_at = 0 AND m.overdue_raised = 0"
-            " AND m.due_at <= ? AND t.status IN (2, 3)"
-            " ORDER BY m.due_at, m.task_id, m.milestone_id");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT m.task_id, m.milestone_id, m.title, m.due_at,"
+                       " m.completed_at, m.overdue_raised FROM milestones m"
+                       " JOIN tasks t ON t.task_id = m.task_id"
+                       " WHERE m.completed_at = 0 AND m.overdue_raised = 0"
+                       " AND m.due_at <= ? AND t.status IN (2, 3)"
+                       " ORDER BY m.due_at, m.task_id, m.milestone_id");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_int64(q, 1, tick);
@@ -1297,9 +1294,8 @@ int
 coord_store_milestone_raised(store_t *st, const char *task_id,
                              const char *milestone_id)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "UPDATE milestones SET overdue_raised = 1"
-            " WHERE task_id = ? AND milestone_id = ?");
+    sqlite3_stmt *q = store_stmt(st, "UPDATE milestones SET overdue_raised = 1"
+                                     " WHERE task_id = ? AND milestone_id = ?");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
@@ -1308,8 +1304,7 @@ coord_store_milestone_raised(store_t *st, const char *task_id,
 }
 
 int
-coord_store_due_pledges(store_t *st, int64_t tick, coord_due_t **out,
-                        size_t *n)
+coord_store_due_pledges(store_t *st, int64_t tick, coord_due_t **out, size_t *n)
 {
     sqlite3_stmt *q = store_stmt(
         st, "SELECT task_id, pledge_id, description, due_at, settled_at, 0"
@@ -1332,7 +1327,8 @@ coord_due_free(coord_due_t *d, size_t n)
     free(d);
 }
 
-/* ---- pledges -------------------------------------------------------------- */
+/* ---- pledges --------------------------------------------------------------
+ */
 
 int
 coord_store_pledge_add(store_t *st, const Cogov__V1__MakePledge *p,
@@ -1358,8 +1354,8 @@ coord_store_pledge_add(store_t *st, const Cogov__V1__MakePledge *p,
     return err;
 }
 
-#define PLEDGE_COLS                                                          \
-    "pledge_id, task_id, member_id, kind, amount_fen, description, due_on,"  \
+#define PLEDGE_COLS                                                            \
+    "pledge_id, task_id, member_id, kind, amount_fen, description, due_on,"    \
     " due_at, status, evidence, settled_at"
 
 static Cogov__V1__Pledge *
@@ -1386,8 +1382,8 @@ pledge_from_row(sqlite3_stmt *q)
 int
 coord_store_pledge(store_t *st, const char *pledge_id, Cogov__V1__Pledge **out)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT " PLEDGE_COLS " FROM pledges WHERE pledge_id = ?");
+    sqlite3_stmt *q = store_stmt(st, "SELECT " PLEDGE_COLS
+                                     " FROM pledges WHERE pledge_id = ?");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, pledge_id, -1, SQLITE_STATIC);
@@ -1448,7 +1444,8 @@ coord_store_pledges(store_t *st, const char *task_id, const char *member_id,
     return 0;
 }
 
-/* ---- escalations ---------------------------------------------------------- */
+/* ---- escalations ----------------------------------------------------------
+ */
 
 int
 coord_store_escalation_add(store_t *st, const Cogov__V1__Escalation *e)
@@ -1473,8 +1470,8 @@ coord_store_escalation_add(store_t *st, const Cogov__V1__Escalation *e)
     return sqlite3_changes(store_db(st)) == 1 ? 1 : 0;
 }
 
-#define ESC_COLS                                                             \
-    "case_id, source, subject, member_id, details, status, decision,"        \
+#define ESC_COLS                                                               \
+    "case_id, source, subject, member_id, details, status, decision,"          \
     " rationale, note, source_ref, causation_id, opened_at, decided_at"
 
 static Cogov__V1__Escalation *
@@ -1504,8 +1501,8 @@ int
 coord_store_escalation(store_t *st, const char *case_id,
                        Cogov__V1__Escalation **out)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT " ESC_COLS " FROM escalations WHERE case_id = ?");
+    sqlite3_stmt *q = store_stmt(st, "SELECT " ESC_COLS
+                                     " FROM escalations WHERE case_id = ?");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, case_id, -1, SQLITE_STATIC);
@@ -1552,10 +1549,10 @@ int
 coord_store_escalations(store_t *st, Cogov__V1__EscalationStatus status,
                         const char *member_id, Cogov__V1__EscalationList **out)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT " ESC_COLS " FROM escalations WHERE (?1 = 0 OR"
-            " status = ?1) AND (?2 IS NULL OR member_id = ?2)"
-            " ORDER BY opened_at, case_id");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT " ESC_COLS " FROM escalations WHERE (?1 = 0 OR"
+                       " status = ?1) AND (?2 IS NULL OR member_id = ?2)"
+                       " ORDER BY opened_at, case_id");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_int(q, 1, (int)status);
@@ -1628,16 +1625,16 @@ coord_store_demand_add(store_t *st, const Cogov__V1__PostDemand *d,
     sqlite3_bind_text(q, 11, digest, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 12, at);
     sqlite3_bind_text(q, 13, causation, -1, SQLITE_STATIC);
-    return insert_or_same(
-        st, q, "SELECT digest FROM demands WHERE demand_id = ?", d->demand_id,
-        digest);
+    return insert_or_same(st, q,
+                          "SELECT digest FROM demands WHERE demand_id = ?",
+                          d->demand_id, digest);
 }
 
-#define DEMAND_COLS                                                          \
-    "d.demand_id, d.member_id, d.kind, d.title, d.occupation, d.headcount,"  \
-    " d.skill_level, d.needed_by, d.needed_by_at, d.details, d.posted_at,"   \
-    " (SELECT COALESCE(SUM(quantity), 0) FROM matches x"                     \
-    "  WHERE x.demand_id = d.demand_id), m.name"                             \
+#define DEMAND_COLS                                                            \
+    "d.demand_id, d.member_id, d.kind, d.title, d.occupation, d.headcount,"    \
+    " d.skill_level, d.needed_by, d.needed_by_at, d.details, d.posted_at,"     \
+    " (SELECT COALESCE(SUM(quantity), 0) FROM matches x"                       \
+    "  WHERE x.demand_id = d.demand_id), m.name"                               \
     " FROM demands d LEFT JOIN members m ON m.member_id = d.member_id"
 
 static Cogov__V1__Demand *
@@ -1720,9 +1717,9 @@ coord_store_supply_add(store_t *st, const Cogov__V1__PostSupply *s,
         return -EIO;
     char *research = NULL;
     for (size_t i = 0; i < s->n_research_capabilities; i++) {
-        char *next = xasprintf("%s%s%s", research ? research : "",
-                               research ? "\x1f" : "",
-                               s->research_capabilities[i]);
+        char *next =
+            xasprintf("%s%s%s", research ? research : "",
+                      research ? "\x1f" : "", s->research_capabilities[i]);
         free(research);
         research = next;
     }
@@ -1738,18 +1735,18 @@ coord_store_supply_add(store_t *st, const Cogov__V1__PostSupply *s,
     sqlite3_bind_text(q, 10, digest, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 11, at);
     sqlite3_bind_text(q, 12, causation, -1, SQLITE_STATIC);
-    int err = insert_or_same(
-        st, q, "SELECT digest FROM supplies WHERE supply_id = ?", s->supply_id,
-        digest);
+    int err =
+        insert_or_same(st, q, "SELECT digest FROM supplies WHERE supply_id = ?",
+                       s->supply_id, digest);
     free(research);
     return err;
 }
 
-#define SUPPLY_COLS                                                          \
-    "s.supply_id, s.member_id, s.major, s.graduates, s.available_on,"        \
-    " s.available_at, s.training_capacity, s.research, s.details,"           \
-    " s.posted_at, (SELECT COALESCE(SUM(quantity), 0) FROM matches x"        \
-    "  WHERE x.supply_id = s.supply_id), m.name"                             \
+#define SUPPLY_COLS                                                            \
+    "s.supply_id, s.member_id, s.major, s.graduates, s.available_on,"          \
+    " s.available_at, s.training_capacity, s.research, s.details,"             \
+    " s.posted_at, (SELECT COALESCE(SUM(quantity), 0) FROM matches x"          \
+    "  WHERE x.supply_id = s.supply_id), m.name"                               \
     " FROM supplies s LEFT JOIN members m ON m.member_id = s.member_id"
 
 static Cogov__V1__Supply *
@@ -1805,9 +1802,9 @@ int
 coord_store_supplies(store_t *st, const char *member_id,
                      Cogov__V1__SupplyList **out)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT " SUPPLY_COLS " WHERE (?1 IS NULL OR s.member_id = ?1)"
-            " ORDER BY s.supply_id");
+    sqlite3_stmt *q = store_stmt(st, "SELECT " SUPPLY_COLS
+                                     " WHERE (?1 IS NULL OR s.member_id = ?1)"
+                                     " ORDER BY s.supply_id");
     if (q == NULL)
         return -EIO;
     bind_opt(q, 1, member_id);
@@ -1830,9 +1827,9 @@ coord_store_map_put(store_t *st, const match_map_t *m, const char *source,
                     const char *digest, int64_t at)
 {
     sqlite3_stmt *del = store_stmt(st, "DELETE FROM occupation_map");
-    sqlite3_stmt *ins = store_stmt(
-        st, "INSERT INTO occupation_map(pos, occupation, major)"
-            " VALUES (?, ?, ?)");
+    sqlite3_stmt *ins =
+        store_stmt(st, "INSERT INTO occupation_map(pos, occupation, major)"
+                       " VALUES (?, ?, ?)");
     sqlite3_stmt *info = store_stmt(
         st, "INSERT OR REPLACE INTO occupation_map_info(id, source, digest,"
             " loaded_at) VALUES (1, ?, ?, ?)");
@@ -1972,10 +1969,9 @@ coord_store_match_exists(store_t *st, const char *demand_id,
 }
 
 int
-coord_store_match_add(store_t *st, const char *demand_id,
-                      const char *supply_id, const char *task_id,
-                      Cogov__V1__TaskKind kind, int64_t quantity, int score,
-                      int64_t at)
+coord_store_match_add(store_t *st, const char *demand_id, const char *supply_id,
+                      const char *task_id, Cogov__V1__TaskKind kind,
+                      int64_t quantity, int score, int64_t at)
 {
     sqlite3_stmt *q = store_stmt(
         st, "INSERT INTO matches(demand_id, supply_id, task_id, kind,"

@@ -113,8 +113,8 @@ int coord_store_task_member(store_t *st, const char *task_id,
 int coord_store_report_add(store_t *st, const Cogov__V1__ReportProgress *r,
                            int64_t at, const char *causation);
 /* A report's figures and who corrected it; -ENOENT. */
-int coord_store_report(store_t *st, const char *task_id,
-                       const char *report_id, Cogov__V1__ProgressReport **out);
+int coord_store_report(store_t *st, const char *task_id, const char *report_id,
+                       Cogov__V1__ProgressReport **out);
 /* Mark a milestone done at `at`; -ENOENT unknown, -EEXIST already done. */
 int coord_store_milestone_done(store_t *st, const char *task_id,
                                const char *milestone_id, int64_t at);
@@ -145,10 +145,10 @@ int coord_store_pledge(store_t *st, const char *pledge_id,
                        Cogov__V1__Pledge **out);
 /* Settle a PLEDGED pledge; -EEXIST if already settled. */
 int coord_store_pledge_settle(store_t *st, const char *pledge_id,
-                              Cogov__V1__PledgeStatus to,
-                              const char *evidence, int64_t at);
-int coord_store_pledges(store_t *st, const char *task_id,
-                        const char *member_id, Cogov__V1__PledgeStatus status,
+                              Cogov__V1__PledgeStatus to, const char *evidence,
+                              int64_t at);
+int coord_store_pledges(store_t *st, const char *task_id, const char *member_id,
+                        Cogov__V1__PledgeStatus status,
                         Cogov__V1__PledgeList **out);
 
 /* ---- escalations (escalations.c) ---------------------------------------- */
@@ -173,8 +173,8 @@ int coord_store_escalations(store_t *st, Cogov__V1__EscalationStatus status,
 /* Post a demand / supply: 1 inserted, 0 the same id exists with the same
  * digest (nothing changed), -EEXIST the id exists with other content. */
 int coord_store_demand_add(store_t *st, const Cogov__V1__PostDemand *d,
-                           int64_t needed_by_at, const char *digest,
-                           int64_t at, const char *causation);
+                           int64_t needed_by_at, const char *digest, int64_t at,
+                           const char *causation);
 /* With matched (sum of accepted matches) and the unit's name; -ENOENT. */
 int coord_store_demand(store_t *st, const char *demand_id,
                        Cogov__V1__Demand **out);
@@ -183,8 +183,8 @@ int coord_store_demands(store_t *st, const char *member_id,
                         Cogov__V1__DemandKind kind,
                         Cogov__V1__DemandList **out);
 int coord_store_supply_add(store_t *st, const Cogov__V1__PostSupply *s,
-                           int64_t available_at, const char *digest,
-                           int64_t at, const char *causation);
+                           int64_t available_at, const char *digest, int64_t at,
+                           const char *causation);
 int coord_store_supply(store_t *st, const char *supply_id,
                        Cogov__V1__Supply **out);
 int coord_store_supplies(store_t *st, const char *member_id,
@@ -213,7 +213,7 @@ int coord_store_match_exists(store_t *st, const char *demand_id,
 /* Record an accepted pair (-EEXIST if already accepted). */
 int coord_store_match_add(store_t *st, const char *demand_id,
                           const char *supply_id, const char *task_id,
-                          Cogov__V1__TaskKind kind, int64_t quantity,
-                          int score, int64_t at);
+                          Cogov__V1__TaskKind kind, int64_t quantity, int score,
+                          int64_t at);
 
 #endif

@@ -13,10 +13,11 @@
 
 /* Service-specific config keys (filled by the runtime's config loader). */
 typedef struct coord_config {
-    char calendar_mode[CFG_STR_MAX]; /* "manual" or "system" */
-    long long calendar_tick_s;       /* system mode: seconds between ticks */
-    char calendar_start[CFG_STR_MAX]; /* manual mode: business time of a new store */
-    long long utc_offset_s;          /* consortium time zone, seconds east */
+    char calendar_mode[CFG_STR_MAX];  /* "manual" or "system" */
+    long long calendar_tick_s;        /* system mode: seconds between ticks */
+    char calendar_start[CFG_STR_MAX]; /* manual mode: business time of a new
+                                         store */
+    long long utc_offset_s;           /* consortium time zone, seconds east */
 } coord_config_t;
 
 /* The daemon's state (svc_def.app_new's result). */

@@ -66,8 +66,7 @@ open_case(svc_t *s, const svc_ctx_t *c, Cogov__V1__Escalation *e)
         return err;
     log_info("escalation.opened", "case=%s source=%d member=%s corr=%s",
              log_q(e->case_id), (int)e->source,
-             log_q(e->member_id ? e->member_id : ""),
-             log_q(c->correlation_id));
+             log_q(e->member_id ? e->member_id : ""), log_q(c->correlation_id));
     return 1;
 }
 
@@ -93,8 +92,8 @@ HANDLER(coord_open_escalation)
     CHECK(coord_id(rep, "open_escalation.case_id", o->case_id));
     CHECK(coord_text(rep, "open_escalation.subject", o->subject,
                      TITLE_MAX_CHARS, true));
-    CHECK(coord_text(rep, "open_escalation.details", o->details,
-                     NOTE_MAX_CHARS, false));
+    CHECK(coord_text(rep, "open_escalation.details", o->details, NOTE_MAX_CHARS,
+                     false));
     if (!str_empty(o->member_id)) {
         err = coord_store_member_status(svc_store(s), o->member_id, &ms);
         if (err < 0)
@@ -132,14 +131,14 @@ HANDLER(coord_decide_escalation)
 
     CHECK(coord_id(rep, "decide_escalation.case_id", d->case_id));
     if (!d->has_decision ||
-        d->decision == COGOV__V1__ESCALATION_DECISION__ESCALATION_DECISION_UNSPECIFIED)
+        d->decision ==
+            COGOV__V1__ESCALATION_DECISION__ESCALATION_DECISION_UNSPECIFIED)
         return svc_fail(rep, INVALID, "decide_escalation.decision: required");
     CHECK(coord_text(rep, "decide_escalation.rationale", d->rationale,
                      NOTE_MAX_CHARS, true));
     err = coord_store_escalation(st, d->case_id, &e);
     if (err == -ENOENT)
-        return svc_fail(rep, NOT_FOUND, "escalation %s: not found",
-                        d->case_id);
+        return svc_fail(rep, NOT_FOUND, "escalation %s: not found", d->case_id);
     if (err < 0)
         return coord_store_fail(rep, err, "escalation");
     if (escalation_transition(e->status, true, &to) < 0) {
@@ -149,8 +148,10 @@ HANDLER(coord_decide_escalation)
     md = escalation_member_decision(d->decision);
     if (md != COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_UNSPECIFIED) {
         if (str_empty(e->member_id)) {
-            rc = svc_fail(rep, CONFLICT, "escalation %s names no member to "
-                                         "suspend or expel", e->case_id);
+            rc = svc_fail(rep, CONFLICT,
+                          "escalation %s names no member to "
+                          "suspend or expel",
+                          e->case_id);
             goto done;
         }
         err = coord_store_member(st, e->member_id, false, &m);
@@ -190,9 +191,8 @@ HANDLER(coord_decide_escalation)
                  member_status_name(mto), log_q(e->case_id),
                  log_q(c->correlation_id));
     }
-    err = coord_store_escalation_update(st, e->case_id, e->status, to,
-                                        d->decision, d->rationale, NULL,
-                                        c->now);
+    err = coord_store_escalation_update(
+        st, e->case_id, e->status, to, d->decision, d->rationale, NULL, c->now);
     if (err < 0) {
         rc = coord_store_fail(rep, err, "decide escalation");
         goto done;
@@ -276,8 +276,8 @@ resolution_adopted(svc_t *s, const svc_ctx_t *c,
         Cogov__V1__MilestoneSpec ms = COGOV__V1__MILESTONE_SPEC__INIT;
         Cogov__V1__MilestoneSpec *msp = &ms;
         Cogov__V1__Reply rep = COGOV__V1__REPLY__INIT;
-        char *id = xasprintf("%s/%s", r->resolution_id,
-                             a->item_id ? a->item_id : "");
+        char *id =
+            xasprintf("%s/%s", r->resolution_id, a->item_id ? a->item_id : "");
         int created = 0;
 
         t.task_id = id;
@@ -303,9 +303,8 @@ resolution_adopted(svc_t *s, const svc_ctx_t *c,
             return -EIO; /* transient or store trouble: retried */
         }
         if (rc != OK)
-            log_warn("task.from_resolution_skipped",
-                     "task=%s error=%s corr=%s", log_q(id),
-                     log_q(rep.error ? rep.error : ""),
+            log_warn("task.from_resolution_skipped", "task=%s error=%s corr=%s",
+                     log_q(id), log_q(rep.error ? rep.error : ""),
                      log_q(c->correlation_id));
         free(rep.error);
         free(id);
@@ -333,8 +332,7 @@ escalate(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev,
 }
 
 int
-coord_react(svc_t *s, void *app, const svc_ctx_t *c,
-            const Cogov__V1__Event *ev)
+coord_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
 {
     (void)app;
     switch (ev->payload_case) {
@@ -342,10 +340,9 @@ coord_react(svc_t *s, void *app, const svc_ctx_t *c,
         return resolution_adopted(s, c, ev->resolution_adopted);
     case COGOV__V1__EVENT__PAYLOAD_INQUIRY_SLA_BREACHED: {
         const Cogov__V1__InquirySlaBreached *b = ev->inquiry_sla_breached;
-        return escalate(s, c, ev, SRC(INQUIRY_SLA), b->inquiry_id,
-                        b->addressee_member_id,
-                        xasprintf("诉求超时未复：%s",
-                                  b->subject ? b->subject : ""));
+        return escalate(
+            s, c, ev, SRC(INQUIRY_SLA), b->inquiry_id, b->addressee_member_id,
+            xasprintf("诉求超时未复：%s", b->subject ? b->subject : ""));
     }
     case COGOV__V1__EVENT__PAYLOAD_RECTIFICATION_OVERDUE: {
         const Cogov__V1__RectificationOverdue *r = ev->rectification_overdue;
@@ -358,7 +355,8 @@ coord_react(svc_t *s, void *app, const svc_ctx_t *c,
         return escalate(
             s, c, ev, SRC(STANDING), r->evaluation_id, r->member_id,
             xasprintf("建议%s成员单位：%s",
-                      r->action == COGOV__V1__STANDING_ACTION__STANDING_ACTION_EXPEL
+                      r->action ==
+                              COGOV__V1__STANDING_ACTION__STANDING_ACTION_EXPEL
                           ? "除名"
                           : "暂停",
                       r->reason ? r->reason : ""));

@@ -109,8 +109,8 @@ coord_id(Cogov__V1__Reply *rep, const char *field, const char *s)
 }
 
 coord_rc
-coord_date(svc_t *s, Cogov__V1__Reply *rep, const char *field,
-           const char *date, int64_t *end_at)
+coord_date(svc_t *s, Cogov__V1__Reply *rep, const char *field, const char *date,
+           int64_t *end_at)
 {
     const coord_app_t *a = svc_app(s);
     int64_t t;
@@ -129,8 +129,8 @@ coord_rc
 coord_quantity(Cogov__V1__Reply *rep, const char *field, int64_t v)
 {
     if (v < 0 || v > QUANTITY_MAX)
-        return svc_fail(rep, INVALID, "%s: must be between 0 and %lld",
-                        field, (long long)QUANTITY_MAX);
+        return svc_fail(rep, INVALID, "%s: must be between 0 and %lld", field,
+                        (long long)QUANTITY_MAX);
     return OK;
 }
 
@@ -203,8 +203,8 @@ found_consortium(svc_t *s, void *app, const svc_ctx_t *c,
                         "(YYYY-MM-DD)");
     CHECK(text_list(rep, "found_consortium.policy_basis", f->policy_basis,
                     f->n_policy_basis));
-    CHECK(text_list(rep, "found_consortium.practical_needs",
-                    f->practical_needs, f->n_practical_needs));
+    CHECK(text_list(rep, "found_consortium.practical_needs", f->practical_needs,
+                    f->n_practical_needs));
 
     err = coord_store_founded(st);
     if (err < 0)
@@ -311,16 +311,14 @@ decide_member(svc_t *s, void *app, const svc_ctx_t *c,
     Cogov__V1__Member *m = NULL;
     Cogov__V1__MemberStatus to;
     Cogov__V1__Event ev = COGOV__V1__EVENT__INIT;
-    Cogov__V1__MemberStatusChanged msc =
-        COGOV__V1__MEMBER_STATUS_CHANGED__INIT;
+    Cogov__V1__MemberStatusChanged msc = COGOV__V1__MEMBER_STATUS_CHANGED__INIT;
     Cogov__V1__StatusCode rc = OK;
     int err;
 
     if (str_empty(d->member_id))
         return svc_fail(rep, INVALID, "decide_member.member_id: required");
     if (!d->has_decision ||
-        d->decision ==
-            COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_UNSPECIFIED)
+        d->decision == COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_UNSPECIFIED)
         return svc_fail(rep, INVALID, "decide_member.decision: required");
     CHECK(text_field(rep, "decide_member.reason", d->reason, REASON_MAX_CHARS,
                      false));
@@ -342,8 +340,8 @@ decide_member(svc_t *s, void *app, const svc_ctx_t *c,
         rc = svc_fail(rep, INVALID, "decide_member.decision: unknown");
         goto done;
     }
-    err = coord_store_member_change(st, m->member_id, m->status, to,
-                                    d->reason, c->now, c->causation_id);
+    err = coord_store_member_change(st, m->member_id, m->status, to, d->reason,
+                                    c->now, c->causation_id);
     if (err < 0) {
         rc = store_fail(rep, err, "decide member");
         goto done;
@@ -367,8 +365,8 @@ decide_member(svc_t *s, void *app, const svc_ctx_t *c,
     log_info("member.status", "member=%s from=%s to=%s corr=%s", m->member_id,
              member_status_name(m->status), member_status_name(to),
              log_q(c->correlation_id));
-    rc = reply_member(s, rep, m->member_id, sees_contacts(c->who,
-                                                          m->member_id));
+    rc =
+        reply_member(s, rep, m->member_id, sees_contacts(c->who, m->member_id));
 done:
     protobuf_c_message_free_unpacked(&m->base, NULL);
     return rc;

@@ -23,8 +23,8 @@ static const cfg_field_t config_fields[] = {
     {"calendar_start", CFG_STRING, offsetof(coord_config_t, calendar_start),
      "2025-01-01", 0, 0,
      "manual mode: business time of a new store (YYYY-MM-DD[ HH:MM])"},
-    {"utc_offset_s", CFG_INT, offsetof(coord_config_t, utc_offset_s),
-     "28800", -50400, 50400,
+    {"utc_offset_s", CFG_INT, offsetof(coord_config_t, utc_offset_s), "28800",
+     -50400, 50400,
      "consortium time zone as seconds east of UTC (28800: Asia/Shanghai)"},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };

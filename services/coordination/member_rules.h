@@ -26,7 +26,8 @@ bool member_may_apply(Cogov__V1__MemberStatus current);
 
 /* The event a decision publishes (COGOV__V1__EVENT__PAYLOAD_MEMBER_*), or
  * PAYLOAD__NOT_SET for UNSPECIFIED/unknown. */
-Cogov__V1__Event__PayloadCase member_decision_event(Cogov__V1__MemberDecision d);
+Cogov__V1__Event__PayloadCase
+member_decision_event(Cogov__V1__MemberDecision d);
 
 /* Point the event's payload (of the case member_decision_event() gives) at
  * msc. Returns -EINVAL for an unknown decision. */

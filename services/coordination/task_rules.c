@@ -93,9 +93,9 @@ escalation_member_decision(Cogov__V1__EscalationDecision d)
 const char *
 task_status_name(Cogov__V1__TaskStatus s)
 {
-    static const char *const names[] = {"UNSPECIFIED", "PROPOSED", "APPROVED",
-                                        "IN_PROGRESS", "COMPLETED",
-                                        "CANCELLED"};
+    static const char *const names[] = {"UNSPECIFIED", "PROPOSED",
+                                        "APPROVED",    "IN_PROGRESS",
+                                        "COMPLETED",   "CANCELLED"};
     if ((int)s < 0 || (int)s > 5)
         return "UNKNOWN";
     return names[s];

@@ -17,8 +17,8 @@
 #define TA(x) COGOV__V1__TASK_ACTION__TASK_ACTION_##x
 
 static coord_rc
-emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep,
-     Cogov__V1__Event *ev, const char *what)
+emit(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep, Cogov__V1__Event *ev,
+     const char *what)
 {
     int err = svc_emit(s, c, ev);
     return err < 0 ? coord_store_fail(rep, err, what) : OK;
@@ -28,8 +28,7 @@ static coord_rc
 reply_task(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep,
            const char *task_id)
 {
-    int err = coord_store_task(svc_store(s), task_id, true, c->now,
-                               &rep->task);
+    int err = coord_store_task(svc_store(s), task_id, true, c->now, &rep->task);
     if (err == -ENOENT)
         return svc_fail(rep, NOT_FOUND, "task %s: not found", task_id);
     if (err < 0)
@@ -70,8 +69,8 @@ coord_task_insert(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep,
     int err;
 
     CHECK(coord_id(rep, "create_task.task_id", t->task_id));
-    CHECK(coord_text(rep, "create_task.title", t->title, TITLE_MAX_CHARS,
-                     true));
+    CHECK(
+        coord_text(rep, "create_task.title", t->title, TITLE_MAX_CHARS, true));
     if (!t->has_kind || t->kind <= COGOV__V1__TASK_KIND__TASK_KIND_UNSPECIFIED)
         return svc_fail(rep, INVALID, "create_task.kind: required");
     CHECK(coord_quantity(rep, "create_task.planned_quantity",
@@ -106,8 +105,10 @@ coord_task_insert(svc_t *s, const svc_ctx_t *c, Cogov__V1__Reply *rep,
         if (err < 0)
             return coord_store_fail(rep, err, "goal");
         if (err == 0)
-            return svc_fail(rep, NOT_FOUND, "create_task.goal_id: goal %s not "
-                                            "found", t->goal_id);
+            return svc_fail(rep, NOT_FOUND,
+                            "create_task.goal_id: goal %s not "
+                            "found",
+                            t->goal_id);
     }
     err = coord_store_task_add(svc_store(s), t, due, resolution_id, item_id,
                                c->now, c->causation_id);
@@ -176,8 +177,9 @@ HANDLER(coord_change_task_status)
     CHECK(load_task(s, c, rep, "change_task_status.task_id", ch->task_id, &t));
     if (!coordinator && (c->who->member_id[0] == 0 ||
                          strcmp(c->who->member_id, t->lead_member_id) != 0)) {
-        rc = svc_fail(rep, DENIED, "only the lead unit's representative or a "
-                                   "coordinator may start task %s",
+        rc = svc_fail(rep, DENIED,
+                      "only the lead unit's representative or a "
+                      "coordinator may start task %s",
                       t->task_id);
         goto done;
     }
@@ -239,8 +241,8 @@ done:
 static bool
 may_report(const principal_t *p, const char *member_id)
 {
-    if (principal_has(p, R(GOV_COORDINATOR) | R(SECRETARIAT) |
-                             R(BUREAU_SYSTEM)))
+    if (principal_has(p,
+                      R(GOV_COORDINATOR) | R(SECRETARIAT) | R(BUREAU_SYSTEM)))
         return true;
     return p->member_id[0] != 0 && strcmp(p->member_id, member_id) == 0;
 }
@@ -277,8 +279,9 @@ HANDLER(coord_report_progress)
         CHECK(coord_id(rep, "report_progress.corrects_report_id",
                        r->corrects_report_id));
     if (!may_report(c->who, r->member_id))
-        return svc_fail(rep, DENIED, "a member representative reports for "
-                                     "its own unit only");
+        return svc_fail(rep, DENIED,
+                        "a member representative reports for "
+                        "its own unit only");
     CHECK(load_task(s, c, rep, "report_progress.task_id", r->task_id, &t));
     if (t->status != TS(IN_PROGRESS)) {
         rc = svc_fail(rep, CONFLICT, "task %s is %s, not IN_PROGRESS",
@@ -361,8 +364,9 @@ HANDLER(coord_complete_milestone)
                      false));
     CHECK(load_task(s, c, rep, "complete_milestone.task_id", m->task_id, &t));
     if (!may_report(c->who, t->lead_member_id)) {
-        rc = svc_fail(rep, DENIED, "only the lead unit's representative or "
-                                   "a coordinator may complete milestones");
+        rc = svc_fail(rep, DENIED,
+                      "only the lead unit's representative or "
+                      "a coordinator may complete milestones");
         goto done;
     }
     for (size_t i = 0; i < t->n_milestones; i++)
@@ -423,8 +427,7 @@ HANDLER(coord_list_tasks)
 {
     const Cogov__V1__ListTasks *l = req->list_tasks;
     int err = coord_store_tasks(
-        svc_store(s),
-        l->has_status ? l->status : TS(UNSPECIFIED),
+        svc_store(s), l->has_status ? l->status : TS(UNSPECIFIED),
         str_empty(l->member_id) ? NULL : l->member_id,
         l->has_overdue_only && l->overdue_only, c->now, &rep->task_list);
     if (err < 0)
@@ -486,7 +489,8 @@ HANDLER(coord_make_pledge)
     int err;
 
     CHECK(coord_id(rep, "make_pledge.pledge_id", p->pledge_id));
-    if (!p->has_kind || p->kind <= COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_UNSPECIFIED)
+    if (!p->has_kind ||
+        p->kind <= COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_UNSPECIFIED)
         return svc_fail(rep, INVALID, "make_pledge.kind: required");
     CHECK(coord_quantity(rep, "make_pledge.amount_fen", p->amount_fen));
     if (p->kind == COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_FUNDS &&
@@ -495,11 +499,13 @@ HANDLER(coord_make_pledge)
                         "make_pledge.amount_fen: a pledge of funds needs an "
                         "amount > 0");
     CHECK(coord_text(rep, "make_pledge.description", p->description,
-                     NOTE_MAX_CHARS, p->kind != COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_FUNDS));
+                     NOTE_MAX_CHARS,
+                     p->kind != COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_FUNDS));
     CHECK(coord_date(s, rep, "make_pledge.due_on", p->due_on, &due));
     if (!may_report(c->who, p->member_id ? p->member_id : ""))
-        return svc_fail(rep, DENIED, "a member representative pledges for "
-                                     "its own unit only");
+        return svc_fail(rep, DENIED,
+                        "a member representative pledges for "
+                        "its own unit only");
     CHECK(coord_admitted(s, rep, "make_pledge.member_id", p->member_id));
     CHECK(load_task(s, c, rep, "make_pledge.task_id", p->task_id, &t));
     if (t->status == TS(COMPLETED) || t->status == TS(CANCELLED)) {
@@ -666,8 +672,9 @@ HANDLER(coord_get_dossier)
 
     CHECK(coord_id(rep, "get_dossier.member_id", id));
     if (coord_own_unit_only(c->who) && strcmp(c->who->member_id, id) != 0)
-        return svc_fail(rep, DENIED, "a member representative may only look "
-                                     "up its own unit");
+        return svc_fail(rep, DENIED,
+                        "a member representative may only look "
+                        "up its own unit");
     d = xmalloc(sizeof *d);
     cogov__v1__dossier__init(d);
     rep->body_case = COGOV__V1__REPLY__BODY_DOSSIER;
@@ -690,8 +697,8 @@ HANDLER(coord_get_dossier)
         d->seats = co->seats, d->n_seats = co->n_seats;
         co->seats = NULL, co->n_seats = 0;
         for (size_t i = 0; i < co->n_committees; i++) {
-            d->committees = xrealloc(d->committees, (d->n_committees + 1) *
-                                                        sizeof(char *));
+            d->committees =
+                xrealloc(d->committees, (d->n_committees + 1) * sizeof(char *));
             d->committees[d->n_committees++] =
                 xstrdup(co->committees[i]->committee_id);
         }

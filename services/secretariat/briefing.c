@@ -26,7 +26,8 @@ static bool
 own_inquiry(const principal_t *p, ProtobufCMessage *msg)
 {
     const Cogov__V1__Inquiry *q = (const Cogov__V1__Inquiry *)msg;
-    return (q->asker_member_id && strcmp(q->asker_member_id, p->member_id) == 0) ||
+    return (q->asker_member_id &&
+            strcmp(q->asker_member_id, p->member_id) == 0) ||
            (q->addressee_member_id &&
             strcmp(q->addressee_member_id, p->member_id) == 0);
 }

@@ -100,8 +100,8 @@ count_and_convene(svc_t *s, const sec_app_t *a, const svc_ctx_t *c, xreq_t *x)
     x->convened_at = c->now;
     log_info("extraordinary.convened",
              "subject=%s counted=%u admitted=%zu permille=%u corr=%s",
-             log_q(x->subject_id), counted, n_adm,
-             rules.extraordinary_permille, log_q(c->correlation_id));
+             log_q(x->subject_id), counted, n_adm, rules.extraordinary_permille,
+             log_q(c->correlation_id));
     err = 1;
 done:
     sec_strv_free(adm, n_adm);
@@ -123,10 +123,12 @@ sec_request_extraordinary(svc_t *s, void *app, const svc_ctx_t *c,
     if (str_empty(member) && !principal_has(c->who, R(SECRETARIAT)))
         member = c->who->member_id;
     if (!valid_text(r->subject, 200, true))
-        return svc_fail(rep, INVALID, "request_extraordinary_meeting.subject: "
+        return svc_fail(rep, INVALID,
+                        "request_extraordinary_meeting.subject: "
                         "required, at most 200 characters");
     if (!valid_text(r->reason, 2000, false))
-        return svc_fail(rep, INVALID, "request_extraordinary_meeting.reason: "
+        return svc_fail(rep, INVALID,
+                        "request_extraordinary_meeting.reason: "
                         "at most 2000 characters");
     if (!sec_acts_for(c->who, member))
         return svc_fail(rep, DENIED,
@@ -151,7 +153,8 @@ sec_request_extraordinary(svc_t *s, void *app, const svc_ctx_t *c,
         return sec_store_fail(rep, err, "extraordinary request");
     }
     if (has(x->requesters, x->n_requesters, member)) {
-        code = svc_fail(rep, CONFLICT, "member %s has requested an "
+        code = svc_fail(rep, CONFLICT,
+                        "member %s has requested an "
                         "extraordinary meeting on this subject already (%s)",
                         member, id);
         xfree(x);
@@ -191,7 +194,8 @@ Cogov__V1__StatusCode
 sec_get_extraordinary(svc_t *s, void *app, const svc_ctx_t *c,
                       const Cogov__V1__Request *req, Cogov__V1__Reply *rep)
 {
-    const Cogov__V1__GetExtraordinaryRequest *g = req->get_extraordinary_request;
+    const Cogov__V1__GetExtraordinaryRequest *g =
+        req->get_extraordinary_request;
     xreq_t *x = NULL;
     char id[32];
     int err;
@@ -203,12 +207,15 @@ sec_get_extraordinary(svc_t *s, void *app, const svc_ctx_t *c,
     else if (!str_empty(g->subject))
         extraordinary_subject_id(g->subject, id, sizeof id);
     else
-        return svc_fail(rep, INVALID, "get_extraordinary_request: subject "
+        return svc_fail(rep, INVALID,
+                        "get_extraordinary_request: subject "
                         "or subject_id required");
     err = load(s, id, &x);
     if (err == -ENOENT)
-        return svc_fail(rep, NOT_FOUND, "no extraordinary meeting requested "
-                        "on this subject (%s)", id);
+        return svc_fail(rep, NOT_FOUND,
+                        "no extraordinary meeting requested "
+                        "on this subject (%s)",
+                        id);
     if (err < 0)
         return sec_store_fail(rep, err, "extraordinary request");
     rep->body_case = COGOV__V1__REPLY__BODY_EXTRAORDINARY_REQUEST;

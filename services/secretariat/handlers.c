@@ -97,8 +97,8 @@ get_notice(svc_t *s, void *app, const svc_ctx_t *c,
         return sec_store_fail(rep, err, "notice");
     if (sec_confined(c->who) && !is_addressee(n, c->who->member_id)) {
         protobuf_c_message_free_unpacked(&n->base, NULL);
-        return svc_fail(rep, DENIED,
-                        "notice %s is not addressed to your unit", id);
+        return svc_fail(rep, DENIED, "notice %s is not addressed to your unit",
+                        id);
     }
     rep->body_case = COGOV__V1__REPLY__BODY_NOTICE;
     rep->notice = n;
@@ -139,14 +139,15 @@ acknowledge_notice(svc_t *s, void *app, const svc_ctx_t *c,
 
     err = sec_store_acknowledge(st, a->notice_id, member, c->now);
     if (err == -ENOENT)
-        return svc_fail(rep, CONFLICT, "member %s is not an addressee of "
-                        "notice %s", member, a->notice_id);
+        return svc_fail(rep, CONFLICT,
+                        "member %s is not an addressee of "
+                        "notice %s",
+                        member, a->notice_id);
     if (err < 0)
         return sec_store_fail(rep, err, "acknowledge notice");
     if (err == 1) {
         Cogov__V1__Event ev = COGOV__V1__EVENT__INIT;
-        Cogov__V1__NoticeAcknowledged na =
-            COGOV__V1__NOTICE_ACKNOWLEDGED__INIT;
+        Cogov__V1__NoticeAcknowledged na = COGOV__V1__NOTICE_ACKNOWLEDGED__INIT;
         na.notice_id = a->notice_id;
         na.member_id = (char *)member;
         ev.payload_case = COGOV__V1__EVENT__PAYLOAD_NOTICE_ACKNOWLEDGED;
@@ -259,16 +260,19 @@ publish_notice(svc_t *s, void *app, const svc_ctx_t *c,
     int err = 0;
 
     if (!valid_text(p->title, 200, true))
-        return svc_fail(rep, INVALID, "publish_notice.title: required, at "
+        return svc_fail(rep, INVALID,
+                        "publish_notice.title: required, at "
                         "most 200 characters");
     if (!valid_text(p->body, 20000, true))
-        return svc_fail(rep, INVALID, "publish_notice.body: required, at "
+        return svc_fail(rep, INVALID,
+                        "publish_notice.body: required, at "
                         "most 20000 characters");
     if (p->to_all)
         err = sec_store_admitted(st, 0, &ids, &n_ids);
     for (size_t i = 0; err == 0 && i < p->n_member_types; i++) {
         if (p->member_types[i] == 0) {
-            code = svc_fail(rep, INVALID, "publish_notice.member_types: "
+            code = svc_fail(rep, INVALID,
+                            "publish_notice.member_types: "
                             "UNSPECIFIED");
             goto done;
         }
@@ -283,8 +287,10 @@ publish_notice(svc_t *s, void *app, const svc_ctx_t *c,
     for (size_t i = 0; i < p->n_member_ids; i++) {
         err = sec_store_member(st, p->member_ids[i], NULL, NULL);
         if (err == -ENOENT) {
-            code = svc_fail(rep, NOT_FOUND, "publish_notice.member_ids: "
-                            "member %s not found", p->member_ids[i]);
+            code = svc_fail(rep, NOT_FOUND,
+                            "publish_notice.member_ids: "
+                            "member %s not found",
+                            p->member_ids[i]);
             goto done;
         }
         if (err < 0) {
@@ -294,7 +300,8 @@ publish_notice(svc_t *s, void *app, const svc_ctx_t *c,
         add_unique(&to, &n_to, p->member_ids[i]);
     }
     if (n_to == 0) {
-        code = svc_fail(rep, INVALID, "publish_notice: no addressee (to_all, "
+        code = svc_fail(rep, INVALID,
+                        "publish_notice: no addressee (to_all, "
                         "member_types or member_ids)");
         goto done;
     }
@@ -347,7 +354,6 @@ const svc_route_t sec_routes[] = {
     {BODY(GET_BRIEFING), READ_ROLES, false, sec_get_briefing},
     {BODY(REQUEST_EXTRAORDINARY_MEETING), UNIT, true,
      sec_request_extraordinary},
-    {BODY(GET_EXTRAORDINARY_REQUEST), READ_ROLES, false,
-     sec_get_extraordinary},
+    {BODY(GET_EXTRAORDINARY_REQUEST), READ_ROLES, false, sec_get_extraordinary},
 };
 const size_t sec_n_routes = ARRAY_LEN(sec_routes);

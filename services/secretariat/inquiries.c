@@ -336,8 +336,10 @@ sec_get_inquiry(svc_t *s, void *app, const svc_ctx_t *c,
         return sec_store_fail(rep, err, "inquiry");
     if (sec_confined(c->who) && !member_sees(c->who, &q->base)) {
         protobuf_c_message_free_unpacked(&q->base, NULL);
-        return svc_fail(rep, DENIED, "inquiry %s: your unit is neither its "
-                        "asker nor its addressee", id);
+        return svc_fail(rep, DENIED,
+                        "inquiry %s: your unit is neither its "
+                        "asker nor its addressee",
+                        id);
     }
     return reply(rep, q);
 }
@@ -358,8 +360,8 @@ sec_list_inquiries(svc_t *s, void *app, const svc_ctx_t *c,
                        0, 0, 0, &cogov__v1__inquiry__descriptor,
                        (ProtobufCMessage ***)&il->inquiries, &il->n_inquiries);
     if (err == 0 && sec_confined(c->who))
-        sec_filter(c->who, (ProtobufCMessage **)il->inquiries,
-                   &il->n_inquiries, member_sees);
+        sec_filter(c->who, (ProtobufCMessage **)il->inquiries, &il->n_inquiries,
+                   member_sees);
     rep->body_case = COGOV__V1__REPLY__BODY_INQUIRY_LIST;
     rep->inquiry_list = il;
     if (err < 0)

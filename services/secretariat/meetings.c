@@ -482,8 +482,7 @@ sec_meeting_convene(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
         err = emit_meeting(s, c, m);
     if (err == 0)
         log_info("meeting.convened", "meeting=%s invitees=%zu corr=%s",
-                 log_q(m->meeting_id), m->n_invitees,
-                 log_q(c->correlation_id));
+                 log_q(m->meeting_id), m->n_invitees, log_q(c->correlation_id));
     mfree(m);
     return err < 0 ? err : 1;
 }

@@ -541,8 +541,10 @@ sec_get_motion(svc_t *s, void *app, const svc_ctx_t *c,
         return sec_store_fail(rep, err, "motion");
     if (sec_confined(c->who) && !member_sees(c->who, &m->base)) {
         mfree(m);
-        return svc_fail(rep, DENIED, "motion %s has not been put to the "
-                        "members yet", id);
+        return svc_fail(rep, DENIED,
+                        "motion %s has not been put to the "
+                        "members yet",
+                        id);
     }
     return reply_motion(rep, m);
 }

@@ -100,8 +100,8 @@ notice_welcome(const char *consortium, const char *member_name, char **title,
 }
 
 void
-notice_farewell(const char *consortium, const char *member_name,
-                bool expelled, char **title, char **body)
+notice_farewell(const char *consortium, const char *member_name, bool expelled,
+                char **title, char **body)
 {
     const char *c = consortium_or_default(consortium);
 
@@ -114,18 +114,16 @@ notice_farewell(const char *consortium, const char *member_name,
             member_name, c);
     } else {
         *title = xasprintf("感谢%s对%s的参与", member_name, c);
-        *body = xasprintf(
-            "%s：\n"
-            "贵单位已退出%s。感谢贵单位在联合体期间的支持与贡献，"
-            "期待今后继续合作。",
-            member_name, c);
+        *body = xasprintf("%s：\n"
+                          "贵单位已退出%s。感谢贵单位在联合体期间的支持与贡献，"
+                          "期待今后继续合作。",
+                          member_name, c);
     }
 }
 
 void
 notice_warning(const char *consortium, const char *member_name,
-               int warning_kind, const char *detail, char **title,
-               char **body)
+               int warning_kind, const char *detail, char **title, char **body)
 {
     const char *label = notice_warning_label(warning_kind);
 
@@ -144,8 +142,8 @@ notice_rectification(const char *consortium, const char *member_name,
                      const char *findings, const char *evidence,
                      const char *due_on, char **title, char **body)
 {
-    *title = xasprintf("关于%s限期整改的通知",
-                       or_default(member_name, "成员单位"));
+    *title =
+        xasprintf("关于%s限期整改的通知", or_default(member_name, "成员单位"));
     *body = xasprintf(
         "%s：\n"
         "根据%s监督评价工作安排，贵单位需就以下问题进行整改：\n"
@@ -185,8 +183,8 @@ notice_evaluation(const char *consortium, const char *member_name,
         "评价结果逐一送达各成员单位，本通知仅载明贵单位结果。"
         "如有异议，请与秘书处联系。",
         or_default(member_name, "成员单位"), consortium_or_default(consortium),
-        str_empty(period) ? "" : period, str_empty(period) ? "" : "期",
-        t / 100, t % 100, notice_grade_label(grade), veto ? veto : "");
+        str_empty(period) ? "" : period, str_empty(period) ? "" : "期", t / 100,
+        t % 100, notice_grade_label(grade), veto ? veto : "");
     free(veto);
 }
 
@@ -205,8 +203,8 @@ notice_pool(const char *consortium, bool exhausted, const char *pool_id,
         "理事会各成员单位：\n"
         "%s激励资金池（%s）预算 %s，当前可用 %s，排队待拨付 %s。\n"
         "%s",
-        consortium_or_default(consortium), or_default(pool_id, "默认"),
-        budget, avail, queued,
+        consortium_or_default(consortium), or_default(pool_id, "默认"), budget,
+        avail, queued,
         exhausted ? "资金池已不足以支付新核定的奖励，相关奖励已进入排队。"
                     "请理事会研究追加预算或调整激励政策。"
                   : "可用余额已低于预警线，请理事会提前研究资金安排。");
@@ -227,6 +225,7 @@ notice_milestone_overdue(const char *member_name, const char *task_id,
         "%s：\n"
         "贵单位牵头的任务《%s》（编号 %s）的节点“%s”应于 %s 前完成，"
         "目前尚未完成。请尽快推进并报告进展；如需协调，请与秘书处联系。",
-        or_default(member_name, "牵头单位"), or_default(task_title, "未命名任务"),
-        or_default(task_id, "未知"), ms, or_default(due_on, "规定日期"));
+        or_default(member_name, "牵头单位"),
+        or_default(task_title, "未命名任务"), or_default(task_id, "未知"), ms,
+        or_default(due_on, "规定日期"));
 }

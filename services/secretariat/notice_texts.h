@@ -14,8 +14,8 @@
 char *notice_id_for(const char *kind, const char *producer, uint64_t seq);
 /* The id of the notice to one of several units addressed one by one by the
  * same event: "<kind>:<producer>:<seq>:<member>". xmalloc'd. */
-char *notice_id_for_member(const char *kind, const char *producer,
-                           uint64_t seq, const char *member_id);
+char *notice_id_for_member(const char *kind, const char *producer, uint64_t seq,
+                           const char *member_id);
 
 /* "1234.05 元" for 123405 fen (negative: "-1234.05 元"). xmalloc'd. */
 char *notice_yuan(int64_t fen);
@@ -58,8 +58,8 @@ void notice_evaluation(const char *consortium, const char *member_name,
  * false, incentives' pool_low) or an award queued for want of funds
  * (exhausted = true, pool_exhausted). Amounts in fen. */
 void notice_pool(const char *consortium, bool exhausted, const char *pool_id,
-                 int64_t budget_fen, int64_t available_fen,
-                 int64_t queued_fen, char **title, char **body);
+                 int64_t budget_fen, int64_t available_fen, int64_t queued_fen,
+                 char **title, char **body);
 
 /* Reminder to a task's lead unit that a milestone is overdue
  * (coordination's milestone_overdue); task_title may be NULL (unknown),

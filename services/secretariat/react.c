@@ -115,9 +115,8 @@ names(store_t *st, const char *member_id, char **consortium, char **member)
 
 /* Publish a notice to one unit and free id, title and body. */
 static int
-publish_to(svc_t *s, const svc_ctx_t *c, char *id,
-           Cogov__V1__NoticeKind kind, char *title, char *body,
-           const char *member_id)
+publish_to(svc_t *s, const svc_ctx_t *c, char *id, Cogov__V1__NoticeKind kind,
+           char *title, char *body, const char *member_id)
 {
     char *addressees[1] = {(char *)member_id};
     int err = sec_publish_notice(s, c, id, kind, title, body, addressees, 1);
@@ -142,8 +141,7 @@ warning_notice(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev)
     err = names(svc_store(s), w->member_id, &consortium, &member);
     if (err < 0)
         return err;
-    notice_warning(consortium, member, (int)w->kind, w->detail, &title,
-                   &body);
+    notice_warning(consortium, member, (int)w->kind, w->detail, &title, &body);
     free(consortium);
     free(member);
     return publish_to(s, c, notice_id_for("warning", ev->producer, ev->seq),
@@ -171,8 +169,8 @@ rectification_notice(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
     err = names(svc_store(s), r->member_id, &consortium, &member);
     if (err < 0)
         return err;
-    notice_rectification(consortium, member, r->findings,
-                         r->required_evidence, due, &title, &body);
+    notice_rectification(consortium, member, r->findings, r->required_evidence,
+                         due, &title, &body);
     free(consortium);
     free(member);
     return publish_to(s, c,
@@ -270,8 +268,7 @@ milestone_notice(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
     if (err < 0)
         return err;
     if (!str_empty(m->task_id)) {
-        err = sec_store_task(svc_store(s), m->task_id, &task_title, NULL,
-                             NULL);
+        err = sec_store_task(svc_store(s), m->task_id, &task_title, NULL, NULL);
         if (err < 0 && err != -ENOENT)
             goto done;
         err = 0;
@@ -290,8 +287,7 @@ done:
 /* Reminders to units that have not acknowledged a notice within the
  * configured days: one per notice per unit, id "remind:<notice>:<unit>". */
 static int
-notice_reminders(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
-                 int64_t now)
+notice_reminders(svc_t *s, const sec_app_t *a, const svc_ctx_t *c, int64_t now)
 {
     char **notices = NULL, **members = NULL;
     size_t n = 0;
@@ -300,8 +296,8 @@ notice_reminders(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
     if (a == NULL || a->cfg->notice_remind_days <= 0)
         return 0;
     err = sec_store_unacked(svc_store(s),
-                            now - a->cfg->notice_remind_days * DAY_S,
-                            &notices, &members, &n);
+                            now - a->cfg->notice_remind_days * DAY_S, &notices,
+                            &members, &n);
     for (size_t i = 0; err == 0 && i < n; i++) {
         Cogov__V1__Notice *orig = NULL;
         char *id = xasprintf("remind:%s:%s", notices[i], members[i]);
@@ -403,7 +399,7 @@ charter_adopted(svc_t *s, const Cogov__V1__CharterAdopted *ca)
 
     if (!ca->has_version || !valid_date(ca->effective_on) || r == NULL) {
         svc_react_error(s, "charter_adopted: version, effective_on and "
-                        "rules required");
+                           "rules required");
         return SVC_REACT_REJECT;
     }
     v.version = ca->version;
@@ -468,10 +464,10 @@ sec_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
                                   a->term_start, a->term_end);
     }
     case COGOV__V1__EVENT__PAYLOAD_CONSORTIUM_FOUNDED:
-        return sec_store_consortium_set(
-            st, str_empty(ev->consortium_founded->name)
-                    ? ""
-                    : ev->consortium_founded->name);
+        return sec_store_consortium_set(st,
+                                        str_empty(ev->consortium_founded->name)
+                                            ? ""
+                                            : ev->consortium_founded->name);
     case COGOV__V1__EVENT__PAYLOAD_MEMBER_APPLIED: {
         const Cogov__V1__MemberApplied *m = ev->member_applied;
         if (str_empty(m->member_id)) {
@@ -484,8 +480,7 @@ sec_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
     case COGOV__V1__EVENT__PAYLOAD_MEMBER_ADMITTED:
         return status_changed(s, c, ev, ev->member_admitted, KIND(WELCOME));
     case COGOV__V1__EVENT__PAYLOAD_MEMBER_REJECTED:
-        return status_changed(s, c, ev, ev->member_rejected,
-                              KIND(UNSPECIFIED));
+        return status_changed(s, c, ev, ev->member_rejected, KIND(UNSPECIFIED));
     case COGOV__V1__EVENT__PAYLOAD_MEMBER_SUSPENDED:
         return status_changed(s, c, ev, ev->member_suspended,
                               KIND(UNSPECIFIED));

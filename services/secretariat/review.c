@@ -160,8 +160,7 @@ review(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Motion *m)
         line = xasprintf("%s- %s（%s，责任单位 %s，期限 %s）：%s\n", body,
                          a->title ? a->title : "", a->item_id,
                          a->owner_member_id ? a->owner_member_id : "",
-                         a->due_on ? a->due_on : "",
-                         follow_up_text(f->state));
+                         a->due_on ? a->due_on : "", follow_up_text(f->state));
         free(body);
         body = line;
         add_unique(&to, &n_to, a->owner_member_id);
@@ -193,8 +192,10 @@ review(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Motion *m)
         err = svc_emit(s, c, &ev);
     }
     if (err == 0)
-        log_info("resolution.reviewed", "resolution=%s items=%zu done=%zu "
-                 "corr=%s", log_q(m->resolution_id), m->n_action_items, done,
+        log_info("resolution.reviewed",
+                 "resolution=%s items=%zu done=%zu "
+                 "corr=%s",
+                 log_q(m->resolution_id), m->n_action_items, done,
                  log_q(c->correlation_id));
 done:
     for (size_t i = 0; i < rr.n_items; i++)

@@ -77,9 +77,9 @@ exec(sqlite3_stmt *q)
 int
 sec_store_consortium_set(store_t *st, const char *name)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "INSERT INTO consortium(id, name) VALUES (1, ?)"
-            " ON CONFLICT(id) DO UPDATE SET name = excluded.name");
+    sqlite3_stmt *q =
+        store_stmt(st, "INSERT INTO consortium(id, name) VALUES (1, ?)"
+                       " ON CONFLICT(id) DO UPDATE SET name = excluded.name");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
@@ -89,7 +89,8 @@ sec_store_consortium_set(store_t *st, const char *name)
 int
 sec_store_consortium_name(store_t *st, char **name)
 {
-    sqlite3_stmt *q = store_stmt(st, "SELECT name FROM consortium WHERE id = 1");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT name FROM consortium WHERE id = 1");
     if (q == NULL)
         return -EIO;
     int rc = sqlite3_step(q);
@@ -104,8 +105,7 @@ sec_store_consortium_name(store_t *st, char **name)
 
 int
 sec_store_member_put(store_t *st, const char *member_id, const char *name,
-                     Cogov__V1__MemberType type,
-                     Cogov__V1__MemberStatus status)
+                     Cogov__V1__MemberType type, Cogov__V1__MemberStatus status)
 {
     sqlite3_stmt *q = store_stmt(
         st, "INSERT INTO members(member_id, name, type, status)"
@@ -125,8 +125,8 @@ int
 sec_store_member(store_t *st, const char *member_id, char **name,
                  Cogov__V1__MemberStatus *status)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT name, status FROM members WHERE member_id = ?");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT name, status FROM members WHERE member_id = ?");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
@@ -228,8 +228,8 @@ notice_from_row(sqlite3_stmt *q)
 int
 sec_store_notice(store_t *st, const char *notice_id, Cogov__V1__Notice **out)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT " NOTICE_COLS " FROM notices WHERE notice_id = ?");
+    sqlite3_stmt *q = store_stmt(st, "SELECT " NOTICE_COLS
+                                     " FROM notices WHERE notice_id = ?");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, notice_id, -1, SQLITE_STATIC);
@@ -273,7 +273,8 @@ sec_store_notices(store_t *st, const char *member_id,
     int rc, err = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         Cogov__V1__Notice *n = notice_from_row(q);
-        l->notices = xrealloc(l->notices, (l->n_notices + 1) * sizeof *l->notices);
+        l->notices =
+            xrealloc(l->notices, (l->n_notices + 1) * sizeof *l->notices);
         l->notices[l->n_notices++] = n;
     }
     sqlite3_reset(q);
@@ -291,13 +292,13 @@ sec_store_notices(store_t *st, const char *member_id,
 }
 
 int
-sec_store_acknowledge(store_t *st, const char *notice_id,
-                      const char *member_id, int64_t at)
+sec_store_acknowledge(store_t *st, const char *notice_id, const char *member_id,
+                      int64_t at)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "UPDATE notice_addressees SET acknowledged_at = ?"
-            " WHERE notice_id = ? AND member_id = ?"
-            " AND acknowledged_at IS NULL");
+    sqlite3_stmt *q =
+        store_stmt(st, "UPDATE notice_addressees SET acknowledged_at = ?"
+                       " WHERE notice_id = ? AND member_id = ?"
+                       " AND acknowledged_at IS NULL");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_int64(q, 1, at);
@@ -375,9 +376,9 @@ sec_store_seat_put(store_t *st, const char *seat_id, int role,
                    const char *member_id, const char *term_start,
                    const char *term_end)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "INSERT OR REPLACE INTO seats(seat_id, role, member_id,"
-            " term_start, term_end) VALUES (?, ?, ?, ?, ?)");
+    sqlite3_stmt *q =
+        store_stmt(st, "INSERT OR REPLACE INTO seats(seat_id, role, member_id,"
+                       " term_start, term_end) VALUES (?, ?, ?, ?, ?)");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, seat_id, -1, SQLITE_STATIC);
@@ -410,9 +411,9 @@ int
 sec_store_admitted(store_t *st, Cogov__V1__MemberType type, char ***ids,
                    size_t *n)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT member_id FROM members WHERE status = ?"
-            " AND (?2 = 0 OR type = ?2) ORDER BY member_id");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT member_id FROM members WHERE status = ?"
+                       " AND (?2 = 0 OR type = ?2) ORDER BY member_id");
     int rc;
 
     if (q == NULL)
@@ -497,12 +498,12 @@ sec_store_objs(store_t *st, const char *kind, int status, int64_t due_before,
                int64_t from, int64_t to, const ProtobufCMessageDescriptor *d,
                ProtobufCMessage ***out, size_t *n)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT body FROM objects WHERE kind = ?1"
-            " AND (?2 = 0 OR status = ?2)"
-            " AND (?3 = 0 OR (due_at > 0 AND due_at <= ?3))"
-            " AND at >= ?4 AND (?5 = 0 OR at < ?5)"
-            " ORDER BY at, id");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT body FROM objects WHERE kind = ?1"
+                       " AND (?2 = 0 OR status = ?2)"
+                       " AND (?3 = 0 OR (due_at > 0 AND due_at <= ?3))"
+                       " AND at >= ?4 AND (?5 = 0 OR at < ?5)"
+                       " ORDER BY at, id");
     int rc, err = 0;
 
     if (q == NULL)
@@ -609,9 +610,9 @@ int
 sec_store_task(store_t *st, const char *task_id, char **title, char **lead,
                int *status)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT title, lead_member_id, status FROM tasks"
-            " WHERE task_id = ?");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT title, lead_member_id, status FROM tasks"
+                       " WHERE task_id = ?");
     int rc, err = 0;
 
     if (q == NULL)
@@ -680,10 +681,10 @@ sec_store_digest(store_t *st, const char *kind, int64_t from, int64_t to,
                  const char *member_id, Cogov__V1__BriefingEntry ***out,
                  size_t *n)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT id, member_id, title, at, detail FROM digest"
-            " WHERE kind = ?1 AND at >= ?2 AND (?3 = 0 OR at < ?3)"
-            " AND (?4 IS NULL OR member_id = ?4) ORDER BY at, id");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT id, member_id, title, at, detail FROM digest"
+                       " WHERE kind = ?1 AND at >= ?2 AND (?3 = 0 OR at < ?3)"
+                       " AND (?4 IS NULL OR member_id = ?4) ORDER BY at, id");
     int rc;
 
     if (q == NULL)

@@ -64,9 +64,8 @@ void sec_strv_free(char **v, size_t n);
 
 /* Motions ("motion"), meetings ("meeting") and inquiries ("inquiry"): the
  * message, its status, a deadline (0: none) and a time it is ordered by. */
-int sec_store_obj_put(store_t *st, const char *kind, const char *id,
-                      int status, int64_t due_at, int64_t at,
-                      const ProtobufCMessage *m);
+int sec_store_obj_put(store_t *st, const char *kind, const char *id, int status,
+                      int64_t due_at, int64_t at, const ProtobufCMessage *m);
 /* -ENOENT if unknown; free with protobuf_c_message_free_unpacked. */
 int sec_store_obj(store_t *st, const char *kind, const char *id,
                   const ProtobufCMessageDescriptor *d, ProtobufCMessage **out);
@@ -74,16 +73,16 @@ int sec_store_obj(store_t *st, const char *kind, const char *id,
  * whose time is in [from, to) (to 0: open). */
 int sec_store_objs(store_t *st, const char *kind, int status,
                    int64_t due_before, int64_t from, int64_t to,
-                   const ProtobufCMessageDescriptor *d,
-                   ProtobufCMessage ***out, size_t *n);
+                   const ProtobufCMessageDescriptor *d, ProtobufCMessage ***out,
+                   size_t *n);
 /* Record that something happened once (a reminder, a breach): 1 if the key
  * is new, 0 if seen before. */
 int sec_store_once(store_t *st, const char *key);
 /* (notice, member) pairs not acknowledged of GENERAL notices published at
  * or before `published_before` (welcome and farewell notices are not
  * reminded of). */
-int sec_store_unacked(store_t *st, int64_t published_before,
-                      char ***notice_ids, char ***member_ids, size_t *n);
+int sec_store_unacked(store_t *st, int64_t published_before, char ***notice_ids,
+                      char ***member_ids, size_t *n);
 
 /* Coordination's tasks (task_created; status from task_status_changed and
  * task_completed). task_put keeps an existing row; task_status updates a
@@ -94,8 +93,8 @@ int sec_store_task_put(store_t *st, const char *task_id, const char *title,
 int sec_store_task_status(store_t *st, const char *task_id, int status);
 /* A task's xmalloc'd title and lead (each may be NULL) and status;
  * -ENOENT if unknown. */
-int sec_store_task(store_t *st, const char *task_id, char **title,
-                   char **lead, int *status);
+int sec_store_task(store_t *st, const char *task_id, char **title, char **lead,
+                   int *status);
 /* The task made from a resolution's action item: xmalloc'd *task_id and its
  * status; -ENOENT if none. */
 int sec_store_task_for_item(store_t *st, const char *resolution_id,

@@ -19,16 +19,16 @@
 
 /* role_bit() as a constant expression, for the static route table. */
 #define R(x) (1u << COGOV__V1__ROLE__ROLE_##x)
-#define READ_ROLES                                                           \
-    (R(SECRETARIAT) | R(GOV_COORDINATOR) | R(OPERATOR) | R(OBSERVER) |       \
+#define READ_ROLES                                                             \
+    (R(SECRETARIAT) | R(GOV_COORDINATOR) | R(OPERATOR) | R(OBSERVER) |         \
      R(MEMBER_REP) | R(SUPERVISOR))
 
 /* Config keys (main.c). */
 typedef struct sec_config {
-    long long utc_offset_s;         /* consortium time zone */
-    long long inquiry_sla_days;     /* an inquiry unanswered this long breaches */
-    long long notice_remind_days;   /* remind units that have not acknowledged */
-    long long meeting_remind_hours; /* remind invitees this long before */
+    long long utc_offset_s;       /* consortium time zone */
+    long long inquiry_sla_days;   /* an inquiry unanswered this long breaches */
+    long long notice_remind_days; /* remind units that have not acknowledged */
+    long long meeting_remind_hours;      /* remind invitees this long before */
     long long extraordinary_notice_days; /* an extraordinary meeting starts
                                             this long after it is convened */
 } sec_config_t;
@@ -105,8 +105,7 @@ int sec_motions_close_meeting(svc_t *s, const svc_ctx_t *c,
 Cogov__V1__StatusCode sec_schedule_meeting(svc_t *, void *, const svc_ctx_t *,
                                            const Cogov__V1__Request *,
                                            Cogov__V1__Reply *);
-Cogov__V1__StatusCode sec_meeting_transition(svc_t *, void *,
-                                             const svc_ctx_t *,
+Cogov__V1__StatusCode sec_meeting_transition(svc_t *, void *, const svc_ctx_t *,
                                              const Cogov__V1__Request *,
                                              Cogov__V1__Reply *);
 Cogov__V1__StatusCode sec_rsvp_meeting(svc_t *, void *, const svc_ctx_t *,
@@ -126,8 +125,8 @@ Cogov__V1__StatusCode sec_list_meetings(svc_t *, void *, const svc_ctx_t *,
  * meeting_scheduled emitted), 0 if a meeting with that id exists, -errno. */
 int sec_meeting_convene(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
                         const char *meeting_id, Cogov__V1__MeetingKind kind,
-                        const char *title, int64_t starts_at,
-                        char **invitees, size_t n);
+                        const char *title, int64_t starts_at, char **invitees,
+                        size_t n);
 int sec_meetings_tick(svc_t *s, const sec_app_t *a, const svc_ctx_t *c,
                       int64_t now);
 
@@ -157,8 +156,7 @@ Cogov__V1__StatusCode sec_request_extraordinary(svc_t *, void *,
                                                 const svc_ctx_t *,
                                                 const Cogov__V1__Request *,
                                                 Cogov__V1__Reply *);
-Cogov__V1__StatusCode sec_get_extraordinary(svc_t *, void *,
-                                            const svc_ctx_t *,
+Cogov__V1__StatusCode sec_get_extraordinary(svc_t *, void *, const svc_ctx_t *,
                                             const Cogov__V1__Request *,
                                             Cogov__V1__Reply *);
 /* Recount the subjects not yet convened (members may have left). */

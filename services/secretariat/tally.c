@@ -186,8 +186,8 @@ extraordinary_subject_id(const char *subject, char *buf, size_t size)
     while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
         b++;
     n = strlen(b);
-    while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\t' ||
-                     b[n - 1] == '\n' || b[n - 1] == '\r'))
+    while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\t' || b[n - 1] == '\n' ||
+                     b[n - 1] == '\r'))
         n--;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (uint8_t)b[i]) * 0x100000001b3ULL;

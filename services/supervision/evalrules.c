@@ -40,7 +40,7 @@ ind_member_type_name(int type)
 
 static int
 parse_fail(char *err, size_t errlen, const char *name, unsigned line,
-     const char *fmt, ...)
+           const char *fmt, ...)
 {
     char msg[200];
     va_list ap;
@@ -145,11 +145,13 @@ parse_rule(indicator_t *ind, const char *v)
     char buf[IND_TEXT_MAX];
     copy(buf, sizeof buf, v + 10);
     char *save = NULL;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         int64_t x;
         if (ind->n_thresholds == 8 || !parse_int(t, 0, INT64_MAX / 2000, &x))
             return -1;
-        if (ind->n_thresholds > 0 && x <= ind->thresholds[ind->n_thresholds - 1])
+        if (ind->n_thresholds > 0 &&
+            x <= ind->thresholds[ind->n_thresholds - 1])
             return -1;
         ind->thresholds[ind->n_thresholds++] = x;
     }
@@ -175,7 +177,7 @@ parse_line(const char *name, unsigned line, char *text, indicator_t *ind,
         int64_t x;
         if (eq == NULL || eq == f)
             return parse_fail(err, errlen, name, line,
-                        "field \"%.40s\" is not key=value", f);
+                              "field \"%.40s\" is not key=value", f);
         *eq = 0;
         const char *k = f, *v = eq + 1;
         if (*v == 0)
@@ -183,8 +185,8 @@ parse_line(const char *name, unsigned line, char *text, indicator_t *ind,
         if (strcmp(k, "key") == 0) {
             if (!key_ok(v, false) || !copy(ind->key, sizeof ind->key, v))
                 return parse_fail(err, errlen, name, line,
-                            "key: letters, digits and _ only, at most %d",
-                            IND_KEY_MAX - 1);
+                                  "key: letters, digits and _ only, at most %d",
+                                  IND_KEY_MAX - 1);
         } else if (strcmp(k, "group") == 0) {
             if (strcmp(v, "basic") == 0)
                 ind->group = GROUP_BASIC;
@@ -194,7 +196,7 @@ parse_line(const char *name, unsigned line, char *text, indicator_t *ind,
                 ind->group = GROUP_VETO;
             else
                 return parse_fail(err, errlen, name, line,
-                            "group: basic, substantive or veto");
+                                  "group: basic, substantive or veto");
             have_group = true;
         } else if (strcmp(k, "weight") == 0) {
             if (!parse_int(v, 0, 100, &x))
@@ -204,52 +206,59 @@ parse_line(const char *name, unsigned line, char *text, indicator_t *ind,
         } else if (strcmp(k, "source") == 0) {
             if (parse_source(ind, v) < 0)
                 return parse_fail(err, errlen, name, line,
-                            "source: count|sum|latest|ontime:FACT or "
-                            "ratio:FACT/FACT");
+                                  "source: count|sum|latest|ontime:FACT or "
+                                  "ratio:FACT/FACT");
             have_source = true;
         } else if (strcmp(k, "rule") == 0) {
             if (parse_rule(ind, v) < 0)
                 return parse_fail(err, errlen, name, line,
-                            "rule: linear, yesno or threshold:A,B,... "
-                            "(ascending)");
+                                  "rule: linear, yesno or threshold:A,B,... "
+                                  "(ascending)");
         } else if (strcmp(k, "target") == 0) {
             if (!parse_int(v, 0, INT64_MAX / 2000, &x))
-                return parse_fail(err, errlen, name, line, "target: integer >= 0");
+                return parse_fail(err, errlen, name, line,
+                                  "target: integer >= 0");
             ind->target = x;
         } else if (strncmp(k, "target.", 7) == 0) {
             int t = ind_member_type(k + 7);
             if (t == 0)
                 return parse_fail(err, errlen, name, line,
-                            "%s: unknown member type", k);
+                                  "%s: unknown member type", k);
             if (ind->n_targets == IND_TARGETS_MAX ||
                 !parse_int(v, 0, INT64_MAX / 2000, &x))
-                return parse_fail(err, errlen, name, line, "%s: integer >= 0", k);
+                return parse_fail(err, errlen, name, line, "%s: integer >= 0",
+                                  k);
             ind->target_type[ind->n_targets] = t;
             ind->target_value[ind->n_targets++] = x;
         } else if (strcmp(k, "direction") == 0) {
             if (strcmp(v, "up") != 0 && strcmp(v, "down") != 0)
-                return parse_fail(err, errlen, name, line, "direction: up or down");
+                return parse_fail(err, errlen, name, line,
+                                  "direction: up or down");
             ind->down = strcmp(v, "down") == 0;
         } else if (strcmp(k, "unit") == 0) {
             if (!copy(ind->unit, sizeof ind->unit, v))
                 return parse_fail(err, errlen, name, line, "unit: too long");
         } else if (strcmp(k, "dimension") == 0) {
             if (!copy(ind->dimension, sizeof ind->dimension, v))
-                return parse_fail(err, errlen, name, line, "dimension: too long");
+                return parse_fail(err, errlen, name, line,
+                                  "dimension: too long");
         } else if (strcmp(k, "title") == 0) {
             if (!copy(ind->title, sizeof ind->title, v))
                 return parse_fail(err, errlen, name, line, "title: too long");
         } else {
-            return parse_fail(err, errlen, name, line, "unknown field \"%.40s\"", k);
+            return parse_fail(err, errlen, name, line,
+                              "unknown field \"%.40s\"", k);
         }
     }
     if (ind->key[0] == 0)
         return parse_fail(err, errlen, name, line, "key: required");
     if (!have_group || !have_source)
-        return parse_fail(err, errlen, name, line, "group and source: required");
+        return parse_fail(err, errlen, name, line,
+                          "group and source: required");
     if (ind->group == GROUP_VETO && have_weight && ind->weight != 0)
-        return parse_fail(err, errlen, name, line, "weight: a veto indicator "
-                    "carries no weight");
+        return parse_fail(err, errlen, name, line,
+                          "weight: a veto indicator "
+                          "carries no weight");
     if (ind->group != GROUP_VETO && (!have_weight || ind->weight == 0))
         return parse_fail(err, errlen, name, line, "weight: required, 1..100");
     if (ind->title[0] == 0)
@@ -276,8 +285,8 @@ ind_parse(const char *name, const char *text, indicator_t *out, size_t max,
         char buf[1024];
         line++;
         if (len >= sizeof buf) {
-            rc = parse_fail(err, errlen, name, line, "line longer than %zu bytes",
-                      sizeof buf - 1);
+            rc = parse_fail(err, errlen, name, line,
+                            "line longer than %zu bytes", sizeof buf - 1);
             goto done;
         }
         memcpy(buf, p, len);
@@ -289,7 +298,8 @@ ind_parse(const char *name, const char *text, indicator_t *out, size_t max,
         if (strspn(buf, " \t\r") == strlen(buf))
             continue;
         if (n == max) {
-            rc = parse_fail(err, errlen, name, line, "more than %zu indicators", max);
+            rc = parse_fail(err, errlen, name, line, "more than %zu indicators",
+                            max);
             goto done;
         }
         rc = parse_line(name, line, buf, &tmp[n], err, errlen);
@@ -298,8 +308,8 @@ ind_parse(const char *name, const char *text, indicator_t *out, size_t max,
         for (size_t i = 0; i < n; i++)
             if (strcmp(tmp[i].key, tmp[n].key) == 0) {
                 rc = parse_fail(err, errlen, name, line,
-                          "key %s: already defined on line %u", tmp[n].key,
-                          tmp[i].line);
+                                "key %s: already defined on line %u",
+                                tmp[n].key, tmp[i].line);
                 goto done;
             }
         weights += tmp[n].weight;
@@ -337,7 +347,8 @@ ind_observe(const indicator_t *ind, const fact_t *facts, size_t n)
                 latest_at = f->at;
                 have_latest = true;
             }
-        } else if (ind->agg == AGG_RATIO && strcmp(f->source, ind->fact2) == 0) {
+        } else if (ind->agg == AGG_RATIO &&
+                   strcmp(f->source, ind->fact2) == 0) {
             sum2 += f->value;
         }
     }
@@ -462,7 +473,7 @@ period_bounds(const char *period, long long utc_offset, int64_t *from,
     for (size_t i = 0; i < 4; i++)
         if (period[i] < '0' || period[i] > '9')
             return -EINVAL;
-    y = atoi(period) ;
+    y = atoi(period);
     if (y < 2000 || y > 2100)
         return -EINVAL;
     if (n == 6) {

@@ -13,9 +13,19 @@
 #define IND_MAX 200
 #define IND_TARGETS_MAX 10
 
-typedef enum { AGG_COUNT, AGG_SUM, AGG_RATIO, AGG_LATEST, AGG_ONTIME } ind_agg_t;
+typedef enum {
+    AGG_COUNT,
+    AGG_SUM,
+    AGG_RATIO,
+    AGG_LATEST,
+    AGG_ONTIME
+} ind_agg_t;
 typedef enum { RULE_LINEAR, RULE_THRESHOLD, RULE_YESNO } ind_rule_t;
-typedef enum { GROUP_BASIC = 1, GROUP_SUBSTANTIVE = 2, GROUP_VETO = 3 } ind_group_t;
+typedef enum {
+    GROUP_BASIC = 1,
+    GROUP_SUBSTANTIVE = 2,
+    GROUP_VETO = 3
+} ind_group_t;
 
 typedef struct indicator {
     char key[IND_KEY_MAX];
@@ -23,16 +33,16 @@ typedef struct indicator {
     char title[IND_TEXT_MAX];
     char unit[IND_KEY_MAX];
     ind_group_t group;
-    int weight;                 /* points of 100; veto: 0 */
+    int weight; /* points of 100; veto: 0 */
     ind_agg_t agg;
-    char fact[IND_KEY_MAX];     /* fact source ("progress.interns_hosted") */
-    char fact2[IND_KEY_MAX];    /* ratio denominator */
+    char fact[IND_KEY_MAX];  /* fact source ("progress.interns_hosted") */
+    char fact2[IND_KEY_MAX]; /* ratio denominator */
     char source[2 * IND_KEY_MAX + 8]; /* as written */
     ind_rule_t rule;
     char rule_text[IND_TEXT_MAX];
     int64_t thresholds[8];
     size_t n_thresholds;
-    bool down;                  /* direction: less is better */
+    bool down; /* direction: less is better */
     int64_t target;
     int target_type[IND_TARGETS_MAX]; /* member type numbers */
     int64_t target_value[IND_TARGETS_MAX];
@@ -52,8 +62,8 @@ const char *ind_member_type_name(int type);
  *   target.ENTERPRISE=60 direction=up unit=人 dimension=人才培养 title=订单班
  * Returns the number of indicators (>0) filling out[0..max), or -EINVAL with
  * err = "<name>:<line>: <what>". Nothing is returned on error. */
-int ind_parse(const char *name, const char *text, indicator_t *out,
-              size_t max, char *err, size_t errlen);
+int ind_parse(const char *name, const char *text, indicator_t *out, size_t max,
+              char *err, size_t errlen);
 
 /* One fact: a value for a member from a source, at business time at. */
 typedef struct fact {

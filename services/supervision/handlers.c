@@ -86,8 +86,8 @@ set_message(uint32_t version, const char *name, int64_t at,
 
 /* The indicators of `version` (0: latest), parsed; *inds xmalloc'd. */
 static int
-load_set(store_t *st, uint32_t version, uint32_t *ver, char **name,
-         int64_t *at, indicator_t **inds, size_t *n)
+load_set(store_t *st, uint32_t version, uint32_t *ver, char **name, int64_t *at,
+         indicator_t **inds, size_t *n)
 {
     char *text = NULL, err[256];
     int rc = supv_store_indicators_get(st, version, ver, name, &text, at);
@@ -121,7 +121,8 @@ load_indicators(svc_t *s, void *app, const svc_ctx_t *c,
     if (str_empty(in->text))
         return svc_fail(rep, INVALID, "load_indicators.text: required");
     if (!valid_text(name, 200, true))
-        return svc_fail(rep, INVALID, "load_indicators.name: at most 200 "
+        return svc_fail(rep, INVALID,
+                        "load_indicators.name: at most 200 "
                         "characters");
     inds = xmalloc(IND_MAX * sizeof *inds);
     rc = ind_parse(name, in->text, inds, IND_MAX, err, sizeof err);
@@ -129,8 +130,8 @@ load_indicators(svc_t *s, void *app, const svc_ctx_t *c,
         free(inds);
         return svc_fail(rep, INVALID, "%s", err);
     }
-    int e = supv_store_indicators_put(svc_store(s), name, in->text, c->now,
-                                      &ver);
+    int e =
+        supv_store_indicators_put(svc_store(s), name, in->text, c->now, &ver);
     if (e < 0) {
         free(inds);
         return supv_store_fail(rep, e, "load indicators");
@@ -192,8 +193,8 @@ compute(svc_t *s, const supv_app_t *a, Cogov__V1__Round *r,
     for (size_t i = 0; err == 0 && i < n_m; i++) {
         supv_fact_t *f = NULL;
         size_t n_f = 0;
-        err = supv_store_facts(svc_store(s), m[i].member_id, r->from, r->to,
-                               &f, &n_f);
+        err = supv_store_facts(svc_store(s), m[i].member_id, r->from, r->to, &f,
+                               &n_f);
         if (err < 0)
             break;
         fact_t *facts = xmalloc((n_f ? n_f : 1) * sizeof *facts);
@@ -263,9 +264,9 @@ get_round_msg(svc_t *s, Cogov__V1__Reply *rep, const char *id,
     int err;
     if (str_empty(id))
         return svc_fail(rep, INVALID, "round_id: required");
-    err = supv_store_obj(svc_store(s), "round", id,
-                         &cogov__v1__round__descriptor,
-                         (ProtobufCMessage **)out);
+    err =
+        supv_store_obj(svc_store(s), "round", id, &cogov__v1__round__descriptor,
+                       (ProtobufCMessage **)out);
     if (err == -ENOENT)
         return svc_fail(rep, NOT_FOUND, "round %s: not found", id);
     if (err < 0)
@@ -288,12 +289,13 @@ draft_round(svc_t *s, void *app, const svc_ctx_t *c,
     int err;
 
     if (period_bounds(period, a->cfg->utc_offset_s, &from, &to) < 0)
-        return svc_fail(rep, INVALID, "draft_round.period: \"YYYY\" or "
+        return svc_fail(rep, INVALID,
+                        "draft_round.period: \"YYYY\" or "
                         "\"YYYYQn\"");
     char *id = round_id(period);
-    err = supv_store_obj(svc_store(s), "round", id,
-                         &cogov__v1__round__descriptor,
-                         (ProtobufCMessage **)&old);
+    err =
+        supv_store_obj(svc_store(s), "round", id, &cogov__v1__round__descriptor,
+                       (ProtobufCMessage **)&old);
     if (err == 0 && old->status == RST(PUBLISHED)) {
         protobuf_c_message_free_unpacked(&old->base, NULL);
         free(id);
@@ -330,9 +332,9 @@ draft_round(svc_t *s, void *app, const svc_ctx_t *c,
         protobuf_c_message_free_unpacked(&r->base, NULL);
         return supv_store_fail(rep, err, "draft round");
     }
-    log_info("round.drafted", "round=%s members=%zu total=%" PRId64
-             " corr=%s", log_q(r->round_id), r->n_results,
-             r->consortium_total, log_q(c->correlation_id));
+    log_info("round.drafted", "round=%s members=%zu total=%" PRId64 " corr=%s",
+             log_q(r->round_id), r->n_results, r->consortium_total,
+             log_q(c->correlation_id));
     rep->body_case = COGOV__V1__REPLY__BODY_ROUND;
     rep->round = r;
     return OK;
@@ -357,7 +359,8 @@ review_round(svc_t *s, void *app, const svc_ctx_t *c,
     }
     if (!valid_text(in->note, 2000, false)) {
         protobuf_c_message_free_unpacked(&r->base, NULL);
-        return svc_fail(rep, INVALID, "review_round.note: at most 2000 "
+        return svc_fail(rep, INVALID,
+                        "review_round.note: at most 2000 "
                         "characters");
     }
     r->status = RST(REVIEWED);
@@ -412,8 +415,10 @@ publish_round(svc_t *s, void *app, const svc_ctx_t *c,
     if (code != OK)
         return code;
     if (r->status != RST(REVIEWED)) {
-        code = svc_fail(rep, CONFLICT, "round %s must be reviewed before it "
-                        "is published", r->round_id);
+        code = svc_fail(rep, CONFLICT,
+                        "round %s must be reviewed before it "
+                        "is published",
+                        r->round_id);
         goto fail;
     }
     r->status = RST(PUBLISHED);
@@ -432,11 +437,11 @@ publish_round(svc_t *s, void *app, const svc_ctx_t *c,
         Cogov__V1__Event sev = COGOV__V1__EVENT__INIT;
         Cogov__V1__StandingRecommended sr =
             COGOV__V1__STANDING_RECOMMENDED__INIT;
-        char *reason = m->veto_failed
-                           ? xasprintf("veto indicator %s failed in %s",
-                                       m->veto_key, r->period)
-                           : xasprintf("不合格 in %s and in the round before",
-                                       r->period);
+        char *reason =
+            m->veto_failed
+                ? xasprintf("veto indicator %s failed in %s", m->veto_key,
+                            r->period)
+                : xasprintf("不合格 in %s and in the round before", r->period);
         sr.member_id = m->member_id;
         sr.has_action = true;
         sr.action = COGOV__V1__STANDING_ACTION__STANDING_ACTION_SUSPEND;
@@ -495,7 +500,8 @@ get_round(svc_t *s, void *app, const svc_ctx_t *c,
     (void)app;
     if (own) {
         if (!str_empty(member) && strcmp(member, own) != 0)
-            return svc_fail(rep, DENIED, "get_round.member_id: a member "
+            return svc_fail(rep, DENIED,
+                            "get_round.member_id: a member "
                             "representative sees its own unit only");
         member = own;
     }
@@ -563,7 +569,8 @@ list_warnings(svc_t *s, void *app, const svc_ctx_t *c,
     (void)app;
     if (own) {
         if (member && strcmp(member, own) != 0)
-            return svc_fail(rep, DENIED, "list_warnings.member_id: a member "
+            return svc_fail(rep, DENIED,
+                            "list_warnings.member_id: a member "
                             "representative sees its own unit only");
         member = own;
     }
@@ -602,13 +609,15 @@ list_facts(svc_t *s, void *app, const svc_ctx_t *c,
 
     if (own) {
         if (member && strcmp(member, own) != 0)
-            return svc_fail(rep, DENIED, "list_facts.member_id: a member "
+            return svc_fail(rep, DENIED,
+                            "list_facts.member_id: a member "
                             "representative sees its own unit only");
         member = own;
     }
     if (!str_empty(in->period) &&
         period_bounds(in->period, a->cfg->utc_offset_s, &from, &to) < 0)
-        return svc_fail(rep, INVALID, "list_facts.period: \"YYYY\" or "
+        return svc_fail(rep, INVALID,
+                        "list_facts.period: \"YYYY\" or "
                         "\"YYYYQn\"");
     err = supv_store_facts(svc_store(s), member, from, to, &f, &n);
     if (err < 0)
@@ -712,13 +721,15 @@ get_health(svc_t *s, void *app, const svc_ctx_t *c,
 
     if (own) {
         if (only && strcmp(only, own) != 0)
-            return svc_fail(rep, DENIED, "get_health.member_id: a member "
+            return svc_fail(rep, DENIED,
+                            "get_health.member_id: a member "
                             "representative sees its own unit only");
         only = own;
     }
     if (!str_empty(in->period) &&
         period_bounds(in->period, a->cfg->utc_offset_s, &from, &to) < 0)
-        return svc_fail(rep, INVALID, "get_health.period: \"YYYY\" or "
+        return svc_fail(rep, INVALID,
+                        "get_health.period: \"YYYY\" or "
                         "\"YYYYQn\"");
     err = supv_store_members(svc_store(s), &m, &n_m);
     if (err == 0)

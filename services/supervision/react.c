@@ -54,8 +54,8 @@ fact(svc_t *s, const char *ev_id, const char *member, const char *source,
 {
     if (str_empty(member))
         return 0;
-    int err = supv_store_fact_add(svc_store(s), ev_id, member, source, at,
-                                  value);
+    int err =
+        supv_store_fact_add(svc_store(s), ev_id, member, source, at, value);
     return err < 0 ? err : 0;
 }
 
@@ -72,8 +72,7 @@ delivered(svc_t *s, const char *id, const char *member, int64_t at,
 
     if (d)
         v[0] = d->students_enrolled, v[1] = d->interns_hosted,
-        v[2] = d->training_hours, v[3] = d->investment_fen,
-        v[4] = d->quantity;
+        v[2] = d->training_hours, v[3] = d->investment_fen, v[4] = d->quantity;
     if (minus)
         m[0] = minus->students_enrolled, m[1] = minus->interns_hosted,
         m[2] = minus->training_hours, m[3] = minus->investment_fen,
@@ -100,9 +99,8 @@ static int
 task_completed(svc_t *s, const char *id, int64_t at,
                const Cogov__V1__TaskCompleted *t)
 {
-    const ProtobufCEnumValue *v =
-        protobuf_c_enum_descriptor_get_value(&cogov__v1__task_kind__descriptor,
-                                             (int)t->kind);
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+        &cogov__v1__task_kind__descriptor, (int)t->kind);
     char src[64], kind[40];
 
     lower(kind, sizeof kind,
@@ -117,8 +115,8 @@ task_completed(svc_t *s, const char *id, int64_t at,
 }
 
 static int
-meeting_held(svc_t *s, const supv_app_t *a, const svc_ctx_t *c,
-             const char *id, const Cogov__V1__Meeting *m)
+meeting_held(svc_t *s, const supv_app_t *a, const svc_ctx_t *c, const char *id,
+             const Cogov__V1__Meeting *m)
 {
     int err = 0;
 
@@ -135,15 +133,16 @@ meeting_held(svc_t *s, const supv_app_t *a, const svc_ctx_t *c,
         /* the streak reaching N exactly raises it, once per streak */
         int64_t vals[51];
         size_t n = 0, streak = 0, want = (size_t)a->cfg->absence_streak;
-        err = supv_store_recent(svc_store(s), at->member_id,
-                                "meeting.attended", want + 1, vals, &n);
+        err = supv_store_recent(svc_store(s), at->member_id, "meeting.attended",
+                                want + 1, vals, &n);
         while (err == 0 && streak < n && vals[streak] == 0)
             streak++;
         if (err == 0 && streak == want) {
             char *wid = xasprintf("absence_streak:%s:%s", at->member_id,
                                   m->meeting_id ? m->meeting_id : id);
-            char *detail = xasprintf("missed %zu meetings in a row (last: %s)",
-                                     streak, m->meeting_id ? m->meeting_id : "");
+            char *detail =
+                xasprintf("missed %zu meetings in a row (last: %s)", streak,
+                          m->meeting_id ? m->meeting_id : "");
             err = supv_warn(s, c, wid, at->member_id, WK(ABSENCE_STREAK), id,
                             detail);
             free(wid);
@@ -169,11 +168,11 @@ inactive(svc_t *s, const supv_app_t *a, const svc_ctx_t *c, int64_t now)
         if (m[i].status != COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_ADMITTED ||
             m[i].last_active + a->cfg->inactive_days * 86400 > now)
             continue;
-        char *wid = xasprintf("inactive:%s:%" PRId64, m[i].member_id,
-                              (int64_t)(m[i].last_active + a->cfg->utc_offset_s) /
-                                  86400);
-        char *detail = xasprintf("no evidence for %lld days",
-                                 a->cfg->inactive_days);
+        char *wid = xasprintf(
+            "inactive:%s:%" PRId64, m[i].member_id,
+            (int64_t)(m[i].last_active + a->cfg->utc_offset_s) / 86400);
+        char *detail =
+            xasprintf("no evidence for %lld days", a->cfg->inactive_days);
         err = supv_warn(s, c, wid, m[i].member_id, WK(INACTIVE), NULL, detail);
         free(wid);
         free(detail);
@@ -249,11 +248,11 @@ supv_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
         if (err == 0 && !str_empty(m->lead_member_id)) {
             char *wid = xasprintf("milestone_overdue:%s/%s", m->task_id,
                                   m->milestone_id);
-            char *detail = xasprintf("task %s milestone %s (%s) overdue",
-                                     m->task_id, m->milestone_id,
-                                     m->title ? m->title : "");
-            err = supv_warn(s, c, wid, m->lead_member_id,
-                            WK(MILESTONE_OVERDUE), id, detail);
+            char *detail =
+                xasprintf("task %s milestone %s (%s) overdue", m->task_id,
+                          m->milestone_id, m->title ? m->title : "");
+            err = supv_warn(s, c, wid, m->lead_member_id, WK(MILESTONE_OVERDUE),
+                            id, detail);
             free(wid);
             free(detail);
         }
@@ -272,7 +271,8 @@ supv_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
         if (err == 0 && !str_empty(p->member_id)) {
             char *wid = xasprintf("pledge_missed:%s", p->pledge_id);
             char *detail = xasprintf("pledge %s to task %s missed its due "
-                                     "time", p->pledge_id, p->task_id);
+                                     "time",
+                                     p->pledge_id, p->task_id);
             err = supv_warn(s, c, wid, p->member_id, WK(PLEDGE_MISSED), id,
                             detail);
             free(wid);
@@ -294,8 +294,8 @@ supv_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
         err = fact(s, id, b->addressee_member_id, "inquiry.breached", at, 1);
         if (err == 0 && !str_empty(b->addressee_member_id)) {
             char *wid = xasprintf("inquiry_overdue:%s", b->inquiry_id);
-            char *detail = xasprintf("inquiry %s unanswered past its SLA",
-                                     b->inquiry_id);
+            char *detail =
+                xasprintf("inquiry %s unanswered past its SLA", b->inquiry_id);
             err = supv_warn(s, c, wid, b->addressee_member_id,
                             WK(INQUIRY_OVERDUE), id, detail);
             free(wid);

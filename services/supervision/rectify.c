@@ -19,11 +19,10 @@
 static int
 save(store_t *st, const Cogov__V1__Rectification *r)
 {
-    return supv_store_obj_put(st, "rect", r->rectification_id, r->member_id,
-                              (int)r->status,
-                              r->status == RS(ACCEPTED) || r->overdue
-                                  ? 0 : r->due_at,
-                              r->issued_at, &r->base);
+    return supv_store_obj_put(
+        st, "rect", r->rectification_id, r->member_id, (int)r->status,
+        r->status == RS(ACCEPTED) || r->overdue ? 0 : r->due_at, r->issued_at,
+        &r->base);
 }
 
 static int
@@ -119,12 +118,15 @@ supv_issue_rect(svc_t *s, void *app, const svc_ctx_t *c,
     Cogov__V1__StatusCode code = OK;
 
     if (str_empty(in->member_id))
-        return svc_fail(rep, INVALID, "issue_rectification.member_id: "
+        return svc_fail(rep, INVALID,
+                        "issue_rectification.member_id: "
                         "required");
     err = supv_store_member(svc_store(s), in->member_id, NULL, NULL, &status);
     if (err == -ENOENT)
-        return svc_fail(rep, NOT_FOUND, "issue_rectification.member_id: "
-                        "member %s not found", in->member_id);
+        return svc_fail(rep, NOT_FOUND,
+                        "issue_rectification.member_id: "
+                        "member %s not found",
+                        in->member_id);
     if (err < 0)
         return supv_store_fail(rep, err, "member");
     if (status != COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_ADMITTED &&
@@ -132,18 +134,23 @@ supv_issue_rect(svc_t *s, void *app, const svc_ctx_t *c,
         return svc_fail(rep, CONFLICT, "member %s is not a member",
                         in->member_id);
     if (!valid_text(in->findings, 4000, true))
-        return svc_fail(rep, INVALID, "issue_rectification.findings: "
+        return svc_fail(rep, INVALID,
+                        "issue_rectification.findings: "
                         "required, at most 4000 characters");
     if (!valid_text(in->required_evidence, 2000, false))
-        return svc_fail(rep, INVALID, "issue_rectification.required_evidence:"
+        return svc_fail(rep, INVALID,
+                        "issue_rectification.required_evidence:"
                         " at most 2000 characters");
     if (!valid_date(in->due_on) ||
         date_end(in->due_on, a->cfg->utc_offset_s, &due) < 0)
-        return svc_fail(rep, INVALID, "issue_rectification.due_on: "
+        return svc_fail(rep, INVALID,
+                        "issue_rectification.due_on: "
                         "YYYY-MM-DD required");
     if (due <= c->now)
-        return svc_fail(rep, INVALID, "issue_rectification.due_on: %s is "
-                        "already past", in->due_on);
+        return svc_fail(rep, INVALID,
+                        "issue_rectification.due_on: %s is "
+                        "already past",
+                        in->due_on);
     if (!str_empty(in->warning_id)) {
         err = supv_store_obj(svc_store(s), "warning", in->warning_id,
                              &cogov__v1__warning_raised__descriptor, &old);
@@ -157,7 +164,8 @@ supv_issue_rect(svc_t *s, void *app, const svc_ctx_t *c,
     }
     if (!str_empty(in->rectification_id)) {
         if (!id_ok(in->rectification_id))
-            return svc_fail(rep, INVALID, "issue_rectification."
+            return svc_fail(rep, INVALID,
+                            "issue_rectification."
                             "rectification_id: 1..48 of [A-Za-z0-9._:/-]");
         id = xstrdup(in->rectification_id);
     } else {
@@ -224,18 +232,23 @@ supv_report_rect(svc_t *s, void *app, const svc_ctx_t *c,
         return code;
     if (!principal_has(c->who, R(SUPERVISOR)) &&
         strcmp(c->who->member_id, r->member_id) != 0) {
-        code = svc_fail(rep, DENIED, "rectification %s belongs to another "
-                        "unit", r->rectification_id);
+        code = svc_fail(rep, DENIED,
+                        "rectification %s belongs to another "
+                        "unit",
+                        r->rectification_id);
         goto done;
     }
     if (r->status != RS(ISSUED) && r->status != RS(RETURNED)) {
-        code = svc_fail(rep, CONFLICT, "rectification %s is not waiting for "
-                        "a report", r->rectification_id);
+        code = svc_fail(rep, CONFLICT,
+                        "rectification %s is not waiting for "
+                        "a report",
+                        r->rectification_id);
         goto done;
     }
     if (!valid_text(in->report, 8000, true) ||
         !valid_text(in->evidence, 2000, false)) {
-        code = svc_fail(rep, INVALID, "submit_rectification_report.report: "
+        code = svc_fail(rep, INVALID,
+                        "submit_rectification_report.report: "
                         "required (at most 8000 characters; evidence 2000)");
         goto done;
     }
@@ -276,12 +289,15 @@ supv_decide_rect(svc_t *s, void *app, const svc_ctx_t *c,
     if (code != OK)
         return code;
     if (r->status != RS(REPORTED)) {
-        code = svc_fail(rep, CONFLICT, "rectification %s has no report to "
-                        "decide on", r->rectification_id);
+        code = svc_fail(rep, CONFLICT,
+                        "rectification %s has no report to "
+                        "decide on",
+                        r->rectification_id);
         goto fail;
     }
     if (!valid_text(in->note, 2000, !in->accept)) {
-        code = svc_fail(rep, INVALID, "decide_rectification.note: required "
+        code = svc_fail(rep, INVALID,
+                        "decide_rectification.note: required "
                         "when returning, at most 2000 characters");
         goto fail;
     }
@@ -295,8 +311,9 @@ supv_decide_rect(svc_t *s, void *app, const svc_ctx_t *c,
     }
     err = save(svc_store(s), r);
     if (err == 0)
-        err = emit_changed(s, c, r, in->accept ? P(RECTIFICATION_CLOSED)
-                                               : P(RECTIFICATION_RETURNED));
+        err = emit_changed(s, c, r,
+                           in->accept ? P(RECTIFICATION_CLOSED)
+                                      : P(RECTIFICATION_RETURNED));
     if (err < 0) {
         code = supv_store_fail(rep, err, "decide");
         goto fail;
@@ -341,13 +358,14 @@ supv_list_rects(svc_t *s, void *app, const svc_ctx_t *c,
     (void)app;
     if (own) {
         if (member && strcmp(member, own) != 0)
-            return svc_fail(rep, DENIED, "list_rectifications.member_id: a "
+            return svc_fail(rep, DENIED,
+                            "list_rectifications.member_id: a "
                             "member representative sees its own unit only");
         member = own;
     }
-    err = supv_store_objs(svc_store(s), "rect", member,
-                          in->has_status ? (int)in->status : 0, 0, DESC, &v,
-                          &n);
+    err =
+        supv_store_objs(svc_store(s), "rect", member,
+                        in->has_status ? (int)in->status : 0, 0, DESC, &v, &n);
     if (err < 0)
         return supv_store_fail(rep, err, "rectifications");
     l = xmalloc(sizeof *l);
@@ -367,8 +385,7 @@ supv_rect_tick(svc_t *s, const svc_ctx_t *c, int64_t now)
     int err;
 
     /* due_at is zeroed in the index once accepted or escalated */
-    err = supv_store_objs(svc_store(s), "rect", NULL, 0, now - 1, DESC, &v,
-                          &n);
+    err = supv_store_objs(svc_store(s), "rect", NULL, 0, now - 1, DESC, &v, &n);
     for (size_t i = 0; err == 0 && i < n; i++) {
         Cogov__V1__Rectification *r = (Cogov__V1__Rectification *)v[i];
         if (r->status == RS(ACCEPTED) || r->overdue || r->due_at >= now)

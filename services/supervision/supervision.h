@@ -16,8 +16,8 @@
 #define INTERNAL COGOV__V1__STATUS_CODE__STATUS_INTERNAL
 
 #define R(x) (1u << COGOV__V1__ROLE__ROLE_##x)
-#define READ_ROLES                                                           \
-    (R(SECRETARIAT) | R(GOV_COORDINATOR) | R(OPERATOR) | R(OBSERVER) |       \
+#define READ_ROLES                                                             \
+    (R(SECRETARIAT) | R(GOV_COORDINATOR) | R(OPERATOR) | R(OBSERVER) |         \
      R(MEMBER_REP) | R(SUPERVISOR))
 
 typedef struct supv_config {
@@ -25,8 +25,8 @@ typedef struct supv_config {
     long long grade_excellent; /* points of 100 */
     long long grade_good;
     long long grade_pass;
-    long long inactive_days;   /* 0: no inactivity warnings */
-    long long absence_streak;  /* 0: no absence warnings */
+    long long inactive_days;  /* 0: no inactivity warnings */
+    long long absence_streak; /* 0: no absence warnings */
 } supv_config_t;
 
 typedef struct supv_app {

@@ -298,10 +298,11 @@ supv_store_obj_put(store_t *st, const char *kind, const char *id,
                    const char *member_id, int status, int64_t due_at,
                    int64_t at, const ProtobufCMessage *m)
 {
-    int err = obj_write(
-        st, "INSERT OR REPLACE INTO objects(kind, id, member_id, status,"
-            " due_at, at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        kind, id, member_id, status, due_at, at, m);
+    int err =
+        obj_write(st,
+                  "INSERT OR REPLACE INTO objects(kind, id, member_id, status,"
+                  " due_at, at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  kind, id, member_id, status, due_at, at, m);
     return err < 0 ? err : 0;
 }
 
@@ -311,24 +312,25 @@ supv_store_obj_add(store_t *st, const char *kind, const char *id,
                    int64_t at, const ProtobufCMessage *m)
 {
     return obj_write(
-        st, "INSERT OR IGNORE INTO objects(kind, id, member_id, status,"
-            " due_at, at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        st,
+        "INSERT OR IGNORE INTO objects(kind, id, member_id, status,"
+        " due_at, at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
         kind, id, member_id, status, due_at, at, m);
 }
 
 static ProtobufCMessage *
 unpack_col(sqlite3_stmt *q, int i, const ProtobufCMessageDescriptor *d)
 {
-    return protobuf_c_message_unpack(d, NULL, (size_t)sqlite3_column_bytes(q, i),
-                                     sqlite3_column_blob(q, i));
+    return protobuf_c_message_unpack(
+        d, NULL, (size_t)sqlite3_column_bytes(q, i), sqlite3_column_blob(q, i));
 }
 
 int
 supv_store_obj(store_t *st, const char *kind, const char *id,
                const ProtobufCMessageDescriptor *d, ProtobufCMessage **out)
 {
-    sqlite3_stmt *q = store_stmt(
-        st, "SELECT body FROM objects WHERE kind = ? AND id = ?");
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT body FROM objects WHERE kind = ? AND id = ?");
     int rc, err = 0;
 
     if (q == NULL)

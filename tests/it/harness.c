@@ -16,11 +16,11 @@
 
 #include "util.h"
 
-const char *const h_names[H_N] = {"coordination", "secretariat",
-                                  "incentives", "supervision"};
-static const char *const k_env[H_N] = {
-    "COGOV_COORDINATION", "COGOV_SECRETARIAT", "COGOV_INCENTIVES",
-    "COGOV_SUPERVISION"};
+const char *const h_names[H_N] = {"coordination", "secretariat", "incentives",
+                                  "supervision"};
+static const char *const k_env[H_N] = {"COGOV_COORDINATION",
+                                       "COGOV_SECRETARIAT", "COGOV_INCENTIVES",
+                                       "COGOV_SUPERVISION"};
 static cluster_t *g_live; /* for the atexit hook */
 
 static void
@@ -78,8 +78,7 @@ cluster_init(cluster_t *c, const char *tag)
     for (int i = 0; i < H_N; i++) {
         snprintf(c->conf[i], sizeof(c->conf[i]), "%s/%s.conf", c->dir,
                  h_names[i]);
-        snprintf(c->log[i], sizeof(c->log[i]), "%s/%s.log", c->dir,
-                 h_names[i]);
+        snprintf(c->log[i], sizeof(c->log[i]), "%s/%s.log", c->dir, h_names[i]);
         snprintf(c->store[i], sizeof(c->store[i]), "%s/%s.db", c->dir,
                  h_names[i]);
         snprintf(c->endpoint[i], sizeof(c->endpoint[i]), "ipc://%s/%s.sock",
@@ -153,9 +152,8 @@ cluster_call(cluster_t *c, int which, Cogov__V1__Request *req, int total_ms)
     if (cl == NULL)
         return NULL;
     char err[256];
-    Cogov__V1__Reply *rep = client_call(cl, req, total_ms < 1000 ? total_ms
-                                                                 : 1000,
-                                        total_ms, err, sizeof(err));
+    Cogov__V1__Reply *rep = client_call(
+        cl, req, total_ms < 1000 ? total_ms : 1000, total_ms, err, sizeof(err));
     client_destroy(&cl);
     return rep;
 }
@@ -304,8 +302,8 @@ cluster_ctl(cluster_t *c, char *out, size_t outsz, const char *const *argv)
     ssize_t r;
     while ((r = read(pfd[0], buf, sizeof(buf))) > 0) {
         if (out != NULL && used + 1 < outsz) {
-            size_t take = (size_t)r < outsz - 1 - used ? (size_t)r
-                                                       : outsz - 1 - used;
+            size_t take =
+                (size_t)r < outsz - 1 - used ? (size_t)r : outsz - 1 - used;
             memcpy(out + used, buf, take);
             used += take;
         }
@@ -353,7 +351,8 @@ cluster_sync(cluster_t *c, int timeout_ms)
         for (int i = 0; i < H_N; i++)
             if (holders[i] != NULL)
                 cogov__v1__reply__free_unpacked(holders[i], NULL);
-        if (settled && have_prev && memcmp(heads, prev_heads, sizeof(heads)) == 0)
+        if (settled && have_prev &&
+            memcmp(heads, prev_heads, sizeof(heads)) == 0)
             return 0;
         memcpy(prev_heads, heads, sizeof(heads));
         have_prev = settled;
@@ -377,9 +376,8 @@ store_query_int(const char *path, const char *sql)
     }
     if (sqlite3_step(st) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 0) == SQLITE_TEXT)
-            v = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0
-                    ? 1
-                    : 0;
+            v = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0 ? 1
+                                                                            : 0;
         else
             v = sqlite3_column_int64(st, 0);
     }

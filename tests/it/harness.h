@@ -46,8 +46,8 @@ void cluster_destroy(cluster_t *c);
 
 /* A blocking call as the bootstrap operator. Free with
  * cogov__v1__reply__free_unpacked(r, NULL). NULL on no answer. */
-Cogov__V1__Reply *cluster_call(cluster_t *c, int which,
-                               Cogov__V1__Request *req, int total_ms);
+Cogov__V1__Reply *cluster_call(cluster_t *c, int which, Cogov__V1__Request *req,
+                               int total_ms);
 /* Same with a client object the caller keeps (for long runs). */
 client_t *cluster_client(cluster_t *c, int which);
 
@@ -64,8 +64,6 @@ long long store_query_int(const char *path, const char *sql);
 
 /* Seed from COGOV_SEED or the clock; printed. */
 unsigned test_seed(void);
-
-
 
 /* A valid unified social credit code made from n (distinct n, distinct
  * codes). buf >= 19. */

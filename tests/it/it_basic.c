@@ -144,18 +144,24 @@ test_welcome_farewell_and_restart(void **state)
     assert_int_equal(apply(&c, bad, "假冒单位", "apply-bad"),
                      COGOV__V1__STATUS_CODE__STATUS_INVALID);
 
-    assert_int_equal(decide(&c, a, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT), OK);
-    assert_int_equal(decide(&c, b, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT), OK);
-    assert_int_equal(decide(&c, d, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_REJECT), OK);
+    assert_int_equal(
+        decide(&c, a, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT), OK);
+    assert_int_equal(
+        decide(&c, b, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT), OK);
+    assert_int_equal(
+        decide(&c, d, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_REJECT), OK);
     /* Admitting twice is a conflict (the state machine), not a second
      * welcome. */
-    assert_int_equal(decide(&c, a, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT),
-                     COGOV__V1__STATUS_CODE__STATUS_CONFLICT);
-    assert_int_equal(decide(&c, "NOPE", COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT),
-                     COGOV__V1__STATUS_CODE__STATUS_NOT_FOUND);
+    assert_int_equal(
+        decide(&c, a, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT),
+        COGOV__V1__STATUS_CODE__STATUS_CONFLICT);
+    assert_int_equal(
+        decide(&c, "NOPE", COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT),
+        COGOV__V1__STATUS_CODE__STATUS_NOT_FOUND);
     assert_int_equal(cluster_sync(&c, 20000), 0);
 
-    Cogov__V1__Reply *rep = notices(&c, NULL, COGOV__V1__NOTICE_KIND__NOTICE_KIND_WELCOME);
+    Cogov__V1__Reply *rep =
+        notices(&c, NULL, COGOV__V1__NOTICE_KIND__NOTICE_KIND_WELCOME);
     assert_int_equal(rep->notice_list->n_notices, 2);
     cogov__v1__reply__free_unpacked(rep, NULL);
     rep = notices(&c, d, 0);
@@ -182,7 +188,8 @@ test_welcome_farewell_and_restart(void **state)
                      COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED);
 
     /* Exit: a farewell. */
-    assert_int_equal(decide(&c, b, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_EXIT), OK);
+    assert_int_equal(
+        decide(&c, b, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_EXIT), OK);
     assert_int_equal(cluster_sync(&c, 20000), 0);
     rep = notices(&c, b, COGOV__V1__NOTICE_KIND__NOTICE_KIND_FAREWELL);
     assert_int_equal(rep->notice_list->n_notices, 1);
@@ -196,7 +203,7 @@ test_welcome_farewell_and_restart(void **state)
     rc.body_case = COGOV__V1__REQUEST__BODY_ADVANCE_CALENDAR;
     rc.advance_calendar = &ac;
     assert_int_equal(call_code(&c, H_COORD, &rc), OK);
-    ac.to = 1751212800 - 86400; /* backwards: refused */
+    ac.to = 1751212800 - 86400;               /* backwards: refused */
     rc.request_id = rc.correlation_id = NULL; /* a new request */
     assert_int_equal(call_code(&c, H_COORD, &rc),
                      COGOV__V1__STATUS_CODE__STATUS_CONFLICT);
@@ -236,21 +243,30 @@ test_cogovctl(void **state)
     assert_int_equal(cluster_init(&c, "ctl"), 0);
     assert_int_equal(cluster_start(&c, H_COORD), 0);
     assert_int_equal(cluster_start(&c, H_SECR), 0);
-    const char *found_args[] = {"consortium", "found", "--name",
-                                "滨江市智能制造市域产教联合体", "--city",
-                                "滨江市", "--park", "滨江高新区",
-                                "--lead-department", "滨江市教育局",
-                                "--founded-on", "2025-01-10", NULL};
+    const char *found_args[] = {"consortium",
+                                "found",
+                                "--name",
+                                "滨江市智能制造市域产教联合体",
+                                "--city",
+                                "滨江市",
+                                "--park",
+                                "滨江高新区",
+                                "--lead-department",
+                                "滨江市教育局",
+                                "--founded-on",
+                                "2025-01-10",
+                                NULL};
     assert_int_equal(cluster_ctl(&c, out, sizeof(out), found_args), 0);
     assert_int_equal(cluster_ctl(&c, out, sizeof(out), found_args), 5);
     char a[19];
     gen_uscc(77, a);
-    const char *apply_args[] = {"member", "apply", "--uscc", a, "--name",
-                                "滨江技师学院", "--type",
-                                "higher_vocational_college", NULL};
+    const char *apply_args[] = {
+        "member", "apply",        "--uscc", a,
+        "--name", "滨江技师学院", "--type", "higher_vocational_college",
+        NULL};
     assert_int_equal(cluster_ctl(&c, out, sizeof(out), apply_args), 0);
-    const char *bad_args[] = {"member", "apply", "--uscc", "123", "--name",
-                              "坏", "--type", "enterprise", NULL};
+    const char *bad_args[] = {"member", "apply",  "--uscc",     "123", "--name",
+                              "坏",     "--type", "enterprise", NULL};
     assert_int_equal(cluster_ctl(&c, out, sizeof(out), bad_args), 2);
     const char *admit_args[] = {"member", "admit", a, NULL};
     assert_int_equal(cluster_ctl(&c, out, sizeof(out), admit_args), 0);

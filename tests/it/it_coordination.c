@@ -71,8 +71,8 @@ call_on(client_t *cl, Cogov__V1__Request *req)
 {
     char err[256];
     assert_alive(H_COORD);
-    Cogov__V1__Reply *rep = client_call(cl, req, WAIT_MS, WAIT_MS, err,
-                                        sizeof err);
+    Cogov__V1__Reply *rep =
+        client_call(cl, req, WAIT_MS, WAIT_MS, err, sizeof err);
     if (rep == NULL)
         printf("# no reply: %s\n", err);
     assert_non_null(rep);
@@ -125,8 +125,8 @@ snap(void)
     return s;
 }
 
-static long long
-qint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static long long qint(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static long long
 qint(const char *fmt, ...)
 {
@@ -147,8 +147,8 @@ count_events(const char *type)
 /* Send on cl, expect code with needle in the error, and the outbox
  * unchanged. */
 static void
-refused_on(client_t *cl, Cogov__V1__Request *req, int code,
-           const char *needle, const char *what)
+refused_on(client_t *cl, Cogov__V1__Request *req, int code, const char *needle,
+           const char *what)
 {
     snap_t before = snap();
     Cogov__V1__Reply *rep = call_on(cl, req);
@@ -171,8 +171,7 @@ refused_on(client_t *cl, Cogov__V1__Request *req, int code,
 }
 
 static void
-refused(Cogov__V1__Request *req, int code, const char *needle,
-        const char *what)
+refused(Cogov__V1__Request *req, int code, const char *needle, const char *what)
 {
     refused_on(W->op, req, code, needle, what);
 }
@@ -281,12 +280,12 @@ setup(void **state)
     gen_uscc(705, w->x);
     assert_int_equal(
         cluster_add_principal(c, "observer", "-", "OBSERVER", "-", &w->obs), 0);
-    assert_int_equal(cluster_add_principal(c, "rep-a", w->a, "MEMBER_REP", "-",
-                                           &w->rep_a),
-                     0);
-    assert_int_equal(cluster_add_principal(c, "rep-b", w->b, "MEMBER_REP", "-",
-                                           &w->rep_b),
-                     0);
+    assert_int_equal(
+        cluster_add_principal(c, "rep-a", w->a, "MEMBER_REP", "-", &w->rep_a),
+        0);
+    assert_int_equal(
+        cluster_add_principal(c, "rep-b", w->b, "MEMBER_REP", "-", &w->rep_b),
+        0);
     assert_int_equal(cluster_start(c, H_COORD), 0);
     assert_int_equal(cluster_start(c, H_SECR), 0);
     w->op = cluster_client(c, H_COORD);
@@ -314,7 +313,8 @@ setup(void **state)
                  COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_LEADING_ENTERPRISE);
     apply_member(w->s, "滨江某某科技有限公司",
                  COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE);
-    apply_member(w->p, "滨江申请中企业", COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE);
+    apply_member(w->p, "滨江申请中企业",
+                 COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE);
     decide_member(w->a, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT);
     decide_member(w->b, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT);
     decide_member(w->s, COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT);
@@ -335,8 +335,8 @@ teardown(void **state)
     int sync = cluster_sync(&w->c, 20000);
     int s = cluster_stop(&w->c, H_SECR);
     int c = cluster_stop(&w->c, H_COORD);
-    printf("# sync %d; stop: secretariat exit %d, coordination exit %d\n",
-           sync, s, c);
+    printf("# sync %d; stop: secretariat exit %d, coordination exit %d\n", sync,
+           s, c);
     cluster_destroy(&w->c);
     free(w);
     return sync == 0 && s == 0 && c == 0 ? 0 : -1;
@@ -486,7 +486,8 @@ test_charter_council_goals(void **state)
     assert_int_equal(count_events("vision_set"), 1);
 }
 
-/* ---- a task's whole life, the calendar ------------------------------------ */
+/* ---- a task's whole life, the calendar ------------------------------------
+ */
 
 static void
 create_task(const char *id, const char *m1_due, const char *m2_due)
@@ -604,7 +605,8 @@ test_task_lifecycle_and_calendar(void **state)
     assert_true(rep->task->overdue);
     for (size_t i = 0; i < rep->task->n_milestones; i++) {
         const Cogov__V1__Milestone *m = rep->task->milestones[i];
-        assert_int_equal(m->overdue_raised, strcmp(m->milestone_id, "enrol") == 0);
+        assert_int_equal(m->overdue_raised,
+                         strcmp(m->milestone_id, "enrol") == 0);
     }
     cogov__v1__reply__free_unpacked(rep, NULL);
     Cogov__V1__ListTasks lt = COGOV__V1__LIST_TASKS__INIT;
@@ -726,7 +728,8 @@ test_pledges(void **state)
     refused(&req, CONFLICT, NULL, "deliver a missed pledge");
 }
 
-/* ---- an escalation that suspends a member ---------------------------------- */
+/* ---- an escalation that suspends a member ----------------------------------
+ */
 
 static void
 test_escalation_suspends(void **state)
@@ -852,7 +855,8 @@ test_dossier(void **state)
     refused(&req, NOT_FOUND, NULL, "dossier of nobody");
 }
 
-/* ---- bad input: each refused, nothing changed ----------------------------- */
+/* ---- bad input: each refused, nothing changed -----------------------------
+ */
 
 static void
 test_bad_input(void **state)
@@ -1074,15 +1078,18 @@ test_bad_input(void **state)
     refused_on(w->cl_obs, &req, NOT_FOUND, NULL, "unknown task");
 
     /* pledges */
-    make_pledge_on(w->op, "p-x", w->a, COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_FUNDS,
-                   0, "2026-01-31", INVALID);
+    make_pledge_on(w->op, "p-x", w->a,
+                   COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_FUNDS, 0, "2026-01-31",
+                   INVALID);
     make_pledge_on(w->op, "p-x", w->a,
                    COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_EQUIPMENT, -1,
                    "2026-01-31", INVALID);
-    make_pledge_on(w->op, "p-x", w->a, COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_FUNDS,
-                   100, "2026-02-30", INVALID);
-    make_pledge_on(w->op, "p-x", w->x, COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_FUNDS,
-                   100, "2026-01-31", NOT_FOUND);
+    make_pledge_on(w->op, "p-x", w->a,
+                   COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_FUNDS, 100, "2026-02-30",
+                   INVALID);
+    make_pledge_on(w->op, "p-x", w->x,
+                   COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_FUNDS, 100, "2026-01-31",
+                   NOT_FOUND);
     make_pledge_on(w->op, "p-funds", w->a,
                    COGOV__V1__PLEDGE_KIND__PLEDGE_KIND_FUNDS, 100, "2026-01-31",
                    CONFLICT);
@@ -1155,10 +1162,21 @@ test_cogovctl(void **state)
     world_t *w = *state;
     char out[16384];
 
-    const char *adopt[] = {"charter", "adopt", "--title", "章程（第三版）",
-                           "--text", "第一条 ……", "--quorum", "600",
-                           "--pass", "667", "--extraordinary", "100",
-                           "--effective-on", "2026-01-01", NULL};
+    const char *adopt[] = {"charter",
+                           "adopt",
+                           "--title",
+                           "章程（第三版）",
+                           "--text",
+                           "第一条 ……",
+                           "--quorum",
+                           "600",
+                           "--pass",
+                           "667",
+                           "--extraordinary",
+                           "100",
+                           "--effective-on",
+                           "2026-01-01",
+                           NULL};
     assert_int_equal(ctl(out, sizeof out, adopt), 0);
     assert_int_equal(count_events("charter_adopted"), 3);
     const char *show[] = {"--json", "charter", "show", NULL};
@@ -1166,13 +1184,13 @@ test_cogovctl(void **state)
     assert_non_null(strstr(out, "\"version\":3"));
     assert_non_null(strstr(out, "\"quorum_permille\":600"));
 
-    const char *goal[] = {"goal", "set", "--year", "2026", "--code",
-                          "APPRENTICES", "--target", "50", "--unit", "人",
-                          NULL};
+    const char *goal[] = {"goal",   "set",         "--year",   "2026",
+                          "--code", "APPRENTICES", "--target", "50",
+                          "--unit", "人",          NULL};
     assert_int_equal(ctl(out, sizeof out, goal), 0);
     assert_non_null(strstr(out, "2026-APPRENTICES"));
-    const char *neg[] = {"goal", "set", "--year", "2026", "--code",
-                         "APPRENTICES", "--target", "-5", NULL};
+    const char *neg[] = {"goal",        "set",      "--year", "2026", "--code",
+                         "APPRENTICES", "--target", "-5",     NULL};
     snap_t before = snap();
     assert_int_equal(ctl(out, sizeof out, neg), 2); /* INVALID */
     snap_t after = snap();
@@ -1180,11 +1198,24 @@ test_cogovctl(void **state)
 
     char lead[40];
     snprintf(lead, sizeof lead, "%s", w->a);
-    const char *create[] = {"task", "create", "--id", "t-ctl", "--title",
-                            "师资互聘", "--kind", "teacher_exchange", "--lead",
-                            lead, "--participant", w->b, "--planned", "6",
-                            "--quantity-unit", "人",
-                            "--milestone", "m1:2026-03-31:首批互聘: 到岗",
+    const char *create[] = {"task",
+                            "create",
+                            "--id",
+                            "t-ctl",
+                            "--title",
+                            "师资互聘",
+                            "--kind",
+                            "teacher_exchange",
+                            "--lead",
+                            lead,
+                            "--participant",
+                            w->b,
+                            "--planned",
+                            "6",
+                            "--quantity-unit",
+                            "人",
+                            "--milestone",
+                            "m1:2026-03-31:首批互聘: 到岗",
                             NULL};
     assert_int_equal(ctl(out, sizeof out, create), 0);
     const char *start[] = {"task", "start", "t-ctl", NULL};
@@ -1192,9 +1223,9 @@ test_cogovctl(void **state)
     const char *approve[] = {"task", "approve", "t-ctl", NULL};
     assert_int_equal(ctl(out, sizeof out, approve), 0);
     assert_int_equal(ctl(out, sizeof out, start), 0);
-    const char *prog[] = {"task", "progress", "t-ctl", "--unit", w->b,
-                          "--report", "r-ctl", "--hours", "12",
-                          "--quantity", "2", NULL};
+    const char *prog[] = {"task", "progress",   "t-ctl", "--unit",
+                          w->b,   "--report",   "r-ctl", "--hours",
+                          "12",   "--quantity", "2",     NULL};
     assert_int_equal(ctl(out, sizeof out, prog), 0);
     const char *tshow[] = {"--json", "task", "show", "t-ctl", NULL};
     assert_int_equal(ctl(out, sizeof out, tshow), 0);
@@ -1203,8 +1234,8 @@ test_cogovctl(void **state)
     assert_non_null(strstr(out, "\"training_hours\":12"));
     const char *none[] = {"task", "show", "t-nothing", NULL};
     assert_int_equal(ctl(out, sizeof out, none), 3); /* NOT_FOUND */
-    const char *list[] = {"--json", "task", "list", "--status", "in_progress",
-                          NULL};
+    const char *list[] = {"--json",   "task",        "list",
+                          "--status", "in_progress", NULL};
     assert_int_equal(ctl(out, sizeof out, list), 0);
     assert_true(out[0] == '[');
     assert_non_null(strstr(out, "\"task_id\":\"t-ctl\""));
@@ -1232,8 +1263,8 @@ test_cogovctl(void **state)
     assert_int_equal(ctl(out, sizeof out, dos), 0);
     assert_non_null(strstr(out, "\"seat_id\":\"chair\""));
     /* Usage errors never reach the daemon. */
-    const char *bad[] = {"task", "create", "--id", "t-x", "--title", "x",
-                         "--kind", "nonsense", "--lead", lead, NULL};
+    const char *bad[] = {"task",   "create",   "--id",   "t-x", "--title", "x",
+                         "--kind", "nonsense", "--lead", lead,  NULL};
     assert_int_equal(ctl(out, sizeof out, bad), 1);
 }
 

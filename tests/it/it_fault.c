@@ -28,8 +28,8 @@
 typedef struct killer {
     cluster_t *c;
     unsigned seed;
-    atomic_int arm;     /* -1 idle, else the daemon to kill */
-    atomic_int killed;  /* -1 none, else the daemon killed, awaiting restart */
+    atomic_int arm;    /* -1 idle, else the daemon to kill */
+    atomic_int killed; /* -1 none, else the daemon killed, awaiting restart */
     atomic_bool quit;
 } killer_t;
 
@@ -102,8 +102,8 @@ call_through_faults(cluster_t *c, client_t **cl, killer_t *k,
 {
     for (int attempt = 0; attempt < 200; attempt++) {
         char err[256];
-        Cogov__V1__Reply *rep = client_call(*cl, req, 500, 1500, err,
-                                            sizeof(err));
+        Cogov__V1__Reply *rep =
+            client_call(*cl, req, 500, 1500, err, sizeof(err));
         restart_if_killed(k, restarts);
         if (rep != NULL)
             return rep;
@@ -184,8 +184,9 @@ test_kill9_exactly_once(void **state)
         bool admit = rand_r(&r) % 10 != 0;
         Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
         dm.member_id = uscc;
-        dm.decision = admit ? COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT
-                            : COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_REJECT;
+        dm.decision = admit
+                          ? COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT
+                          : COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_REJECT;
         dm.has_decision = 1;
         dm.reason = admit ? "符合条件" : "材料不全";
         Cogov__V1__Request rd = COGOV__V1__REQUEST__INIT;
@@ -265,7 +266,8 @@ test_kill9_exactly_once(void **state)
     assert_int_equal(cluster_stop(&c, H_SECR), 0);
     assert_int_equal(cluster_stop(&c, H_COORD), 0);
     assert_int_equal(store_query_int(c.store[H_SECR], "PRAGMA quick_check"), 1);
-    assert_int_equal(store_query_int(c.store[H_COORD], "PRAGMA quick_check"), 1);
+    assert_int_equal(store_query_int(c.store[H_COORD], "PRAGMA quick_check"),
+                     1);
     /* Each welcome was published as an event exactly once. */
     assert_int_equal(store_query_int(c.store[H_SECR],
                                      "SELECT count(*) FROM outbox WHERE "

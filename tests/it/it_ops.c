@@ -126,13 +126,17 @@ test_notify_and_metrics(void **state)
     if (rc != 0)
         printf("# %s\n%s", err, text);
     assert_int_equal(rc, 0);
-    assert_non_null(strstr(text, "cogov_stream_head{service=\"coordination\"}"));
-    assert_non_null(strstr(text, "cogov_uptime_seconds{service=\"coordination\"}"));
-    assert_non_null(strstr(text, "cogov_resident_memory_bytes{service=\"coordination\"}"));
+    assert_non_null(
+        strstr(text, "cogov_stream_head{service=\"coordination\"}"));
+    assert_non_null(
+        strstr(text, "cogov_uptime_seconds{service=\"coordination\"}"));
+    assert_non_null(
+        strstr(text, "cogov_resident_memory_bytes{service=\"coordination\"}"));
     /* the harness waited for readiness with GetStatus calls, counted after
      * the ready write, so at least one tick has run since then */
-    assert_non_null(strstr(text, "cogov_requests_total{service=\"coordination\","
-                                 "type=\"get_status\",outcome=\"ok\"}"));
+    assert_non_null(strstr(text,
+                           "cogov_requests_total{service=\"coordination\","
+                           "type=\"get_status\",outcome=\"ok\"}"));
 
     assert_int_equal(cluster_stop(&c, H_COORD), 0);
     drain(fd, &s, want_stopping, 5000);

@@ -740,9 +740,8 @@ test_extraordinary_meeting(void **state)
     assert_int_equal(extra_code(&w, &w.rep[0], B, subject), DENIED);
     assert_int_equal(extra_code(&w, &w.rep[3], D, subject), CONFLICT);
     assert_int_equal(extra_code(&w, &w.rep[1], B, ""), INVALID);
-    assert_int_equal(count_events(&w.c, H_SECR,
-                                  "extraordinary_meeting_requested"),
-                     1);
+    assert_int_equal(
+        count_events(&w.c, H_SECR, "extraordinary_meeting_requested"), 1);
 
     /* The secretariat on B's behalf: the share is reached. */
     r = request_extra(&w, &w.secr, B, subject);
@@ -753,9 +752,8 @@ test_extraordinary_meeting(void **state)
     assert_int_equal(extra_code(&w, &w.rep[2], C, subject), OK);
     advance(&w, T0 + 7200);
     assert_int_equal(count_events(&w.c, H_SECR, "meeting_scheduled"), 1);
-    assert_int_equal(count_events(&w.c, H_SECR,
-                                  "extraordinary_meeting_requested"),
-                     3);
+    assert_int_equal(
+        count_events(&w.c, H_SECR, "extraordinary_meeting_requested"), 3);
 
     Cogov__V1__GetMeeting gm = COGOV__V1__GET_MEETING__INIT;
     gm.meeting_id = sid;
@@ -771,12 +769,10 @@ test_extraordinary_meeting(void **state)
     cogov__v1__reply__free_unpacked(r, NULL);
     /* D's representative is not invited: it neither gets nor lists it. */
     assert_int_equal(code_as(&w.c, H_SECR, &w.rep[3], &req), DENIED);
-    assert_int_equal(list_len(&w, &w.rep[3],
-                              COGOV__V1__REQUEST__BODY_LIST_MEETINGS),
-                     0);
-    assert_int_equal(list_len(&w, &w.rep[2],
-                              COGOV__V1__REQUEST__BODY_LIST_MEETINGS),
-                     1);
+    assert_int_equal(
+        list_len(&w, &w.rep[3], COGOV__V1__REQUEST__BODY_LIST_MEETINGS), 0);
+    assert_int_equal(
+        list_len(&w, &w.rep[2], COGOV__V1__REQUEST__BODY_LIST_MEETINGS), 1);
 
     /* The request state is readable by subject. */
     Cogov__V1__GetExtraordinaryRequest gx =
@@ -836,12 +832,10 @@ test_review_and_member_view(void **state)
     assert_int_equal(raise(&w, &w.rep[0], "m1", A, false), OK);
     assert_int_equal(get_motion_as(&w, &w.rep[0], "m1", &nb), OK);
     assert_int_equal(get_motion_as(&w, &w.rep[1], "m1", &nb), DENIED);
-    assert_int_equal(list_len(&w, &w.rep[1],
-                              COGOV__V1__REQUEST__BODY_LIST_MOTIONS),
-                     0);
-    assert_int_equal(list_len(&w, &w.rep[0],
-                              COGOV__V1__REQUEST__BODY_LIST_MOTIONS),
-                     1);
+    assert_int_equal(
+        list_len(&w, &w.rep[1], COGOV__V1__REQUEST__BODY_LIST_MOTIONS), 0);
+    assert_int_equal(
+        list_len(&w, &w.rep[0], COGOV__V1__REQUEST__BODY_LIST_MOTIONS), 1);
     assert_int_equal(open_vote(&w, "m1", T0 + 3 * DAY, NULL), OK);
     assert_int_equal(vote(&w, &w.rep[0], "m1", A, CH(FOR)), OK);
     assert_int_equal(vote(&w, &w.rep[1], "m1", B, CH(FOR)), OK);
@@ -859,9 +853,9 @@ test_review_and_member_view(void **state)
     /* Coordination made task res:m1/1; it is started. */
     (void)task_action(&w, "res:m1/1",
                       COGOV__V1__TASK_ACTION__TASK_ACTION_APPROVE);
-    assert_int_equal(task_action(&w, "res:m1/1",
-                                 COGOV__V1__TASK_ACTION__TASK_ACTION_START),
-                     OK);
+    assert_int_equal(
+        task_action(&w, "res:m1/1", COGOV__V1__TASK_ACTION__TASK_ACTION_START),
+        OK);
     const int64_t review = T0 + 272 * DAY; /* 2025-10-01 00:00 +08:00 */
     advance(&w, review - 3600);
     assert_int_equal(count_events(&w.c, H_SECR, "resolution_reviewed"), 0);
@@ -911,15 +905,12 @@ test_review_and_member_view(void **state)
     req.get_inquiry = &gi;
     assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), OK);
     assert_int_equal(code_as(&w.c, H_SECR, &w.rep[2], &req), DENIED);
-    assert_int_equal(list_len(&w, &w.rep[2],
-                              COGOV__V1__REQUEST__BODY_LIST_INQUIRIES),
-                     0);
-    assert_int_equal(list_len(&w, &w.rep[1],
-                              COGOV__V1__REQUEST__BODY_LIST_INQUIRIES),
-                     1);
-    assert_int_equal(list_len(&w, &w.secr,
-                              COGOV__V1__REQUEST__BODY_LIST_INQUIRIES),
-                     1);
+    assert_int_equal(
+        list_len(&w, &w.rep[2], COGOV__V1__REQUEST__BODY_LIST_INQUIRIES), 0);
+    assert_int_equal(
+        list_len(&w, &w.rep[1], COGOV__V1__REQUEST__BODY_LIST_INQUIRIES), 1);
+    assert_int_equal(
+        list_len(&w, &w.secr, COGOV__V1__REQUEST__BODY_LIST_INQUIRIES), 1);
     (void)C;
     cluster_destroy(&w.c);
 }
@@ -1004,12 +995,12 @@ test_automatic_notices(void **state)
     req.body_case = COGOV__V1__REQUEST__BODY_CREATE_TASK;
     req.create_task = &ct;
     assert_int_equal(code_as(&w.c, H_COORD, &w.c.op, &req), OK);
-    assert_int_equal(task_action(&w, "t-auto",
-                                 COGOV__V1__TASK_ACTION__TASK_ACTION_APPROVE),
-                     OK);
-    assert_int_equal(task_action(&w, "t-auto",
-                                 COGOV__V1__TASK_ACTION__TASK_ACTION_START),
-                     OK);
+    assert_int_equal(
+        task_action(&w, "t-auto", COGOV__V1__TASK_ACTION__TASK_ACTION_APPROVE),
+        OK);
+    assert_int_equal(
+        task_action(&w, "t-auto", COGOV__V1__TASK_ACTION__TASK_ACTION_START),
+        OK);
 
     /* Before the due date nothing; the first tick after it reminds the
      * lead unit and (through supervision's warning) warns it; the next
@@ -1127,9 +1118,9 @@ test_automatic_notices(void **state)
                      count_events(&w.c, H_SUPV, "warning_raised"));
     assert_int_equal(notices_to(&w, RECT, A), 1);
     assert_int_equal(notices_to(&w, EVAL, A), 1);
-    assert_int_equal(count_events(&w.c, H_SECR, "notice_published"),
-                     store_query_int(w.c.store[H_SECR],
-                                     "SELECT count(*) FROM notices"));
+    assert_int_equal(
+        count_events(&w.c, H_SECR, "notice_published"),
+        store_query_int(w.c.store[H_SECR], "SELECT count(*) FROM notices"));
     cluster_destroy(&w.c);
 }
 

@@ -75,8 +75,8 @@ call_on(client_t *cl, Cogov__V1__Request *req)
     assert_alive(H_COORD);
     assert_alive(H_SECR);
     assert_alive(H_SUPV);
-    Cogov__V1__Reply *rep = client_call(cl, req, WAIT_MS, WAIT_MS, err,
-                                        sizeof err);
+    Cogov__V1__Reply *rep =
+        client_call(cl, req, WAIT_MS, WAIT_MS, err, sizeof err);
     if (rep == NULL)
         printf("# no reply: %s\n", err);
     assert_non_null(rep);
@@ -110,8 +110,8 @@ sync_all(void)
     assert_int_equal(rc, 0);
 }
 
-static long long
-qint(int which, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static long long qint(int which, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static long long
 qint(int which, const char *fmt, ...)
 {
@@ -132,8 +132,8 @@ supv_events(const char *type)
 /* Supervision's stream head and store, to show that a refusal changed
  * nothing. */
 static const char *const supv_tables[] = {
-    "outbox", "cursors", "facts", "members", "objects", "replies",
-    "dead_letters", "indicator_sets", "meta"};
+    "outbox",  "cursors",      "facts",          "members", "objects",
+    "replies", "dead_letters", "indicator_sets", "meta"};
 #define N_TABLES (sizeof supv_tables / sizeof supv_tables[0])
 
 typedef struct snap {
@@ -146,7 +146,8 @@ static snap_t
 snap(void)
 {
     snap_t s = {qint(H_SUPV, "SELECT coalesce(max(seq),0) FROM outbox"),
-                store_hash(W->c.store[H_SUPV], NULL), {0}};
+                store_hash(W->c.store[H_SUPV], NULL),
+                {0}};
     assert_int_not_equal(s.db, 0);
     for (size_t i = 0; i < N_TABLES; i++) {
         char sql[64];
@@ -165,8 +166,8 @@ snap_diff(const snap_t *a, const snap_t *b, const char *what)
 }
 
 static void
-refused_on(client_t *cl, Cogov__V1__Request *req, int code,
-           const char *needle, const char *what)
+refused_on(client_t *cl, Cogov__V1__Request *req, int code, const char *needle,
+           const char *what)
 {
     /* The others react to supervision's events (secretariat's notices come
      * back on its stream): let everything settle first. */
@@ -195,8 +196,8 @@ ctl(char *out, size_t outsz, const char *const *argv)
 {
     int rc = cluster_ctl(&W->c, out, outsz, argv);
     if (rc != 0)
-        printf("# cogovctl %s %s: exit %d\n", argv[0],
-               argv[1] ? argv[1] : "", rc);
+        printf("# cogovctl %s %s: exit %d\n", argv[0], argv[1] ? argv[1] : "",
+               rc);
     return rc;
 }
 
@@ -352,12 +353,11 @@ setup(void **state)
     snprintf(w->tmp, sizeof w->tmp, "%s", c->dir);
     gen_uscc(901, w->a);
     gen_uscc(902, w->b);
-    assert_int_equal(cluster_add_principal(c, "supervisor", "-", "SUPERVISOR",
-                                           "-", &w->sup),
-                     0);
     assert_int_equal(
-        cluster_add_principal(c, "observer", "-", "OBSERVER", "-", &w->obs),
+        cluster_add_principal(c, "supervisor", "-", "SUPERVISOR", "-", &w->sup),
         0);
+    assert_int_equal(
+        cluster_add_principal(c, "observer", "-", "OBSERVER", "-", &w->obs), 0);
     assert_int_equal(keys_write(c->keys_dir, "supervisor", &w->sup), 0);
     assert_int_equal(cluster_ctl_conf_all(c, "supervisor"), 0);
     assert_int_equal(cluster_start(c, H_COORD), 0);
@@ -475,7 +475,8 @@ test_indicators(void **state)
     cogov__v1__reply__free_unpacked(rep, NULL);
 }
 
-/* ---- evidence and warnings ------------------------------------------------ */
+/* ---- evidence and warnings ------------------------------------------------
+ */
 
 static void
 test_facts_and_warnings(void **state)
@@ -610,7 +611,8 @@ test_facts_and_warnings(void **state)
     assert_true(all > before);
 }
 
-/* ---- rounds ---------------------------------------------------------------- */
+/* ---- rounds ----------------------------------------------------------------
+ */
 
 static void
 test_rounds(void **state)
@@ -665,8 +667,8 @@ test_rounds(void **state)
     refused_on(w->sv, &req, CONFLICT, "reviewed", "publish a draft");
 
     char out[32768];
-    const char *rv[] = {"evaluation", "review", "round-2025", "--note",
-                        "已核对", NULL};
+    const char *rv[] = {"evaluation", "review", "round-2025",
+                        "--note",     "已核对", NULL};
     assert_int_equal(ctl(out, sizeof out, rv), 0);
     assert_non_null(strstr(out, "REVIEWED"));
     assert_int_equal(supv_events("evaluation_published"), 0);
@@ -691,8 +693,8 @@ test_rounds(void **state)
     assert_int_equal(supv_events("evaluation_published"), 1);
 
     /* The published round reads back with the same numbers, as 87.50. */
-    const char *sh[] = {"evaluation", "show", "round-2025", "--member", w->a,
-                        NULL};
+    const char *sh[] = {"evaluation", "show", "round-2025",
+                        "--member",   w->a,   NULL};
     assert_int_equal(ctl(out, sizeof out, sh), 0);
     assert_non_null(strstr(out, total_a));
     assert_non_null(strstr(out, "9.37"));
@@ -703,7 +705,8 @@ test_rounds(void **state)
     assert_non_null(strstr(out, "\"PUBLISHED\""));
 }
 
-/* ---- rectification --------------------------------------------------------- */
+/* ---- rectification ---------------------------------------------------------
+ */
 
 static Cogov__V1__Reply *
 get_rect(const char *id)
@@ -722,30 +725,40 @@ test_rectification(void **state)
 {
     world_t *w = *state;
     char out[16384];
-    const char *issue[] = {"rectification", "issue", "--id", "rect-1",
-                           "--member", w->b, "--findings",
-                           "资源承诺未按期兑现", "--evidence", "资金到账凭证",
-                           "--due", "2025-07-15", "--warning",
-                           "pledge_missed:p-b", NULL};
+    const char *issue[] = {"rectification",
+                           "issue",
+                           "--id",
+                           "rect-1",
+                           "--member",
+                           w->b,
+                           "--findings",
+                           "资源承诺未按期兑现",
+                           "--evidence",
+                           "资金到账凭证",
+                           "--due",
+                           "2025-07-15",
+                           "--warning",
+                           "pledge_missed:p-b",
+                           NULL};
     assert_int_equal(ctl(out, sizeof out, issue), 0);
     assert_non_null(strstr(out, "ISSUED"));
-    const char *issue2[] = {"rectification", "issue", "--id", "rect-2",
-                            "--member", w->a, "--findings", "节点逾期",
-                            "--due", "2025-07-15", NULL};
+    const char *issue2[] = {
+        "rectification", "issue",    "--id",  "rect-2",     "--member", w->a,
+        "--findings",    "节点逾期", "--due", "2025-07-15", NULL};
     assert_int_equal(ctl(out, sizeof out, issue2), 0);
     assert_int_equal(supv_events("rectification_ordered"), 2);
 
-    const char *rp[] = {"rectification", "report", "rect-1", "--text",
-                        "已补足部分资金", NULL};
+    const char *rp[] = {"rectification", "report",         "rect-1",
+                        "--text",        "已补足部分资金", NULL};
     assert_int_equal(ctl(out, sizeof out, rp), 0);
     assert_non_null(strstr(out, "REPORTED"));
-    const char *rt[] = {"rectification", "return", "rect-1", "--note",
-                        "证据不足", NULL};
+    const char *rt[] = {"rectification", "return",   "rect-1",
+                        "--note",        "证据不足", NULL};
     assert_int_equal(ctl(out, sizeof out, rt), 0);
     assert_non_null(strstr(out, "RETURNED"));
     /* The other one reported and accepted: closed, never overdue. */
-    const char *rp2[] = {"rectification", "report", "rect-2", "--text",
-                         "已完成", NULL};
+    const char *rp2[] = {"rectification", "report", "rect-2",
+                         "--text",        "已完成", NULL};
     assert_int_equal(ctl(out, sizeof out, rp2), 0);
     const char *ac2[] = {"rectification", "accept", "rect-2", NULL};
     assert_int_equal(ctl(out, sizeof out, ac2), 0);
@@ -792,8 +805,8 @@ test_rectification(void **state)
     cogov__v1__reply__free_unpacked(rep, NULL);
     assert_int_equal(cases, 1);
 
-    const char *rl[] = {"--json", "rectification", "list", "--status",
-                        "returned", NULL};
+    const char *rl[] = {"--json",   "rectification", "list",
+                        "--status", "returned",      NULL};
     assert_int_equal(ctl(out, sizeof out, rl), 0);
     assert_non_null(strstr(out, "\"rect-1\""));
     assert_null(strstr(out, "\"rect-2\""));
@@ -844,8 +857,7 @@ test_bad_input(void **state)
     refused_on(w->sv, &req, NOT_FOUND, NULL, "unknown member");
     ir.member_id = w->a;
     ir.warning_id = "pledge_missed:nope";
-    refused_on(w->sv, &req, NOT_FOUND, "pledge_missed:nope",
-               "unknown warning");
+    refused_on(w->sv, &req, NOT_FOUND, "pledge_missed:nope", "unknown warning");
     ir.warning_id = NULL;
     ir.due_on = "2025-02-30";
     refused_on(w->sv, &req, INVALID, "due_on", "bad date");

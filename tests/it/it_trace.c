@@ -109,9 +109,9 @@ setup_world(world_t *w)
         req.decide_member = &dm;
         assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
     }
-    const char *apply[] = {"member", "apply", "--uscc", w->unit[2],
-                           "--name", "滨江工业大学", "--type", "university",
-                           NULL};
+    const char *apply[] = {"member",   "apply",      "--uscc",
+                           w->unit[2], "--name",     "滨江工业大学",
+                           "--type",   "university", NULL};
     assert_int_equal(cluster_ctl(&w->c, NULL, 0, apply), 0);
     const char *admit[] = {"member", "admit", w->unit[2], NULL};
     assert_int_equal(cluster_ctl(&w->c, NULL, 0, admit), 0);
@@ -352,8 +352,8 @@ test_trace_motion_member_correlation(void **state)
         if (json_str_after(line, end, "type", type, sizeof type) &&
             strcmp(type, "member_admitted") == 0 && strstr(line, w.unit[2]) &&
             strstr(line, w.unit[2]) < end)
-            assert_true(json_str_after(line, end, "correlation_id", corr,
-                                       sizeof corr));
+            assert_true(
+                json_str_after(line, end, "correlation_id", corr, sizeof corr));
         line = nl != NULL ? nl + 1 : NULL;
     }
     assert_true(strncmp(corr, "ctl-", 4) == 0);
@@ -383,8 +383,8 @@ test_trace_motion_member_correlation(void **state)
 
     /* The secretariat down: coordination's part, exit 0; both down: 6. */
     assert_int_equal(cluster_stop(&w.c, H_SECR), 0);
-    const char *td[] = {"--timeout", "1000", "--json", "trace", "res:m1/1",
-                        NULL};
+    const char *td[] = {"--timeout", "1000",     "--json",
+                        "trace",     "res:m1/1", NULL};
     assert_int_equal(cluster_ctl(&w.c, out, OUTSZ, td), 0);
     assert_non_null(strstr(out, "{\"service\":\"secretariat\","
                                 "\"configured\":true,\"answered\":false"));

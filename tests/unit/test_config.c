@@ -31,20 +31,19 @@ typedef struct svc_cfg {
 } svc_cfg_t;
 
 static const cfg_field_t common_fields[] = {
-    {"store", CFG_STRING, offsetof(common_cfg_t, store),
-     "/var/lib/cogov/x.db", 0, 0, "SQLite store path"},
+    {"store", CFG_STRING, offsetof(common_cfg_t, store), "/var/lib/cogov/x.db",
+     0, 0, "SQLite store path"},
     {"port", CFG_INT, offsetof(common_cfg_t, port), "7001", 1, 65535,
      "TCP port"},
     {"manual", CFG_BOOL, offsetof(common_cfg_t, manual), NULL, 0, 0,
      "manual calendar\nadvanced only by command"},
-    {"timezone", CFG_STRING, offsetof(common_cfg_t, timezone),
-     "Asia/Shanghai", 0, 0, NULL},
+    {"timezone", CFG_STRING, offsetof(common_cfg_t, timezone), "Asia/Shanghai",
+     0, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
 static const cfg_field_t svc_fields[] = {
-    {"offset", CFG_INT, offsetof(svc_cfg_t, offset), "-5", 0, 0,
-     "unbounded"},
+    {"offset", CFG_INT, offsetof(svc_cfg_t, offset), "-5", 0, 0, "unbounded"},
     {"retries", CFG_INT, offsetof(svc_cfg_t, retries), NULL, 0, 10, "0..10"},
     {"motto", CFG_STRING, offsetof(svc_cfg_t, motto), NULL, 0, 0, "text"},
     {NULL, 0, 0, NULL, 0, 0, NULL},
@@ -207,8 +206,8 @@ test_errors(void **state)
     assert_int_equal(load(f, "store = a\nport = 1\n\n\nstore = b\n"), -EINVAL);
     assert_err(f, 5, "duplicate key 'store'");
 
-    static const char *const not_int[] = {"12abc", "0x10", "", "+", "-",
-                                          "1 2", "1.5", " 7", "--1"};
+    static const char *const not_int[] = {"12abc", "0x10", "",   "+",  "-",
+                                          "1 2",   "1.5",  " 7", "--1"};
     for (size_t i = 0; i < ARRAY_LEN(not_int); i++) {
         char text[64], what[96];
         snprintf(text, sizeof text, "offset = \"%s\"\n", not_int[i]);
@@ -255,19 +254,16 @@ test_set(void **state)
 {
     fixture_t *f = *state;
     cfg_defaults(f->secs, 2);
-    assert_int_equal(cfg_set(f->secs, 2, "port", "9000", f->err,
-                             sizeof f->err),
+    assert_int_equal(cfg_set(f->secs, 2, "port", "9000", f->err, sizeof f->err),
                      0);
     assert_int_equal(f->c.port, 9000);
-    assert_int_equal(cfg_set(f->secs, 2, "retries", "11", f->err,
-                             sizeof f->err),
-                     -EINVAL);
+    assert_int_equal(
+        cfg_set(f->secs, 2, "retries", "11", f->err, sizeof f->err), -EINVAL);
     assert_string_equal(f->err, "retries: 11 out of range 0..10");
     assert_int_equal(cfg_set(f->secs, 2, "nope", "1", f->err, sizeof f->err),
                      -EINVAL);
     assert_string_equal(f->err, "unknown key 'nope'");
-    assert_int_equal(cfg_set(f->secs, 2, "manual", "on", f->err,
-                             sizeof f->err),
+    assert_int_equal(cfg_set(f->secs, 2, "manual", "on", f->err, sizeof f->err),
                      0);
     assert_true(f->c.manual);
 }

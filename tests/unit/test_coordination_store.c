@@ -71,8 +71,7 @@ found_once_with_lists(void **state)
     f.practical_needs = needs;
     assert_int_equal(coord_store_found(st, &f, 1735660800, "req:t:1"), 0);
     assert_int_equal(coord_store_founded(st), 1);
-    assert_int_equal(coord_store_found(st, &f, 1735660801, "req:t:2"),
-                     -EEXIST);
+    assert_int_equal(coord_store_found(st, &f, 1735660801, "req:t:2"), -EEXIST);
 
     assert_int_equal(coord_store_consortium(st, &c), 0);
     assert_string_equal(c->name, "滨江市智能制造市域产教联合体");
@@ -191,9 +190,8 @@ list_filters_and_order(void **state)
                                                MS(ADMITTED), NULL, 4, "x"),
                      0);
 
-    assert_int_equal(coord_store_members(st, MS(UNSPECIFIED),
-                                         MT(UNSPECIFIED), &l),
-                     0);
+    assert_int_equal(
+        coord_store_members(st, MS(UNSPECIFIED), MT(UNSPECIFIED), &l), 0);
     assert_int_equal(l->n_members, 3);
     assert_string_equal(l->members[0]->member_id, "A2");
     assert_string_equal(l->members[1]->member_id, "M5");
@@ -209,15 +207,13 @@ list_filters_and_order(void **state)
     assert_string_equal(l->members[1]->member_id, "Z9");
     protobuf_c_message_free_unpacked(&l->base, NULL);
 
-    assert_int_equal(coord_store_members(st, MS(ADMITTED), MT(UNSPECIFIED),
-                                         &l),
+    assert_int_equal(coord_store_members(st, MS(ADMITTED), MT(UNSPECIFIED), &l),
                      0);
     assert_int_equal(l->n_members, 1);
     assert_string_equal(l->members[0]->name, "甲学校");
     protobuf_c_message_free_unpacked(&l->base, NULL);
 
-    assert_int_equal(coord_store_members(st, MS(EXPELLED), MT(UNSPECIFIED),
-                                         &l),
+    assert_int_equal(coord_store_members(st, MS(EXPELLED), MT(UNSPECIFIED), &l),
                      0);
     assert_int_equal(l->n_members, 0);
     protobuf_c_message_free_unpacked(&l->base, NULL);
@@ -227,13 +223,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(found_once_with_lists, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(found_once_with_lists, setup, teardown),
         cmocka_unit_test_setup_teardown(apply_and_contacts, setup, teardown),
         cmocka_unit_test_setup_teardown(reapply_only_after_rejection_or_exit,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(change_checks_the_current_status,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(change_checks_the_current_status, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(list_filters_and_order, setup,
                                         teardown),
     };

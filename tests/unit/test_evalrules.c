@@ -65,7 +65,8 @@ test_parse_errors(void **state)
 {
     (void)state;
     expect_error("key=A group=basic weight=10 source=sum:x\nkey=B group=x "
-                 "weight=1 source=sum:y\n", "f.txt:2: group");
+                 "weight=1 source=sum:y\n",
+                 "f.txt:2: group");
     expect_error("key=A group=basic weight=10 source=avg:x\n",
                  "f.txt:1: source");
     expect_error("\n\nkey=A group=basic weight=101 source=sum:x\n",
@@ -90,8 +91,8 @@ static void
 test_observe(void **state)
 {
     (void)state;
-    fact_t f[] = {{"a", 10, 5},  {"a", 30, 7}, {"b", 20, 1},
-                  {"a", 20, 9},  {"c", 5, 0},  {"c", 6, 1}, {"c", 7, 1}};
+    fact_t f[] = {{"a", 10, 5}, {"a", 30, 7}, {"b", 20, 1}, {"a", 20, 9},
+                  {"c", 5, 0},  {"c", 6, 1},  {"c", 7, 1}};
     indicator_t i = {0};
     strcpy(i.fact, "a");
     i.agg = AGG_COUNT;

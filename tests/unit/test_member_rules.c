@@ -16,8 +16,10 @@
 
 /* expected[from][decision]: the resulting status, or -EPERM / -EINVAL. */
 static const int expected[N_STATUS][N_DECISION] = {
-    /*              UNSPEC   ADMIT     REJECT     SUSPEND    REINSTATE  EXIT       EXPEL */
-    [ST(UNSPECIFIED)] = {-EINVAL, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM},
+    /*              UNSPEC   ADMIT     REJECT     SUSPEND    REINSTATE  EXIT
+       EXPEL */
+    [ST(UNSPECIFIED)] = {-EINVAL, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM,
+                         -EPERM},
     [ST(APPLIED)] = {-EINVAL, ST(ADMITTED), ST(REJECTED), -EPERM, -EPERM,
                      -EPERM, -EPERM},
     [ST(ADMITTED)] = {-EINVAL, -EPERM, -EPERM, ST(SUSPENDED), -EPERM,
@@ -25,10 +27,8 @@ static const int expected[N_STATUS][N_DECISION] = {
     [ST(SUSPENDED)] = {-EINVAL, -EPERM, -EPERM, -EPERM, ST(ADMITTED),
                        ST(EXITED), ST(EXPELLED)},
     [ST(EXITED)] = {-EINVAL, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM},
-    [ST(EXPELLED)] = {-EINVAL, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM,
-                      -EPERM},
-    [ST(REJECTED)] = {-EINVAL, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM,
-                      -EPERM},
+    [ST(EXPELLED)] = {-EINVAL, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM},
+    [ST(REJECTED)] = {-EINVAL, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM, -EPERM},
 };
 
 static void
@@ -43,12 +43,11 @@ every_decision_from_every_status(void **state)
                                    (Cogov__V1__MemberDecision)d, &to);
             int want = expected[from][d];
             if (want < 0 ? rc != want : rc != 0 || (int)to != want)
-                print_message("%s from %s -> rc %d to %d (want %d)\n",
-                              member_decision_verb(
-                                  (Cogov__V1__MemberDecision)d),
-                              member_status_name(
-                                  (Cogov__V1__MemberStatus)from),
-                              rc, (int)to, want);
+                print_message(
+                    "%s from %s -> rc %d to %d (want %d)\n",
+                    member_decision_verb((Cogov__V1__MemberDecision)d),
+                    member_status_name((Cogov__V1__MemberStatus)from), rc,
+                    (int)to, want);
             if (want < 0) {
                 assert_int_equal(rc, want);
                 assert_int_equal(to, 99); /* untouched on refusal */
@@ -67,12 +66,11 @@ static void
 unknown_decision_is_invalid(void **state)
 {
     Cogov__V1__MemberStatus to = ST(APPLIED);
-    assert_int_equal(member_decide(ST(APPLIED), (Cogov__V1__MemberDecision)7,
-                                   &to),
-                     -EINVAL);
-    assert_int_equal(member_decide(ST(ADMITTED), (Cogov__V1__MemberDecision)-1,
-                                   &to),
-                     -EINVAL);
+    assert_int_equal(
+        member_decide(ST(APPLIED), (Cogov__V1__MemberDecision)7, &to), -EINVAL);
+    assert_int_equal(
+        member_decide(ST(ADMITTED), (Cogov__V1__MemberDecision)-1, &to),
+        -EINVAL);
     assert_int_equal(to, ST(APPLIED));
 }
 
@@ -111,8 +109,9 @@ decision_events(void **state)
         assert_int_equal(member_event_set(&ev, cases[i].d, &msc), 0);
         assert_int_equal(ev.payload_case, cases[i].pc);
         /* The union member the case names points at msc. */
-        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
-            &cogov__v1__event__descriptor, (unsigned)cases[i].pc);
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(
+                &cogov__v1__event__descriptor, (unsigned)cases[i].pc);
         assert_non_null(f);
         assert_string_equal(f->name, cases[i].type);
         assert_ptr_equal(*(void **)((char *)&ev + f->offset), &msc);

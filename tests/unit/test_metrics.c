@@ -32,10 +32,15 @@ sample_view(metrics_view_t *v, metrics_cursor_t *cur)
 {
     cur[0] = (metrics_cursor_t){"coordination", 40, 42};
     cur[1] = (metrics_cursor_t){"secretariat", 7, 7};
-    *v = (metrics_view_t){.version = "0.1.0", .uptime_s = 5, .head = 12,
-                          .epoch = 1, .store_bytes = 4096,
-                          .denials_total = 5, .dead_letters = 1,
-                          .cursors = cur, .n_cursors = 2};
+    *v = (metrics_view_t){.version = "0.1.0",
+                          .uptime_s = 5,
+                          .head = 12,
+                          .epoch = 1,
+                          .store_bytes = 4096,
+                          .denials_total = 5,
+                          .dead_letters = 1,
+                          .cursors = cur,
+                          .n_cursors = 2};
 }
 
 static void
@@ -70,20 +75,34 @@ test_write_valid(void **state)
     if (rc != 0)
         printf("# %s\n%s", err, text);
     assert_int_equal(rc, 0);
-    assert_has(text, "cogov_requests_total{service=\"incentives\",type=\"apply_member\",outcome=\"ok\"} 2\n");
-    assert_has(text, "cogov_requests_total{service=\"incentives\",type=\"apply_member\",outcome=\"invalid\"} 1\n");
-    assert_has(text, "cogov_rejects_total{service=\"incentives\",reason=\"malformed\"} 1\n");
-    assert_has(text, "cogov_denials_total{service=\"incentives\",kind=\"role\"} 2\n");
+    assert_has(text, "cogov_requests_total{service=\"incentives\",type=\"apply_"
+                     "member\",outcome=\"ok\"} 2\n");
+    assert_has(text, "cogov_requests_total{service=\"incentives\",type=\"apply_"
+                     "member\",outcome=\"invalid\"} 1\n");
+    assert_has(
+        text,
+        "cogov_rejects_total{service=\"incentives\",reason=\"malformed\"} 1\n");
+    assert_has(text,
+               "cogov_denials_total{service=\"incentives\",kind=\"role\"} 2\n");
     /* 5 denials in all, 2 counted by kind: the other 3 are ZAP's */
-    assert_has(text, "cogov_denials_total{service=\"incentives\",kind=\"zap\"} 3\n");
-    assert_has(text, "cogov_cursor_lag{service=\"incentives\",producer=\"coordination\"} 2\n");
-    assert_has(text, "cogov_cursor_lag{service=\"incentives\",producer=\"secretariat\"} 0\n");
+    assert_has(text,
+               "cogov_denials_total{service=\"incentives\",kind=\"zap\"} 3\n");
+    assert_has(text, "cogov_cursor_lag{service=\"incentives\",producer="
+                     "\"coordination\"} 2\n");
+    assert_has(text, "cogov_cursor_lag{service=\"incentives\",producer="
+                     "\"secretariat\"} 0\n");
     assert_has(text, "cogov_stream_head{service=\"incentives\"} 12\n");
-    assert_has(text, "cogov_commit_duration_seconds_bucket{service=\"incentives\",le=\"0.0005\"} 1\n");
-    assert_has(text, "cogov_commit_duration_seconds_bucket{service=\"incentives\",le=\"0.005\"} 2\n");
-    assert_has(text, "cogov_commit_duration_seconds_bucket{service=\"incentives\",le=\"2.5\"} 2\n");
-    assert_has(text, "cogov_commit_duration_seconds_bucket{service=\"incentives\",le=\"+Inf\"} 3\n");
-    assert_has(text, "cogov_commit_duration_seconds_count{service=\"incentives\"} 3\n");
+    assert_has(text, "cogov_commit_duration_seconds_bucket{service="
+                     "\"incentives\",le=\"0.0005\"} 1\n");
+    assert_has(text, "cogov_commit_duration_seconds_bucket{service="
+                     "\"incentives\",le=\"0.005\"} 2\n");
+    assert_has(text, "cogov_commit_duration_seconds_bucket{service="
+                     "\"incentives\",le=\"2.5\"} 2\n");
+    assert_has(text, "cogov_commit_duration_seconds_bucket{service="
+                     "\"incentives\",le=\"+Inf\"} 3\n");
+    assert_has(
+        text,
+        "cogov_commit_duration_seconds_count{service=\"incentives\"} 3\n");
     assert_true(metrics_rss_bytes() > 0);
     free(text);
     metrics_destroy(&m);
@@ -112,11 +131,11 @@ test_checker_refuses(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "# TYPE x gauge\nx 1", /* no final newline */
+        "# TYPE x gauge\nx 1",                          /* no final newline */
         "# TYPE x gauge\nx{a=\"1\"} 1\nx{a=\"1\"} 2\n", /* duplicate */
         "# TYPE x_total counter\n# TYPE x_total counter\n",
-        "# TYPE x counter\nx 1\n", /* counter not *_total */
-        "# TYPE x gauge\nx{a=1} 1\n", /* unquoted */
+        "# TYPE x counter\nx 1\n",          /* counter not *_total */
+        "# TYPE x gauge\nx{a=1} 1\n",       /* unquoted */
         "# TYPE x gauge\nx{a=\"\\q\"} 1\n", /* bad escape */
         "# TYPE x gauge\nx one\n",
         "# TYPE x gauge\ny 1\n", /* outside its family */
@@ -125,7 +144,7 @@ test_checker_refuses(void **state)
         "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"2\"} 1\n"
         "h_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 2\n", /* not cumulative */
         "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 3\n"
-        "h_sum 1\nh_count 2\n", /* count != +Inf */
+        "h_sum 1\nh_count 2\n",             /* count != +Inf */
         "# TYPE h histogram\nh_bucket 2\n", /* no le */
         "# TYPE x gauge\nx{a=\"1\" 1\n",
     };
@@ -137,10 +156,11 @@ test_checker_refuses(void **state)
         assert_true(err[0] != '\0');
     }
     char err[256] = "";
-    assert_int_equal(metrics_check("# a comment\n# HELP x y\n# TYPE x gauge\n"
-                                   "x{a=\"1\",b=\"2\"} -1.5e3\nx 1 1700000000\n",
-                                   err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        metrics_check("# a comment\n# HELP x y\n# TYPE x gauge\n"
+                      "x{a=\"1\",b=\"2\"} -1.5e3\nx 1 1700000000\n",
+                      err, sizeof(err)),
+        0);
 }
 
 static void

@@ -79,8 +79,9 @@ test_round_trip(void **state)
     assert_string_equal(r->apply_member->uscc, "91350100M000100Y43");
     assert_string_equal(r->apply_member->name, "滨江职业技术学院");
     assert_true(r->apply_member->has_type);
-    assert_int_equal(r->apply_member->type,
-                     COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_HIGHER_VOCATIONAL_COLLEGE);
+    assert_int_equal(
+        r->apply_member->type,
+        COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_HIGHER_VOCATIONAL_COLLEGE);
     assert_null(r->apply_member->contact_email);
 
     char err[256] = "";

@@ -90,13 +90,11 @@ notice_insert_is_idempotent(void **state)
     char *addr[] = {"M1"};
     Cogov__V1__Notice *n = NULL;
 
-    assert_int_equal(add(st, "welcome:coordination:7", NK(WELCOME), 500, addr,
-                         1),
-                     1);
+    assert_int_equal(
+        add(st, "welcome:coordination:7", NK(WELCOME), 500, addr, 1), 1);
     /* The replay of the same event finds the notice: nothing changes. */
-    assert_int_equal(add(st, "welcome:coordination:7", NK(WELCOME), 999, addr,
-                         1),
-                     0);
+    assert_int_equal(
+        add(st, "welcome:coordination:7", NK(WELCOME), 999, addr, 1), 0);
     assert_int_equal(sec_store_notice(st, "welcome:coordination:7", &n), 0);
     assert_string_equal(n->notice_id, "welcome:coordination:7");
     assert_int_equal(n->kind, NK(WELCOME));
@@ -143,9 +141,8 @@ list_by_member_and_kind(void **state)
                      1);
     assert_int_equal(add(st, "welcome:coordination:3", NK(WELCOME), 10, m1, 1),
                      1);
-    assert_int_equal(add(st, "farewell:coordination:12", NK(FAREWELL), 40, m1,
-                         1),
-                     1);
+    assert_int_equal(
+        add(st, "farewell:coordination:12", NK(FAREWELL), 40, m1, 1), 1);
     assert_int_equal(add(st, "general:1", NK(GENERAL), 30, both, 2), 1);
 
     assert_int_equal(sec_store_notices(st, NULL, NK(UNSPECIFIED), &l), 0);
@@ -266,8 +263,7 @@ reaction_texts(void **state)
     free(body);
 
     notice_evaluation("联合体甲", "某企业", "2025", 8605,
-                      COGOV__V1__GRADE__GRADE_GOOD, false, NULL, &title,
-                      &body);
+                      COGOV__V1__GRADE__GRADE_GOOD, false, NULL, &title, &body);
     assert_string_equal(title, "2025考核评价结果通知");
     assert_non_null(strstr(body, "得分 86.05 分，等级：良好。"));
     assert_null(strstr(body, "否决"));
@@ -281,8 +277,7 @@ reaction_texts(void **state)
     free(title);
     free(body);
 
-    notice_pool("联合体甲", false, "2025", 10000000, 450000, 0, &title,
-                &body);
+    notice_pool("联合体甲", false, "2025", 10000000, 450000, 0, &title, &body);
     assert_string_equal(title, "关于激励资金池余额不足的提示");
     assert_non_null(strstr(body, "预算 100000.00 元，当前可用 4500.00 元"));
     assert_non_null(strstr(body, "预警线"));
@@ -343,8 +338,8 @@ objects_once_unacked(void **state)
 
     q.inquiry_id = "q1";
     q.subject = "诉求";
-    assert_int_equal(sec_store_obj_put(st, "inquiry", "q1", 1, 500, 10, &q.base),
-                     0);
+    assert_int_equal(
+        sec_store_obj_put(st, "inquiry", "q1", 1, 500, 10, &q.base), 0);
     q.inquiry_id = "q2";
     assert_int_equal(sec_store_obj_put(st, "inquiry", "q2", 1, 0, 20, &q.base),
                      0);
@@ -400,8 +395,7 @@ main(void)
         cmocka_unit_test(texts),
         cmocka_unit_test(reaction_texts),
         cmocka_unit_test_setup_teardown(charters_in_force, setup, teardown),
-        cmocka_unit_test_setup_teardown(objects_once_unacked, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(objects_once_unacked, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

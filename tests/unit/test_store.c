@@ -861,8 +861,7 @@ test_checkpointer(void **state)
         char rid[32];
         snprintf(rid, sizeof(rid), "r%d", i);
         assert_int_equal(store_begin(s), 0);
-        assert_int_equal(store_reply_put(s, "p", rid, 1, blob, sizeof(blob),
-                                         i),
+        assert_int_equal(store_reply_put(s, "p", rid, 1, blob, sizeof(blob), i),
                          0);
         assert_int_equal(store_commit(s), 0);
     }

@@ -103,11 +103,9 @@ add_task(world_t *w, const char *p, uint64_t seq, int64_t t, const char *cause,
 
 static void
 add_notice(world_t *w, const char *p, uint64_t seq, int64_t t,
-           const char *cause, const char *corr, const char *id,
-           const char *to)
+           const char *cause, const char *corr, const char *id, const char *to)
 {
-    Cogov__V1__Event *e =
-        ev_new(w, p, seq, t, "notice_published", cause, corr);
+    Cogov__V1__Event *e = ev_new(w, p, seq, t, "notice_published", cause, corr);
     Cogov__V1__NoticePublished *k = &w->notice[w->n];
     cogov__v1__notice_published__init(k);
     k->notice_id = (char *)id;
@@ -147,10 +145,9 @@ motion_world(world_t *w)
             "m1");
     add_task(w, "coordination", 2, 400, "secretariat:2", "ctl-t", "res:m1/1",
              "res:m1");
-    add_notice(w, "secretariat", 3, 500, "coordination:2", "ctl-t", "n1",
-               "B");
-    add_member(w, "coordination", 4, 50, "req:op:r0", "ctl-z",
-               "member_applied", "m1x");
+    add_notice(w, "secretariat", 3, 500, "coordination:2", "ctl-t", "n1", "B");
+    add_member(w, "coordination", 4, 50, "req:op:r0", "ctl-z", "member_applied",
+               "m1x");
     trace_t *t = trace_new();
     for (size_t i = 0; i < w->n; i++)
         trace_add(t, &w->ev[i]);
@@ -291,8 +288,7 @@ test_command_correlation_is_followed(void **state)
                "U1");
     add_notice(&w, "secretariat", 8, 20, "req:op:r6", "ctl-m", "general",
                "ALL");
-    add_notice(&w, "secretariat", 9, 40, "incentives:3", "ctl-x", "pool",
-               "U1");
+    add_notice(&w, "secretariat", 9, 40, "incentives:3", "ctl-x", "pool", "U1");
     trace_t *t = trace_new();
     for (size_t i = 0; i < w.n; i++)
         trace_add(t, &w.ev[i]);
@@ -308,9 +304,8 @@ test_command_correlation_is_followed(void **state)
     assert_non_null(strstr(b.p, "req:op:r5  (request, correlation ctl-m)\n"
                                 "└─ coordination:5"));
     assert_non_null(strstr(b.p, "   └─ secretariat:7"));
-    assert_non_null(
-        strstr(b.p, "incentives:3  (not in the fetched streams)\n"
-                    "└─ secretariat:9"));
+    assert_non_null(strstr(b.p, "incentives:3  (not in the fetched streams)\n"
+                                "└─ secretariat:9"));
 
     /* JSON: roots with their kind, parents and depths. */
     sbuf_t j = {0};

@@ -21,7 +21,10 @@ typedef struct bytes {
     size_t len;
 } bytes_t;
 
-#define B(lit) {lit, sizeof(lit) - 1}
+#define B(lit)                                                                 \
+    {                                                                          \
+        lit, sizeof(lit) - 1                                                   \
+    }
 
 static void
 test_utf8_table(void **state)
@@ -31,37 +34,37 @@ test_utf8_table(void **state)
         B(""),
         B("abc"),
         B("滨江市智能制造市域产教联合体"),
-        B("\xc2\x80"),             /* U+0080 */
-        B("\xdf\xbf"),             /* U+07FF */
-        B("\xe0\xa0\x80"),         /* U+0800 */
-        B("\xed\x9f\xbf"),         /* U+D7FF, last before surrogates */
-        B("\xee\x80\x80"),         /* U+E000, first after */
-        B("\xef\xbf\xbf"),         /* U+FFFF */
-        B("\xf0\x90\x80\x80"),     /* U+10000 */
-        B("\xf0\x9f\x98\x80"),     /* U+1F600 */
-        B("\xf4\x8f\xbf\xbf"),     /* U+10FFFF */
+        B("\xc2\x80"),         /* U+0080 */
+        B("\xdf\xbf"),         /* U+07FF */
+        B("\xe0\xa0\x80"),     /* U+0800 */
+        B("\xed\x9f\xbf"),     /* U+D7FF, last before surrogates */
+        B("\xee\x80\x80"),     /* U+E000, first after */
+        B("\xef\xbf\xbf"),     /* U+FFFF */
+        B("\xf0\x90\x80\x80"), /* U+10000 */
+        B("\xf0\x9f\x98\x80"), /* U+1F600 */
+        B("\xf4\x8f\xbf\xbf"), /* U+10FFFF */
     };
     static const bytes_t bad[] = {
-        B("a\0b"),                 /* NUL */
-        B("\x80"),                 /* lone continuation */
+        B("a\0b"), /* NUL */
+        B("\x80"), /* lone continuation */
         B("\xbf"),
-        B("\xc0\x80"),             /* overlong NUL */
-        B("\xc1\xbf"),             /* overlong */
-        B("\xe0\x80\xaf"),         /* overlong '/' */
-        B("\xe0\x9f\xbf"),         /* overlong U+07FF */
-        B("\xed\xa0\x80"),         /* U+D800 surrogate */
-        B("\xed\xbf\xbf"),         /* U+DFFF surrogate */
-        B("\xf0\x8f\xbf\xbf"),     /* overlong U+FFFF */
-        B("\xf4\x90\x80\x80"),     /* U+110000 */
+        B("\xc0\x80"),         /* overlong NUL */
+        B("\xc1\xbf"),         /* overlong */
+        B("\xe0\x80\xaf"),     /* overlong '/' */
+        B("\xe0\x9f\xbf"),     /* overlong U+07FF */
+        B("\xed\xa0\x80"),     /* U+D800 surrogate */
+        B("\xed\xbf\xbf"),     /* U+DFFF surrogate */
+        B("\xf0\x8f\xbf\xbf"), /* overlong U+FFFF */
+        B("\xf4\x90\x80\x80"), /* U+110000 */
         B("\xf5\x80\x80\x80"),
         B("\xf8\x88\x80\x80\x80"), /* 5-byte form */
         B("\xfe"),
         B("\xff"),
-        B("\xe6\xbb"),             /* truncated */
-        B("\xf0\x9f\x98"),         /* truncated */
-        B("\xe6\xbb\x41"),         /* bad continuation */
+        B("\xe6\xbb"),     /* truncated */
+        B("\xf0\x9f\x98"), /* truncated */
+        B("\xe6\xbb\x41"), /* bad continuation */
         B("\xe6\x41\xbb"),
-        B("ok\xc3"),               /* truncated at end */
+        B("ok\xc3"), /* truncated at end */
     };
     for (size_t i = 0; i < ARRAY_LEN(good); i++)
         if (!valid_utf8(good[i].s, good[i].len))
@@ -117,9 +120,9 @@ test_utf8_random(void **state)
 {
     (void)state;
     static const unsigned char pick[] = {
-        0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1,
-        0xc2, 0xdf, 0xe0, 0xe6, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf4, 0xf5,
-        0xf8, 0xff, 0xbb, 0xa8, 0x81};
+        0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf,
+        0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe6, 0xed, 0xee, 0xef,
+        0xf0, 0xf1, 0xf4, 0xf5, 0xf8, 0xff, 0xbb, 0xa8, 0x81};
     srand(test_seed);
     unsigned agree_valid = 0;
     for (int iter = 0; iter < 200000; iter++) {
@@ -151,7 +154,9 @@ test_utf8_chars(void **state)
     assert_int_equal(utf8_chars(NULL), 0);
     assert_int_equal(utf8_chars("abc"), 3);
     assert_int_equal(utf8_chars("滨江市"), 3);
-    assert_int_equal(utf8_chars("a\xf0\x9f\x98\x80" "b"), 3);
+    assert_int_equal(utf8_chars("a\xf0\x9f\x98\x80"
+                                "b"),
+                     3);
 }
 
 /* ---- USCC --------------------------------------------------------------- */
@@ -161,11 +166,8 @@ static const char charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 /* Published codes of real organisations; both checks computed by hand. */
 static const char *const real_codes[] = {
     "91350100M000100Y43", /* org code with letters: M000100Y-4 */
-    "91110000600037341L",
-    "91440300708461136T",
-    "914403001922038216",
-    "91110108551385082Q",
-    "9144030071526726XG", /* org check digit X */
+    "91110000600037341L", "91440300708461136T", "914403001922038216",
+    "91110108551385082Q", "9144030071526726XG", /* org check digit X */
 };
 
 static char
@@ -182,8 +184,8 @@ org_check(const char *o)
 static char
 uscc_check(const char *s)
 {
-    static const int w[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20,
-                              29, 25, 13, 8, 24, 10, 30, 28};
+    static const int w[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                              29, 25, 13, 8,  24, 10, 30, 28};
     int sum = 0;
     for (int i = 0; i < 17; i++)
         sum += (int)(strchr(charset, s[i]) - charset) * w[i];
@@ -295,14 +297,15 @@ static void
 test_dates(void **state)
 {
     (void)state;
-    static const char *const good[] = {"2025-06-30", "2024-02-29",
-                                       "2000-02-29", "1900-01-01",
-                                       "2199-12-31", "2025-12-31",
+    static const char *const good[] = {"2025-06-30", "2024-02-29", "2000-02-29",
+                                       "1900-01-01", "2199-12-31", "2025-12-31",
                                        "2025-04-30"};
     static const char *const bad[] = {
-        "2023-02-29", "1900-02-29", "2100-02-29", "1899-12-31", "2200-01-01",
-        "2025-04-31", "2025-13-01", "2025-00-01", "2025-01-00", "2025-1-01",
-        "2025-01-01 ", " 2025-01-01", "2025/01/01", "20250101", "",
+        "2023-02-29", "1900-02-29",    "2100-02-29",
+        "1899-12-31", "2200-01-01",    "2025-04-31",
+        "2025-13-01", "2025-00-01",    "2025-01-00",
+        "2025-1-01",  "2025-01-01 ",   " 2025-01-01",
+        "2025/01/01", "20250101",      "",
         "2025-01-0a", "２０２５-01-01"};
     for (size_t i = 0; i < ARRAY_LEN(good); i++)
         if (!valid_date(good[i]))
