@@ -108,6 +108,21 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 int
+store_exec(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    int err = rc == SQLITE_DONE ? 0 : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+char *
+store_col_text(sqlite3_stmt *q, int i)
+{
+    return xstrdup((const char *)sqlite3_column_text(q, i));
+}
+
+int
 store_errno(int rc)
 {
     switch (rc & 0xff) {

@@ -50,6 +50,12 @@ sqlite3_stmt *store_stmt(store_t *s, const char *sql);
 /* Map a SQLite result code to a negative errno (0 for OK/DONE/ROW). */
 int store_errno(int rc);
 
+/* Step a statement that returns no rows, then reset it: 0 or -errno. */
+int store_exec(sqlite3_stmt *q);
+
+/* Column i as an xmalloc'd string the caller frees; SQL NULL -> NULL. */
+char *store_col_text(sqlite3_stmt *q, int i);
+
 /* Transactions. begin = BEGIN IMMEDIATE. Savepoints nest one level inside a
  * transaction so one bad request in a group commit is rolled back alone. */
 int store_begin(store_t *s);

@@ -135,12 +135,6 @@ static const char migration_3[] =
 const char *const coord_migrations[] = {migration_1, migration_2, migration_3};
 const size_t coord_n_migrations = ARRAY_LEN(coord_migrations);
 
-static char *
-col_str(sqlite3_stmt *q, int i)
-{
-    return xstrdup((const char *)sqlite3_column_text(q, i));
-}
-
 /* Bind a text, NULL for NULL or "". */
 static void
 bind_opt(sqlite3_stmt *q, int i, const char *s)
@@ -149,16 +143,6 @@ bind_opt(sqlite3_stmt *q, int i, const char *s)
         sqlite3_bind_null(q, i);
     else
         sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
-}
-
-/* Step a statement that returns no rows, then reset it. */
-static int
-exec(sqlite3_stmt *q)
-{
-    int rc = sqlite3_step(q);
-    int err = rc == SQLITE_DONE ? 0 : store_errno(rc);
-    sqlite3_reset(q);
-    return err;
 }
 
 int
@@ -184,7 +168,7 @@ put_texts(store_t *st, const char *list, char **items, size_t n)
         sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
         sqlite3_bind_text(q, 3, items[i], -1, SQLITE_STATIC);
-        int err = exec(q);
+        int err = store_exec(q);
         if (err < 0)
             return err;
     }
@@ -208,7 +192,7 @@ coord_store_found(store_t *st, const Cogov__V1__FoundConsortium *f, int64_t at,
     sqlite3_bind_text(q, 5, f->founded_on, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 6, at);
     sqlite3_bind_text(q, 7, causation, -1, SQLITE_STATIC);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err == 0)
         err = put_texts(st, "policy_basis", f->policy_basis, f->n_policy_basis);
     if (err == 0)
@@ -228,7 +212,7 @@ get_texts(store_t *st, const char *list, char ***items, size_t *n)
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         *items = xrealloc(*items, (*n + 1) * sizeof **items);
-        (*items)[(*n)++] = col_str(q, 0);
+        (*items)[(*n)++] = store_col_text(q, 0);
     }
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? 0 : store_errno(rc);
@@ -253,11 +237,11 @@ coord_store_consortium(store_t *st, Cogov__V1__Consortium **out)
     }
     m = xmalloc(sizeof *m);
     cogov__v1__consortium__init(m);
-    m->name = col_str(q, 0);
-    m->city = col_str(q, 1);
-    m->park = col_str(q, 2);
-    m->lead_department = col_str(q, 3);
-    m->founded_on = col_str(q, 4);
+    m->name = store_col_text(q, 0);
+    m->city = store_col_text(q, 1);
+    m->park = store_col_text(q, 2);
+    m->lead_department = store_col_text(q, 3);
+    m->founded_on = store_col_text(q, 4);
     m->has_founded_at = true;
     m->founded_at = sqlite3_column_int64(q, 5);
     sqlite3_reset(q);
@@ -284,9 +268,9 @@ member_from_row(sqlite3_stmt *q, bool contacts)
     Cogov__V1__Member *m = xmalloc(sizeof *m);
 
     cogov__v1__member__init(m);
-    m->member_id = col_str(q, 0);
-    m->uscc = col_str(q, 1);
-    m->name = col_str(q, 2);
+    m->member_id = store_col_text(q, 0);
+    m->uscc = store_col_text(q, 1);
+    m->name = store_col_text(q, 2);
     m->has_type = true;
     m->type = (Cogov__V1__MemberType)sqlite3_column_int(q, 3);
     m->has_status = true;
@@ -295,11 +279,11 @@ member_from_row(sqlite3_stmt *q, bool contacts)
     m->applied_at = sqlite3_column_int64(q, 5);
     m->has_changed_at = true;
     m->changed_at = sqlite3_column_int64(q, 6);
-    m->reason = col_str(q, 7);
+    m->reason = store_col_text(q, 7);
     if (contacts) {
-        m->contact_name = col_str(q, 8);
-        m->contact_phone = col_str(q, 9);
-        m->contact_email = col_str(q, 10);
+        m->contact_name = store_col_text(q, 8);
+        m->contact_phone = store_col_text(q, 9);
+        m->contact_email = store_col_text(q, 10);
     }
     return m;
 }
@@ -360,7 +344,7 @@ history_add(store_t *st, const char *member_id, Cogov__V1__MemberStatus from,
     bind_opt(q, 4, reason);
     sqlite3_bind_int64(q, 5, at);
     sqlite3_bind_text(q, 6, causation, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -389,7 +373,7 @@ coord_store_member_apply(store_t *st, const Cogov__V1__ApplyMember *a,
     bind_opt(q, 5, a->contact_name);
     bind_opt(q, 6, a->contact_phone);
     bind_opt(q, 7, a->contact_email);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err < 0)
         return err;
     if (sqlite3_changes(store_db(st)) != 1)
@@ -413,7 +397,7 @@ coord_store_member_change(store_t *st, const char *member_id,
     bind_opt(q, 3, reason);
     sqlite3_bind_text(q, 4, member_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 5, (int)from);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err < 0)
         return err;
     if (sqlite3_changes(store_db(st)) != 1) {
@@ -474,14 +458,6 @@ coord_store_history_count(store_t *st, const char *member_id)
 
 #define TS(x) COGOV__V1__TASK_STATUS__TASK_STATUS_##x
 
-/* NULL-safe column copy: NULL stays NULL. */
-static char *
-col_opt(sqlite3_stmt *q, int i)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-    return t == NULL ? NULL : xstrdup((const char *)t);
-}
-
 /* Step a query returning one integer (default `none` when no row). */
 static int64_t
 one_int(sqlite3_stmt *q, int64_t none, int *err)
@@ -538,7 +514,7 @@ coord_store_charter_add(store_t *st, uint32_t v,
     bind_opt(q, 9, a->resolution_id);
     sqlite3_bind_int64(q, 10, at);
     sqlite3_bind_text(q, 11, causation, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -563,8 +539,8 @@ coord_store_charter(store_t *st, uint32_t v, Cogov__V1__Charter **out)
     cogov__v1__charter_rules__init(r);
     c->has_version = true;
     c->version = (uint32_t)sqlite3_column_int64(q, 0);
-    c->title = col_str(q, 1);
-    c->text = col_str(q, 2);
+    c->title = store_col_text(q, 1);
+    c->text = store_col_text(q, 2);
     r->has_quorum_permille = r->has_pass_permille = true;
     r->has_extraordinary_permille = r->has_one_unit_one_vote = true;
     r->quorum_permille = (uint32_t)sqlite3_column_int64(q, 3);
@@ -572,8 +548,8 @@ coord_store_charter(store_t *st, uint32_t v, Cogov__V1__Charter **out)
     r->extraordinary_permille = (uint32_t)sqlite3_column_int64(q, 5);
     r->one_unit_one_vote = sqlite3_column_int(q, 6) != 0;
     c->rules = r;
-    c->effective_on = col_str(q, 7);
-    c->resolution_id = col_opt(q, 8);
+    c->effective_on = store_col_text(q, 7);
+    c->resolution_id = store_col_text(q, 8);
     c->has_adopted_at = true;
     c->adopted_at = sqlite3_column_int64(q, 9);
     sqlite3_reset(q);
@@ -594,7 +570,7 @@ coord_store_seat_put(store_t *st, const char *seat_id, Cogov__V1__SeatRole role,
             return -EIO;
         sqlite3_bind_int64(q, 1, at);
         sqlite3_bind_text(q, 2, seat_id, -1, SQLITE_STATIC);
-        int err = exec(q);
+        int err = store_exec(q);
         if (err == 0 && sqlite3_changes(store_db(st)) != 1)
             err = -ENOENT;
         return err;
@@ -610,7 +586,7 @@ coord_store_seat_put(store_t *st, const char *seat_id, Cogov__V1__SeatRole role,
     sqlite3_bind_text(q, 4, term_start, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 5, term_end, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 6, at);
-    return exec(q);
+    return store_exec(q);
 }
 
 #define SEAT_SQL                                                               \
@@ -622,13 +598,13 @@ seat_from_row(sqlite3_stmt *q)
 {
     Cogov__V1__Seat *x = xmalloc(sizeof *x);
     cogov__v1__seat__init(x);
-    x->seat_id = col_str(q, 0);
+    x->seat_id = store_col_text(q, 0);
     x->has_role = true;
     x->role = (Cogov__V1__SeatRole)sqlite3_column_int(q, 1);
-    x->member_id = col_opt(q, 2);
-    x->term_start = col_opt(q, 3);
-    x->term_end = col_opt(q, 4);
-    x->member_name = col_opt(q, 5);
+    x->member_id = store_col_text(q, 2);
+    x->term_start = store_col_text(q, 3);
+    x->term_end = store_col_text(q, 4);
+    x->member_name = store_col_text(q, 5);
     return x;
 }
 
@@ -658,7 +634,7 @@ coord_store_secretariat_set(store_t *st, const char *member_id)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -672,14 +648,14 @@ coord_store_committee_put(store_t *st, const Cogov__V1__FormCommittee *f)
     sqlite3_bind_text(q, 1, f->committee_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, f->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, f->convenor_member_id, -1, SQLITE_STATIC);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err < 0)
         return err;
     q = store_stmt(st, "DELETE FROM committee_members WHERE committee_id = ?");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, f->committee_id, -1, SQLITE_STATIC);
-    if ((err = exec(q)) < 0)
+    if ((err = store_exec(q)) < 0)
         return err;
     q = store_stmt(st, "INSERT OR IGNORE INTO committee_members("
                        "committee_id, member_id) VALUES (?, ?)");
@@ -688,7 +664,7 @@ coord_store_committee_put(store_t *st, const Cogov__V1__FormCommittee *f)
     for (size_t i = 0; i < f->n_member_ids; i++) {
         sqlite3_bind_text(q, 1, f->committee_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, f->member_ids[i], -1, SQLITE_STATIC);
-        if ((err = exec(q)) < 0)
+        if ((err = store_exec(q)) < 0)
             return err;
     }
     return 0;
@@ -705,7 +681,7 @@ committee_members(store_t *st, Cogov__V1__Committee *c)
     sqlite3_bind_text(q, 1, c->committee_id, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        PUSH(c->member_ids, c->n_member_ids, col_str(q, 0));
+        PUSH(c->member_ids, c->n_member_ids, store_col_text(q, 0));
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }
@@ -739,7 +715,7 @@ coord_store_council(store_t *st, const char *member_id,
         goto done;
     }
     if (sqlite3_step(q) == SQLITE_ROW)
-        c->secretariat_member_id = col_str(q, 0);
+        c->secretariat_member_id = store_col_text(q, 0);
     sqlite3_reset(q);
     q = store_stmt(st,
                    "SELECT committee_id, name, convenor FROM committees c"
@@ -754,9 +730,9 @@ coord_store_council(store_t *st, const char *member_id,
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         Cogov__V1__Committee *m = xmalloc(sizeof *m);
         cogov__v1__committee__init(m);
-        m->committee_id = col_str(q, 0);
-        m->name = col_str(q, 1);
-        m->convenor_member_id = col_str(q, 2);
+        m->committee_id = store_col_text(q, 0);
+        m->name = store_col_text(q, 1);
+        m->convenor_member_id = store_col_text(q, 2);
         PUSH(c->committees, c->n_committees, m);
     }
     sqlite3_reset(q);
@@ -783,7 +759,7 @@ coord_store_vision_set(store_t *st, const char *text)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -800,7 +776,7 @@ coord_store_goal_put(store_t *st, const Cogov__V1__SetGoal *g)
     bind_opt(q, 4, g->title);
     sqlite3_bind_int64(q, 5, g->target_value);
     bind_opt(q, 6, g->unit);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -844,14 +820,14 @@ coord_store_goals(store_t *st, uint32_t year, Cogov__V1__GoalList **out)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         Cogov__V1__Goal *g = xmalloc(sizeof *g);
         cogov__v1__goal__init(g);
-        g->goal_id = col_str(q, 0);
+        g->goal_id = store_col_text(q, 0);
         g->has_year = g->has_target_value = g->has_planned = true;
         g->has_delivered = g->has_tasks = true;
         g->year = (uint32_t)sqlite3_column_int64(q, 1);
-        g->indicator_code = col_str(q, 2);
-        g->title = col_opt(q, 3);
+        g->indicator_code = store_col_text(q, 2);
+        g->title = store_col_text(q, 3);
         g->target_value = sqlite3_column_int64(q, 4);
-        g->unit = col_opt(q, 5);
+        g->unit = store_col_text(q, 5);
         g->planned = sqlite3_column_int64(q, 6);
         g->delivered = sqlite3_column_int64(q, 7);
         g->tasks = (uint32_t)sqlite3_column_int64(q, 8);
@@ -865,7 +841,7 @@ coord_store_goals(store_t *st, uint32_t year, Cogov__V1__GoalList **out)
     q = store_stmt(st, "SELECT text FROM vision WHERE id = 1");
     if (q != NULL) {
         if (sqlite3_step(q) == SQLITE_ROW)
-            l->vision = col_str(q, 0);
+            l->vision = store_col_text(q, 0);
         sqlite3_reset(q);
     }
     *out = l;
@@ -901,7 +877,7 @@ coord_store_task_add(store_t *st, const Cogov__V1__CreateTask *t,
     sqlite3_bind_int64(q, 10, at);
     sqlite3_bind_int64(q, 11, at);
     sqlite3_bind_text(q, 12, causation, -1, SQLITE_STATIC);
-    if ((err = exec(q)) < 0)
+    if ((err = store_exec(q)) < 0)
         return err;
     if (sqlite3_changes(store_db(st)) == 0)
         return 0;
@@ -912,7 +888,7 @@ coord_store_task_add(store_t *st, const Cogov__V1__CreateTask *t,
     for (size_t i = 0; i < t->n_participant_ids; i++) {
         sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, t->participant_ids[i], -1, SQLITE_STATIC);
-        if ((err = exec(q)) < 0)
+        if ((err = store_exec(q)) < 0)
             return err;
     }
     q = store_stmt(st, "INSERT INTO milestones(task_id, milestone_id, pos,"
@@ -927,7 +903,7 @@ coord_store_task_add(store_t *st, const Cogov__V1__CreateTask *t,
         sqlite3_bind_text(q, 4, m->title, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 5, m->due_on, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 6, due_at[i]);
-        if ((err = exec(q)) < 0)
+        if ((err = store_exec(q)) < 0)
             return err;
     }
     return 1;
@@ -944,17 +920,17 @@ task_from_row(sqlite3_stmt *q)
 {
     Cogov__V1__Task *t = xmalloc(sizeof *t);
     cogov__v1__task__init(t);
-    t->task_id = col_str(q, 0);
-    t->title = col_str(q, 1);
+    t->task_id = store_col_text(q, 0);
+    t->title = store_col_text(q, 1);
     t->has_kind = t->has_planned_quantity = t->has_status = true;
     t->has_created_at = t->has_overdue = true;
     t->kind = (Cogov__V1__TaskKind)sqlite3_column_int(q, 2);
-    t->lead_member_id = col_str(q, 3);
-    t->goal_id = col_opt(q, 4);
+    t->lead_member_id = store_col_text(q, 3);
+    t->goal_id = store_col_text(q, 4);
     t->planned_quantity = sqlite3_column_int64(q, 5);
-    t->quantity_unit = col_opt(q, 6);
+    t->quantity_unit = store_col_text(q, 6);
     t->status = (Cogov__V1__TaskStatus)sqlite3_column_int(q, 7);
-    t->resolution_id = col_opt(q, 8);
+    t->resolution_id = store_col_text(q, 8);
     t->created_at = sqlite3_column_int64(q, 9);
     t->overdue = sqlite3_column_int(q, 10) != 0;
     return t;
@@ -987,7 +963,7 @@ task_fill(store_t *st, Cogov__V1__Task *t, bool reports)
         return -EIO;
     sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        PUSH(t->participant_ids, t->n_participant_ids, col_str(q, 0));
+        PUSH(t->participant_ids, t->n_participant_ids, store_col_text(q, 0));
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
         return store_errno(rc);
@@ -1001,9 +977,9 @@ task_fill(store_t *st, Cogov__V1__Task *t, bool reports)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         Cogov__V1__Milestone *m = xmalloc(sizeof *m);
         cogov__v1__milestone__init(m);
-        m->milestone_id = col_str(q, 0);
-        m->title = col_str(q, 1);
-        m->due_on = col_str(q, 2);
+        m->milestone_id = store_col_text(q, 0);
+        m->title = store_col_text(q, 1);
+        m->due_on = store_col_text(q, 2);
         m->has_due_at = m->has_completed_at = m->has_overdue_raised = true;
         m->due_at = sqlite3_column_int64(q, 3);
         m->completed_at = sqlite3_column_int64(q, 4);
@@ -1044,14 +1020,14 @@ task_fill(store_t *st, Cogov__V1__Task *t, bool reports)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         Cogov__V1__ProgressReport *r = xmalloc(sizeof *r);
         cogov__v1__progress_report__init(r);
-        r->report_id = col_str(q, 0);
-        r->member_id = col_str(q, 1);
+        r->report_id = store_col_text(q, 0);
+        r->member_id = store_col_text(q, 1);
         r->delivered = delivered_from(q, 2);
-        r->note = col_opt(q, 7);
-        r->corrects_report_id = col_opt(q, 8);
+        r->note = store_col_text(q, 7);
+        r->corrects_report_id = store_col_text(q, 8);
         r->has_reported_at = true;
         r->reported_at = sqlite3_column_int64(q, 9);
-        r->corrected_by = col_opt(q, 10);
+        r->corrected_by = store_col_text(q, 10);
         PUSH(t->reports, t->n_reports, r);
     }
     sqlite3_reset(q);
@@ -1098,7 +1074,7 @@ coord_store_task_status(store_t *st, const char *task_id,
     sqlite3_bind_int64(q, 2, at);
     sqlite3_bind_text(q, 3, task_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 4, (int)from);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err == 0 && sqlite3_changes(store_db(st)) != 1)
         err = -EEXIST;
     return err;
@@ -1179,7 +1155,7 @@ coord_store_report_add(store_t *st, const Cogov__V1__ReportProgress *r,
     bind_opt(q, 10, r->corrects_report_id);
     sqlite3_bind_int64(q, 11, at);
     sqlite3_bind_text(q, 12, causation, -1, SQLITE_STATIC);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err == 0 && sqlite3_changes(store_db(st)) != 1)
         err = -EEXIST;
     return err;
@@ -1204,10 +1180,10 @@ coord_store_report(store_t *st, const char *task_id, const char *report_id,
     if (rc == SQLITE_ROW) {
         Cogov__V1__ProgressReport *r = xmalloc(sizeof *r);
         cogov__v1__progress_report__init(r);
-        r->report_id = col_str(q, 0);
-        r->member_id = col_str(q, 1);
+        r->report_id = store_col_text(q, 0);
+        r->member_id = store_col_text(q, 1);
         r->delivered = delivered_from(q, 2);
-        r->corrected_by = col_opt(q, 7);
+        r->corrected_by = store_col_text(q, 7);
         *out = r;
     } else {
         err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
@@ -1244,7 +1220,7 @@ coord_store_milestone_done(store_t *st, const char *task_id,
     sqlite3_bind_int64(q, 1, at > 0 ? at : 1);
     sqlite3_bind_text(q, 2, task_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, milestone_id, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 static int
@@ -1256,9 +1232,9 @@ due_rows(sqlite3_stmt *q, coord_due_t **out, size_t *n)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
         coord_due_t *d = &(*out)[(*n)++];
-        d->task_id = col_str(q, 0);
-        d->milestone_id = col_str(q, 1);
-        d->title = col_opt(q, 2);
+        d->task_id = store_col_text(q, 0);
+        d->milestone_id = store_col_text(q, 1);
+        d->title = store_col_text(q, 2);
         d->due_at = sqlite3_column_int64(q, 3);
         d->completed_at = sqlite3_column_int64(q, 4);
         d->raised = sqlite3_column_int(q, 5) != 0;
@@ -1300,7 +1276,7 @@ coord_store_milestone_raised(store_t *st, const char *task_id,
         return -EIO;
     sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, milestone_id, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -1348,7 +1324,7 @@ coord_store_pledge_add(store_t *st, const Cogov__V1__MakePledge *p,
     bind_opt(q, 6, p->description);
     sqlite3_bind_text(q, 7, p->due_on, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 8, due_at);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err == 0 && sqlite3_changes(store_db(st)) != 1)
         err = -EEXIST;
     return err;
@@ -1363,18 +1339,18 @@ pledge_from_row(sqlite3_stmt *q)
 {
     Cogov__V1__Pledge *p = xmalloc(sizeof *p);
     cogov__v1__pledge__init(p);
-    p->pledge_id = col_str(q, 0);
-    p->task_id = col_str(q, 1);
-    p->member_id = col_str(q, 2);
+    p->pledge_id = store_col_text(q, 0);
+    p->task_id = store_col_text(q, 1);
+    p->member_id = store_col_text(q, 2);
     p->has_kind = p->has_amount_fen = p->has_due_at = true;
     p->has_status = p->has_settled_at = true;
     p->kind = (Cogov__V1__PledgeKind)sqlite3_column_int(q, 3);
     p->amount_fen = sqlite3_column_int64(q, 4);
-    p->description = col_opt(q, 5);
-    p->due_on = col_str(q, 6);
+    p->description = store_col_text(q, 5);
+    p->due_on = store_col_text(q, 6);
     p->due_at = sqlite3_column_int64(q, 7);
     p->status = (Cogov__V1__PledgeStatus)sqlite3_column_int(q, 8);
-    p->evidence = col_opt(q, 9);
+    p->evidence = store_col_text(q, 9);
     p->settled_at = sqlite3_column_int64(q, 10);
     return p;
 }
@@ -1411,7 +1387,7 @@ coord_store_pledge_settle(store_t *st, const char *pledge_id,
     bind_opt(q, 2, evidence);
     sqlite3_bind_int64(q, 3, at);
     sqlite3_bind_text(q, 4, pledge_id, -1, SQLITE_STATIC);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err == 0 && sqlite3_changes(store_db(st)) != 1)
         err = -EEXIST;
     return err;
@@ -1464,7 +1440,7 @@ coord_store_escalation_add(store_t *st, const Cogov__V1__Escalation *e)
     bind_opt(q, 6, e->source_ref);
     sqlite3_bind_text(q, 7, e->causation_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 8, e->opened_at);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err < 0)
         return err;
     return sqlite3_changes(store_db(st)) == 1 ? 1 : 0;
@@ -1479,19 +1455,19 @@ escalation_from_row(sqlite3_stmt *q)
 {
     Cogov__V1__Escalation *e = xmalloc(sizeof *e);
     cogov__v1__escalation__init(e);
-    e->case_id = col_str(q, 0);
+    e->case_id = store_col_text(q, 0);
     e->has_source = e->has_status = e->has_decision = true;
     e->has_opened_at = e->has_decided_at = true;
     e->source = (Cogov__V1__EscalationSource)sqlite3_column_int(q, 1);
-    e->subject = col_str(q, 2);
-    e->member_id = col_opt(q, 3);
-    e->details = col_opt(q, 4);
+    e->subject = store_col_text(q, 2);
+    e->member_id = store_col_text(q, 3);
+    e->details = store_col_text(q, 4);
     e->status = (Cogov__V1__EscalationStatus)sqlite3_column_int(q, 5);
     e->decision = (Cogov__V1__EscalationDecision)sqlite3_column_int(q, 6);
-    e->rationale = col_opt(q, 7);
-    e->note = col_opt(q, 8);
-    e->source_ref = col_opt(q, 9);
-    e->causation_id = col_str(q, 10);
+    e->rationale = store_col_text(q, 7);
+    e->note = store_col_text(q, 8);
+    e->source_ref = store_col_text(q, 9);
+    e->causation_id = store_col_text(q, 10);
     e->opened_at = sqlite3_column_int64(q, 11);
     e->decided_at = sqlite3_column_int64(q, 12);
     return e;
@@ -1539,7 +1515,7 @@ coord_store_escalation_update(store_t *st, const char *case_id,
     sqlite3_bind_int64(q, 5, at);
     sqlite3_bind_text(q, 6, case_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 7, (int)from);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err == 0 && sqlite3_changes(store_db(st)) != 1)
         err = -EEXIST;
     return err;
@@ -1579,7 +1555,7 @@ static int
 insert_or_same(store_t *st, sqlite3_stmt *ins, const char *digest_sql,
                const char *id, const char *digest)
 {
-    int err = exec(ins);
+    int err = store_exec(ins);
     if (err < 0)
         return err;
     if (sqlite3_changes(store_db(st)) == 1)
@@ -1642,21 +1618,21 @@ demand_from_row(sqlite3_stmt *q)
 {
     Cogov__V1__Demand *d = xmalloc(sizeof *d);
     cogov__v1__demand__init(d);
-    d->demand_id = col_str(q, 0);
-    d->member_id = col_str(q, 1);
+    d->demand_id = store_col_text(q, 0);
+    d->member_id = store_col_text(q, 1);
     d->has_kind = d->has_headcount = d->has_needed_by_at = true;
     d->has_posted_at = d->has_matched = true;
     d->kind = (Cogov__V1__DemandKind)sqlite3_column_int(q, 2);
-    d->title = col_str(q, 3);
-    d->occupation = col_opt(q, 4);
+    d->title = store_col_text(q, 3);
+    d->occupation = store_col_text(q, 4);
     d->headcount = sqlite3_column_int64(q, 5);
-    d->skill_level = col_opt(q, 6);
-    d->needed_by = col_opt(q, 7);
+    d->skill_level = store_col_text(q, 6);
+    d->needed_by = store_col_text(q, 7);
     d->needed_by_at = sqlite3_column_int64(q, 8);
-    d->details = col_opt(q, 9);
+    d->details = store_col_text(q, 9);
     d->posted_at = sqlite3_column_int64(q, 10);
     d->matched = sqlite3_column_int64(q, 11);
-    d->member_name = col_opt(q, 12);
+    d->member_name = store_col_text(q, 12);
     return d;
 }
 
@@ -1754,13 +1730,13 @@ supply_from_row(sqlite3_stmt *q)
 {
     Cogov__V1__Supply *s = xmalloc(sizeof *s);
     cogov__v1__supply__init(s);
-    s->supply_id = col_str(q, 0);
-    s->member_id = col_str(q, 1);
-    s->major = col_str(q, 2);
+    s->supply_id = store_col_text(q, 0);
+    s->member_id = store_col_text(q, 1);
+    s->major = store_col_text(q, 2);
     s->has_graduates = s->has_available_at = s->has_training_capacity = true;
     s->has_posted_at = s->has_matched = true;
     s->graduates = sqlite3_column_int64(q, 3);
-    s->available_on = col_str(q, 4);
+    s->available_on = store_col_text(q, 4);
     s->available_at = sqlite3_column_int64(q, 5);
     s->training_capacity = sqlite3_column_int64(q, 6);
     const char *r = (const char *)sqlite3_column_text(q, 7);
@@ -1773,10 +1749,10 @@ supply_from_row(sqlite3_stmt *q)
         PUSH(s->research_capabilities, s->n_research_capabilities, item);
         r = e ? e + 1 : r + n;
     }
-    s->details = col_opt(q, 8);
+    s->details = store_col_text(q, 8);
     s->posted_at = sqlite3_column_int64(q, 9);
     s->matched = sqlite3_column_int64(q, 10);
-    s->member_name = col_opt(q, 11);
+    s->member_name = store_col_text(q, 11);
     return s;
 }
 
@@ -1835,19 +1811,19 @@ coord_store_map_put(store_t *st, const match_map_t *m, const char *source,
             " loaded_at) VALUES (1, ?, ?, ?)");
     if (del == NULL || ins == NULL || info == NULL)
         return -EIO;
-    int err = exec(del);
+    int err = store_exec(del);
     for (size_t i = 0; err == 0 && i < m->n; i++) {
         sqlite3_bind_int64(ins, 1, (int64_t)i);
         sqlite3_bind_text(ins, 2, m->pairs[i].occupation, -1, SQLITE_STATIC);
         sqlite3_bind_text(ins, 3, m->pairs[i].major, -1, SQLITE_STATIC);
-        err = exec(ins);
+        err = store_exec(ins);
     }
     if (err < 0)
         return err;
     bind_opt(info, 1, source);
     sqlite3_bind_text(info, 2, digest, -1, SQLITE_STATIC);
     sqlite3_bind_int64(info, 3, at);
-    return exec(info);
+    return store_exec(info);
 }
 
 int
@@ -1868,15 +1844,15 @@ coord_store_map(store_t *st, match_map_t *m, Cogov__V1__OccupationMap **out)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (m != NULL) {
             m->pairs = xrealloc(m->pairs, (m->n + 1) * sizeof *m->pairs);
-            m->pairs[m->n].occupation = col_str(q, 0);
-            m->pairs[m->n].major = col_str(q, 1);
+            m->pairs[m->n].occupation = store_col_text(q, 0);
+            m->pairs[m->n].major = store_col_text(q, 1);
             m->n++;
         }
         if (om != NULL) {
             Cogov__V1__OccupationPair *p = xmalloc(sizeof *p);
             cogov__v1__occupation_pair__init(p);
-            p->occupation = col_str(q, 0);
-            p->major = col_str(q, 1);
+            p->occupation = store_col_text(q, 0);
+            p->major = store_col_text(q, 1);
             PUSH(om->pairs, om->n_pairs, p);
         }
     }
@@ -1884,8 +1860,8 @@ coord_store_map(store_t *st, match_map_t *m, Cogov__V1__OccupationMap **out)
     if (rc == SQLITE_DONE && om != NULL) {
         rc = sqlite3_step(i);
         if (rc == SQLITE_ROW) {
-            om->source = col_opt(i, 0);
-            om->digest = col_str(i, 1);
+            om->source = store_col_text(i, 0);
+            om->digest = store_col_text(i, 1);
             om->has_loaded_at = true;
             om->loaded_at = sqlite3_column_int64(i, 2);
             rc = SQLITE_DONE;
@@ -1929,8 +1905,8 @@ coord_store_coop(store_t *st, coord_coop_t *out)
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         out->pairs = xrealloc(out->pairs, (out->n + 1) * sizeof *out->pairs);
-        out->pairs[out->n].a = col_str(q, 0);
-        out->pairs[out->n].b = col_str(q, 1);
+        out->pairs[out->n].a = store_col_text(q, 0);
+        out->pairs[out->n].b = store_col_text(q, 1);
         out->n++;
     }
     sqlite3_reset(q);
@@ -1985,5 +1961,5 @@ coord_store_match_add(store_t *st, const char *demand_id, const char *supply_id,
     sqlite3_bind_int64(q, 5, quantity);
     sqlite3_bind_int(q, 6, score);
     sqlite3_bind_int64(q, 7, at);
-    return exec(q);
+    return store_exec(q);
 }

@@ -45,15 +45,6 @@ static const char migration_1[] =
 const char *const inc_migrations[] = {migration_1};
 const size_t inc_n_migrations = ARRAY_LEN(inc_migrations);
 
-static int
-exec(sqlite3_stmt *q)
-{
-    int rc = sqlite3_step(q);
-    int err = rc == SQLITE_DONE ? 0 : store_errno(rc);
-    sqlite3_reset(q);
-    return err;
-}
-
 static const char *
 col(sqlite3_stmt *q, int i)
 {
@@ -82,7 +73,7 @@ inc_store_member_put(store_t *st, const char *member_id, int type, int status)
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 2, type);
     sqlite3_bind_int(q, 3, status);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -98,7 +89,7 @@ inc_store_member_rect(store_t *st, const char *member_id,
     sqlite3_bind_text(q, 1, rectification_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, member_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, open);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -140,7 +131,7 @@ inc_store_pool_add(store_t *st, const Cogov__V1__Pool *p)
     sqlite3_bind_int(q, 4, (int)p->fiscal_year);
     sqlite3_bind_int64(q, 5, p->budget_fen);
     sqlite3_bind_int64(q, 6, p->created_at);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -177,7 +168,7 @@ inc_store_pool_acct_set(store_t *st, const char *pool_id, const pool_acct_t *a)
     sqlite3_bind_int64(q, 2, a->approved);
     sqlite3_bind_int64(q, 3, a->disbursed);
     sqlite3_bind_text(q, 4, pool_id, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -214,7 +205,7 @@ inc_store_pool_flag_set(store_t *st, const char *pool_id, const char *flag,
         return -EIO;
     sqlite3_bind_int(q, 1, value);
     sqlite3_bind_text(q, 2, pool_id, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 #define POOL_SELECT                                                            \
@@ -308,7 +299,7 @@ inc_store_policy_add(store_t *st, const char *policy_id, uint32_t version,
     sqlite3_bind_text(q, 4, pool_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 5, text, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 6, at);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -397,7 +388,7 @@ inc_store_award_put(store_t *st, const Cogov__V1__Award *a, int year)
     sqlite3_bind_int64(q, 9, a->occurred_at);
     sqlite3_bind_text(q, 10, a->source_event, -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 11, buf, (int)len, SQLITE_STATIC);
-    err = exec(q);
+    err = store_exec(q);
     free(buf);
     return err;
 }
@@ -602,5 +593,5 @@ inc_store_report_root_put(store_t *st, const char *report_id, const char *root)
         return -EIO;
     sqlite3_bind_text(q, 1, report_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, root, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }

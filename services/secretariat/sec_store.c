@@ -59,21 +59,6 @@ static const char migration_3[] =
 const char *const sec_migrations[] = {migration_1, migration_2, migration_3};
 const size_t sec_n_migrations = ARRAY_LEN(sec_migrations);
 
-static char *
-col_str(sqlite3_stmt *q, int i)
-{
-    return xstrdup((const char *)sqlite3_column_text(q, i));
-}
-
-static int
-exec(sqlite3_stmt *q)
-{
-    int rc = sqlite3_step(q);
-    int err = rc == SQLITE_DONE ? 0 : store_errno(rc);
-    sqlite3_reset(q);
-    return err;
-}
-
 int
 sec_store_consortium_set(store_t *st, const char *name)
 {
@@ -83,7 +68,7 @@ sec_store_consortium_set(store_t *st, const char *name)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -96,7 +81,7 @@ sec_store_consortium_name(store_t *st, char **name)
     int rc = sqlite3_step(q);
     int err = 0;
     if (rc == SQLITE_ROW)
-        *name = col_str(q, 0);
+        *name = store_col_text(q, 0);
     else
         err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
     sqlite3_reset(q);
@@ -118,7 +103,7 @@ sec_store_member_put(store_t *st, const char *member_id, const char *name,
     sqlite3_bind_text(q, 2, name ? name : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, (int)type);
     sqlite3_bind_int(q, 4, (int)status);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -134,7 +119,7 @@ sec_store_member(store_t *st, const char *member_id, char **name,
     int err = 0;
     if (rc == SQLITE_ROW) {
         if (name != NULL)
-            *name = col_str(q, 0);
+            *name = store_col_text(q, 0);
         if (status != NULL)
             *status = (Cogov__V1__MemberStatus)sqlite3_column_int(q, 1);
     } else {
@@ -160,7 +145,7 @@ sec_store_notice_add(store_t *st, const Cogov__V1__Notice *n)
     sqlite3_bind_text(q, 4, n->body, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 5, n->published_at);
     sqlite3_bind_text(q, 6, n->causation_id, -1, SQLITE_STATIC);
-    err = exec(q);
+    err = store_exec(q);
     if (err < 0)
         return err;
     if (sqlite3_changes(store_db(st)) == 0)
@@ -173,7 +158,7 @@ sec_store_notice_add(store_t *st, const Cogov__V1__Notice *n)
     for (size_t i = 0; i < n->n_addressees; i++) {
         sqlite3_bind_text(q, 1, n->notice_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, n->addressees[i], -1, SQLITE_STATIC);
-        err = exec(q);
+        err = store_exec(q);
         if (err < 0)
             return err;
     }
@@ -198,9 +183,9 @@ load_addressees(store_t *st, Cogov__V1__Notice *n)
     sqlite3_bind_text(q, 1, n->notice_id, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        push(&n->addressees, &n->n_addressees, col_str(q, 0));
+        push(&n->addressees, &n->n_addressees, store_col_text(q, 0));
         if (sqlite3_column_int(q, 1))
-            push(&n->acknowledged, &n->n_acknowledged, col_str(q, 0));
+            push(&n->acknowledged, &n->n_acknowledged, store_col_text(q, 0));
     }
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? 0 : store_errno(rc);
@@ -214,14 +199,14 @@ notice_from_row(sqlite3_stmt *q)
     Cogov__V1__Notice *n = xmalloc(sizeof *n);
 
     cogov__v1__notice__init(n);
-    n->notice_id = col_str(q, 0);
+    n->notice_id = store_col_text(q, 0);
     n->has_kind = true;
     n->kind = (Cogov__V1__NoticeKind)sqlite3_column_int(q, 1);
-    n->title = col_str(q, 2);
-    n->body = col_str(q, 3);
+    n->title = store_col_text(q, 2);
+    n->body = store_col_text(q, 3);
     n->has_published_at = true;
     n->published_at = sqlite3_column_int64(q, 4);
-    n->causation_id = col_str(q, 5);
+    n->causation_id = store_col_text(q, 5);
     return n;
 }
 
@@ -304,7 +289,7 @@ sec_store_acknowledge(store_t *st, const char *notice_id, const char *member_id,
     sqlite3_bind_int64(q, 1, at);
     sqlite3_bind_text(q, 2, notice_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, member_id, -1, SQLITE_STATIC);
-    int err = exec(q);
+    int err = store_exec(q);
     if (err < 0)
         return err;
     if (sqlite3_changes(store_db(st)) == 1)
@@ -337,7 +322,7 @@ sec_store_charter_put(store_t *st, const charter_ver_t *v, const char *title)
     sqlite3_bind_int64(q, 4, v->rules.pass_permille);
     sqlite3_bind_int64(q, 5, v->rules.extraordinary_permille);
     sqlite3_bind_text(q, 6, title ? title : "", -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -355,7 +340,7 @@ sec_store_charter_rules(store_t *st, const char *on, charter_rules_t *out)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         v = xrealloc(v, (n + 1) * sizeof *v);
         v[n].version = (uint32_t)sqlite3_column_int64(q, 0);
-        v[n].effective_on = col_str(q, 1);
+        v[n].effective_on = store_col_text(q, 1);
         v[n].rules.version = v[n].version;
         v[n].rules.quorum_permille = (uint32_t)sqlite3_column_int64(q, 2);
         v[n].rules.pass_permille = (uint32_t)sqlite3_column_int64(q, 3);
@@ -386,7 +371,7 @@ sec_store_seat_put(store_t *st, const char *seat_id, int role,
     sqlite3_bind_text(q, 3, member_id ? member_id : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 4, term_start, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 5, term_end, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -402,7 +387,7 @@ sec_store_seats(store_t *st, char ***ids, size_t *n)
     *ids = NULL;
     *n = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        push(ids, n, col_str(q, 0));
+        push(ids, n, store_col_text(q, 0));
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }
@@ -421,7 +406,7 @@ sec_store_admitted(store_t *st, Cogov__V1__MemberType type, char ***ids,
     sqlite3_bind_int(q, 1, COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_ADMITTED);
     sqlite3_bind_int(q, 2, (int)type);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        push(ids, n, col_str(q, 0));
+        push(ids, n, store_col_text(q, 0));
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }
@@ -456,7 +441,7 @@ sec_store_obj_put(store_t *st, const char *kind, const char *id, int status,
     sqlite3_bind_int64(q, 4, due_at);
     sqlite3_bind_int64(q, 5, at);
     sqlite3_bind_blob(q, 6, buf, (int)len, SQLITE_STATIC);
-    err = exec(q);
+    err = store_exec(q);
     free(buf);
     return err;
 }
@@ -540,7 +525,7 @@ sec_store_once(store_t *st, const char *key)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    err = exec(q);
+    err = store_exec(q);
     if (err < 0)
         return err;
     return sqlite3_changes(store_db(st)) == 1 ? 1 : 0;
@@ -566,8 +551,8 @@ sec_store_unacked(store_t *st, int64_t published_before, char ***notice_ids,
     sqlite3_bind_int(q, 1, COGOV__V1__NOTICE_KIND__NOTICE_KIND_GENERAL);
     sqlite3_bind_int64(q, 2, published_before);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        push(notice_ids, n, col_str(q, 0));
-        push(member_ids, &m, col_str(q, 1));
+        push(notice_ids, n, store_col_text(q, 0));
+        push(member_ids, &m, store_col_text(q, 1));
     }
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? 0 : store_errno(rc);
@@ -591,7 +576,7 @@ sec_store_task_put(store_t *st, const char *task_id, const char *title,
                       SQLITE_STATIC);
     sqlite3_bind_text(q, 5, item_id ? item_id : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 6, status);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -603,7 +588,7 @@ sec_store_task_status(store_t *st, const char *task_id, int status)
         return -EIO;
     sqlite3_bind_int(q, 1, status);
     sqlite3_bind_text(q, 2, task_id, -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -621,9 +606,9 @@ sec_store_task(store_t *st, const char *task_id, char **title, char **lead,
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         if (title != NULL)
-            *title = col_str(q, 0);
+            *title = store_col_text(q, 0);
         if (lead != NULL)
-            *lead = col_str(q, 1);
+            *lead = store_col_text(q, 1);
         if (status != NULL)
             *status = sqlite3_column_int(q, 2);
     } else {
@@ -648,7 +633,7 @@ sec_store_task_for_item(store_t *st, const char *resolution_id,
     sqlite3_bind_text(q, 2, item_id, -1, SQLITE_STATIC);
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
-        *task_id = col_str(q, 0);
+        *task_id = store_col_text(q, 0);
         *status = sqlite3_column_int(q, 1);
     } else {
         err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
@@ -673,7 +658,7 @@ sec_store_digest_add(store_t *st, const char *kind, const char *id,
     sqlite3_bind_text(q, 4, title ? title : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 5, at);
     sqlite3_bind_text(q, 6, detail ? detail : "", -1, SQLITE_STATIC);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -701,12 +686,12 @@ sec_store_digest(store_t *st, const char *kind, int64_t from, int64_t to,
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         Cogov__V1__BriefingEntry *e = xmalloc(sizeof *e);
         cogov__v1__briefing_entry__init(e);
-        e->id = col_str(q, 0);
-        e->member_id = col_str(q, 1);
-        e->title = col_str(q, 2);
+        e->id = store_col_text(q, 0);
+        e->member_id = store_col_text(q, 1);
+        e->title = store_col_text(q, 2);
         e->has_at = true;
         e->at = sqlite3_column_int64(q, 3);
-        e->detail = col_str(q, 4);
+        e->detail = store_col_text(q, 4);
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
         (*out)[(*n)++] = e;
     }

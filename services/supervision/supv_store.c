@@ -31,15 +31,6 @@ static const char migration_1[] =
 const char *const supv_migrations[] = {migration_1};
 const size_t supv_n_migrations = ARRAY_LEN(supv_migrations);
 
-static int
-exec(sqlite3_stmt *q)
-{
-    int rc = sqlite3_step(q);
-    int err = rc == SQLITE_DONE ? 0 : store_errno(rc);
-    sqlite3_reset(q);
-    return err;
-}
-
 static char *
 col_str(sqlite3_stmt *q, int i)
 {
@@ -63,7 +54,7 @@ supv_store_member_put(store_t *st, const char *member_id, const char *name,
     sqlite3_bind_int(q, 3, type);
     sqlite3_bind_int(q, 4, status);
     sqlite3_bind_int64(q, 5, since);
-    return exec(q);
+    return store_exec(q);
 }
 
 int
@@ -145,7 +136,7 @@ supv_store_fact_add(store_t *st, const char *event_id, const char *member_id,
     sqlite3_bind_text(q, 3, source, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 4, at);
     sqlite3_bind_int64(q, 5, value);
-    err = exec(q);
+    err = store_exec(q);
     if (err < 0)
         return err;
     return sqlite3_changes(store_db(st)) > 0 ? 1 : 0;
@@ -286,7 +277,7 @@ obj_write(store_t *st, const char *sql, const char *kind, const char *id,
     sqlite3_bind_int64(q, 5, due_at);
     sqlite3_bind_int64(q, 6, at);
     sqlite3_bind_blob(q, 7, buf, (int)len, SQLITE_STATIC);
-    err = exec(q);
+    err = store_exec(q);
     free(buf);
     if (err < 0)
         return err;
