@@ -35,6 +35,7 @@ struct follow {
     uint64_t applied; /* committed cursor */
     uint64_t head_seen;
     bool stopped; /* epoch change / head backwards: needs an operator */
+    uint64_t stopped_epoch; /* the producer's epoch when it stopped */
     bool in_flight;
     uint64_t fetch_no;
     char want_id[32];
@@ -345,6 +346,50 @@ apply_batch(follow_t *f)
     send_fetch(f);
 }
 
+int
+follow_accept_epoch(follow_t *f, uint64_t epoch, uint64_t from_seq, char *err,
+                    size_t errlen)
+{
+    if (!f->stopped && epoch == f->epoch)
+        return -EALREADY;
+    if (!f->stopped || epoch != f->stopped_epoch) {
+        snprintf(err, errlen,
+                 "the %s stream is %s (epoch %llu, producer's %llu), not "
+                 "stopped for epoch %llu",
+                 f->producer, f->stopped ? "stopped" : "not stopped",
+                 (unsigned long long)f->epoch,
+                 (unsigned long long)f->stopped_epoch,
+                 (unsigned long long)epoch);
+        return -EINVAL;
+    }
+    store_t *st = svc_store(f->s);
+    uint64_t applied = from_seq < f->applied ? from_seq : f->applied;
+    int rc = store_begin(st);
+    if (rc == 0)
+        rc = store_cursor_set(st, f->producer, epoch, applied);
+    if (rc == 0)
+        rc = store_commit(st);
+    if (rc != 0) {
+        store_rollback(st);
+        snprintf(err, errlen, "store: %s", strerror(-rc));
+        return rc;
+    }
+    f->epoch = epoch;
+    f->applied = applied;
+    f->stopped = false;
+    f->head_seen = 0;
+    snprintf(f->state, sizeof(f->state), "following");
+    if (f->in_flight) { /* a late answer for the old cursor is dropped */
+        close_sock(f);
+        if (connect_sock(f) != 0) {
+            uv_timer_start(&f->timer, on_timer, RETRY_MAX_MS, 0);
+            return 0;
+        }
+    }
+    send_fetch(f);
+    return 0;
+}
+
 void
 follow_resume(follow_t *f)
 {
@@ -369,6 +414,7 @@ take_batch(follow_t *f, Cogov__V1__Reply *rep)
         schedule_retry(f, -EACCES);
         return;
     }
+    f->stopped_epoch = b->epoch;
     if (f->epoch == 0 && f->applied == 0) {
         f->epoch = b->epoch;
     } else if (b->epoch != f->epoch) {

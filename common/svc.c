@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "admin.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -100,6 +101,7 @@ struct svc {
     rawbuf_t fetch_events, fetch_msg; /* reused by serve_fetch */
     notify_t *notify;   /* systemd: READY, STATUS, STOPPING, watchdog */
     metrics_t *metrics; /* Prometheus textfile figures */
+    admin_t *admin;     /* pause, backup, accept epoch (admin.c) */
 };
 
 static void on_deferred_timer(uv_timer_t *t);
@@ -237,6 +239,12 @@ bool
 svc_stopping(const svc_t *s)
 {
     return s->stopping;
+}
+
+follow_t *
+svc_follow_at(svc_t *s, size_t i)
+{
+    return i < s->n_follows ? s->follows[i] : NULL;
 }
 
 void
@@ -439,6 +447,8 @@ svc_ctx_system(svc_t *s, svc_ctx_t *c, char *corr_buf, size_t corr_size)
 int
 svc_tx(svc_t *s, int (*fn)(svc_t *s, void *app, void *arg), void *arg)
 {
+    if (admin_paused(s->admin))
+        return -EAGAIN; /* paused for a backup: timed work waits */
     int rc = store_begin(s->store);
     if (rc != 0)
         return rc;
@@ -742,6 +752,7 @@ handle_status(svc_t *s, Cogov__V1__Reply *rep)
     st->has_business_time = 1;
     st->skipped_unknown = s->n_unknown;
     st->has_skipped_unknown = 1;
+    admin_fill_status(s->admin, st);
     st->n_cursors = s->n_follows;
     st->cursors = xcalloc(s->n_follows + 1, sizeof(*st->cursors));
     for (size_t i = 0; i < s->n_follows; i++) {
@@ -1081,6 +1092,19 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         pending_add(s, rid, rep, false);
         goto done;
     }
+    case COGOV__V1__REQUEST__BODY_PAUSE:
+    case COGOV__V1__REQUEST__BODY_RESUME:
+    case COGOV__V1__REQUEST__BODY_BACKUP:
+    case COGOV__V1__REQUEST__BODY_ACCEPT_EPOCH: {
+        Cogov__V1__Reply *rep = reply_new(req->request_id, req->correlation_id);
+        reply_set_code(rep, admin_handle(s->admin, who, req, rep));
+        if (rep->code == COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED)
+            count_denial(s, "role");
+        count_request(s, body_name(req), rep->code);
+        log_outcome(s, who, req->request_id, body_name(req), rep);
+        pending_add(s, rid, rep, false);
+        goto done;
+    }
     case COGOV__V1__REQUEST__BODY__NOT_SET:
         count_reject(s, "no_body");
         send_error(s, rid, req->request_id, req->correlation_id,
@@ -1107,6 +1131,16 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         send_error(s, rid, req->request_id, req->correlation_id,
                    COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED,
                    "%s: %s lacks the role for this", body_name(req), who->name);
+        goto done;
+    }
+    if (r->write && admin_paused(s->admin)) {
+        count_request(s, body_name(req),
+                      COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
+        send_error(s, rid, req->request_id, req->correlation_id,
+                   COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE,
+                   "paused: cogov-%s takes no commands during a backup; "
+                   "retry in a few seconds",
+                   s->def->name);
         goto done;
     }
     size_t before = s->n_pending;
@@ -1633,6 +1667,7 @@ svc_main(const svc_def_t *def, int argc, char **argv)
     s->handles_open = true;
     s->notify = notify_new(&s->loop);
     s->metrics = metrics_new(def->name);
+    s->admin = admin_new(s);
     uv_signal_start(&s->sig_term, on_term, SIGTERM);
     uv_signal_start(&s->sig_int, on_term, SIGINT);
     uv_signal_start(&s->sig_hup, on_hup, SIGHUP);
@@ -1663,6 +1698,7 @@ svc_main(const svc_def_t *def, int argc, char **argv)
         s->exit_code = 1;
     }
     metrics_destroy(&s->metrics);
+    admin_destroy(&s->admin);
     free(s->pending);
     free(s->fetch_events.p);
     free(s->fetch_msg.p);

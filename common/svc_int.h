@@ -39,6 +39,12 @@ void follow_resume(follow_t *f);
 uint64_t follow_applied(const follow_t *f);
 const char *follow_producer(const follow_t *f);
 void follow_status(const follow_t *f, Cogov__V1__CursorStatus *cs);
+/* Operator accepts the producer's new epoch (admin.c): cursor becomes
+ * (epoch, min(applied, from_seq)), stored, and the stream goes on. -EINVAL
+ * (err set) if the stream is not stopped for another epoch, -EALREADY if
+ * it follows that epoch already, or a store error. */
+int follow_accept_epoch(follow_t *f, uint64_t epoch, uint64_t from_seq,
+                        char *err, size_t errlen);
 
 /* Runtime services used by follow.c. */
 const svc_conf_t *svc_conf(const svc_t *s);
@@ -56,6 +62,8 @@ const char *svc_take_react_error(svc_t *s);
 /* Principal standing for a producer's stream in reactions. */
 const principal_t *svc_service_principal(svc_t *s, const char *producer);
 bool svc_stopping(const svc_t *s);
+/* The i-th follower, NULL past the last (admin.c). */
+follow_t *svc_follow_at(svc_t *s, size_t i);
 /* Run the service's reaction (0 if it has none). */
 int svc_react(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev);
 /* Forget an in-memory business time change that was rolled back. */
