@@ -178,6 +178,84 @@ round_id(const char *period)
     return xasprintf("round-%s", period);
 }
 
+/* The consortium against the annual goals of the period's year: each goal
+ * whose code names an indicator, observed over every member's facts from the
+ * start of that year to the end of the period (year to date), in goal_id
+ * order. */
+static int
+goals(svc_t *s, const supv_app_t *a, Cogov__V1__Round *r,
+      const indicator_t *inds, size_t n_inds)
+{
+    ProtobufCMessage **v = NULL;
+    supv_fact_t *f = NULL;
+    fact_t *facts = NULL;
+    size_t n = 0, n_f = 0;
+    int64_t year_from, year_to;
+    char year[5];
+    int err;
+
+    snprintf(year, sizeof year, "%.4s", r->period);
+    if (period_bounds(year, a->cfg->utc_offset_s, &year_from, &year_to) < 0)
+        return 0;
+    err = supv_store_objs(svc_store(s), "goal", NULL, atoi(year), 0,
+                          &cogov__v1__goal_set__descriptor, &v, &n);
+    if (err == 0 && n > 0)
+        err = supv_store_facts(svc_store(s), NULL, year_from, r->to, &f, &n_f);
+    if (err < 0 || n == 0)
+        goto done;
+    facts = xmalloc((n_f ? n_f : 1) * sizeof *facts);
+    for (size_t k = 0; k < n_f; k++)
+        facts[k] = (fact_t){f[k].source, f[k].at, f[k].value};
+    /* goal_id order, not the order they were set in */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i;
+             j > 0 && strcmp(((Cogov__V1__GoalSet *)v[j - 1])->goal_id,
+                             ((Cogov__V1__GoalSet *)v[j])->goal_id) > 0;
+             j--) {
+            ProtobufCMessage *t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    r->goals = xmalloc(n * sizeof *r->goals);
+    for (size_t i = 0; i < n; i++) {
+        const Cogov__V1__GoalSet *g = (const Cogov__V1__GoalSet *)v[i];
+        const indicator_t *ind = NULL;
+        for (size_t k = 0; k < n_inds && ind == NULL; k++)
+            if (g->indicator_code &&
+                strcmp(inds[k].key, g->indicator_code) == 0)
+                ind = &inds[k];
+        Cogov__V1__GoalResult *x = xmalloc(sizeof *x);
+        cogov__v1__goal_result__init(x);
+        x->goal_id = xstrdup(g->goal_id);
+        x->indicator_code = xstrdup(g->indicator_code ? g->indicator_code : "");
+        x->title = xstrdup(g->title ? g->title : "");
+        x->unit = xstrdup(g->unit ? g->unit : "");
+        x->has_year = x->has_target = x->has_observed = x->has_permille = true;
+        x->has_met = x->has_known = true;
+        x->year = g->year;
+        x->target = g->target_value;
+        x->known = ind != NULL;
+        x->observed = ind ? ind_observe(ind, facts, n_f) : -1;
+        if (x->observed < 0)
+            x->permille = -1;
+        else if (x->target <= 0)
+            x->permille = 1000;
+        else
+            x->permille = x->observed >= x->target
+                              ? 1000
+                              : x->observed * 1000 / x->target;
+        x->met =
+            x->observed >= 0 && (ind && ind->down ? x->observed <= x->target
+                                                  : x->observed >= x->target);
+        r->goals[r->n_goals++] = x;
+    }
+done:
+    free(facts);
+    supv_facts_free(f, n_f);
+    supv_objs_free(v, n);
+    return err;
+}
+
 /* Compute every member's result for [from, to): pure functions over the
  * facts, in member_id order, so the same facts give identical numbers. */
 static int
@@ -241,6 +319,8 @@ compute(svc_t *s, const supv_app_t *a, Cogov__V1__Round *r,
         free(facts);
         supv_facts_free(f, n_f);
     }
+    if (err == 0)
+        err = goals(s, a, r, inds, n_inds);
     r->has_consortium_total = r->has_consortium_grade = true;
     r->consortium_total = n_m ? sum / (int64_t)n_m : 0;
     r->consortium_grade = (Cogov__V1__Grade)ind_grade(
@@ -378,15 +458,18 @@ review_round(svc_t *s, void *app, const svc_ctx_t *c,
     return OK;
 }
 
-/* The latest published round other than `id` with this member's grade. */
+/* The latest published round other than `id`: this member's grade there
+ * (0 if not evaluated) and that round's id (xmalloc'd, NULL if none). */
 static int
-previous_grade(svc_t *s, const char *id, const char *member, int *grade)
+previous_grade(svc_t *s, const char *id, const char *member, int *grade,
+               char **prev_id)
 {
     ProtobufCMessage **v = NULL;
     size_t n = 0;
     int err = supv_store_objs(svc_store(s), "round", NULL, RST(PUBLISHED), 0,
                               &cogov__v1__round__descriptor, &v, &n);
     *grade = 0;
+    *prev_id = NULL;
     for (size_t i = n; err == 0 && i-- > 0;) {
         const Cogov__V1__Round *r = (const Cogov__V1__Round *)v[i];
         if (strcmp(r->round_id, id) == 0)
@@ -394,9 +477,130 @@ previous_grade(svc_t *s, const char *id, const char *member, int *grade)
         for (size_t k = 0; k < r->n_results; k++)
             if (strcmp(r->results[k]->member_id, member) == 0)
                 *grade = (int)r->results[k]->grade;
+        *prev_id = xstrdup(r->round_id);
         break;
     }
     supv_objs_free(v, n);
+    return err;
+}
+
+static void
+add_line(char ***v, size_t *n, char *line)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = line;
+}
+
+static void
+points(int64_t v, char *buf, size_t size)
+{
+    snprintf(buf, size, "%" PRId64 ".%02" PRId64, v / 100, v % 100);
+}
+
+/* A failing result that calls for a standing recommendation (a failed veto,
+ * or the round before failed too): standing_recommended with the evidence —
+ * the failing totals, the indicators that failed or scored under half, and
+ * the events behind the failed veto indicators. */
+static int
+recommend(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Round *r,
+          const Cogov__V1__MemberResult *m)
+{
+    Cogov__V1__Event ev = COGOV__V1__EVENT__INIT;
+    Cogov__V1__StandingRecommended sr = COGOV__V1__STANDING_RECOMMENDED__INIT;
+    indicator_t *inds = NULL;
+    supv_fact_t *f = NULL;
+    char *prev_id = NULL, *name = NULL, tb[32];
+    size_t n_inds = 0, n_f = 0;
+    uint32_t ver;
+    int64_t at;
+    int prev = 0, status = 0, err;
+
+    err = previous_grade(s, r->round_id, m->member_id, &prev, &prev_id);
+    if (err < 0 || (!m->veto_failed && prev != GR(FAIL)))
+        goto done;
+    err = supv_store_member(svc_store(s), m->member_id, NULL, NULL, &status);
+    if (err == -ENOENT)
+        err = 0;
+    if (err == 0)
+        err = load_set(svc_store(s), r->indicator_version, &ver, &name, &at,
+                       &inds, &n_inds);
+    if (err == 0)
+        err = supv_store_facts(svc_store(s), m->member_id, r->from, r->to, &f,
+                               &n_f);
+    if (err < 0)
+        goto done;
+    points(m->total, tb, sizeof tb);
+    add_line(&sr.evidence, &sr.n_evidence,
+             xasprintf("%s %s: 不合格 %s of 100", r->round_id, r->period, tb));
+    if (prev == GR(FAIL))
+        add_line(&sr.evidence, &sr.n_evidence,
+                 xasprintf("%s: 不合格", prev_id));
+    for (size_t k = 0; k < m->n_scores; k++) {
+        const Cogov__V1__IndicatorScore *x = m->scores[k];
+        const indicator_t *ind = NULL;
+        for (size_t i = 0; i < n_inds && ind == NULL; i++)
+            if (strcmp(inds[i].key, x->key) == 0)
+                ind = &inds[i];
+        if (ind == NULL)
+            continue;
+        if (x->veto_failed) {
+            add_line(&sr.evidence, &sr.n_evidence,
+                     xasprintf("veto %s (%s) failed: observed %" PRId64
+                               ", target %" PRId64,
+                               x->key, ind->title, x->observed, x->target));
+            for (size_t i = 0; i < n_f; i++)
+                if (strcmp(f[i].source, ind->fact) == 0 &&
+                    (ind->agg != AGG_COUNT || f[i].value > 0))
+                    add_line(&sr.evidence_event_ids, &sr.n_evidence_event_ids,
+                             xstrdup(f[i].event_id));
+        } else if (ind->group != GROUP_VETO &&
+                   x->score * 2 < (int64_t)ind->weight * 100) {
+            points(x->score, tb, sizeof tb);
+            add_line(&sr.evidence, &sr.n_evidence,
+                     xasprintf("%s (%s): %s of %d points, observed %" PRId64
+                               ", target %" PRId64,
+                               x->key, ind->title, tb, ind->weight, x->observed,
+                               x->target));
+        }
+    }
+    char *reason = m->veto_failed
+                       ? xasprintf("veto indicator %s failed in %s",
+                                   m->veto_key, r->period)
+                       : xasprintf("不合格 in %s and in the round before (%s)",
+                                   r->period, prev_id);
+    sr.member_id = m->member_id;
+    sr.has_action = true;
+    sr.action = status == COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_SUSPENDED
+                    ? COGOV__V1__STANDING_ACTION__STANDING_ACTION_EXPEL
+                    : COGOV__V1__STANDING_ACTION__STANDING_ACTION_SUSPEND;
+    sr.reason = reason;
+    sr.evaluation_id = r->round_id;
+    sr.previous_evaluation_id = prev == GR(FAIL) ? prev_id : NULL;
+    sr.result = (Cogov__V1__MemberResult *)m;
+    ev.payload_case = P(STANDING_RECOMMENDED);
+    ev.standing_recommended = &sr;
+    err = svc_emit(s, c, &ev);
+    if (err == 0)
+        log_info("standing.recommended",
+                 "member=%s round=%s action=%s evidence=%zu corr=%s",
+                 log_q(m->member_id), log_q(r->round_id),
+                 sr.action == COGOV__V1__STANDING_ACTION__STANDING_ACTION_EXPEL
+                     ? "expel"
+                     : "suspend",
+                 sr.n_evidence + sr.n_evidence_event_ids,
+                 log_q(c->correlation_id));
+    free(reason);
+done:
+    for (size_t i = 0; i < sr.n_evidence; i++)
+        free(sr.evidence[i]);
+    free(sr.evidence);
+    for (size_t i = 0; i < sr.n_evidence_event_ids; i++)
+        free(sr.evidence_event_ids[i]);
+    free(sr.evidence_event_ids);
+    supv_facts_free(f, n_f);
+    free(inds);
+    free(name);
+    free(prev_id);
     return err;
 }
 
@@ -426,36 +630,9 @@ publish_round(svc_t *s, void *app, const svc_ctx_t *c,
     r->published_at = c->now;
     /* recommendations first: previous_grade must not see this round */
     err = 0;
-    for (size_t i = 0; err == 0 && i < r->n_results; i++) {
-        const Cogov__V1__MemberResult *m = r->results[i];
-        int prev = 0;
-        if (m->grade != GR(FAIL))
-            continue;
-        err = previous_grade(s, r->round_id, m->member_id, &prev);
-        if (err < 0 || (!m->veto_failed && prev != GR(FAIL)))
-            continue;
-        Cogov__V1__Event sev = COGOV__V1__EVENT__INIT;
-        Cogov__V1__StandingRecommended sr =
-            COGOV__V1__STANDING_RECOMMENDED__INIT;
-        char *reason =
-            m->veto_failed
-                ? xasprintf("veto indicator %s failed in %s", m->veto_key,
-                            r->period)
-                : xasprintf("不合格 in %s and in the round before", r->period);
-        sr.member_id = m->member_id;
-        sr.has_action = true;
-        sr.action = COGOV__V1__STANDING_ACTION__STANDING_ACTION_SUSPEND;
-        sr.reason = reason;
-        sr.evaluation_id = r->round_id;
-        sev.payload_case = P(STANDING_RECOMMENDED);
-        sev.standing_recommended = &sr;
-        err = svc_emit(s, c, &sev);
-        if (err == 0)
-            log_info("standing.recommended", "member=%s round=%s corr=%s",
-                     log_q(m->member_id), log_q(r->round_id),
-                     log_q(c->correlation_id));
-        free(reason);
-    }
+    for (size_t i = 0; err == 0 && i < r->n_results; i++)
+        if (r->results[i]->grade == GR(FAIL))
+            err = recommend(s, c, r, r->results[i]);
     if (err == 0)
         err = save_round(s, r, c->now);
     if (err == 0) {
@@ -470,6 +647,8 @@ publish_round(svc_t *s, void *app, const svc_ctx_t *c,
         ep.has_consortium_total = ep.has_consortium_grade = true;
         ep.consortium_total = r->consortium_total;
         ep.consortium_grade = r->consortium_grade;
+        ep.n_goals = r->n_goals;
+        ep.goals = r->goals;
         ev.payload_case = P(EVALUATION_PUBLISHED);
         ev.evaluation_published = &ep;
         err = svc_emit(s, c, &ev);
@@ -654,31 +833,88 @@ list_facts(svc_t *s, void *app, const svc_ctx_t *c,
 typedef struct health_def {
     const char *name, *num, *den; /* den NULL: count of num's facts */
     const char *definition;
+    bool count_den; /* den counts den's facts (their values are 0) */
 } health_def_t;
 
 static const health_def_t health_defs[] = {
     {"dialogue", "meeting.attended", NULL,
      "对话 dialogue: meetings attended / meetings invited to (meeting_held "
-     "check-ins)"},
+     "check-ins)",
+     false},
     {"trust", "pledge.on_time", "pledge.made",
      "信任 trust: pledges delivered on time / pledges made (pledge_delivered "
-     "on_time, pledge_made)"},
+     "on_time, pledge_made)",
+     false},
     {"small_wins", "milestone.on_time", NULL,
      "阶段性成果 small wins: milestones completed on time / milestones "
-     "completed (milestone_completed on_time)"},
+     "completed (milestone_completed on_time)",
+     false},
     {"facilitative_leadership", "inquiry.on_time", NULL,
      "促进型领导 facilitative leadership: inquiries answered within the SLA / "
-     "inquiries answered (inquiry_answered)"},
+     "inquiries answered (inquiry_answered)",
+     false},
     {"shared_understanding", "resolution.unopposed", NULL,
      "共识 shared understanding (consortium): resolutions adopted without a "
-     "vote against / resolutions adopted (resolution_adopted)"},
+     "vote against / resolutions adopted (resolution_adopted)",
+     false},
+    {"participation", "vote.cast", "vote.eligible",
+     "参与 participation: votes cast / votes the unit was eligible for "
+     "(vote_cast; vote_opened's eligible units)",
+     true},
 };
+
+/* inclusiveness is over member types, not a ratio of facts: below. */
+static const char inclusiveness_def[] =
+    "包容性 inclusiveness (consortium): member types of which at least one "
+    "unit cast a vote / member types among the units eligible to vote "
+    "(vote_cast, vote_opened; types as coordination announced them; per "
+    "member: '-')";
+
+static int
+type_of(const supv_member_t *m, size_t n_m, const char *member)
+{
+    for (size_t i = 0; i < n_m; i++)
+        if (strcmp(m[i].member_id, member) == 0)
+            return m[i].type;
+    return 0;
+}
+
+/* Member types (bits by type number) that voted / were eligible. For a
+ * member row: -1 (not a figure of one unit). */
+static Cogov__V1__HealthFigure *
+inclusiveness(const supv_fact_t *f, size_t n, const supv_member_t *m,
+              size_t n_m, const char *member, bool explain)
+{
+    uint64_t voted = 0, eligible = 0;
+    Cogov__V1__HealthFigure *x = xmalloc(sizeof *x);
+
+    for (size_t i = 0; member == NULL && i < n; i++) {
+        bool cast = strcmp(f[i].source, "vote.cast") == 0;
+        if (!cast && strcmp(f[i].source, "vote.eligible") != 0)
+            continue;
+        int t = type_of(m, n_m, f[i].member_id);
+        if (t <= 0 || t >= 64)
+            continue;
+        eligible |= 1ull << t;
+        if (cast)
+            voted |= 1ull << t;
+    }
+    cogov__v1__health_figure__init(x);
+    x->name = xstrdup("inclusiveness");
+    x->has_numerator = x->has_denominator = x->has_permille = true;
+    x->numerator = __builtin_popcountll(voted & eligible);
+    x->denominator = __builtin_popcountll(eligible);
+    x->permille =
+        x->denominator > 0 ? x->numerator * 1000 / x->denominator : -1;
+    x->definition = xstrdup(explain ? inclusiveness_def : "");
+    return x;
+}
 
 static void
 health_row(Cogov__V1__HealthRow *row, const supv_fact_t *f, size_t n,
-           const char *member, bool explain)
+           const supv_member_t *m, size_t n_m, const char *member, bool explain)
 {
-    row->figures = xmalloc(ARRAY_LEN(health_defs) * sizeof *row->figures);
+    row->figures = xmalloc((ARRAY_LEN(health_defs) + 1) * sizeof *row->figures);
     for (size_t d = 0; d < ARRAY_LEN(health_defs); d++) {
         const health_def_t *h = &health_defs[d];
         int64_t num = 0, den = 0;
@@ -690,7 +926,7 @@ health_row(Cogov__V1__HealthRow *row, const supv_fact_t *f, size_t n,
                 if (h->den == NULL)
                     den++;
             } else if (h->den && strcmp(f[i].source, h->den) == 0) {
-                den += f[i].value;
+                den += h->count_den ? 1 : f[i].value;
             }
         }
         Cogov__V1__HealthFigure *x = xmalloc(sizeof *x);
@@ -703,6 +939,8 @@ health_row(Cogov__V1__HealthRow *row, const supv_fact_t *f, size_t n,
         x->definition = xstrdup(explain ? h->definition : "");
         row->figures[row->n_figures++] = x;
     }
+    row->figures[row->n_figures++] =
+        inclusiveness(f, n, m, n_m, member, explain);
 }
 
 static Cogov__V1__StatusCode
@@ -747,7 +985,7 @@ get_health(svc_t *s, void *app, const svc_ctx_t *c,
         cogov__v1__health_row__init(row);
         row->member_id = xstrdup("");
         row->name = xstrdup("联合体 consortium");
-        health_row(row, f, n_f, NULL, in->explain);
+        health_row(row, f, n_f, m, n_m, NULL, in->explain);
         h->rows[h->n_rows++] = row;
     }
     for (size_t i = 0; i < n_m; i++) {
@@ -757,7 +995,7 @@ get_health(svc_t *s, void *app, const svc_ctx_t *c,
         cogov__v1__health_row__init(row);
         row->member_id = xstrdup(m[i].member_id);
         row->name = xstrdup(m[i].name);
-        health_row(row, f, n_f, m[i].member_id, in->explain);
+        health_row(row, f, n_f, m, n_m, m[i].member_id, in->explain);
         h->rows[h->n_rows++] = row;
     }
     supv_members_free(m, n_m);

@@ -3,7 +3,7 @@
  * (handlers.c: indicators, rounds, warnings, health, facts; rectify.c:
  * rectification orders) -> follows coordination and secretariat and folds
  * their events into facts, raises warnings, decides deadlines on ticks
- * (react.c) -> svc_main. */
+ * (react.c), and follows incentives for its pool alerts -> svc_main. */
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -30,8 +30,9 @@ static const cfg_field_t config_fields[] = {
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
-/* incentives is not followed yet: its pool events are not defined. */
-static const char *const follows[] = {"coordination", "secretariat"};
+/* incentives: pool_low / pool_exhausted become warnings. */
+static const char *const follows[] = {"coordination", "secretariat",
+                                      "incentives"};
 
 static void *
 app_new(svc_t *s)

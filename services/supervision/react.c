@@ -181,6 +181,51 @@ inactive(svc_t *s, const supv_app_t *a, const svc_ctx_t *c, int64_t now)
     return err;
 }
 
+/* Eligible to vote: a fact of value 0 — evidence of a decision the member
+ * could take part in, not of an act (activity counts facts of value > 0). */
+static int
+eligible(svc_t *s, const char *ev_id, const char *member, int64_t at)
+{
+    return fact(s, ev_id, member, "vote.eligible", at, 0);
+}
+
+/* An annual goal (coordination's goal_set): kept for the rounds' consortium
+ * result; setting the same goal id again revises it. */
+static int
+goal_set(svc_t *s, const svc_ctx_t *c, const Cogov__V1__GoalSet *g)
+{
+    if (g == NULL || str_empty(g->goal_id))
+        return 0;
+    return supv_store_obj_put(svc_store(s), "goal", g->goal_id, "",
+                              (int)g->year, 0, c->now, &g->base);
+}
+
+/* incentives' pool_low / pool_exhausted: a consortium-level warning (no
+ * member) once per alert event; incentives raises each alert once until a
+ * top-up lifts the pool again, so each alert is a cause of its own. */
+static int
+pool_alert(svc_t *s, const svc_ctx_t *c, const char *id,
+           const Cogov__V1__PoolAlert *p, bool exhausted)
+{
+    if (p == NULL || str_empty(p->pool_id))
+        return 0;
+    char *wid = xasprintf("%s:%s:%s", exhausted ? "pool_exhausted" : "pool_low",
+                          p->pool_id, id);
+    char *detail =
+        exhausted
+            ? xasprintf("pool %s exhausted: %" PRId64 " fen available of "
+                        "%" PRId64 ", %" PRId64 " fen of awards queued",
+                        p->pool_id, p->available_fen, p->budget_fen,
+                        p->queued_fen)
+            : xasprintf("pool %s nearly spent: %" PRId64 " fen available of "
+                        "%" PRId64,
+                        p->pool_id, p->available_fen, p->budget_fen);
+    int err = supv_warn(s, c, wid, "", WK(POOL_LOW), id, detail);
+    free(wid);
+    free(detail);
+    return err;
+}
+
 static int
 member(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev,
        const Cogov__V1__MemberStatusChanged *m)
@@ -303,6 +348,49 @@ supv_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
         }
         return err;
     }
+    /* every act of a member is evidence that it takes part (inactivity) */
+    case P(VOTE_CAST):
+        return fact(s, id, ev->vote_cast->member_id, "vote.cast", at, 1);
+    case P(VOTE_OPENED): {
+        const Cogov__V1__Motion *mo = ev->vote_opened->motion;
+        err = 0;
+        /* who could take part in the decision (participation, inclusiveness)
+         * - not an act of theirs: value 0 keeps it out of activity */
+        for (size_t i = 0; mo && err == 0 && i < mo->n_eligible; i++)
+            err = eligible(s, id, mo->eligible[i], at);
+        return err;
+    }
+    case P(MOTION_RAISED): {
+        const Cogov__V1__Motion *mo = ev->motion_raised->motion;
+        return mo ? fact(s, id, mo->member_id, "motion.raised", at, 1) : 0;
+    }
+    case P(MEETING_RSVP):
+        return fact(s, id, ev->meeting_rsvp->member_id, "meeting.rsvp", at, 1);
+    case P(MEETING_CHECKED_IN):
+        return fact(s, id, ev->meeting_checked_in->member_id,
+                    "meeting.checked_in", at, 1);
+    case P(INQUIRY_ASKED): {
+        const Cogov__V1__Inquiry *q = ev->inquiry_asked->inquiry;
+        return q ? fact(s, id, q->asker_member_id, "inquiry.asked", at, 1) : 0;
+    }
+    case P(NOTICE_ACKNOWLEDGED):
+        return fact(s, id, ev->notice_acknowledged->member_id,
+                    "notice.acknowledged", at, 1);
+    case P(EXTRAORDINARY_MEETING_REQUESTED):
+        return fact(s, id, ev->extraordinary_meeting_requested->member_id,
+                    "meeting.requested", at, 1);
+    case P(DEMAND_POSTED):
+        return fact(s, id, ev->demand_posted->member_id, "demand.posted", at,
+                    1);
+    case P(SUPPLY_POSTED):
+        return fact(s, id, ev->supply_posted->member_id, "supply.posted", at,
+                    1);
+    case P(GOAL_SET):
+        return goal_set(s, c, ev->goal_set);
+    case P(POOL_LOW):
+        return pool_alert(s, c, id, ev->pool_low, false);
+    case P(POOL_EXHAUSTED):
+        return pool_alert(s, c, id, ev->pool_exhausted, true);
     case P(RESOLUTION_ADOPTED): {
         const Cogov__V1__ResolutionAdopted *r = ev->resolution_adopted;
         /* consortium-level: shared understanding */

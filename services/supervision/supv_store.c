@@ -89,7 +89,9 @@ supv_store_members(store_t *st, supv_member_t **out, size_t *n)
     sqlite3_stmt *q = store_stmt(
         st, "SELECT m.member_id, m.name, m.type, m.status,"
             " MAX(m.since, COALESCE((SELECT MAX(f.at) FROM facts f"
-            "   WHERE f.member_id = m.member_id), 0))"
+            "   WHERE f.member_id = m.member_id AND f.value > 0"
+            "   AND f.source NOT IN ('pledge.missed', 'milestone.overdue',"
+            "   'inquiry.breached', 'rectification.overdue')), 0))"
             " FROM members m WHERE m.status IN (2, 3) ORDER BY m.member_id");
     int rc;
 

@@ -23,7 +23,8 @@ int supv_store_member(store_t *st, const char *member_id, char **name,
 typedef struct supv_member {
     char *member_id, *name;
     int type, status;
-    int64_t last_active; /* latest fact, or since */
+    int64_t last_active; /* latest act (a fact of value > 0 that is not a
+                            lapse: missed, overdue, breached), or since */
 } supv_member_t;
 /* ADMITTED and SUSPENDED members ordered by member_id. */
 int supv_store_members(store_t *st, supv_member_t **out, size_t *n);
