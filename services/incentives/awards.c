@@ -12,6 +12,7 @@
 
 #include "inc_store.h"
 #include "log.h"
+#include "cap_alloc.h"
 #include "policy.h"
 #include "pool_acct.h"
 #include "util.h"
@@ -131,48 +132,272 @@ standing(store_t *st, const policy_t *p, const char *member_id, int *err)
     return status == MS(ADMITTED) ? 1 : 0;
 }
 
-/* Sum of the non-rejected entries of (policy, rule) for a report chain. */
-static int
-chain_sum(store_t *st, const char *report_id, const char *policy_id,
-          const char *rule_id, int64_t *sum, bool *disbursed, char **first)
-{
-    Cogov__V1__AwardList *l = NULL;
-    int err = inc_store_awards(st, NULL, NULL, 0, report_id, &l);
+/* Parsed policy versions, for a recomputation pass. */
+typedef struct pol_cache {
+    policy_t *v[8];
+    size_t n;
+} pol_cache_t;
 
-    *sum = 0;
-    *disbursed = false;
-    *first = NULL;
-    for (size_t i = 0; err == 0 && i < l->n_awards; i++) {
-        const Cogov__V1__Award *w = l->awards[i];
-        if (strcmp(w->policy_id, policy_id) || strcmp(w->rule_id, rule_id))
-            continue;
-        if (w->kind == AK(ENTITLEMENT) && *first == NULL)
-            *first = xstrdup(w->award_id);
-        if (w->status == AS(REJECTED))
-            continue;
-        *sum += w->amount_fen;
-        if (w->status == AS(DISBURSED))
-            *disbursed = true;
+static const policy_t *
+pol_get(store_t *st, pol_cache_t *pc, const char *policy_id, uint32_t version)
+{
+    char *text = NULL, perr[256];
+    policy_t *p;
+
+    for (size_t i = 0; i < pc->n; i++)
+        if (pc->v[i]->version == version &&
+            strcmp(pc->v[i]->id, policy_id) == 0)
+            return pc->v[i];
+    if (inc_store_policy_text(st, policy_id, version, &text) < 0)
+        return NULL;
+    p = xmalloc(sizeof *p);
+    if (policy_parse(text, "stored", p, perr, sizeof perr) < 0) {
+        free(p);
+        p = NULL;
     }
+    free(text);
+    if (p && pc->n == ARRAY_LEN(pc->v)) {
+        free(pc->v[0]);
+        memmove(pc->v, pc->v + 1, (pc->n - 1) * sizeof pc->v[0]);
+        pc->n--;
+    }
+    if (p)
+        pc->v[pc->n++] = p;
+    return p;
+}
+
+static void
+pol_cache_clear(pol_cache_t *pc)
+{
+    for (size_t i = 0; i < pc->n; i++)
+        free(pc->v[i]);
+    pc->n = 0;
+}
+
+/* The explanation of an entry from its basis, cap order, cap and amount. */
+static void
+explain(Cogov__V1__Award *w, int ver)
+{
+    char *e =
+        xasprintf("%s; cap order %s%s%s%s; amount %" PRId64 " fen",
+                  w->basis ? w->basis : "", w->cap_order ? w->cap_order : "",
+                  !str_empty(w->cap_applied) ? "; cap applied: " : "",
+                  w->cap_applied ? w->cap_applied : "",
+                  ver > 0   ? "; corrects the claim's earlier entries"
+                  : ver < 0 ? "; residual after the claim was recomputed"
+                            : "",
+                  w->amount_fen);
+    free(w->explanation);
+    w->explanation = e;
+}
+
+static bool
+any_disbursed(const Cogov__V1__AwardList *l)
+{
+    for (size_t i = 0; i < l->n_awards; i++)
+        if (l->awards[i]->status == AS(DISBURSED))
+            return true;
+    return false;
+}
+
+/* A residual entry of a claim whose committed entries differ from what
+ * the caps now allow. */
+static int
+residual(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
+         const inc_claim_t *cl, const Cogov__V1__AwardList *l, int64_t amount)
+{
+    store_t *st = svc_store(s);
+    const Cogov__V1__Award *e0 = l->awards[0];
+    Cogov__V1__Award aw = COGOV__V1__AWARD__INIT, *old = NULL;
+    char id[256], basis[512];
+    int err, stand;
+
+    snprintf(id, sizeof id, "%s~%s", cl->claim_id, c->causation_id);
+    for (int n = 2; (err = inc_store_award(st, id, &old)) == 0; n++) {
+        award_free(old);
+        old = NULL;
+        snprintf(id, sizeof id, "%s~%s#%d", cl->claim_id, c->causation_id, n);
+    }
+    if (err != -ENOENT)
+        return err;
+    stand = standing(st, p, cl->member_id, &err);
+    if (err < 0)
+        return err;
+    snprintf(basis, sizeof basis,
+             "policy %s, rule %s: claim %s recomputed in cap order when %s "
+             "arrived; its committed entries differ from what the caps allow "
+             "by %" PRId64 " fen",
+             cl->policy_id, cl->rule_id, cl->claim_id, c->causation_id, amount);
+    aw.award_id = id;
+    aw.has_kind = aw.has_status = aw.has_amount_fen = true;
+    aw.kind = amount < 0 && any_disbursed(l) ? AK(CLAWBACK) : AK(ADJUSTMENT);
+    aw.status = stand == 2 ? AS(HELD) : AS(PROPOSED);
+    aw.member_id = cl->member_id;
+    aw.pool_id = e0->pool_id;
+    aw.amount_fen = amount;
+    aw.policy_id = cl->policy_id;
+    aw.has_policy_version = true;
+    aw.policy_version = cl->policy_version;
+    aw.rule_id = cl->rule_id;
+    aw.source_event = e0->source_event;
+    aw.source_type = e0->source_type;
+    aw.task_id = e0->task_id;
+    aw.report_id = e0->report_id;
+    aw.corrects_award_id = cl->claim_id;
+    aw.claim_id = cl->claim_id;
+    aw.cap_order = cl->ckey;
+    aw.basis = basis;
+    aw.has_occurred_at = true;
+    aw.occurred_at = e0->occurred_at;
+    explain(&aw, -1);
+    if ((err = inc_store_award_put(st, &aw, year_of(a, aw.occurred_at))) < 0 ||
+        (err = inc_store_award_ver(st, id, -1)) < 0)
+        goto done;
+    err = emit_award(s, c,
+                     aw.kind == AK(CLAWBACK) ? PAY(AWARD_CLAWBACK)
+                                             : PAY(AWARD_PROPOSED),
+                     &aw, AS(UNSPECIFIED));
+    if (err == 0 && aw.status == AS(HELD))
+        err = emit_award(s, c, PAY(AWARD_HELD), &aw, AS(PROPOSED));
+    if (err == 0)
+        log_info("award.proposed",
+                 "award=%s member=%s amount=%" PRId64 " status=%s corr=%s",
+                 log_q(id), log_q(cl->member_id), amount,
+                 award_status_name(aw.status), log_q(c->correlation_id));
+done:
+    free(aw.explanation);
+    return err;
+}
+
+/* One claim in cap order: each version's target from the caps at its
+ * place, the entries reconciled to them. fresh: an entry just made (its
+ * amount is set without an award_recomputed event). */
+static int
+recompute_claim(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
+                inc_claim_t *cl, cap_tally_t *t, const char *fresh)
+{
+    store_t *st = svc_store(s);
+    Cogov__V1__AwardList *l = NULL;
+    int *vers = NULL, err;
+    cap_entry_t *e = NULL;
+    char(*why)[128] = NULL;
+    int64_t prev = 0, alloc = 0, res;
+
+    if (!cl->counts) /* its entitlement was rejected: it takes no cap */
+        return cl->alloc ? inc_store_claim_set(st, cl->claim_id, false, 0) : 0;
+    if ((err = inc_store_claim_entries(st, cl->claim_id, &l, &vers)) < 0 ||
+        l->n_awards == 0)
+        goto done;
+    e = xcalloc(l->n_awards, sizeof *e);
+    why = xcalloc(l->n_awards, sizeof *why);
+    for (size_t i = 0; i < l->n_awards; i++) {
+        const Cogov__V1__Award *w = l->awards[i];
+        e[i].ver = vers[i];
+        e[i].status = w->status;
+        e[i].amount = w->amount_fen;
+        if (vers[i] < 0)
+            continue;
+        alloc = policy_cap(p, w->raw_fen,
+                           cap_tally_member(t, cl->member_id, cl->year),
+                           cap_tally_pool(t), why[i], sizeof why[i]);
+        e[i].target = alloc - prev;
+        prev = alloc;
+    }
+    cap_tally_add(t, cl->member_id, cl->year, alloc);
+    if (alloc != cl->alloc &&
+        (err = inc_store_claim_set(st, cl->claim_id, true, alloc)) < 0)
+        goto done;
+    res = cap_reconcile(e, l->n_awards);
+    for (size_t i = 0; err == 0 && i < l->n_awards; i++) {
+        Cogov__V1__Award *w = l->awards[i];
+        bool is_fresh = fresh && strcmp(w->award_id, fresh) == 0;
+        int64_t was = w->amount_fen;
+        if (!e[i].changed && !is_fresh)
+            continue;
+        w->amount_fen = e[i].amount;
+        if (e[i].ver >= 0) {
+            free(w->cap_applied);
+            w->cap_applied = xstrdup(why[i]);
+        }
+        if (e[i].changed && !is_fresh && w->reviewed) {
+            w->reviewed = false; /* the secretariat reviews the new amount */
+            w->has_reviewed = true;
+        }
+        explain(w, e[i].ver);
+        err = inc_store_award_put(st, w, year_of(a, w->occurred_at));
+        if (err == 0 && !is_fresh) {
+            err = emit_award(s, c, PAY(AWARD_RECOMPUTED), w, w->status);
+            if (err == 0)
+                log_info("award.recomputed",
+                         "award=%s member=%s from=%" PRId64 " to=%" PRId64
+                         " cause=%s corr=%s",
+                         log_q(w->award_id), log_q(cl->member_id), was,
+                         w->amount_fen, log_q(c->causation_id),
+                         log_q(c->correlation_id));
+        }
+    }
+    if (err == 0 && res != 0)
+        err = residual(s, a, c, p, cl, l, res);
+done:
+    free(e);
+    free(why);
+    free(vers);
     if (l)
         protobuf_c_message_free_unpacked(&l->base, NULL);
     return err;
 }
 
-/* Propose (or hold) the award of one rule for one source event. */
+/* Recompute the claims of a policy from cap order key `from` on: the
+ * claims before it keep what they consume, the later ones share what is
+ * left in key order, whatever order their events arrived in. */
+static int
+recompute(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const char *policy_id,
+          const char *from, const char *fresh)
+{
+    store_t *st = svc_store(s);
+    cap_tally_t *t = NULL;
+    inc_claim_t *v = NULL;
+    pol_cache_t pc = {0};
+    size_t n = 0;
+    int err;
+
+    if ((err = inc_store_claims_before(st, policy_id, from, &t)) < 0 ||
+        (err = inc_store_claims_from(st, policy_id, from, &v, &n)) < 0)
+        goto done;
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        const policy_t *p =
+            pol_get(st, &pc, v[i].policy_id, v[i].policy_version);
+        if (p == NULL) {
+            svc_react_error(s,
+                            "policy %s version %u: not stored or does not "
+                            "parse",
+                            v[i].policy_id, v[i].policy_version);
+            err = SVC_REACT_REJECT;
+            break;
+        }
+        err = recompute_claim(s, a, c, p, &v[i], t, fresh);
+    }
+done:
+    pol_cache_clear(&pc);
+    inc_claims_free(v, n);
+    cap_tally_destroy(&t);
+    return err;
+}
+
+/* Propose (or hold) the entry of one rule for one source event: a new
+ * claim, or a new version of the claim its report chain started. Its
+ * amount comes from recomputing the policy's claims in cap order. */
 static int
 propose(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
         const pol_rule_t *r, const facts_t *f)
 {
     store_t *st = svc_store(s);
     const Cogov__V1__Event *ev = f->ev;
-    Cogov__V1__Award aw = COGOV__V1__AWARD__INIT, *old = NULL;
-    char id[160], src[64], cap[128] = "", expl[768], basis[256];
-    int64_t raw = 0, qty = 0, amount, member_used = 0, pool_used = 0;
-    int64_t prior = 0;
-    bool prior_paid = false;
-    char *first = NULL;
-    int year = year_of(a, ev->occurred_at), err, stand;
+    Cogov__V1__Award aw = COGOV__V1__AWARD__INIT, *old = NULL, *w = NULL;
+    inc_claim_t cl = {0};
+    char id[160], src[64], expl[768], basis[256], ckey[160];
+    int64_t raw = 0, qty = 0;
+    int year = year_of(a, ev->occurred_at), err, stand, ver = 0;
 
     snprintf(src, sizeof src, "%s:%" PRIu64, ev->producer, ev->seq);
     snprintf(id, sizeof id, "%s:%s@%s%s%s", p->id, r->id, src,
@@ -199,44 +424,49 @@ propose(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
     case RULE_LUMP:
         raw = r->fen;
         snprintf(basis, sizeof basis,
-                 "lump sum %" PRId64 " fen per completed "
-                 "task",
-                 raw);
+                 "lump sum %" PRId64 " fen per completed task", raw);
         break;
     case RULE_GRADE:
+    default:
         raw = r->fen;
         snprintf(basis, sizeof basis, "grade %s %" PRId64 " fen",
                  raw >= 0 ? "bonus" : "penalty", raw);
         break;
     }
     if (f->corrects) {
-        err = chain_sum(st, f->report_id, p->id, r->id, &prior, &prior_paid,
-                        &first);
-        if (err < 0)
+        err = inc_store_claim(st, NULL, p->id, r->id, f->report_id, &cl);
+        if (err == 0)
+            ver = cl.max_ver + 1;
+        else if (err != -ENOENT)
             goto done;
     }
-    if ((err = inc_store_award_sum(st, p->id, f->member_id, year,
-                                   &member_used)) < 0 ||
-        (err = inc_store_award_sum(st, p->id, NULL, 0, &pool_used)) < 0)
-        goto done;
-    /* a correction re-caps the chain's total without counting the old one */
-    amount = policy_cap(p, raw, member_used - prior, pool_used - prior, cap,
-                        sizeof cap) -
-             prior;
-    if (amount == 0)
-        goto done; /* nothing owed (cap reached, or a correction that
-                      changes nothing) */
+    if (cl.claim_id == NULL) {
+        if (raw == 0) {
+            err = 0; /* nothing claimed */
+            goto done;
+        }
+        cap_order_key(ev->occurred_at, ev->producer, ev->seq, f->id_suffix,
+                      ckey, sizeof ckey);
+        cl.claim_id = xstrdup(id);
+        cl.policy_id = xstrdup(p->id);
+        cl.policy_version = p->version;
+        cl.rule_id = xstrdup(r->id);
+        cl.chain = xstrdup(f->report_id ? f->report_id : "");
+        cl.member_id = xstrdup(f->member_id);
+        cl.year = year;
+        cl.ckey = xstrdup(ckey);
+        if ((err = inc_store_claim_add(st, &cl)) < 0)
+            goto done;
+    }
     aw.award_id = id;
     aw.has_kind = true;
-    aw.kind = !f->corrects                 ? AK(ENTITLEMENT)
-              : (amount < 0 && prior_paid) ? AK(CLAWBACK)
-                                           : AK(ADJUSTMENT);
+    aw.kind = ver == 0 ? AK(ENTITLEMENT) : AK(ADJUSTMENT);
     aw.has_status = true;
     aw.status = stand == 2 ? AS(HELD) : AS(PROPOSED);
     aw.member_id = (char *)f->member_id;
     aw.pool_id = (char *)p->pool_id;
     aw.has_amount_fen = true;
-    aw.amount_fen = amount;
+    aw.amount_fen = 0; /* set by the recomputation below */
     aw.policy_id = (char *)p->id;
     aw.has_policy_version = true;
     aw.policy_version = p->version;
@@ -249,37 +479,56 @@ propose(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
     aw.quantity = qty;
     aw.has_raw_fen = true;
     aw.raw_fen = raw;
-    aw.cap_applied = cap;
-    aw.corrects_award_id = first ? first : (char *)"";
+    aw.cap_applied = "";
+    aw.corrects_award_id = ver ? cl.claim_id : "";
+    aw.claim_id = cl.claim_id;
+    aw.cap_order = cl.ckey;
     aw.has_occurred_at = true;
     aw.occurred_at = ev->occurred_at;
     snprintf(expl, sizeof expl,
              "policy %s version %u (effective %s, pool %s), rule %s: %s; "
-             "source %s %s%s%s%s%s, member %s%s%s%s; amount %" PRId64 " fen",
+             "source %s %s%s%s%s%s, member %s",
              p->id, p->version, p->effective_on, p->pool_id, r->id, basis, src,
              aw.source_type, f->task_id ? " task " : "",
              f->task_id ? f->task_id : "",
              f->report_id && f->report_id[0] ? " report " : "",
-             f->report_id ? f->report_id : "", f->member_id,
-             cap[0] ? "; cap applied: " : "", cap,
-             f->corrects ? "; corrects the chain's earlier entries" : "",
-             amount);
-    aw.explanation = expl;
-    if ((err = inc_store_award_put(st, &aw, year)) < 0)
+             f->report_id ? f->report_id : "", f->member_id);
+    aw.basis = expl;
+    aw.explanation = "";
+    if ((err = inc_store_award_put(st, &aw, year)) < 0 ||
+        (err = inc_store_award_ver(st, id, ver)) < 0 ||
+        (err = recompute(s, a, c, p->id, cl.ckey, id)) != 0)
         goto done;
+    if ((err = inc_store_award(st, id, &w)) < 0)
+        goto done;
+    if (ver > 0 && w->amount_fen < 0) {
+        Cogov__V1__AwardList *l = NULL;
+        int *vers = NULL;
+        err = inc_store_claim_entries(st, cl.claim_id, &l, &vers);
+        if (err == 0 && any_disbursed(l)) {
+            w->kind = AK(CLAWBACK);
+            err = inc_store_award_put(st, w, year);
+        }
+        free(vers);
+        if (l)
+            protobuf_c_message_free_unpacked(&l->base, NULL);
+        if (err < 0)
+            goto done;
+    }
     err = emit_award(s, c,
-                     aw.kind == AK(CLAWBACK) ? PAY(AWARD_CLAWBACK)
+                     w->kind == AK(CLAWBACK) ? PAY(AWARD_CLAWBACK)
                                              : PAY(AWARD_PROPOSED),
-                     &aw, AS(UNSPECIFIED));
-    if (err == 0 && aw.status == AS(HELD))
-        err = emit_award(s, c, PAY(AWARD_HELD), &aw, AS(PROPOSED));
+                     w, AS(UNSPECIFIED));
+    if (err == 0 && w->status == AS(HELD))
+        err = emit_award(s, c, PAY(AWARD_HELD), w, AS(PROPOSED));
     if (err == 0)
         log_info("award.proposed",
                  "award=%s member=%s amount=%" PRId64 " status=%s corr=%s",
-                 log_q(id), log_q(f->member_id), amount,
-                 award_status_name(aw.status), log_q(c->correlation_id));
+                 log_q(id), log_q(f->member_id), w->amount_fen,
+                 award_status_name(w->status), log_q(c->correlation_id));
 done:
-    free(first);
+    award_free(w);
+    inc_claim_clear(&cl);
     return err;
 }
 
@@ -598,6 +847,16 @@ inc_award_op(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const char *award_id,
                (err = inc_pool_settle(s, a, c, w->pool_id)) < 0) {
         code =
             svc_fail(rep, INTERNAL, "pool %s: %s", w->pool_id, strerror(-err));
+        goto done;
+    }
+    /* a rejected entitlement takes no cap: the claims after it in cap
+     * order share what it frees */
+    if (op == AWARD_REJECT && !str_empty(w->claim_id) &&
+        strcmp(w->claim_id, w->award_id) == 0 &&
+        ((err = inc_store_claim_set(st, w->claim_id, false, 0)) < 0 ||
+         (err = recompute(s, a, c, w->policy_id, w->cap_order, NULL)) != 0)) {
+        code = svc_fail(rep, INTERNAL, "award %s: recomputing its policy: %s",
+                        award_id, err < 0 ? strerror(-err) : "policy error");
         goto done;
     }
     log_info("award.changed", "award=%s from=%s to=%s actor=%s corr=%s",

@@ -42,7 +42,46 @@ static const char migration_1[] =
     "CREATE TABLE report_roots(report_id TEXT PRIMARY KEY, root TEXT NOT "
     "NULL);";
 
-const char *const inc_migrations[] = {migration_1};
+/* Claims share caps in cap order (cap_alloc.h); awards know their claim
+ * and their version in it (0 entitlement, k the k-th correction, -1 a
+ * residual). The 产教融合 qualification and tax credit, guarantees, tasks
+ * as coordination announced them, honours. */
+static const char migration_2[] =
+    "CREATE TABLE claims("
+    "  claim_id TEXT PRIMARY KEY, policy_id TEXT NOT NULL,"
+    "  policy_version INTEGER NOT NULL, rule_id TEXT NOT NULL, chain TEXT,"
+    "  member_id TEXT NOT NULL, year INTEGER NOT NULL, ckey TEXT NOT NULL,"
+    "  counts INTEGER NOT NULL DEFAULT 1, alloc INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX claims_order ON claims(policy_id, ckey);"
+    "CREATE UNIQUE INDEX claims_chain ON claims(policy_id, rule_id, chain)"
+    "  WHERE chain IS NOT NULL;"
+    "ALTER TABLE awards ADD COLUMN claim_id TEXT;"
+    "ALTER TABLE awards ADD COLUMN ver INTEGER;"
+    "CREATE INDEX awards_claim ON awards(claim_id, ver);"
+    "CREATE TABLE qualifications("
+    "  member_id TEXT PRIMARY KEY, stage INTEGER NOT NULL,"
+    "  reason INTEGER NOT NULL DEFAULT 0, since TEXT NOT NULL,"
+    "  banned_until TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE investments("
+    "  member_id TEXT NOT NULL, investment_id TEXT NOT NULL,"
+    "  year INTEGER NOT NULL, amount INTEGER NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  withdrawn INTEGER NOT NULL DEFAULT 0, withdrawn_year INTEGER,"
+    "  PRIMARY KEY (member_id, investment_id));"
+    "CREATE TABLE surcharges("
+    "  member_id TEXT NOT NULL, year INTEGER NOT NULL, due INTEGER NOT NULL,"
+    "  report_ref TEXT NOT NULL DEFAULT '', PRIMARY KEY (member_id, year));"
+    "CREATE TABLE tasks(task_id TEXT PRIMARY KEY, lead_member_id TEXT);"
+    "CREATE TABLE guarantees("
+    "  guarantee_id TEXT PRIMARY KEY, task_id TEXT NOT NULL,"
+    "  department_id TEXT NOT NULL, body BLOB NOT NULL);"
+    "CREATE INDEX guarantees_task ON guarantees(task_id);"
+    "CREATE INDEX guarantees_dept ON guarantees(department_id);"
+    "CREATE TABLE honours("
+    "  honour_id TEXT PRIMARY KEY, member_id TEXT NOT NULL,"
+    "  body BLOB NOT NULL);";
+
+const char *const inc_migrations[] = {migration_1, migration_2};
 const size_t inc_n_migrations = ARRAY_LEN(inc_migrations);
 
 static const char *
@@ -364,9 +403,11 @@ int
 inc_store_award_put(store_t *st, const Cogov__V1__Award *a, int year)
 {
     sqlite3_stmt *q = store_stmt(
-        st, "INSERT OR REPLACE INTO awards(award_id, status, member_id,"
+        st, "INSERT INTO awards(award_id, status, member_id,"
             " pool_id, policy_id, year, report_id, amount, occurred_at,"
-            " source_event, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+            " source_event, body, claim_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(award_id) DO UPDATE SET status = excluded.status,"
+            " amount = excluded.amount, body = excluded.body");
     size_t len = protobuf_c_message_get_packed_size(&a->base);
     uint8_t *buf = xmalloc(len ? len : 1);
     int err;
@@ -388,6 +429,8 @@ inc_store_award_put(store_t *st, const Cogov__V1__Award *a, int year)
     sqlite3_bind_int64(q, 9, a->occurred_at);
     sqlite3_bind_text(q, 10, a->source_event, -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 11, buf, (int)len, SQLITE_STATIC);
+    if (a->claim_id && a->claim_id[0])
+        sqlite3_bind_text(q, 12, a->claim_id, -1, SQLITE_STATIC);
     err = store_exec(q);
     free(buf);
     return err;
@@ -594,4 +637,219 @@ inc_store_report_root_put(store_t *st, const char *report_id, const char *root)
     sqlite3_bind_text(q, 1, report_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, root, -1, SQLITE_STATIC);
     return store_exec(q);
+}
+
+/* ---- claims ------------------------------------------------------------ */
+
+int
+inc_store_award_ver(store_t *st, const char *award_id, int ver)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "UPDATE awards SET ver = ? WHERE award_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int(q, 1, ver);
+    sqlite3_bind_text(q, 2, award_id, -1, SQLITE_STATIC);
+    return store_exec(q);
+}
+
+int
+inc_store_claim_add(store_t *st, const inc_claim_t *c)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT INTO claims(claim_id, policy_id, policy_version, rule_id,"
+            " chain, member_id, year, ckey) VALUES (?,?,?,?,?,?,?,?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, c->claim_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, c->policy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, (int)c->policy_version);
+    sqlite3_bind_text(q, 4, c->rule_id, -1, SQLITE_STATIC);
+    if (c->chain && c->chain[0])
+        sqlite3_bind_text(q, 5, c->chain, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, c->member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 7, c->year);
+    sqlite3_bind_text(q, 8, c->ckey, -1, SQLITE_STATIC);
+    return store_exec(q);
+}
+
+static void
+claim_row(sqlite3_stmt *q, inc_claim_t *c)
+{
+    c->claim_id = xstrdup(col(q, 0));
+    c->policy_id = xstrdup(col(q, 1));
+    c->policy_version = (uint32_t)sqlite3_column_int(q, 2);
+    c->rule_id = xstrdup(col(q, 3));
+    c->chain = xstrdup(col(q, 4));
+    c->member_id = xstrdup(col(q, 5));
+    c->year = sqlite3_column_int(q, 6);
+    c->ckey = xstrdup(col(q, 7));
+    c->counts = sqlite3_column_int(q, 8) != 0;
+    c->alloc = sqlite3_column_int64(q, 9);
+    c->max_ver = sqlite3_column_int(q, 10);
+}
+
+#define CLAIM_SELECT                                                           \
+    "SELECT claim_id, policy_id, policy_version, rule_id, chain, member_id,"   \
+    " year, ckey, counts, alloc, (SELECT coalesce(max(ver), 0) FROM awards a"  \
+    " WHERE a.claim_id = c.claim_id) FROM claims c"
+
+void
+inc_claim_clear(inc_claim_t *c)
+{
+    free(c->claim_id);
+    free(c->policy_id);
+    free(c->rule_id);
+    free(c->chain);
+    free(c->member_id);
+    free(c->ckey);
+    memset(c, 0, sizeof *c);
+}
+
+void
+inc_claims_free(inc_claim_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        inc_claim_clear(&v[i]);
+    free(v);
+}
+
+int
+inc_store_claim(store_t *st, const char *claim_id, const char *policy_id,
+                const char *rule_id, const char *chain, inc_claim_t *out)
+{
+    sqlite3_stmt *q =
+        claim_id ? store_stmt(st, CLAIM_SELECT " WHERE claim_id = ?1")
+                 : store_stmt(st, CLAIM_SELECT " WHERE policy_id = ?2 AND"
+                                               " rule_id = ?3 AND chain = ?4");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    if (claim_id)
+        sqlite3_bind_text(q, 1, claim_id, -1, SQLITE_STATIC);
+    else {
+        sqlite3_bind_text(q, 2, policy_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, rule_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, chain, -1, SQLITE_STATIC);
+    }
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        claim_row(q, out);
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+inc_store_claims_from(store_t *st, const char *policy_id, const char *ckey,
+                      inc_claim_t **out, size_t *n)
+{
+    sqlite3_stmt *q = store_stmt(st, CLAIM_SELECT " WHERE policy_id = ? AND"
+                                                  " ckey >= ? ORDER BY ckey");
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, policy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, ckey, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *out = xrealloc(*out, (*n + 1) * sizeof **out);
+        claim_row(q, &(*out)[(*n)++]);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+inc_store_claims_before(store_t *st, const char *policy_id, const char *ckey,
+                        cap_tally_t **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT member_id, year, sum(alloc) FROM claims WHERE"
+            " policy_id = ? AND ckey < ? AND counts GROUP BY member_id, year");
+    int64_t pool = 0;
+    int rc;
+
+    *out = NULL;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, policy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, ckey, -1, SQLITE_STATIC);
+    *out = cap_tally_new(0);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t used = sqlite3_column_int64(q, 2);
+        cap_tally_seed(*out, col(q, 0), sqlite3_column_int(q, 1), used);
+        pool += used;
+    }
+    sqlite3_reset(q);
+    cap_tally_add(*out, "", 0, pool); /* the pool's sum; "" is no member */
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+inc_store_claim_set(store_t *st, const char *claim_id, bool counts,
+                    int64_t alloc)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "UPDATE claims SET counts = ?, alloc = ? WHERE claim_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int(q, 1, counts);
+    sqlite3_bind_int64(q, 2, alloc);
+    sqlite3_bind_text(q, 3, claim_id, -1, SQLITE_STATIC);
+    return store_exec(q);
+}
+
+int
+inc_store_claim_entries(store_t *st, const char *claim_id,
+                        Cogov__V1__AwardList **out, int **vers)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT body, ver FROM awards WHERE claim_id = ?"
+                       " ORDER BY ver < 0, ver, award_id");
+    Cogov__V1__AwardList *l = xmalloc(sizeof *l);
+    int rc;
+
+    cogov__v1__award_list__init(l);
+    *out = l;
+    *vers = NULL;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, claim_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__Award *a = award_row(q, 0);
+        if (a == NULL)
+            continue;
+        l->awards = xrealloc(l->awards, (l->n_awards + 1) * sizeof *l->awards);
+        *vers = xrealloc(*vers, (l->n_awards + 1) * sizeof **vers);
+        (*vers)[l->n_awards] = sqlite3_column_int(q, 1);
+        l->awards[l->n_awards++] = a;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+inc_store_policy_text(store_t *st, const char *policy_id, uint32_t version,
+                      char **text)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT text FROM policies WHERE policy_id = ? AND version = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, policy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, (int)version);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *text = xstrdup(col(q, 0));
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cap_alloc.h"
 #include "pool_acct.h"
 #include "store.h"
 #include "cogov/v1/envelope.pb-c.h"
@@ -76,5 +77,44 @@ int inc_store_ledger(store_t *st, const char *pool_id, const char *member_id,
 int inc_store_report_root(store_t *st, const char *report_id, char **root);
 int inc_store_report_root_put(store_t *st, const char *report_id,
                               const char *root);
+
+/* ---- claims (cap_alloc.h) ---------------------------------------------- */
+typedef struct inc_claim {
+    char *claim_id; /* the entitlement's award id */
+    char *policy_id;
+    uint32_t policy_version;
+    char *rule_id;
+    char *chain; /* report chain root, "" if none */
+    char *member_id;
+    int year;
+    char *ckey; /* cap order key */
+    bool counts;
+    int64_t alloc;
+    int max_ver; /* highest version of its entries */
+} inc_claim_t;
+
+/* Set an award's version in its claim (after its first put). */
+int inc_store_award_ver(store_t *st, const char *award_id, int ver);
+int inc_store_claim_add(store_t *st, const inc_claim_t *c);
+/* By claim_id, or (claim_id NULL) by (policy, rule, chain). -ENOENT. Free
+ * the fields with inc_claim_clear. */
+int inc_store_claim(store_t *st, const char *claim_id, const char *policy_id,
+                    const char *rule_id, const char *chain, inc_claim_t *out);
+/* The claims of a policy at or after ckey in cap order. */
+int inc_store_claims_from(store_t *st, const char *policy_id, const char *ckey,
+                          inc_claim_t **out, size_t *n);
+void inc_claims_free(inc_claim_t *v, size_t n);
+void inc_claim_clear(inc_claim_t *c);
+/* A tally seeded with what the counting claims before ckey consume. */
+int inc_store_claims_before(store_t *st, const char *policy_id,
+                            const char *ckey, cap_tally_t **out);
+int inc_store_claim_set(store_t *st, const char *claim_id, bool counts,
+                        int64_t alloc);
+/* The entries of a claim: versions in order, then residuals; vers[i] is
+ * the version of awards[i] (xmalloc'd). */
+int inc_store_claim_entries(store_t *st, const char *claim_id,
+                            Cogov__V1__AwardList **out, int **vers);
+int inc_store_policy_text(store_t *st, const char *policy_id, uint32_t version,
+                          char **text);
 
 #endif
