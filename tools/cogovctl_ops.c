@@ -1,4 +1,5 @@
-/* cogovctl_ops: operations — events tail, status, sync, keys. */
+/* cogovctl_ops: operations — events tail, status, sync, keys, backup,
+ * restore, pause/resume, stream accept. */
 #include "cogovctl.h"
 
 #include <ctype.h>
@@ -7,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "admin.h"
 #include "util.h"
 
 static int
@@ -747,6 +750,559 @@ cmd_keys_init(ctl_t *c, int argc, char **argv)
     return CTL_EXIT_OK;
 }
 
+/* ==== backup, restore, pause, resume, stream accept =======================
+ * DESIGN 2.7. cogovctl backup pauses every configured daemon, waits until
+ * the streams are quiet, has each daemon snapshot its own store with
+ * SQLite's backup API into DIR, checks that the snapshots form one cut
+ * (every cursor in a snapshot stands at its producer's head in the
+ * producer's snapshot), and resumes — also on failure; a pause it could not
+ * lift ends by itself after --ttl. */
+
+#define BACKUP_TTL_S 60
+#define BACKUP_QUIET_S 30
+#define RESTORE_PROBE_MS 1000
+
+static Cogov__V1__Reply *
+admin_call(ctl_t *c, int svc, Cogov__V1__Request *req, int total_ms, int *exit,
+           char *err, size_t errlen)
+{
+    Cogov__V1__Reply *rep =
+        ctl_request(c, svc, req, 0, total_ms, exit, err, errlen);
+    if (rep == NULL)
+        return NULL;
+    if (*exit != CTL_EXIT_OK ||
+        rep->body_case != COGOV__V1__REPLY__BODY_ADMIN) {
+        snprintf(err, errlen, "%s: %s",
+                 rep->has_code ? status_text(rep->code) : "NO_STATUS",
+                 str_empty(rep->error) ? "(no admin result)" : rep->error);
+        if (*exit == CTL_EXIT_OK)
+            *exit = CTL_EXIT_INTERNAL;
+        cogov__v1__reply__free_unpacked(rep, NULL);
+        return NULL;
+    }
+    return rep;
+}
+
+static int
+send_pause(ctl_t *c, int svc, uint32_t ttl_ms, const char *reason, char *err,
+           size_t errlen)
+{
+    Cogov__V1__Pause p = COGOV__V1__PAUSE__INIT;
+    p.ttl_ms = ttl_ms;
+    p.has_ttl_ms = 1;
+    p.reason = (char *)reason;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_PAUSE;
+    req.pause = &p;
+    int exit;
+    Cogov__V1__Reply *rep = admin_call(c, svc, &req, 0, &exit, err, errlen);
+    if (rep == NULL)
+        return exit;
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    return CTL_EXIT_OK;
+}
+
+static int
+send_resume(ctl_t *c, int svc, char *err, size_t errlen)
+{
+    Cogov__V1__Resume r = COGOV__V1__RESUME__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_RESUME;
+    req.resume = &r;
+    int exit;
+    Cogov__V1__Reply *rep = admin_call(c, svc, &req, 0, &exit, err, errlen);
+    if (rep == NULL)
+        return exit;
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    return CTL_EXIT_OK;
+}
+
+/* Wait until every configured daemon answers, every cursor stands at its
+ * producer's head with nothing held, and no head moved between two
+ * rounds. heads[] gets the quiet heads. */
+static int
+wait_quiet(ctl_t *c, int64_t deadline, uint64_t heads[SVC_COUNT])
+{
+    probe_t probes[SVC_COUNT];
+    memset(probes, 0, sizeof probes);
+    uint64_t prev[SVC_COUNT] = {0};
+    bool prev_valid = false;
+    int rc = CTL_EXIT_UNAVAILABLE;
+    for (;;) {
+        bool all_up = true;
+        for (int s = 0; s < SVC_COUNT; s++) {
+            heads[s] = 0;
+            if (!ctl_configured(c, s))
+                continue;
+            probe_one(c, s, &probes[s], c->timeout_ms);
+            const Cogov__V1__ServiceStatus *st = probe_status(&probes[s]);
+            if (st == NULL) {
+                all_up = false;
+                continue;
+            }
+            heads[s] = st->head_seq;
+        }
+        if (all_up && prev_valid && memcmp(prev, heads, sizeof prev) == 0 &&
+            sync_settled(c, probes, NULL)) {
+            rc = CTL_EXIT_OK;
+            break;
+        }
+        memcpy(prev, heads, sizeof prev);
+        prev_valid = all_up;
+        if (now_mono_ms() >= deadline) {
+            sbuf_t b = {0};
+            sbuf_init(&b);
+            sync_settled(c, probes, &b);
+            ctl_err("backup: the streams did not settle:\n%s",
+                    b.len ? b.p : "  heads still moving\n");
+            sbuf_free(&b);
+            break;
+        }
+        struct timespec ts = {0, SYNC_PAUSE_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    for (int s = 0; s < SVC_COUNT; s++)
+        probe_clear(&probes[s]);
+    return rc;
+}
+
+/* Do the snapshots form one cut? Each cursor must stand at the head of its
+ * producer's snapshot. */
+static bool
+backup_consistent(Cogov__V1__Reply *const *res, sbuf_t *why)
+{
+    bool ok = true;
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if (res[s] == NULL)
+            continue;
+        const Cogov__V1__AdminResult *r = res[s]->admin;
+        for (size_t i = 0; i < r->n_cursors; i++) {
+            const Cogov__V1__CursorStatus *cu = r->cursors[i];
+            int p = ctl_service_parse(cu->producer);
+            if (p < 0 || res[p] == NULL)
+                continue;
+            const Cogov__V1__AdminResult *pr = res[p]->admin;
+            /* A cursor that never applied anything takes whatever epoch
+             * it meets first. */
+            if (cu->applied_seq == pr->head_seq &&
+                (cu->epoch == pr->epoch ||
+                 (cu->epoch == 0 && cu->applied_seq == 0)))
+                continue;
+            ok = false;
+            sbuf_printf(why,
+                        "  %s: cursor %s at %llu (epoch %llu), snapshot head "
+                        "%llu (epoch %llu)\n",
+                        ctl_service_names[s], cu->producer,
+                        (unsigned long long)cu->applied_seq,
+                        (unsigned long long)cu->epoch,
+                        (unsigned long long)pr->head_seq,
+                        (unsigned long long)pr->epoch);
+        }
+    }
+    return ok;
+}
+
+static char *
+absolute_dir(const char *dir)
+{
+    if (dir[0] == '/')
+        return xstrdup(dir);
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) == NULL)
+        return NULL;
+    return xasprintf("%s/%s", cwd, dir);
+}
+
+static void
+write_manifest(const char *dir, Cogov__V1__Reply *const *res, sbuf_t *out)
+{
+    char tb[32];
+    time_format(now_wall_ms() / 1000, 0, tb, sizeof tb);
+    sbuf_printf(out, "# cogov backup %s UTC\n", tb);
+    sbuf_puts(out, "# service epoch head bytes file | cursors "
+                   "producer:epoch:applied\n");
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if (res[s] == NULL)
+            continue;
+        const Cogov__V1__AdminResult *r = res[s]->admin;
+        sbuf_printf(out, "%s %llu %llu %lld %s", ctl_service_names[s],
+                    (unsigned long long)r->epoch,
+                    (unsigned long long)r->head_seq, (long long)r->bytes,
+                    r->file ? r->file : "-");
+        for (size_t i = 0; i < r->n_cursors; i++)
+            sbuf_printf(out, "%s%s:%llu:%llu", i ? "," : " | ",
+                        r->cursors[i]->producer,
+                        (unsigned long long)r->cursors[i]->epoch,
+                        (unsigned long long)r->cursors[i]->applied_seq);
+        sbuf_putc(out, '\n');
+    }
+    char *path = xasprintf("%s/MANIFEST", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fwrite(out->p, 1, out->len, f) != out->len ||
+        fclose(f) != 0)
+        ctl_err("backup: %s: %s (the manifest is printed above instead)", path,
+                strerror(errno));
+    free(path);
+}
+
+static const ctl_opt_t backup_opts[] = {
+    {"timeout", true}, {"ttl", true}, {NULL, false}};
+
+static int
+cmd_backup(ctl_t *c, int argc, char **argv)
+{
+    const char *v[2] = {0};
+    int npos;
+    const char *pos[1];
+    int rc = ctl_parse(c, argc, argv, backup_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1)
+        return ctl_usage(c, "DIR is required");
+    uint64_t quiet_s = BACKUP_QUIET_S, ttl_s = BACKUP_TTL_S;
+    if (v[0] != NULL && ctl_parse_u64(c, "--timeout", v[0], 3600, &quiet_s))
+        return CTL_EXIT_USAGE;
+    if (v[1] != NULL && ctl_parse_u64(c, "--ttl", v[1], 600, &ttl_s))
+        return CTL_EXIT_USAGE;
+    if (ttl_s == 0)
+        return ctl_usage(c, "--ttl: at least 1 second");
+    if (ctl_need_conf(c) != 0)
+        return CTL_EXIT_USAGE;
+    char *dir = absolute_dir(pos[0]);
+    if (dir == NULL) {
+        ctl_err("backup: getcwd: %s", strerror(errno));
+        return CTL_EXIT_INTERNAL;
+    }
+    Cogov__V1__Reply *res[SVC_COUNT] = {0};
+    bool paused[SVC_COUNT] = {0};
+    char err[512];
+    rc = CTL_EXIT_OK;
+    int n = 0;
+    for (int s = 0; s < SVC_COUNT && rc == CTL_EXIT_OK; s++) {
+        if (!ctl_configured(c, s))
+            continue;
+        n++;
+        rc = send_pause(c, s, (uint32_t)(ttl_s * 1000), "backup", err,
+                        sizeof err);
+        if (rc != CTL_EXIT_OK)
+            ctl_err("backup: pause %s: %s", ctl_service_names[s], err);
+        else
+            paused[s] = true;
+    }
+    if (n == 0) {
+        ctl_err("no daemon is configured in %s", c->conf_path);
+        rc = CTL_EXIT_USAGE;
+    }
+    if (n < SVC_COUNT && rc == CTL_EXIT_OK)
+        ctl_err("backup: warning: only %d of %d daemons are configured; the "
+                "backup holds only theirs",
+                n, SVC_COUNT);
+    uint64_t heads[SVC_COUNT];
+    if (rc == CTL_EXIT_OK)
+        rc = wait_quiet(c, now_mono_ms() + (int64_t)quiet_s * 1000, heads);
+    for (int s = 0; s < SVC_COUNT && rc == CTL_EXIT_OK; s++) {
+        if (!paused[s])
+            continue;
+        Cogov__V1__Backup b = COGOV__V1__BACKUP__INIT;
+        b.dir = dir;
+        Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+        req.body_case = COGOV__V1__REQUEST__BODY_BACKUP;
+        req.backup = &b;
+        res[s] = admin_call(c, s, &req, 0, &rc, err, sizeof err);
+        if (res[s] == NULL)
+            ctl_err("backup: %s: %s", ctl_service_names[s], err);
+        else if (res[s]->admin->head_seq != heads[s]) {
+            ctl_err("backup: %s: head moved from %llu to %llu while paused",
+                    ctl_service_names[s], (unsigned long long)heads[s],
+                    (unsigned long long)res[s]->admin->head_seq);
+            rc = CTL_EXIT_CONFLICT;
+        }
+    }
+    sbuf_t b = {0};
+    sbuf_init(&b);
+    if (rc == CTL_EXIT_OK && !backup_consistent(res, &b)) {
+        ctl_err("backup: the snapshots are not one cut:\n%s", b.p);
+        rc = CTL_EXIT_CONFLICT;
+    }
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if (paused[s] && send_resume(c, s, err, sizeof err) != CTL_EXIT_OK)
+            ctl_err("backup: resume %s: %s (the pause ends by itself within "
+                    "%llu s)",
+                    ctl_service_names[s], err, (unsigned long long)ttl_s);
+    }
+    if (rc == CTL_EXIT_OK) {
+        sbuf_reset(&b);
+        write_manifest(dir, res, &b);
+        if (c->json) {
+            sbuf_t j = {0};
+            sbuf_init(&j);
+            jw_t w;
+            jw_init(&w, &j);
+            jw_obj(&w);
+            jw_key(&w, "dir");
+            jw_str(&w, dir);
+            jw_key(&w, "stores");
+            jw_arr(&w);
+            for (int s = 0; s < SVC_COUNT; s++)
+                if (res[s] != NULL)
+                    pbjson_message(&w, &res[s]->admin->base);
+            jw_arr_end(&w);
+            jw_obj_end(&w);
+            sbuf_putc(&j, '\n');
+            ctl_flush(&j);
+            sbuf_free(&j);
+        } else {
+            ctl_flush(&b);
+        }
+    }
+    sbuf_free(&b);
+    for (int s = 0; s < SVC_COUNT; s++)
+        if (res[s] != NULL)
+            cogov__v1__reply__free_unpacked(res[s], NULL);
+    free(dir);
+    return rc;
+}
+
+static const ctl_opt_t restore_opts[] = {
+    {"state-dir", true}, {"only", true}, {NULL, false}};
+
+static int
+cmd_restore(ctl_t *c, int argc, char **argv)
+{
+    const char *v[2] = {0};
+    int npos;
+    const char *pos[1];
+    int rc =
+        ctl_parse(c, argc, argv, restore_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1)
+        return ctl_usage(c, "DIR is required");
+    const char *state = v[0] != NULL ? v[0] : "/var/lib/cogov";
+    int only = -1;
+    if (v[1] != NULL && (only = ctl_service_parse(v[1])) < 0)
+        return ctl_usage(c, "--only: unknown service '%s'", v[1]);
+    /* Every store to restore must be there before anything is touched. */
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if (only >= 0 && s != only)
+            continue;
+        char *src = xasprintf("%s/%s.db", pos[0], ctl_service_names[s]);
+        struct stat sb;
+        bool there = stat(src, &sb) == 0;
+        if (!there)
+            ctl_err("restore: %s: %s", src, strerror(errno));
+        free(src);
+        if (!there)
+            return CTL_EXIT_NOT_FOUND;
+        /* A daemon that answers has its store open: refuse. */
+        if (c->conf_loaded && ctl_configured(c, s)) {
+            probe_t p = {0};
+            probe_one(c, s, &p, RESTORE_PROBE_MS);
+            bool up = probe_status(&p) != NULL;
+            probe_clear(&p);
+            if (up) {
+                ctl_err("restore: cogov-%s is running; stop the daemons "
+                        "first (systemctl stop cogov.target)",
+                        ctl_service_names[s]);
+                return CTL_EXIT_CONFLICT;
+            }
+        }
+    }
+    struct stat dsb;
+    bool chown_to_dir = geteuid() == 0 && stat(state, &dsb) == 0;
+    sbuf_t b = {0};
+    sbuf_init(&b);
+    rc = CTL_EXIT_OK;
+    for (int s = 0; s < SVC_COUNT && rc == CTL_EXIT_OK; s++) {
+        if (only >= 0 && s != only)
+            continue;
+        char *src = xasprintf("%s/%s.db", pos[0], ctl_service_names[s]);
+        char *dst = xasprintf("%s/%s.db", state, ctl_service_names[s]);
+        char err[512] = "";
+        uint64_t head = 0, epoch = 0;
+        int e = admin_copy_store(src, dst, only >= 0, &head, &epoch, err,
+                                 sizeof err);
+        if (e != 0) {
+            ctl_err("restore: %s", err);
+            rc = CTL_EXIT_INTERNAL;
+        } else {
+            if (chown_to_dir && chown(dst, dsb.st_uid, dsb.st_gid) != 0)
+                ctl_err("restore: chown %s: %s", dst, strerror(errno));
+            sbuf_printf(&b, "restored %s: head %llu, epoch %llu -> %s\n",
+                        ctl_service_names[s], (unsigned long long)head,
+                        (unsigned long long)epoch, dst);
+        }
+        free(src);
+        free(dst);
+    }
+    if (rc == CTL_EXIT_OK && only >= 0)
+        sbuf_printf(&b,
+                    "%s was restored alone: its stream has a new epoch. Its "
+                    "consumers stop\n(stream.epoch_changed) until you run, "
+                    "with the daemons started:\n  cogovctl stream accept %s\n",
+                    ctl_service_names[only], ctl_service_names[only]);
+    ctl_flush(&b);
+    sbuf_free(&b);
+    return rc;
+}
+
+static const ctl_opt_t pause_opts[] = {{"ttl", true}, {NULL, false}};
+
+static int
+cmd_pause_resume(ctl_t *c, int argc, char **argv, bool pause)
+{
+    const char *v[1] = {0};
+    int npos;
+    const char *pos[1];
+    int rc = ctl_parse(c, argc, argv, pause ? pause_opts : NULL, opt_store, v,
+                       pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    uint64_t ttl_s = BACKUP_TTL_S;
+    if (v[0] != NULL && ctl_parse_u64(c, "--ttl", v[0], 600, &ttl_s))
+        return CTL_EXIT_USAGE;
+    if (ctl_need_conf(c) != 0)
+        return CTL_EXIT_USAGE;
+    int only = -1;
+    if (npos == 1 && (only = parse_service(c, pos[0], true)) < 0)
+        return CTL_EXIT_USAGE;
+    rc = CTL_EXIT_OK;
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if ((only >= 0 && s != only) || (only < 0 && !ctl_configured(c, s)))
+            continue;
+        char err[512];
+        int e = pause ? send_pause(c, s, (uint32_t)(ttl_s * 1000), "operator",
+                                   err, sizeof err)
+                      : send_resume(c, s, err, sizeof err);
+        if (e != CTL_EXIT_OK) {
+            ctl_err("%s: %s", ctl_service_names[s], err);
+            if (rc == CTL_EXIT_OK)
+                rc = e;
+        } else {
+            printf("%s %s\n", ctl_service_names[s],
+                   pause ? "paused" : "resumed");
+        }
+    }
+    return rc;
+}
+
+static int
+cmd_pause(ctl_t *c, int argc, char **argv)
+{
+    return cmd_pause_resume(c, argc, argv, true);
+}
+
+static int
+cmd_resume(ctl_t *c, int argc, char **argv)
+{
+    return cmd_pause_resume(c, argc, argv, false);
+}
+
+static const ctl_opt_t accept_opts[] = {
+    {"on", true}, {"from", true}, {NULL, false}};
+
+static int
+cmd_stream_accept(ctl_t *c, int argc, char **argv)
+{
+    const char *v[2] = {0};
+    int npos;
+    const char *pos[1];
+    int rc = ctl_parse(c, argc, argv, accept_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1)
+        return ctl_usage(c, "PRODUCER is required");
+    int prod = parse_service(c, pos[0], true);
+    if (prod < 0)
+        return CTL_EXIT_USAGE;
+    int on = -1;
+    if (v[0] != NULL && (on = parse_service(c, v[0], true)) < 0)
+        return CTL_EXIT_USAGE;
+    uint64_t from = 0;
+    bool has_from = v[1] != NULL;
+    if (has_from && ctl_parse_u64(c, "--from", v[1], UINT64_MAX, &from))
+        return CTL_EXIT_USAGE;
+    probe_t pp = {0};
+    probe_one(c, prod, &pp, 0);
+    const Cogov__V1__ServiceStatus *ps = probe_status(&pp);
+    if (ps == NULL) {
+        ctl_err("%s: %s", ctl_service_names[prod], pp.err);
+        rc = pp.exit;
+        probe_clear(&pp);
+        return rc;
+    }
+    uint64_t epoch = ps->epoch;
+    if (!has_from) {
+        if (!ps->has_restored_head) {
+            ctl_err("stream accept: %s has no restore mark (it was not "
+                    "restored with cogovctl restore --only); say where to "
+                    "go on with --from SEQ (0 replays the whole stream)",
+                    ctl_service_names[prod]);
+            probe_clear(&pp);
+            return CTL_EXIT_USAGE;
+        }
+        from = ps->restored_head;
+    }
+    probe_clear(&pp);
+    rc = CTL_EXIT_OK;
+    int done = 0;
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if (s == prod || (on >= 0 && s != on) ||
+            (on < 0 && !ctl_configured(c, s)))
+            continue;
+        probe_t p = {0};
+        probe_one(c, s, &p, 0);
+        const Cogov__V1__ServiceStatus *st = probe_status(&p);
+        bool follows = false, current = false;
+        for (size_t i = 0; st != NULL && i < st->n_cursors; i++)
+            if (strcmp(st->cursors[i]->producer, ctl_service_names[prod]) ==
+                0) {
+                follows = true;
+                current = st->cursors[i]->epoch == epoch &&
+                          strncmp(st->cursors[i]->state, "stopped", 7) != 0;
+            }
+        if (st == NULL) {
+            ctl_err("%s: %s", ctl_service_names[s], p.err);
+            rc = p.exit;
+        }
+        probe_clear(&p);
+        if (st == NULL || !follows || (current && on < 0))
+            continue;
+        Cogov__V1__AcceptEpoch a = COGOV__V1__ACCEPT_EPOCH__INIT;
+        a.producer = (char *)ctl_service_names[prod];
+        a.epoch = epoch;
+        a.has_epoch = 1;
+        a.from_seq = from;
+        a.has_from_seq = 1;
+        Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+        req.body_case = COGOV__V1__REQUEST__BODY_ACCEPT_EPOCH;
+        req.accept_epoch = &a;
+        char err[512];
+        int exit;
+        Cogov__V1__Reply *rep =
+            admin_call(c, s, &req, 0, &exit, err, sizeof err);
+        if (rep == NULL) {
+            ctl_err("%s: %s", ctl_service_names[s], err);
+            rc = exit;
+            continue;
+        }
+        for (size_t i = 0; i < rep->admin->n_cursors; i++) {
+            const Cogov__V1__CursorStatus *cu = rep->admin->cursors[i];
+            if (strcmp(cu->producer, ctl_service_names[prod]) == 0)
+                printf("%s: follows %s from epoch %llu, seq %llu\n",
+                       ctl_service_names[s], cu->producer,
+                       (unsigned long long)cu->epoch,
+                       (unsigned long long)cu->applied_seq);
+        }
+        done++;
+        cogov__v1__reply__free_unpacked(rep, NULL);
+    }
+    if (done == 0 && rc == CTL_EXIT_OK)
+        printf("no consumer of %s was waiting for epoch %llu\n",
+               ctl_service_names[prod], (unsigned long long)epoch);
+    return rc;
+}
+
 const ctl_cmd_t ctl_cmds_ops[] = {
     {"events", "tail", "SERVICE [--after N] [--max N] [--follow]",
      "Print a daemon's event stream, one line per event: seq, business time,\n"
@@ -787,5 +1343,38 @@ const ctl_cmd_t ctl_cmds_ops[] = {
      "allow-list if it does not exist (default: allow.list next to DIR).\n"
      "Existing keys and allow-list are never touched.\n",
      cmd_keys_init},
+    {"backup", NULL, "DIR [--timeout S] [--ttl S]",
+     "A consistent backup of every configured daemon's store into DIR\n"
+     "(absolute or relative to here; created by the daemons, which must be\n"
+     "able to write it). Pauses every daemon (commands get UNAVAILABLE\n"
+     "\"paused\"), waits until every cursor stands at its producer's head\n"
+     "(--timeout, default 30 s), has each daemon snapshot its store with\n"
+     "SQLite's backup API into DIR/<service>.db, checks the snapshots are\n"
+     "one cut, resumes, and writes DIR/MANIFEST. If cogovctl dies, the\n"
+     "pause ends by itself after --ttl (default 60 s).\n",
+     cmd_backup},
+    {"restore", NULL, "DIR [--state-dir D] [--only SERVICE]",
+     "Put a backup back, with the daemons stopped (it refuses if one\n"
+     "answers): DIR/<service>.db is copied to D/<service>.db (default\n"
+     "/var/lib/cogov) with SQLite's backup API, the old WAL removed. All\n"
+     "four together need no repair. --only restores one store and gives\n"
+     "its stream a new epoch: its consumers stop until `cogovctl stream\n"
+     "accept SERVICE`. Run it as the daemons' user (or as root: the files\n"
+     "get D's owner).\n",
+     cmd_restore},
+    {"pause", NULL, "[SERVICE] [--ttl S]",
+     "Refuse commands (UNAVAILABLE \"paused\") on every configured daemon\n"
+     "(or one) for at most --ttl seconds (default 60); queries and streams\n"
+     "go on.\n",
+     cmd_pause},
+    {"resume", NULL, "[SERVICE]", "End a pause.\n", cmd_resume},
+    {"stream", "accept", "PRODUCER [--on CONSUMER] [--from SEQ]",
+     "After PRODUCER's store was restored alone (new epoch), let its\n"
+     "stopped consumers (every configured daemon following it, or --on one)\n"
+     "follow the new epoch. Each cursor becomes min(applied, SEQ), SEQ\n"
+     "being the head the store was restored at (or --from): events after it\n"
+     "are applied (again) — reactions are idempotent, so nothing applied\n"
+     "twice doubles — and nothing the consumer applied is undone.\n",
+     cmd_stream_accept},
     {NULL, NULL, NULL, NULL, NULL},
 };
