@@ -20,6 +20,72 @@
 static char log_service[64] = "cogov";
 static int log_level = LOG_INFO;
 
+/* Rate limit per event name: at most `burst` lines per window; the first
+ * line after a window that dropped some carries suppressed=N. A small open
+ * table; names beyond it are not limited. */
+#define LOG_RL_SLOTS 128
+typedef struct rl_slot {
+    char event[48];
+    int64_t window_start;
+    int lines;
+    unsigned long suppressed;
+} rl_slot_t;
+static rl_slot_t log_rl[LOG_RL_SLOTS];
+static int log_rl_burst = LOG_RATE_BURST;
+static int64_t log_rl_window_ms = LOG_RATE_WINDOW_MS;
+
+void
+log_rate_limit(int burst, int window_ms)
+{
+    log_rl_burst = burst;
+    log_rl_window_ms = window_ms;
+    memset(log_rl, 0, sizeof log_rl);
+}
+
+static int64_t
+mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* May this event be written now? *suppressed gets the count dropped in the
+ * window(s) before, to report on this line. */
+static bool
+rate_ok(const char *event, unsigned long *suppressed)
+{
+    *suppressed = 0;
+    if (log_rl_burst <= 0 || strlen(event) >= sizeof log_rl[0].event)
+        return true;
+    uint64_t h = hash64(event, strlen(event));
+    rl_slot_t *slot = NULL;
+    for (size_t i = 0; i < LOG_RL_SLOTS && slot == NULL; i++) {
+        rl_slot_t *t = &log_rl[(h + i) % LOG_RL_SLOTS];
+        if (t->event[0] == 0) {
+            str_copy(t->event, sizeof t->event, event);
+            slot = t;
+        } else if (strcmp(t->event, event) == 0) {
+            slot = t;
+        }
+    }
+    if (slot == NULL)
+        return true;
+    int64_t now = mono_ms();
+    if (slot->lines == 0 || now - slot->window_start >= log_rl_window_ms) {
+        slot->window_start = now;
+        slot->lines = 0;
+    }
+    if (slot->lines >= log_rl_burst) {
+        slot->suppressed++;
+        return false;
+    }
+    slot->lines++;
+    *suppressed = slot->suppressed;
+    slot->suppressed = 0;
+    return true;
+}
+
 static const struct {
     const char *name;
     int prio;
@@ -85,6 +151,11 @@ log_emit(int prio, const char *event, const char *fmt, ...)
 {
     if (prio > log_level)
         return;
+    unsigned long suppressed = 0;
+    /* Only trouble is limited (notice and worse): domain events at info are
+     * the record of what happened, one line each. */
+    if (prio <= LOG_NOTICE && !rate_ok(event ? event : "unknown", &suppressed))
+        return;
 
     int saved_errno = errno;
     struct timespec ts;
@@ -127,6 +198,14 @@ log_emit(int prio, const char *event, const char *fmt, ...)
         va_end(ap2);
         line[len] = ' ';
         len += 1 + (size_t)m;
+    }
+    if (suppressed > 0) {
+        char tail[40];
+        int t = snprintf(tail, sizeof tail, " suppressed=%lu", suppressed);
+        if (line == stack && len + (size_t)t + 1 < sizeof stack) {
+            memcpy(line + len, tail, (size_t)t);
+            len += (size_t)t;
+        }
     }
     line[len++] = '\n';
     write_all(line, len);

@@ -24,6 +24,15 @@ int log_level_parse(const char *name);
 void log_emit(int prio, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Repeats of one event name at notice, warning or error are rate-limited: at
+ * most `burst` lines per `window_ms`; the next line written after some were
+ * dropped carries suppressed=N (how many were dropped). burst <= 0 turns it
+ * off. Defaults: LOG_RATE_BURST lines per LOG_RATE_WINDOW_MS. Resets the
+ * counts. */
+#define LOG_RATE_BURST 50
+#define LOG_RATE_WINDOW_MS 10000
+void log_rate_limit(int burst, int window_ms);
+
 /* Quote a value for logfmt if needed ("a b" -> "\"a b\""; NULL -> ""), in one
  * of 8 rotating static buffers of 512 bytes (longer values are cut with
  * "..."); valid until 8 more calls. */
