@@ -275,10 +275,10 @@ status_json_one(jw_t *w, int svc, const probe_t *p)
 static void
 status_text_all(sbuf_t *b, const probe_t *probes)
 {
-    static const char *const hdr[] = {"SERVICE",       "VERSION", ">UPTIME",
-                                      ">HEAD",         ">EPOCH",  ">STORE",
-                                      "BUSINESS_TIME", ">DEAD",   ">REQUESTS",
-                                      ">REJECTS",      ">DENIALS"};
+    static const char *const hdr[] = {
+        "SERVICE",   "HEALTH",   "VERSION", ">UPTIME",       ">HEAD",
+        ">EPOCH",    ">LAG",     ">STORE",  "BUSINESS_TIME", ">DEAD",
+        ">REQUESTS", ">REJECTS", ">DENIALS"};
     table_t *t = table_new(ARRAY_LEN(hdr), hdr);
     char tb[32];
     size_t ncursors = 0;
@@ -294,11 +294,26 @@ status_text_all(sbuf_t *b, const probe_t *probes)
                 table_cell(t, "-");
             continue;
         }
+        /* One word: ok, paused, or what needs an operator. */
+        uint64_t lag = 0;
+        bool stopped = false;
+        for (size_t i = 0; i < st->n_cursors; i++) {
+            const Cogov__V1__CursorStatus *cu = st->cursors[i];
+            if (cu->head_seq > cu->applied_seq)
+                lag += cu->head_seq - cu->applied_seq;
+            stopped |=
+                cu->state != NULL && strncmp(cu->state, "stopped", 7) == 0;
+        }
+        table_cell(t, stopped                ? "STREAM_STOPPED"
+                      : st->paused           ? "paused"
+                      : st->dead_letters > 0 ? "dead_letters"
+                                             : "ok");
         table_cell(t, st->version);
         fmt_duration(st->uptime_s, tb, sizeof tb);
         table_cell(t, tb);
         table_cellf(t, "%llu", (unsigned long long)st->head_seq);
         table_cellf(t, "%llu", (unsigned long long)st->epoch);
+        table_cellf(t, "%llu", (unsigned long long)lag);
         fmt_bytes(st->store_bytes, tb, sizeof tb);
         table_cell(t, tb);
         fmt_time(st->business_time, CTL_UTC_OFFSET, tb, sizeof tb);
@@ -1314,9 +1329,11 @@ const ctl_cmd_t ctl_cmds_ops[] = {
      "              stop at the end of the stream\n",
      cmd_events_tail},
     {"status", NULL, "[SERVICE]",
-     "Health of every configured daemon (or one): version, uptime, stream\n"
-     "head and epoch, store size, business time, dead letters, counters, and\n"
-     "each cursor (producer, epoch, applied, head, lag, held, state). A\n"
+     "Health of every configured daemon (or one) in one screen: HEALTH (ok,\n"
+     "paused, dead_letters, STREAM_STOPPED, DOWN), version, uptime, stream\n"
+     "head and epoch, total LAG of its cursors, store size, business time,\n"
+     "dead letters, counters; then each cursor (producer, epoch, applied, "
+     "head, lag, held, state). A\n"
      "daemon that does not answer is shown as DOWN and the exit code is 6.\n"
      "--json: an array (one object for a named SERVICE) with \"up\".\n",
      cmd_status},
