@@ -4,7 +4,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev
       protobuf-c-compiler libsqlite3-dev libuv1-dev libcmocka-dev sqlite3
       clang clang-format libclang-rt-14-dev libsystemd-dev systemd dpkg-dev fakeroot
-      iproute2)
+      iproute2 libseccomp-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

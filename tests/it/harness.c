@@ -539,7 +539,8 @@ store_hash(const char *path, const char *sql)
         sqlite3_stmt *t = NULL;
         if (sqlite3_prepare_v2(db,
                                "SELECT name FROM sqlite_master WHERE "
-                               "type='table' ORDER BY name",
+                               "type='table' AND name <> 'cursors' "
+                               "ORDER BY name",
                                -1, &t, NULL) == SQLITE_OK) {
             while (sqlite3_step(t) == SQLITE_ROW) {
                 char q[256];

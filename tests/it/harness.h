@@ -84,7 +84,10 @@ int cluster_hup(cluster_t *c, int which, int timeout_ms);
 /* A client of daemon `which` with any keypair. */
 client_t *cluster_client_as(cluster_t *c, int which, const keypair_t *kp);
 /* An order-independent hash of every row of sql's result, or of every
- * table when sql is NULL, through a read-only connection. 0 on error. */
+ * table when sql is NULL, through a read-only connection. 0 on error.
+ * Every table but `cursors`: those advance whenever the daemon follows its
+ * producers in the background, which a "nothing changed" check must not
+ * count (it made it_coordination's refusals flaky). */
 uint64_t store_hash(const char *path, const char *sql);
 
 /* ---- cogovctl with all four daemons (appended by it_supervision) -------- */
