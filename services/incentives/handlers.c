@@ -382,5 +382,15 @@ const svc_route_t inc_routes[] = {
      reject_award},
     {BODY(CONFIRM_DISBURSEMENT), R(BUREAU_SYSTEM), true, confirm_disbursement},
     {BODY(GET_LEDGER), INC_READ_ROLES, false, get_ledger},
+    {BODY(SET_QUALIFICATION), R(GOV_COORDINATOR), true, inc_set_qualification},
+    {BODY(RECORD_INVESTMENT), MANAGE, true, inc_record_investment},
+    {BODY(WITHDRAW_INVESTMENT), MANAGE, true, inc_withdraw_investment},
+    {BODY(REPORT_SURCHARGE), R(BUREAU_SYSTEM), true, inc_report_surcharge},
+    {BODY(GET_TAX_CREDIT), INC_READ_ROLES, false, inc_get_tax_credit},
+    {BODY(MAKE_GUARANTEE), R(GOV_COORDINATOR), true, inc_make_guarantee},
+    {BODY(SETTLE_GUARANTEE), R(GOV_COORDINATOR) | R(BUREAU_SYSTEM), true,
+     inc_settle_guarantee},
+    {BODY(LIST_GUARANTEES), INC_READ_ROLES, false, inc_list_guarantees},
+    {BODY(LIST_HONOURS), INC_READ_ROLES, false, inc_list_honours},
 };
 const size_t inc_n_routes = ARRAY_LEN(inc_routes);

@@ -2,6 +2,7 @@
 #include "inc_store.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -852,4 +853,330 @@ inc_store_policy_text(store_t *st, const char *policy_id, uint32_t version,
         err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
     sqlite3_reset(q);
     return err;
+}
+
+/* ---- 产教融合: qualification and tax credit ---------------------------- */
+
+int
+inc_store_qual(store_t *st, const char *member_id, int *stage, int *reason,
+               char since[11], char banned[11])
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT stage, reason, since, banned_until FROM qualifications"
+            " WHERE member_id = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *stage = sqlite3_column_int(q, 0);
+        *reason = sqlite3_column_int(q, 1);
+        snprintf(since, 11, "%s", col(q, 2));
+        snprintf(banned, 11, "%s", col(q, 3));
+    } else {
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+inc_store_qual_put(store_t *st, const char *member_id, int stage, int reason,
+                   const char *since, const char *banned)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR REPLACE INTO qualifications(member_id, stage, reason,"
+            " since, banned_until) VALUES (?,?,?,?,?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, stage);
+    sqlite3_bind_int(q, 3, reason);
+    sqlite3_bind_text(q, 4, since, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, banned, -1, SQLITE_STATIC);
+    return store_exec(q);
+}
+
+int
+inc_store_invest_add(store_t *st, const char *member_id, const char *inv_id,
+                     int year, int64_t amount, const char *desc)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT INTO investments(member_id, investment_id, year, amount,"
+            " description) VALUES (?,?,?,?,?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, inv_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, year);
+    sqlite3_bind_int64(q, 4, amount);
+    sqlite3_bind_text(q, 5, desc ? desc : "", -1, SQLITE_STATIC);
+    return store_exec(q);
+}
+
+int
+inc_store_invest_withdraw(store_t *st, const char *member_id,
+                          const char *inv_id, int kind, int year)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT withdrawn FROM investments WHERE member_id = ? AND"
+            " investment_id = ?");
+    int rc, w;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, inv_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    w = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_reset(q);
+    if (rc == SQLITE_DONE)
+        return -ENOENT;
+    if (rc != SQLITE_ROW)
+        return store_errno(rc);
+    if (w)
+        return -EALREADY;
+    q = store_stmt(st, "UPDATE investments SET withdrawn = ?,"
+                       " withdrawn_year = ? WHERE member_id = ? AND"
+                       " investment_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_int(q, 1, kind);
+    sqlite3_bind_int(q, 2, year);
+    sqlite3_bind_text(q, 3, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, inv_id, -1, SQLITE_STATIC);
+    return store_exec(q);
+}
+
+int
+inc_store_surcharge_add(store_t *st, const char *member_id, int year,
+                        int64_t due, const char *ref)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT INTO surcharges(member_id, year, due, report_ref)"
+            " VALUES (?,?,?,?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, year);
+    sqlite3_bind_int64(q, 3, due);
+    sqlite3_bind_text(q, 4, ref ? ref : "", -1, SQLITE_STATIC);
+    return store_exec(q);
+}
+
+int
+inc_store_tax_facts(store_t *st, const char *member_id,
+                    Cogov__V1__TaxCreditAccount *a)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT investment_id, year, amount, withdrawn,"
+            " coalesce(withdrawn_year, 0), description FROM investments"
+            " WHERE member_id = ? ORDER BY year, investment_id");
+    int rc;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__Investment *v = xmalloc(sizeof *v);
+        cogov__v1__investment__init(v);
+        v->investment_id = xstrdup(col(q, 0));
+        v->has_year = v->has_amount_fen = true;
+        v->year = (uint32_t)sqlite3_column_int(q, 1);
+        v->amount_fen = sqlite3_column_int64(q, 2);
+        v->has_withdrawn = sqlite3_column_int(q, 3) != 0;
+        v->withdrawn = sqlite3_column_int(q, 3);
+        v->has_withdrawn_year = v->has_withdrawn;
+        v->withdrawn_year = (uint32_t)sqlite3_column_int(q, 4);
+        v->description = xstrdup(col(q, 5));
+        a->investments =
+            xrealloc(a->investments, (a->n_investments + 1) * sizeof *v);
+        a->investments[a->n_investments++] = v;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return store_errno(rc);
+    q = store_stmt(st, "SELECT year, due, report_ref FROM surcharges WHERE"
+                       " member_id = ? ORDER BY year");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__SurchargeYear *y = xmalloc(sizeof *y);
+        cogov__v1__surcharge_year__init(y);
+        y->has_year = y->has_due_fen = true;
+        y->year = (uint32_t)sqlite3_column_int(q, 0);
+        y->due_fen = sqlite3_column_int64(q, 1);
+        y->report_ref = xstrdup(col(q, 2));
+        a->years = xrealloc(a->years, (a->n_years + 1) * sizeof *y);
+        a->years[a->n_years++] = y;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+/* ---- tasks, guarantees, honours ---------------------------------------- */
+
+int
+inc_store_task_put(store_t *st, const char *task_id, const char *lead)
+{
+    sqlite3_stmt *q = store_stmt(
+        st,
+        "INSERT OR IGNORE INTO tasks(task_id, lead_member_id) VALUES (?,?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, lead ? lead : "", -1, SQLITE_STATIC);
+    return store_exec(q);
+}
+
+int
+inc_store_task_exists(store_t *st, const char *task_id)
+{
+    sqlite3_stmt *q = store_stmt(st, "SELECT 1 FROM tasks WHERE task_id = ?");
+    int rc;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+}
+
+static int
+put_blob(sqlite3_stmt *q, int i, const ProtobufCMessage *m, uint8_t **buf)
+{
+    size_t len = protobuf_c_message_get_packed_size(m);
+    *buf = xmalloc(len ? len : 1);
+    protobuf_c_message_pack(m, *buf);
+    return sqlite3_bind_blob(q, i, *buf, (int)len, SQLITE_STATIC);
+}
+
+int
+inc_store_guarantee_put(store_t *st, const Cogov__V1__Guarantee *g)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR REPLACE INTO guarantees(guarantee_id, task_id,"
+            " department_id, body) VALUES (?,?,?,?)");
+    uint8_t *buf = NULL;
+    int err;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, g->guarantee_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, g->task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, g->department_id, -1, SQLITE_STATIC);
+    put_blob(q, 4, &g->base, &buf);
+    err = store_exec(q);
+    free(buf);
+    return err;
+}
+
+int
+inc_store_guarantee(store_t *st, const char *id, Cogov__V1__Guarantee **out)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT body FROM guarantees WHERE guarantee_id = ?");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        err = (*out = cogov__v1__guarantee__unpack(
+                   NULL, (size_t)sqlite3_column_bytes(q, 0),
+                   sqlite3_column_blob(q, 0)))
+                  ? 0
+                  : -EIO;
+    else
+        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
+    return err;
+}
+
+int
+inc_store_guarantees(store_t *st, const char *task_id, const char *dept_id,
+                     Cogov__V1__GuaranteeList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT body FROM guarantees WHERE (?1 IS NULL OR task_id = ?1)"
+            " AND (?2 IS NULL OR department_id = ?2)"
+            " ORDER BY task_id, department_id, guarantee_id");
+    Cogov__V1__GuaranteeList *l = xmalloc(sizeof *l);
+    int rc;
+
+    cogov__v1__guarantee_list__init(l);
+    *out = l;
+    if (q == NULL)
+        return -EIO;
+    if (task_id && task_id[0])
+        sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
+    if (dept_id && dept_id[0])
+        sqlite3_bind_text(q, 2, dept_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__Guarantee *g = cogov__v1__guarantee__unpack(
+            NULL, (size_t)sqlite3_column_bytes(q, 0),
+            sqlite3_column_blob(q, 0));
+        if (g == NULL)
+            continue;
+        l->guarantees =
+            xrealloc(l->guarantees, (l->n_guarantees + 1) * sizeof g);
+        l->guarantees[l->n_guarantees++] = g;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+inc_store_honour_add(store_t *st, const Cogov__V1__Honour *h)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR IGNORE INTO honours(honour_id, member_id, body)"
+            " VALUES (?,?,?)");
+    uint8_t *buf = NULL;
+    int err;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, h->honour_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, h->member_id, -1, SQLITE_STATIC);
+    put_blob(q, 3, &h->base, &buf);
+    err = store_exec(q);
+    free(buf);
+    if (err == 0)
+        err = sqlite3_changes(store_db(st)) > 0 ? 1 : 0;
+    return err;
+}
+
+int
+inc_store_honours(store_t *st, const char *member_id,
+                  Cogov__V1__HonourList **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT body FROM honours WHERE (?1 IS NULL OR member_id = ?1)"
+            " ORDER BY member_id, honour_id");
+    Cogov__V1__HonourList *l = xmalloc(sizeof *l);
+    int rc;
+
+    cogov__v1__honour_list__init(l);
+    *out = l;
+    if (q == NULL)
+        return -EIO;
+    if (member_id && member_id[0])
+        sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__Honour *h =
+            cogov__v1__honour__unpack(NULL, (size_t)sqlite3_column_bytes(q, 0),
+                                      sqlite3_column_blob(q, 0));
+        if (h == NULL)
+            continue;
+        l->honours = xrealloc(l->honours, (l->n_honours + 1) * sizeof h);
+        l->honours[l->n_honours++] = h;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }

@@ -117,4 +117,38 @@ int inc_store_claim_entries(store_t *st, const char *claim_id,
 int inc_store_policy_text(store_t *st, const char *policy_id, uint32_t version,
                           char **text);
 
+/* ---- 产教融合: qualification and tax credit ---------------------------- */
+/* -ENOENT if the unit never entered the lifecycle. since/banned >= 11. */
+int inc_store_qual(store_t *st, const char *member_id, int *stage, int *reason,
+                   char since[11], char banned[11]);
+int inc_store_qual_put(store_t *st, const char *member_id, int stage,
+                       int reason, const char *since, const char *banned);
+/* -EEXIST if recorded already. */
+int inc_store_invest_add(store_t *st, const char *member_id, const char *inv_id,
+                         int year, int64_t amount, const char *desc);
+/* -ENOENT, or -EALREADY if withdrawn already. kind: WithdrawalKind. */
+int inc_store_invest_withdraw(store_t *st, const char *member_id,
+                              const char *inv_id, int kind, int year);
+/* -EEXIST if that year was reported already. */
+int inc_store_surcharge_add(store_t *st, const char *member_id, int year,
+                            int64_t due, const char *ref);
+/* Append the unit's investments (year, id order) and surcharge years (the
+ * recorded fields only) to a. */
+int inc_store_tax_facts(store_t *st, const char *member_id,
+                        Cogov__V1__TaxCreditAccount *a);
+
+/* ---- tasks, guarantees, honours ---------------------------------------- */
+int inc_store_task_put(store_t *st, const char *task_id, const char *lead);
+/* 0 if coordination announced it, -ENOENT otherwise. */
+int inc_store_task_exists(store_t *st, const char *task_id);
+int inc_store_guarantee_put(store_t *st, const Cogov__V1__Guarantee *g);
+int inc_store_guarantee(store_t *st, const char *id,
+                        Cogov__V1__Guarantee **out);
+int inc_store_guarantees(store_t *st, const char *task_id, const char *dept_id,
+                         Cogov__V1__GuaranteeList **out);
+/* 1 if granted now, 0 if it was already (idempotent). */
+int inc_store_honour_add(store_t *st, const Cogov__V1__Honour *h);
+int inc_store_honours(store_t *st, const char *member_id,
+                      Cogov__V1__HonourList **out);
+
 #endif

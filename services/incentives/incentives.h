@@ -65,4 +65,42 @@ Cogov__V1__StatusCode inc_award_op(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
 int inc_pool_settle(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
                     const char *pool_id);
 
+/* qualify.c: 产教融合型企业 qualification and tax credit commands. */
+Cogov__V1__StatusCode inc_set_qualification(svc_t *s, void *app,
+                                            const svc_ctx_t *c,
+                                            const Cogov__V1__Request *req,
+                                            Cogov__V1__Reply *rep);
+Cogov__V1__StatusCode inc_record_investment(svc_t *s, void *app,
+                                            const svc_ctx_t *c,
+                                            const Cogov__V1__Request *req,
+                                            Cogov__V1__Reply *rep);
+Cogov__V1__StatusCode inc_withdraw_investment(svc_t *s, void *app,
+                                              const svc_ctx_t *c,
+                                              const Cogov__V1__Request *req,
+                                              Cogov__V1__Reply *rep);
+Cogov__V1__StatusCode inc_report_surcharge(svc_t *s, void *app,
+                                           const svc_ctx_t *c,
+                                           const Cogov__V1__Request *req,
+                                           Cogov__V1__Reply *rep);
+Cogov__V1__StatusCode inc_get_tax_credit(svc_t *s, void *app,
+                                         const svc_ctx_t *c,
+                                         const Cogov__V1__Request *req,
+                                         Cogov__V1__Reply *rep);
+/* guarantees.c: guarantees and the honours list. */
+Cogov__V1__StatusCode inc_make_guarantee(svc_t *s, void *app,
+                                         const svc_ctx_t *c,
+                                         const Cogov__V1__Request *req,
+                                         Cogov__V1__Reply *rep);
+Cogov__V1__StatusCode inc_settle_guarantee(svc_t *s, void *app,
+                                           const svc_ctx_t *c,
+                                           const Cogov__V1__Request *req,
+                                           Cogov__V1__Reply *rep);
+Cogov__V1__StatusCode inc_list_guarantees(svc_t *s, void *app,
+                                          const svc_ctx_t *c,
+                                          const Cogov__V1__Request *req,
+                                          Cogov__V1__Reply *rep);
+Cogov__V1__StatusCode inc_list_honours(svc_t *s, void *app, const svc_ctx_t *c,
+                                       const Cogov__V1__Request *req,
+                                       Cogov__V1__Reply *rep);
+
 #endif

@@ -252,6 +252,18 @@ parse_rule(pctx_t *p, policy_t *pol, const char *dir, kv_t *kv, size_t n)
             (err = parse_int(p, "fen", v, false, 1, INT32_MAX * 100LL,
                              &r.fen)) < 0)
             return err;
+    } else if (strcmp(dir, "honour") == 0) {
+        r.kind = RULE_HONOUR;
+        if ((err = need(p, kv, n, "grade", &v)) < 0)
+            return err;
+        if (lookup(grades, N(grades), v) < 0)
+            return perr(p, "grade: one of excellent, good, pass, fail");
+        r.grade = lookup(grades, N(grades), v);
+        if ((err = need(p, kv, n, "title", &v)) < 0)
+            return err;
+        if (!valid_text(v, 40, true))
+            return perr(p, "title: 1..40 characters of UTF-8 text");
+        snprintf(r.title, sizeof r.title, "%s", v);
     } else {
         r.kind = RULE_GRADE;
         if ((err = need(p, kv, n, "grade", &v)) < 0)
@@ -278,8 +290,8 @@ parse_rule(pctx_t *p, policy_t *pol, const char *dir, kv_t *kv, size_t n)
         if ((r.kind == RULE_RATE && o->measure == r.measure &&
              kinds_overlap(o->kinds, r.kinds)) ||
             (r.kind == RULE_LUMP && kinds_overlap(o->kinds, r.kinds)) ||
-            (r.kind == RULE_GRADE && o->grade == r.grade &&
-             kinds_overlap(o->kinds, r.kinds)))
+            ((r.kind == RULE_GRADE || r.kind == RULE_HONOUR) &&
+             o->grade == r.grade && kinds_overlap(o->kinds, r.kinds)))
             return perr(p,
                         "ambiguous: rule \"%s\" overlaps rule \"%s\" "
                         "(line %d) for the same events",
@@ -362,11 +374,11 @@ parse_line(pctx_t *p, policy_t *pol, char *line, bool *seen_policy)
         return no_unknown(p, kv, n, dir);
     }
     if (strcmp(dir, "rate") == 0 || strcmp(dir, "lump") == 0 ||
-        strcmp(dir, "grade") == 0)
+        strcmp(dir, "grade") == 0 || strcmp(dir, "honour") == 0)
         return parse_rule(p, pol, dir, kv, n);
     return perr(p,
                 "unknown directive \"%s\" (policy, eligible, cap, rate, "
-                "lump, grade)",
+                "lump, grade, honour)",
                 dir);
 }
 

@@ -13,9 +13,10 @@
 #define POL_MAX_RULES 64
 
 typedef enum {
-    RULE_RATE = 1,  /* fen per `per` units of a measure in progress_reported */
-    RULE_LUMP = 2,  /* fen once per task_completed of a task kind */
-    RULE_GRADE = 3, /* fen bonus (>0) or penalty (<0) per evaluation grade */
+    RULE_RATE = 1,   /* fen per `per` units of a measure in progress_reported */
+    RULE_LUMP = 2,   /* fen once per task_completed of a task kind */
+    RULE_GRADE = 3,  /* fen bonus (>0) or penalty (<0) per evaluation grade */
+    RULE_HONOUR = 4, /* a title granted per evaluation grade (no money) */
 } rule_kind_t;
 
 /* Measures of a progress report (coordination's Delivered). */
@@ -35,7 +36,9 @@ typedef struct pol_rule {
     uint32_t kinds;    /* task kinds it applies to (bit per TaskKind); 0: all */
     int64_t fen;       /* RATE: per `per` units; LUMP; GRADE (signed) */
     int64_t per;       /* RATE: >= 1 */
-    int grade;         /* GRADE: supervision's Grade (1 excellent .. 4 fail) */
+    int grade;         /* GRADE, HONOUR: supervision's Grade (1 excellent ..
+                          4 fail) */
+    char title[128];   /* HONOUR: UTF-8, e.g. 优秀成员单位 */
 } pol_rule_t;
 
 typedef struct policy {

@@ -56,6 +56,12 @@ inc_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
     case PAY(MEMBER_EXITED):
     case PAY(MEMBER_EXPELLED):
         return member(s, a, c, ev);
+    case PAY(TASK_CREATED):
+        /* kept so that guarantees can name a task */
+        if (str_empty(ev->task_created->task_id))
+            return 0;
+        return inc_store_task_put(svc_store(s), ev->task_created->task_id,
+                                  ev->task_created->lead_member_id);
     case PAY(PROGRESS_REPORTED):
         return inc_awards_progress(s, a, c, ev);
     case PAY(TASK_COMPLETED):
