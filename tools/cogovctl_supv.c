@@ -285,6 +285,8 @@ round_header(sbuf_t *b, const Cogov__V1__Round *r)
         sbuf_printf(b, "note        %s\n", r->note);
 }
 
+static void goals_table(sbuf_t *b, const Cogov__V1__Round *r);
+
 static void
 print_round(ctl_t *c, const Cogov__V1__Round *r)
 {
@@ -315,6 +317,7 @@ print_round(ctl_t *c, const Cogov__V1__Round *r)
     }
     table_render(t, &b);
     table_destroy(&t);
+    goals_table(&b, r);
     /* The breakdown, member by member. */
     static const char *const hs[] = {"KEY", ">OBSERVED", ">TARGET", ">SCORE",
                                      "VETO"};
@@ -731,6 +734,512 @@ cmd_rect_list(ctl_t *c, int argc, char **argv)
     return CTL_EXIT_OK;
 }
 
+/* ==== reports: scorecard, evaluation report ============================== */
+
+/* One CSV cell (RFC 4180): quoted when it holds a comma, quote or line
+ * break. */
+static void
+csv_cell(sbuf_t *b, bool first, const char *s)
+{
+    if (!first)
+        sbuf_putc(b, ',');
+    s = s ? s : "";
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        sbuf_puts(b, s);
+        return;
+    }
+    sbuf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            sbuf_putc(b, '"');
+        sbuf_putc(b, *s);
+    }
+    sbuf_putc(b, '"');
+}
+
+static void
+csv_row(sbuf_t *b, const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        csv_cell(b, i == 0, cells[i]);
+    sbuf_puts(b, "\r\n");
+}
+
+static const Cogov__V1__Indicator *
+indicator_of(const Cogov__V1__IndicatorSet *set, const char *key)
+{
+    for (size_t i = 0; set && i < set->n_indicators; i++)
+        if (strcmp(set->indicators[i]->key, key) == 0)
+            return set->indicators[i];
+    return NULL;
+}
+
+static const char *
+grade_short(int g)
+{
+    return g >= 1 && g <= 4 ? enum_text(&cogov__v1__grade__descriptor, g) : "";
+}
+
+/* The round and the indicator set it was computed with (for titles and
+ * weights). *rep_set may be NULL if the set is gone. */
+static int
+fetch_round(ctl_t *c, const char *round_id, const char *member,
+            Cogov__V1__Reply **rep_round, Cogov__V1__Reply **rep_set)
+{
+    Cogov__V1__GetRound gr = COGOV__V1__GET_ROUND__INIT;
+    gr.round_id = (char *)round_id;
+    gr.member_id = (char *)member;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = BODY(GET_ROUND);
+    req.get_round = &gr;
+    int rc = call(c, &req, rep_round);
+    if (rc != 0)
+        return rc;
+    if ((*rep_round)->body_case != COGOV__V1__REPLY__BODY_ROUND) {
+        cogov__v1__reply__free_unpacked(*rep_round, NULL);
+        ctl_err("supervision: no round in the reply");
+        return CTL_EXIT_UNAVAILABLE;
+    }
+    Cogov__V1__ListIndicators li = COGOV__V1__LIST_INDICATORS__INIT;
+    li.has_version = true;
+    li.version = (*rep_round)->round->indicator_version;
+    cogov__v1__request__init(&req);
+    req.body_case = BODY(LIST_INDICATORS);
+    req.list_indicators = &li;
+    if (call(c, &req, rep_set) != 0 ||
+        (*rep_set)->body_case != COGOV__V1__REPLY__BODY_INDICATOR_SET) {
+        /* titles are a nicety: the numbers are in the round */
+        *rep_set = NULL;
+    }
+    return 0;
+}
+
+/* Columns of a scorecard / report score row. */
+static const char *const score_hdr[] = {
+    "round_id", "period", "status", "member_id",  "name",
+    "type",     "key",    "title",  "group",      "weight",
+    "observed", "target", "score",  "veto_failed"};
+
+static void
+score_csv(sbuf_t *b, const Cogov__V1__Round *r,
+          const Cogov__V1__MemberResult *m, const Cogov__V1__IndicatorSet *set)
+{
+    char obs[32], tgt[32], sc[32], wt[16], tot[32];
+    const char *status =
+        enum_text(&cogov__v1__round_status__descriptor, r->status);
+    const char *type = enum_text(&cogov__v1__member_type__descriptor, m->type);
+    for (size_t k = 0; k < m->n_scores; k++) {
+        const Cogov__V1__IndicatorScore *x = m->scores[k];
+        const Cogov__V1__Indicator *ind = indicator_of(set, x->key);
+        snprintf(obs, sizeof obs, "%" PRId64, x->observed);
+        snprintf(tgt, sizeof tgt, "%" PRId64, x->target);
+        fmt_score(x->score, sc, sizeof sc);
+        snprintf(wt, sizeof wt, "%u", ind ? ind->weight : 0);
+        const char *cells[] = {
+            r->round_id,
+            r->period,
+            status,
+            m->member_id,
+            m->name,
+            type,
+            x->key,
+            ind ? ind->title : "",
+            ind ? enum_text(&cogov__v1__indicator_group__descriptor, ind->group)
+                : "",
+            wt,
+            x->observed < 0 ? "" : obs,
+            tgt,
+            sc,
+            x->veto_failed ? "true" : "false"};
+        csv_row(b, cells, ARRAY_LEN(cells));
+    }
+    fmt_score(m->total, tot, sizeof tot);
+    const char *cells[] = {r->round_id, r->period,
+                           status,      m->member_id,
+                           m->name,     type,
+                           "TOTAL",     grade_short((int)m->grade),
+                           "",          "100",
+                           "",          "",
+                           tot,         m->veto_failed ? "true" : "false"};
+    csv_row(b, cells, ARRAY_LEN(cells));
+}
+
+static void
+score_json(jw_t *w, const Cogov__V1__MemberResult *m,
+           const Cogov__V1__IndicatorSet *set)
+{
+    char tb[32];
+    jw_key(w, "member_id");
+    jw_str(w, m->member_id);
+    jw_key(w, "name");
+    jw_str(w, m->name);
+    jw_key(w, "type");
+    jw_str(w, enum_short(&cogov__v1__member_type__descriptor, m->type));
+    fmt_score(m->total, tb, sizeof tb);
+    jw_key(w, "total");
+    jw_str(w, tb);
+    jw_key(w, "total_hundredths");
+    jw_int(w, m->total);
+    jw_key(w, "grade");
+    jw_str(w, enum_short(&cogov__v1__grade__descriptor, m->grade));
+    jw_key(w, "veto_failed");
+    jw_bool(w, m->veto_failed);
+    jw_key(w, "veto_key");
+    jw_str(w, m->veto_key);
+    jw_key(w, "scores");
+    jw_arr(w);
+    for (size_t k = 0; k < m->n_scores; k++) {
+        const Cogov__V1__IndicatorScore *x = m->scores[k];
+        const Cogov__V1__Indicator *ind = indicator_of(set, x->key);
+        jw_obj(w);
+        jw_key(w, "key");
+        jw_str(w, x->key);
+        jw_key(w, "title");
+        jw_str(w, ind ? ind->title : NULL);
+        jw_key(w, "dimension");
+        jw_str(w, ind ? ind->dimension : NULL);
+        jw_key(w, "group");
+        jw_str(w, ind ? enum_short(&cogov__v1__indicator_group__descriptor,
+                                   ind->group)
+                      : NULL);
+        jw_key(w, "weight");
+        jw_uint(w, ind ? ind->weight : 0);
+        jw_key(w, "observed");
+        if (x->observed < 0)
+            jw_null(w);
+        else
+            jw_int(w, x->observed);
+        jw_key(w, "target");
+        jw_int(w, x->target);
+        fmt_score(x->score, tb, sizeof tb);
+        jw_key(w, "score");
+        jw_str(w, tb);
+        jw_key(w, "veto_failed");
+        jw_bool(w, x->veto_failed);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+static void
+score_table(sbuf_t *b, const Cogov__V1__MemberResult *m,
+            const Cogov__V1__IndicatorSet *set)
+{
+    static const char *const hs[] = {
+        "KEY", "TITLE", ">WEIGHT", ">OBSERVED", ">TARGET", ">SCORE", "VETO"};
+    char tb[32];
+    table_t *t = table_new(ARRAY_LEN(hs), hs);
+    for (size_t k = 0; k < m->n_scores; k++) {
+        const Cogov__V1__IndicatorScore *x = m->scores[k];
+        const Cogov__V1__Indicator *ind = indicator_of(set, x->key);
+        table_cell(t, x->key);
+        table_cell(t, ind ? ind->title : NULL);
+        if (ind &&
+            ind->group != COGOV__V1__INDICATOR_GROUP__INDICATOR_GROUP_VETO)
+            table_cellf(t, "%u", ind->weight);
+        else
+            table_cell(t, ind ? "veto" : NULL);
+        if (x->observed < 0)
+            table_cell(t, "no data");
+        else
+            table_cellf(t, "%" PRId64, x->observed);
+        table_cellf(t, "%" PRId64, x->target);
+        fmt_score(x->score, tb, sizeof tb);
+        table_cell(t, tb);
+        table_cell(t, x->veto_failed ? "FAILED" : NULL);
+    }
+    table_render(t, b);
+    table_destroy(&t);
+}
+
+enum { RP_PERIOD, RP_CSV, RP_JSON, RP_N };
+static const ctl_opt_t report_fmt_opts[] = {
+    {"period", true}, {"csv", false}, {"json", false}, {NULL, false}};
+
+static int
+cmd_scorecard(ctl_t *c, int argc, char **argv)
+{
+    const char *v[RP_N] = {0};
+    int npos;
+    const char *pos[1];
+    int rc =
+        ctl_parse(c, argc, argv, report_fmt_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1 || v[RP_PERIOD] == NULL)
+        return ctl_usage(c, "MEMBER and --period are required");
+    if ((rc = check_period(c, "--period", v[RP_PERIOD])) != 0)
+        return rc;
+    if (v[RP_CSV] && (v[RP_JSON] || c->json))
+        return ctl_usage(c, "--csv and --json exclude each other");
+    bool json = c->json || v[RP_JSON] != NULL;
+    char round_id[32];
+    snprintf(round_id, sizeof round_id, "round-%s", v[RP_PERIOD]);
+    Cogov__V1__Reply *rr = NULL, *rs = NULL, *rh = NULL;
+    if ((rc = fetch_round(c, round_id, pos[0], &rr, &rs)) != 0)
+        return rc;
+    const Cogov__V1__Round *r = rr->round;
+    const Cogov__V1__IndicatorSet *set = rs ? rs->indicator_set : NULL;
+    if (r->n_results != 1) {
+        ctl_err("%s: member %s was not evaluated in %s", round_id, pos[0],
+                round_id);
+        rc = CTL_EXIT_NOT_FOUND;
+        goto done;
+    }
+    const Cogov__V1__MemberResult *m = r->results[0];
+    Cogov__V1__GetHealth gh = COGOV__V1__GET_HEALTH__INIT;
+    gh.member_id = (char *)pos[0];
+    gh.period = (char *)v[RP_PERIOD];
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = BODY(GET_HEALTH);
+    req.get_health = &gh;
+    if (call(c, &req, &rh) != 0)
+        rh = NULL;
+    const Cogov__V1__HealthRow *hrow =
+        rh && rh->body_case == COGOV__V1__REPLY__BODY_HEALTH &&
+                rh->health->n_rows > 0
+            ? rh->health->rows[0]
+            : NULL;
+    sbuf_t b;
+    sbuf_init(&b);
+    if (v[RP_CSV]) {
+        csv_row(&b, score_hdr, ARRAY_LEN(score_hdr));
+        score_csv(&b, r, m, set);
+    } else if (json) {
+        jw_t w;
+        jw_init(&w, &b);
+        jw_obj(&w);
+        jw_key(&w, "round_id");
+        jw_str(&w, r->round_id);
+        jw_key(&w, "period");
+        jw_str(&w, r->period);
+        jw_key(&w, "status");
+        jw_str(&w, enum_short(&cogov__v1__round_status__descriptor, r->status));
+        jw_key(&w, "indicator_version");
+        jw_uint(&w, r->indicator_version);
+        score_json(&w, m, set);
+        jw_key(&w, "health");
+        jw_arr(&w);
+        for (size_t k = 0; hrow && k < hrow->n_figures; k++)
+            pbjson_message(&w, &hrow->figures[k]->base);
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+        sbuf_putc(&b, '\n');
+    } else {
+        char tb[32];
+        fmt_score(m->total, tb, sizeof tb);
+        sbuf_printf(&b, "scorecard   %s %s (%s)\n", m->member_id, dash(m->name),
+                    enum_text(&cogov__v1__member_type__descriptor, m->type));
+        sbuf_printf(&b, "round       %s  period %s  %s  indicators v%u\n",
+                    r->round_id, r->period,
+                    enum_text(&cogov__v1__round_status__descriptor, r->status),
+                    r->indicator_version);
+        sbuf_printf(&b, "total       %s  %s%s%s\n\n", tb,
+                    grade_text((int)m->grade),
+                    m->veto_failed ? "  veto failed: " : "",
+                    m->veto_failed ? m->veto_key : "");
+        score_table(&b, m, set);
+        if (hrow) {
+            sbuf_puts(&b, "\nhealth\n");
+            for (size_t k = 0; k < hrow->n_figures; k++) {
+                const Cogov__V1__HealthFigure *f = hrow->figures[k];
+                if (f->permille < 0)
+                    sbuf_printf(&b, "  %-24s -\n", f->name);
+                else
+                    sbuf_printf(&b,
+                                "  %-24s %" PRId64 ".%" PRId64 "%% (%" PRId64
+                                "/%" PRId64 ")\n",
+                                f->name, f->permille / 10, f->permille % 10,
+                                f->numerator, f->denominator);
+            }
+        }
+    }
+    ctl_flush(&b);
+    sbuf_free(&b);
+    rc = CTL_EXIT_OK;
+done:
+    cogov__v1__reply__free_unpacked(rr, NULL);
+    if (rs)
+        cogov__v1__reply__free_unpacked(rs, NULL);
+    if (rh)
+        cogov__v1__reply__free_unpacked(rh, NULL);
+    return rc;
+}
+
+static void
+goals_table(sbuf_t *b, const Cogov__V1__Round *r)
+{
+    if (r->n_goals == 0)
+        return;
+    static const char *const hg[] = {"GOAL",    "INDICATOR", "TITLE",
+                                     ">TARGET", ">OBSERVED", ">REACHED",
+                                     "MET"};
+    table_t *t = table_new(ARRAY_LEN(hg), hg);
+    for (size_t i = 0; i < r->n_goals; i++) {
+        const Cogov__V1__GoalResult *g = r->goals[i];
+        table_cell(t, g->goal_id);
+        table_cell(t, g->indicator_code);
+        table_cell(t, g->title);
+        table_cellf(t, "%" PRId64 "%s", g->target, g->unit ? g->unit : "");
+        if (!g->known)
+            table_cell(t, "no such indicator");
+        else if (g->observed < 0)
+            table_cell(t, "no data");
+        else
+            table_cellf(t, "%" PRId64, g->observed);
+        if (g->permille < 0)
+            table_cell(t, "-");
+        else
+            table_cellf(t, "%" PRId64 ".%" PRId64 "%%", g->permille / 10,
+                        g->permille % 10);
+        table_cell(t, g->met ? "yes" : "no");
+    }
+    sbuf_printf(b, "\nannual goals (year to the end of %s)\n", r->period);
+    table_render(t, b);
+    table_destroy(&t);
+}
+
+enum { RE_CSV, RE_JSON, RE_N };
+static const ctl_opt_t report_opts2[] = {
+    {"csv", false}, {"json", false}, {NULL, false}};
+
+static int
+cmd_eval_report(ctl_t *c, int argc, char **argv)
+{
+    const char *v[RE_N] = {0};
+    int npos;
+    const char *pos[1];
+    int rc =
+        ctl_parse(c, argc, argv, report_opts2, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1)
+        return ctl_usage(c, "ROUND_ID is required");
+    if (v[RE_CSV] && (v[RE_JSON] || c->json))
+        return ctl_usage(c, "--csv and --json exclude each other");
+    bool json = c->json || v[RE_JSON] != NULL;
+    Cogov__V1__Reply *rr = NULL, *rs = NULL;
+    if ((rc = fetch_round(c, pos[0], NULL, &rr, &rs)) != 0)
+        return rc;
+    const Cogov__V1__Round *r = rr->round;
+    const Cogov__V1__IndicatorSet *set = rs ? rs->indicator_set : NULL;
+    sbuf_t b;
+    sbuf_init(&b);
+    if (v[RE_CSV]) {
+        csv_row(&b, score_hdr, ARRAY_LEN(score_hdr));
+        for (size_t i = 0; i < r->n_results; i++)
+            score_csv(&b, r, r->results[i], set);
+        char tot[32], tgt[32], obs[32];
+        fmt_score(r->consortium_total, tot, sizeof tot);
+        const char *status =
+            enum_text(&cogov__v1__round_status__descriptor, r->status);
+        const char *cells[] = {r->round_id,
+                               r->period,
+                               status,
+                               "*",
+                               "联合体 consortium",
+                               "",
+                               "TOTAL",
+                               grade_short((int)r->consortium_grade),
+                               "",
+                               "100",
+                               "",
+                               "",
+                               tot,
+                               "false"};
+        csv_row(&b, cells, ARRAY_LEN(cells));
+        for (size_t i = 0; i < r->n_goals; i++) {
+            const Cogov__V1__GoalResult *g = r->goals[i];
+            char reached[32];
+            snprintf(tgt, sizeof tgt, "%" PRId64, g->target);
+            snprintf(obs, sizeof obs, "%" PRId64, g->observed);
+            snprintf(reached, sizeof reached, "%" PRId64 ".%" PRId64,
+                     g->permille / 10, g->permille % 10);
+            const char *gc[] = {r->round_id,
+                                r->period,
+                                status,
+                                "*",
+                                "联合体 consortium",
+                                "",
+                                g->indicator_code,
+                                g->title,
+                                "goal",
+                                g->goal_id,
+                                g->observed < 0 ? "" : obs,
+                                tgt,
+                                g->permille < 0 ? "" : reached,
+                                g->met ? "met" : "not met"};
+            csv_row(&b, gc, ARRAY_LEN(gc));
+        }
+    } else if (json) {
+        jw_t w;
+        jw_init(&w, &b);
+        jw_obj(&w);
+        jw_key(&w, "round_id");
+        jw_str(&w, r->round_id);
+        jw_key(&w, "period");
+        jw_str(&w, r->period);
+        jw_key(&w, "status");
+        jw_str(&w, enum_short(&cogov__v1__round_status__descriptor, r->status));
+        jw_key(&w, "indicator_version");
+        jw_uint(&w, r->indicator_version);
+        char tb[32];
+        fmt_score(r->consortium_total, tb, sizeof tb);
+        jw_key(&w, "consortium_total");
+        jw_str(&w, tb);
+        jw_key(&w, "consortium_grade");
+        jw_str(&w,
+               enum_short(&cogov__v1__grade__descriptor, r->consortium_grade));
+        jw_key(&w, "goals");
+        jw_arr(&w);
+        for (size_t i = 0; i < r->n_goals; i++)
+            pbjson_message(&w, &r->goals[i]->base);
+        jw_arr_end(&w);
+        jw_key(&w, "members");
+        jw_arr(&w);
+        for (size_t i = 0; i < r->n_results; i++) {
+            jw_obj(&w);
+            score_json(&w, r->results[i], set);
+            jw_obj_end(&w);
+        }
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+        sbuf_putc(&b, '\n');
+    } else {
+        round_header(&b, r);
+        goals_table(&b, r);
+        sbuf_putc(&b, '\n');
+        static const char *const hdr[] = {"MEMBER", "NAME",  "TYPE",
+                                          ">TOTAL", "GRADE", "VETO"};
+        table_t *t = table_new(ARRAY_LEN(hdr), hdr);
+        char tb[32];
+        for (size_t i = 0; i < r->n_results; i++) {
+            const Cogov__V1__MemberResult *m = r->results[i];
+            table_cell(t, m->member_id);
+            table_cell(t, m->name);
+            table_cell(t,
+                       enum_text(&cogov__v1__member_type__descriptor, m->type));
+            fmt_score(m->total, tb, sizeof tb);
+            table_cell(t, tb);
+            table_cell(t, grade_text((int)m->grade));
+            table_cell(t, m->veto_failed ? m->veto_key : NULL);
+        }
+        table_render(t, &b);
+        table_destroy(&t);
+        for (size_t i = 0; i < r->n_results; i++) {
+            sbuf_printf(&b, "\n%s %s\n", r->results[i]->member_id,
+                        dash(r->results[i]->name));
+            score_table(&b, r->results[i], set);
+        }
+    }
+    ctl_flush(&b);
+    sbuf_free(&b);
+    cogov__v1__reply__free_unpacked(rr, NULL);
+    if (rs)
+        cogov__v1__reply__free_unpacked(rs, NULL);
+    return CTL_EXIT_OK;
+}
+
 /* ==== health, facts ======================================================= */
 
 enum { HE_MEMBER, HE_PERIOD, HE_EXPLAIN, HE_N };
@@ -910,6 +1419,22 @@ const ctl_cmd_t ctl_cmds_supv[] = {
     {"evaluation", "list", "",
      "The rounds (without results). --json prints an array.\n" READ,
      cmd_eval_list},
+    {"evaluation", "report", "ROUND_ID [--csv | --json]",
+     "The consortium's evaluation report: the round, the consortium against\n"
+     "its annual goals, every member's total and grade and every member's\n"
+     "breakdown with indicator titles and weights. --csv: one row per\n"
+     "member and indicator (key TOTAL: the member's total and grade), a\n"
+     "consortium row (member *) and one row per goal (group 'goal', score:\n"
+     "share of the target reached, veto_failed: met / not met). --json: one\n"
+     "object.\n" READ,
+     cmd_eval_report},
+    {"scorecard", NULL, "MEMBER --period P [--csv | --json]",
+     "A member's scorecard for a period (YYYY or YYYYQn): its result in\n"
+     "round-P (drafted, reviewed or published) indicator by indicator, and\n"
+     "its collaboration health in the period. --csv: one row per indicator\n"
+     "and a TOTAL row (columns as evaluation report). --json: one object.\n"
+     "Exit 3 if there is no such round or the member is not in it.\n" READ,
+     cmd_scorecard},
     {"warning", "list", "[--member M] [--kind K]",
      "Early warnings (预警), each raised once per cause. KIND:\n"
      "milestone_overdue, inactive, absence_streak, pledge_missed,\n"
