@@ -429,6 +429,23 @@ ind_total(const indicator_t *inds, size_t n, const int64_t *scores)
     return weights > 0 ? sum * 100 / weights : 0;
 }
 
+bool
+ind_goal(const indicator_t *ind, int64_t observed, int64_t target,
+         int64_t *permille)
+{
+    bool down = ind != NULL && ind->down;
+
+    if (observed < 0) {
+        *permille = -1;
+        return false;
+    }
+    if (target <= 0 || observed >= target)
+        *permille = 1000;
+    else
+        *permille = observed * 1000 / target;
+    return down ? observed <= target : observed >= target;
+}
+
 int
 ind_grade(int64_t total, bool veto_failed, int excellent, int good, int pass)
 {

@@ -91,6 +91,13 @@ int64_t ind_score(const indicator_t *ind, int64_t observed, int64_t target,
  * indicators: sum(scores) * 100 / sum(weights). */
 int64_t ind_total(const indicator_t *inds, size_t n, const int64_t *scores);
 
+/* The consortium against an annual goal: observed (-1: no data) against
+ * target; *permille the share reached, capped at 1000 (-1: no data; 1000
+ * for a target <= 0); returns whether it is met (at or below the target
+ * for a "down" indicator). */
+bool ind_goal(const indicator_t *ind, int64_t observed, int64_t target,
+              int64_t *permille);
+
 /* Grade numbers as in supervision.proto: 1 EXCELLENT, 2 GOOD, 3 PASS, 4 FAIL.
  * Thresholds in points (e.g. 90, 80, 60); total in hundredths. */
 int ind_grade(int64_t total, bool veto_failed, int excellent, int good,

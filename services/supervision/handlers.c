@@ -236,17 +236,7 @@ goals(svc_t *s, const supv_app_t *a, Cogov__V1__Round *r,
         x->target = g->target_value;
         x->known = ind != NULL;
         x->observed = ind ? ind_observe(ind, facts, n_f) : -1;
-        if (x->observed < 0)
-            x->permille = -1;
-        else if (x->target <= 0)
-            x->permille = 1000;
-        else
-            x->permille = x->observed >= x->target
-                              ? 1000
-                              : x->observed * 1000 / x->target;
-        x->met =
-            x->observed >= 0 && (ind && ind->down ? x->observed <= x->target
-                                                  : x->observed >= x->target);
+        x->met = ind_goal(ind, x->observed, x->target, &x->permille);
         r->goals[r->n_goals++] = x;
     }
 done:

@@ -266,6 +266,38 @@ test_default_file(void **state)
     assert_true(veto >= 1);
 }
 
+static void
+test_goal(void **state)
+{
+    (void)state;
+    int64_t pm;
+    assert_int_equal(parse("key=U group=basic weight=100 source=count:x "
+                           "rule=linear target=1\n"
+                           "key=D group=veto source=count:y rule=yesno "
+                           "direction=down target=2\n"),
+                     2);
+    /* up: share of the target, capped; met at the target */
+    assert_false(ind_goal(&inds[0], 3, 5, &pm));
+    assert_int_equal(pm, 600);
+    assert_true(ind_goal(&inds[0], 5, 5, &pm));
+    assert_int_equal(pm, 1000);
+    assert_true(ind_goal(&inds[0], 9, 5, &pm));
+    assert_int_equal(pm, 1000);
+    assert_false(ind_goal(&inds[0], 0, 5, &pm));
+    assert_int_equal(pm, 0);
+    /* no data: not met, no share */
+    assert_false(ind_goal(&inds[0], -1, 5, &pm));
+    assert_int_equal(pm, -1);
+    /* a target of 0 is reached by anything */
+    assert_true(ind_goal(&inds[0], 0, 0, &pm));
+    assert_int_equal(pm, 1000);
+    /* down: met at or below the target */
+    assert_true(ind_goal(&inds[1], 2, 2, &pm));
+    assert_false(ind_goal(&inds[1], 3, 2, &pm));
+    /* an unknown indicator: as up */
+    assert_true(ind_goal(NULL, 7, 7, &pm));
+}
+
 int
 main(void)
 {
@@ -279,6 +311,7 @@ main(void)
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_periods),
         cmocka_unit_test(test_default_file),
+        cmocka_unit_test(test_goal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
