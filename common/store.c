@@ -786,6 +786,12 @@ store_in_tx(const store_t *s)
     return s->in_tx;
 }
 
+int64_t
+store_changes(store_t *s)
+{
+    return (int64_t)sqlite3_total_changes64(s->db);
+}
+
 /* ---- outbox -------------------------------------------------------------- */
 
 static void

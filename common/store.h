@@ -65,6 +65,10 @@ int store_savepoint(store_t *s);
 int store_release(store_t *s);
 void store_rollback_to(store_t *s); /* and release */
 int store_in_tx(const store_t *s);
+/* Rows inserted, updated or deleted on this store's connection since it was
+ * opened (sqlite3_total_changes64): unchanged across a piece of work means
+ * that work wrote nothing, so there is nothing to roll back. */
+int64_t store_changes(store_t *s);
 
 /* Identity of this store's stream. */
 uint64_t store_epoch(const store_t *s);

@@ -51,11 +51,23 @@ typedef struct deferred {
     int64_t deadline;
 } deferred_t;
 
+/* A write request kept until its group commits, so that it can be applied
+ * again if the group has to be rolled back (see redo_group). */
+typedef struct held {
+    Cogov__V1__Request *req; /* pb_unpack'd, pb_free'd at the flush */
+    char *given_corr;        /* req's own correlation id, for pb_free */
+    char corr[48];           /* the one made up for it, if it had none */
+    const principal_t *who;
+    const svc_route_t *route;
+    uint64_t hash;
+} held_t;
+
 /* A reply waiting for the group commit. */
 typedef struct pending {
     zmq_msg_t rid;
     Cogov__V1__Reply *rep;
-    bool write; /* its effects are in the open transaction */
+    bool write;   /* its effects are in the open transaction */
+    held_t *held; /* with write: the request, to apply it again */
 } pending_t;
 
 struct svc {
@@ -86,6 +98,8 @@ struct svc {
     waiter_t *waiters;
     pending_t *pending;
     size_t n_pending, cap_pending;
+    bool careful;     /* this group runs each request in a savepoint */
+    int64_t group_bt; /* business time when the group began */
     bool stopping;
     int exit_code;
     int64_t started_ms;
@@ -813,6 +827,20 @@ pending_add(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep, bool write)
     zmq_msg_copy(&p->rid, rid);
     p->rep = rep;
     p->write = write;
+    p->held = NULL;
+}
+
+static void
+held_free(held_t **hp)
+{
+    held_t *h = *hp;
+    if (h == NULL)
+        return;
+    if (h->req->correlation_id == h->corr)
+        h->req->correlation_id = h->given_corr;
+    pb_free((ProtobufCMessage *)h->req);
+    free(h);
+    *hp = NULL;
 }
 
 /* A retry of a request already applied: the stored reply, else CONFLICT. */
@@ -845,9 +873,17 @@ answer_retry(svc_t *s, zmq_msg_t *rid, const principal_t *who,
     return true;
 }
 
-static void
-run_route(svc_t *s, zmq_msg_t *rid, const principal_t *who,
-          const svc_route_t *r, const Cogov__V1__Request *req)
+/* Apply a write request inside the group transaction: the handler, then
+ * its stored reply. Returns the reply; *wrote tells whether its effects
+ * stay in the transaction. Without s->careful no savepoint is taken: SQLite
+ * copies every page a savepoint first touches into its sub-journal, about a
+ * sixth of a daemon's CPU (profiled), and only a request that fails after
+ * writing needs one. Such a request sets *redo (nothing else done): the
+ * caller rolls the group back and applies it again carefully. */
+static Cogov__V1__Reply *
+apply_write(svc_t *s, const principal_t *who, const svc_route_t *r,
+            const Cogov__V1__Request *req, uint64_t hash, bool *wrote,
+            bool *redo)
 {
     char causation[PRINCIPAL_NAME_MAX + 160];
     snprintf(causation, sizeof(causation), "req:%s:%s", who->name,
@@ -861,35 +897,25 @@ run_route(svc_t *s, zmq_msg_t *rid, const principal_t *who,
         .now = s->business_time,
         .event = NULL,
     };
-    Cogov__V1__Reply *rep = reply_new(req->request_id, req->correlation_id);
-    uint64_t hash = 0;
-    bool idempotent = r->write && !str_empty(req->request_id);
-    int rc = 0;
-    if (r->write) {
-        if (!store_in_tx(s->store) && (rc = store_begin(s->store)) != 0)
-            goto store_failed;
-        if (idempotent) {
-            hash = body_hash(req);
-            if (answer_retry(s, rid, who, req, hash)) {
-                protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
-                return;
-            }
-        }
-        if ((rc = store_savepoint(s->store)) != 0)
-            goto store_failed;
-    }
+    bool idempotent = !str_empty(req->request_id);
+    bool careful = s->careful;
     int64_t bt = s->business_time;
+    int64_t changes = store_changes(s->store);
+    Cogov__V1__Reply *rep = NULL;
+    int rc = 0;
+    *wrote = false;
+    *redo = false;
+    if (careful && (rc = store_savepoint(s->store)) != 0)
+        goto store_failed;
+    rep = reply_new(req->request_id, req->correlation_id);
     Cogov__V1__StatusCode code = r->fn(s, s->app, &c, req, rep);
     reply_set_code(rep, code);
-    if (!r->write) {
-        pending_add(s, rid, rep, false);
-        return;
-    }
     if (code != COGOV__V1__STATUS_CODE__STATUS_OK) {
-        store_rollback_to(s->store);
         s->business_time = bt;
-        pending_add(s, rid, rep, false);
-        return;
+        if (!careful && store_changes(s->store) != changes)
+            goto redo;
+        store_rollback_to(s->store);
+        return rep;
     }
     if (idempotent) {
         size_t len = 0;
@@ -898,27 +924,128 @@ run_route(svc_t *s, zmq_msg_t *rid, const principal_t *who,
                              len, now_wall_ms());
         free(buf);
         if (rc != 0) {
-            store_rollback_to(s->store);
             s->business_time = bt;
+            if (!careful)
+                goto redo;
+            store_rollback_to(s->store);
             goto store_failed;
         }
     }
-    if ((rc = store_release(s->store)) != 0) {
+    if (careful && (rc = store_release(s->store)) != 0) {
         store_rollback_to(s->store);
         s->business_time = bt;
         goto store_failed;
     }
-    pending_add(s, rid, rep, true);
-    return;
+    *wrote = true;
+    return rep;
+redo:
+    protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+    *redo = true;
+    return NULL;
 store_failed:
     /* rep may hold a half-built body; replace it. */
-    protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+    if (rep != NULL)
+        protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
     rep = reply_new(req->request_id, req->correlation_id);
     reply_set_code(rep, rc == -ENOSPC || rc == -EBUSY
                             ? COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE
                             : COGOV__V1__STATUS_CODE__STATUS_INTERNAL);
     rep->error = xasprintf("store: %s", strerror(-rc));
-    pending_add(s, rid, rep, false);
+    return rep;
+}
+
+static Cogov__V1__Reply *
+store_failed_reply(const Cogov__V1__Request *req, int rc)
+{
+    Cogov__V1__Reply *rep = reply_new(req->request_id, req->correlation_id);
+    reply_set_code(rep, rc == -ENOSPC || rc == -EBUSY
+                            ? COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE
+                            : COGOV__V1__STATUS_CODE__STATUS_INTERNAL);
+    rep->error = xasprintf("store: %s", strerror(-rc));
+    return rep;
+}
+
+/* Roll the group back and apply its writes again, each in a savepoint, in
+ * their order; so is every later request of the group. The handlers are
+ * functions of the store and the request, so they give the same replies;
+ * none has been sent yet. Returns 0 or the store error of the new BEGIN
+ * (then every write of the group is answered with it). */
+static int
+redo_group(svc_t *s)
+{
+    store_rollback(s->store);
+    s->business_time = s->group_bt;
+    s->careful = true;
+    int rc = store_begin(s->store);
+    for (size_t i = 0; i < s->n_pending; i++) {
+        pending_t *p = &s->pending[i];
+        if (!p->write || p->held == NULL)
+            continue;
+        held_t *h = p->held;
+        protobuf_c_message_free_unpacked((ProtobufCMessage *)p->rep, NULL);
+        bool wrote = false, redo = false;
+        if (rc == 0)
+            p->rep = apply_write(s, h->who, h->route, h->req, h->hash, &wrote,
+                                 &redo);
+        else
+            p->rep = store_failed_reply(h->req, rc);
+        p->write = wrote;
+    }
+    return rc;
+}
+
+static void
+run_route(svc_t *s, zmq_msg_t *rid, const principal_t *who,
+          const svc_route_t *r, const Cogov__V1__Request *req)
+{
+    if (!r->write) {
+        char causation[PRINCIPAL_NAME_MAX + 160];
+        snprintf(causation, sizeof(causation), "req:%s:%s", who->name,
+                 str_empty(req->request_id) ? "-" : req->request_id);
+        svc_ctx_t c = {
+            .who = who,
+            .request_id = req->request_id,
+            .correlation_id = req->correlation_id,
+            .causation_id = causation,
+            .actor = who->name,
+            .now = s->business_time,
+            .event = NULL,
+        };
+        Cogov__V1__Reply *rep = reply_new(req->request_id, req->correlation_id);
+        reply_set_code(rep, r->fn(s, s->app, &c, req, rep));
+        pending_add(s, rid, rep, false);
+        return;
+    }
+    int rc = 0;
+    if (!store_in_tx(s->store)) {
+        if ((rc = store_begin(s->store)) != 0) {
+            pending_add(s, rid, store_failed_reply(req, rc), false);
+            return;
+        }
+        s->careful = false;
+        s->group_bt = s->business_time;
+    }
+    uint64_t hash = 0;
+    if (!str_empty(req->request_id)) {
+        hash = body_hash(req);
+        if (answer_retry(s, rid, who, req, hash))
+            return;
+    }
+    bool wrote = false, redo = false;
+    Cogov__V1__Reply *rep = apply_write(s, who, r, req, hash, &wrote, &redo);
+    if (redo) {
+        rc = redo_group(s);
+        rep = rc == 0 ? apply_write(s, who, r, req, hash, &wrote, &redo)
+                      : store_failed_reply(req, rc);
+    }
+    pending_add(s, rid, rep, wrote);
+    if (wrote) {
+        held_t *h = xcalloc(1, sizeof(*h));
+        h->who = who;
+        h->route = r;
+        h->hash = hash;
+        s->pending[s->n_pending - 1].held = h; /* req: take_request's */
+    }
 }
 
 static void
@@ -1148,14 +1275,24 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     if (s->n_pending > before) {
         /* Log the outcome now for failures; successes of writes are logged
          * after the commit (see flush_pending). */
-        Cogov__V1__Reply *rep = s->pending[s->n_pending - 1].rep;
-        count_request(s, body_name(req), rep->code);
-        if (!s->pending[s->n_pending - 1].write)
-            log_outcome(s, who, req->request_id, body_name(req), rep);
+        pending_t *p = &s->pending[s->n_pending - 1];
+        count_request(s, body_name(req), p->rep->code);
+        if (!p->write)
+            log_outcome(s, who, req->request_id, body_name(req), p->rep);
         else
             log_debug("request.ok", "principal=%s request=%s type=%s corr=%s",
                       log_q(who->name), log_q(req->request_id), body_name(req),
                       log_q(req->correlation_id));
+        if (p->held != NULL) { /* the group keeps the request */
+            held_t *h = p->held;
+            h->req = req;
+            if (req->correlation_id == corr_buf) {
+                str_copy(h->corr, sizeof(h->corr), corr_buf);
+                req->correlation_id = h->corr;
+                h->given_corr = given_corr;
+            }
+            return;
+        }
     }
 done:
     if (req->correlation_id == corr_buf)
@@ -1199,6 +1336,7 @@ flush_pending(svc_t *s)
     for (size_t i = 0; i < s->n_pending; i++) {
         send_reply(s, &s->pending[i].rid, s->pending[i].rep);
         zmq_msg_close(&s->pending[i].rid);
+        held_free(&s->pending[i].held);
     }
     s->n_pending = 0;
     svc_after_commit(s, NULL);

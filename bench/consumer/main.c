@@ -46,7 +46,21 @@ react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
     sqlite3_bind_int64(st, 4, now_wall_us());
     rc = sqlite3_step(st);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    if (rc != SQLITE_DONE)
+        return store_errno(rc);
+    /* COGOV_BENCH_REJECT_EVERY=K: refuse every K-th coordination event
+     * after writing its row, to exercise the runtime's roll-back-and-redo
+     * of a batch (the row must not stay, the event must be dead-lettered). */
+    const char *every = getenv("COGOV_BENCH_REJECT_EVERY");
+    long k = every != NULL ? strtol(every, NULL, 10) : 0;
+    if (k > 0 && ev->producer != NULL &&
+        strcmp(ev->producer, "coordination") == 0 &&
+        ev->seq % (uint64_t)k == 0) {
+        svc_react_error(s, "bench: refused seq %llu on purpose",
+                        (unsigned long long)ev->seq);
+        return SVC_REACT_REJECT;
+    }
+    return 0;
 }
 
 int
