@@ -1,4 +1,5 @@
-/* cogovctl_inc: incentives' commands — pool, policy, award, ledger. Money
+/* cogovctl_inc: incentives' commands — pool, policy, award, ledger, tax
+ * (产教融合型企业 qualification and credit), guarantee, honour. Money
  * is given and shown in whole fen (tables add yuan as "1234.56"). */
 #include "cogovctl.h"
 
@@ -547,6 +548,399 @@ cmd_ledger(ctl_t *c, int argc, char **argv)
     return run(c, &req, print_ledger, &v[2]);
 }
 
+/* ---- 产教融合型企业: qualification and tax credit --------------------------
+ */
+
+static void
+print_tax(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
+{
+    static const char *const ih[] = {
+        "INVESTMENT", ">YEAR",     ">AMOUNT_FEN",    ">CREDIT_FEN",
+        ">USED_FEN",  "WITHDRAWN", ">RECAPTURED_FEN"};
+    static const char *const yh[] = {">YEAR", ">DUE_FEN", ">APPLIED_FEN",
+                                     ">PAYABLE_FEN", ">CARRIED_FWD_FEN"};
+    const Cogov__V1__TaxCreditAccount *a = rep->tax_credit;
+    table_t *t;
+    sbuf_t b;
+    char y1[40], y2[40];
+
+    (void)arg;
+    if (a == NULL)
+        return;
+    sbuf_init(&b);
+    yuan(a->balance_fen, y1, sizeof y1);
+    yuan(a->recaptured_fen, y2, sizeof y2);
+    sbuf_printf(
+        &b,
+        "member %s  stage %s%s%s  since %s%s%s\n"
+        "credit balance %" PRId64 " fen (%s yuan), recaptured %" PRId64
+        " fen (%s yuan)\n\n",
+        a->member_id,
+        enum_text(&cogov__v1__qualification_stage__descriptor, a->stage),
+        a->stage == 4 ? " " : "",
+        a->stage == 4
+            ? enum_text(&cogov__v1__disqualify_reason__descriptor, a->reason)
+            : "",
+        a->stage_since ? a->stage_since : "",
+        !str_empty(a->banned_until) ? "  may apply again from " : "",
+        a->banned_until ? a->banned_until : "", a->balance_fen, y1,
+        a->recaptured_fen, y2);
+    t = table_new(ARRAY_LEN(ih), ih);
+    for (size_t i = 0; i < a->n_investments; i++) {
+        const Cogov__V1__Investment *v = a->investments[i];
+        table_cell(t, v->investment_id);
+        table_cellf(t, "%u", v->year);
+        table_cellf(t, "%" PRId64, v->amount_fen);
+        table_cellf(t, "%" PRId64, v->credit_fen);
+        table_cellf(t, "%" PRId64, v->used_fen);
+        if (v->has_withdrawn && v->withdrawn)
+            table_cellf(t, "%s %u",
+                        enum_text(&cogov__v1__withdrawal_kind__descriptor,
+                                  v->withdrawn),
+                        v->withdrawn_year);
+        else
+            table_cell(t, "-");
+        table_cellf(t, "%" PRId64, v->recaptured_fen);
+    }
+    table_render(t, &b);
+    table_destroy(&t);
+    sbuf_printf(&b, "\n");
+    t = table_new(ARRAY_LEN(yh), yh);
+    for (size_t k = 0; k < a->n_years; k++) {
+        const Cogov__V1__SurchargeYear *y = a->years[k];
+        table_cellf(t, "%u", y->year);
+        table_cellf(t, "%" PRId64, y->due_fen);
+        table_cellf(t, "%" PRId64, y->credit_applied_fen);
+        table_cellf(t, "%" PRId64, y->payable_fen);
+        table_cellf(t, "%" PRId64, y->carried_forward_fen);
+    }
+    table_render(t, &b);
+    table_destroy(&t);
+    (void)c;
+    ctl_flush(&b);
+    sbuf_free(&b);
+}
+
+static const ctl_opt_t qualify_opts[] = {
+    {"stage", true}, {"reason", true}, {"note", true}, {NULL, false}};
+
+static int
+cmd_tax_qualify(ctl_t *c, int argc, char **argv)
+{
+    const char *v[3] = {0}, *pos[1];
+    int npos, rc, st, why = 0;
+    Cogov__V1__SetQualification b = COGOV__V1__SET_QUALIFICATION__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+
+    rc = ctl_parse(c, argc, argv, qualify_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1 || !v[0])
+        return ctl_usage(c, "MEMBER_ID and --stage are required");
+    st = enum_parse(&cogov__v1__qualification_stage__descriptor, v[0]);
+    if (st <= 0)
+        return ctl_usage(c, "--stage: reserve-pool, cultivation, certified "
+                            "or disqualified");
+    if (v[1] && (why = enum_parse(&cogov__v1__disqualify_reason__descriptor,
+                                  v[1])) <= 0)
+        return ctl_usage(c, "--reason: fraud, major-accident, "
+                            "student-rights or credit-blacklist");
+    b.member_id = (char *)pos[0];
+    b.has_stage = true;
+    b.stage = st;
+    b.has_reason = why > 0;
+    b.reason = why;
+    b.note = (char *)v[2];
+    req.body_case = RB(SET_QUALIFICATION);
+    req.set_qualification = &b;
+    return run(c, &req, print_tax, NULL);
+}
+
+static const ctl_opt_t invest_opts[] = {
+    {"amount-fen", true}, {"description", true}, {NULL, false}};
+
+static int
+cmd_tax_invest(ctl_t *c, int argc, char **argv)
+{
+    const char *v[2] = {0}, *pos[2];
+    int npos, rc;
+    Cogov__V1__RecordInvestment b = COGOV__V1__RECORD_INVESTMENT__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+
+    rc = ctl_parse(c, argc, argv, invest_opts, opt_store, v, pos, 2, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 2 || !v[0])
+        return ctl_usage(c, "MEMBER_ID INVESTMENT_ID and --amount-fen are "
+                            "required");
+    if ((rc = parse_fen(c, "--amount-fen", v[0], &b.amount_fen)) != 0)
+        return rc;
+    b.has_amount_fen = true;
+    b.member_id = (char *)pos[0];
+    b.investment_id = (char *)pos[1];
+    b.description = (char *)v[1];
+    req.body_case = RB(RECORD_INVESTMENT);
+    req.record_investment = &b;
+    return run(c, &req, print_tax, NULL);
+}
+
+static const ctl_opt_t withdraw_opts[] = {
+    {"kind", true}, {"reason", true}, {NULL, false}};
+
+static int
+cmd_tax_withdraw(ctl_t *c, int argc, char **argv)
+{
+    const char *v[2] = {0}, *pos[2];
+    int npos, rc, k;
+    Cogov__V1__WithdrawInvestment b = COGOV__V1__WITHDRAW_INVESTMENT__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+
+    rc = ctl_parse(c, argc, argv, withdraw_opts, opt_store, v, pos, 2, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 2 || !v[0] || str_empty(v[1]))
+        return ctl_usage(c, "MEMBER_ID INVESTMENT_ID, --kind and --reason "
+                            "are required");
+    k = enum_parse(&cogov__v1__withdrawal_kind__descriptor, v[0]);
+    if (k <= 0)
+        return ctl_usage(c, "--kind: withdrawal or equity-transfer");
+    b.member_id = (char *)pos[0];
+    b.investment_id = (char *)pos[1];
+    b.has_kind = true;
+    b.kind = k;
+    b.reason = (char *)v[1];
+    req.body_case = RB(WITHDRAW_INVESTMENT);
+    req.withdraw_investment = &b;
+    return run(c, &req, print_tax, NULL);
+}
+
+static const ctl_opt_t surcharge_opts[] = {
+    {"year", true}, {"due-fen", true}, {"ref", true}, {NULL, false}};
+
+static int
+cmd_tax_surcharge(ctl_t *c, int argc, char **argv)
+{
+    const char *v[3] = {0}, *pos[1];
+    int npos, rc;
+    uint64_t year = 0;
+    Cogov__V1__ReportSurcharge b = COGOV__V1__REPORT_SURCHARGE__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+
+    rc = ctl_parse(c, argc, argv, surcharge_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1 || !v[0] || !v[1])
+        return ctl_usage(c, "MEMBER_ID, --year and --due-fen are required");
+    if ((rc = ctl_parse_u64(c, "--year", v[0], 2199, &year)) != 0 ||
+        (rc = parse_fen(c, "--due-fen", v[1], &b.due_fen)) != 0)
+        return rc;
+    b.member_id = (char *)pos[0];
+    b.has_year = b.has_due_fen = true;
+    b.year = (uint32_t)year;
+    b.report_ref = (char *)v[2];
+    req.body_case = RB(REPORT_SURCHARGE);
+    req.report_surcharge = &b;
+    return run(c, &req, print_tax, NULL);
+}
+
+static int
+cmd_tax_show(ctl_t *c, int argc, char **argv)
+{
+    const char *pos[1];
+    int npos,
+        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    Cogov__V1__GetTaxCredit b = COGOV__V1__GET_TAX_CREDIT__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+
+    if (rc != 0)
+        return rc;
+    if (npos != 1)
+        return ctl_usage(c, "MEMBER_ID is required");
+    b.member_id = (char *)pos[0];
+    req.body_case = RB(GET_TAX_CREDIT);
+    req.get_tax_credit = &b;
+    return run(c, &req, print_tax, NULL);
+}
+
+/* ---- guarantees and honours ---------------------------------------------- */
+
+static void
+print_guarantees(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
+{
+    static const char *const hdr[] = {"GUARANTEE", "DEPARTMENT", "TASK",
+                                      "KIND",      ">QUANTITY",  "DUE",
+                                      "STATUS",    ">DELIVERED"};
+    const Cogov__V1__GuaranteeList *l = rep->guarantee_list;
+    Cogov__V1__Guarantee *one[1];
+    Cogov__V1__GuaranteeList single = COGOV__V1__GUARANTEE_LIST__INIT;
+    table_t *t = table_new(ARRAY_LEN(hdr), hdr);
+    sbuf_t b;
+
+    (void)c;
+    (void)arg;
+    if (rep->body_case == COGOV__V1__REPLY__BODY_GUARANTEE) {
+        one[0] = rep->guarantee;
+        single.n_guarantees = 1;
+        single.guarantees = one;
+        l = &single;
+    }
+    sbuf_init(&b);
+    for (size_t i = 0; l && i < l->n_guarantees; i++) {
+        const Cogov__V1__Guarantee *g = l->guarantees[i];
+        table_cell(t, g->guarantee_id);
+        table_cell(t, g->department_id);
+        table_cell(t, g->task_id);
+        table_cell(t,
+                   enum_text(&cogov__v1__guarantee_kind__descriptor, g->kind));
+        table_cellf(t, "%" PRId64, g->quantity);
+        table_cell(t, g->due_on ? g->due_on : "");
+        table_cell(
+            t, enum_text(&cogov__v1__guarantee_status__descriptor, g->status));
+        table_cellf(t, "%" PRId64, g->delivered_quantity);
+    }
+    table_render(t, &b);
+    table_destroy(&t);
+    ctl_flush(&b);
+    sbuf_free(&b);
+}
+
+static const ctl_opt_t gmake_opts[] = {
+    {"department", true}, {"task", true}, {"kind", true}, {"quantity", true},
+    {"due", true},        {"note", true}, {NULL, false}};
+
+static int
+cmd_guarantee_make(ctl_t *c, int argc, char **argv)
+{
+    const char *v[6] = {0}, *pos[1];
+    int npos, rc, k;
+    uint64_t q = 0;
+    Cogov__V1__MakeGuarantee b = COGOV__V1__MAKE_GUARANTEE__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+
+    rc = ctl_parse(c, argc, argv, gmake_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1 || !v[0] || !v[1] || !v[2] || !v[3])
+        return ctl_usage(c, "GUARANTEE_ID, --department, --task, --kind and "
+                            "--quantity are required");
+    k = enum_parse(&cogov__v1__guarantee_kind__descriptor, v[2]);
+    if (k <= 0)
+        return ctl_usage(c, "--kind: funding (fen), land (m2) or "
+                            "staff-quota (posts)");
+    if ((rc = ctl_parse_u64(c, "--quantity", v[3], (uint64_t)INT64_MAX / 8,
+                            &q)) != 0)
+        return rc;
+    b.guarantee_id = (char *)pos[0];
+    b.department_id = (char *)v[0];
+    b.task_id = (char *)v[1];
+    b.has_kind = b.has_quantity = true;
+    b.kind = k;
+    b.quantity = (int64_t)q;
+    b.due_on = (char *)v[4];
+    b.note = (char *)v[5];
+    req.body_case = RB(MAKE_GUARANTEE);
+    req.make_guarantee = &b;
+    return run(c, &req, print_guarantees, NULL);
+}
+
+static const ctl_opt_t gsettle_opts[] = {
+    {"delivered", true}, {"missed", false}, {"note", true}, {NULL, false}};
+
+static int
+cmd_guarantee_settle(ctl_t *c, int argc, char **argv)
+{
+    const char *v[3] = {0}, *pos[1];
+    int npos, rc;
+    uint64_t q = 0;
+    Cogov__V1__SettleGuarantee b = COGOV__V1__SETTLE_GUARANTEE__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+
+    rc = ctl_parse(c, argc, argv, gsettle_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1 || (!v[0] == !v[1]))
+        return ctl_usage(c, "GUARANTEE_ID and one of --delivered QUANTITY, "
+                            "--missed are required");
+    if (v[0] && (rc = ctl_parse_u64(c, "--delivered", v[0],
+                                    (uint64_t)INT64_MAX / 8, &q)) != 0)
+        return rc;
+    b.guarantee_id = (char *)pos[0];
+    b.has_delivered = true;
+    b.delivered = v[0] != NULL;
+    b.has_delivered_quantity = v[0] != NULL;
+    b.delivered_quantity = (int64_t)q;
+    b.note = (char *)v[2];
+    req.body_case = RB(SETTLE_GUARANTEE);
+    req.settle_guarantee = &b;
+    return run(c, &req, print_guarantees, NULL);
+}
+
+static const ctl_opt_t glist_opts[] = {
+    {"task", true}, {"department", true}, {NULL, false}};
+
+static int
+cmd_guarantee_list(ctl_t *c, int argc, char **argv)
+{
+    const char *v[2] = {0}, *pos[1];
+    int npos, rc;
+    Cogov__V1__ListGuarantees b = COGOV__V1__LIST_GUARANTEES__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+
+    rc = ctl_parse(c, argc, argv, glist_opts, opt_store, v, pos, 0, &npos);
+    if (rc != 0)
+        return rc;
+    b.task_id = (char *)v[0];
+    b.department_id = (char *)v[1];
+    req.body_case = RB(LIST_GUARANTEES);
+    req.list_guarantees = &b;
+    return run(c, &req, print_guarantees, NULL);
+}
+
+static void
+print_honours(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
+{
+    static const char *const hdr[] = {"MEMBER", "TITLE", "ROUND", "POLICY",
+                                      "HONOUR_ID"};
+    const Cogov__V1__HonourList *l = rep->honour_list;
+    table_t *t = table_new(ARRAY_LEN(hdr), hdr);
+    sbuf_t b;
+
+    (void)c;
+    (void)arg;
+    sbuf_init(&b);
+    for (size_t i = 0; l && i < l->n_honours; i++) {
+        const Cogov__V1__Honour *h = l->honours[i];
+        table_cell(t, h->member_id);
+        table_cell(t, h->title);
+        table_cell(t, h->round_id ? h->round_id : "");
+        table_cellf(t, "%s v%u", h->policy_id, h->policy_version);
+        table_cell(t, h->honour_id);
+    }
+    table_render(t, &b);
+    table_destroy(&t);
+    ctl_flush(&b);
+    sbuf_free(&b);
+}
+
+static const ctl_opt_t honour_opts[] = {{"member", true}, {NULL, false}};
+
+static int
+cmd_honour_list(ctl_t *c, int argc, char **argv)
+{
+    const char *v[1] = {0}, *pos[1];
+    int npos, rc;
+    Cogov__V1__ListHonours b = COGOV__V1__LIST_HONOURS__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+
+    rc = ctl_parse(c, argc, argv, honour_opts, opt_store, v, pos, 0, &npos);
+    if (rc != 0)
+        return rc;
+    b.member_id = (char *)v[0];
+    req.body_case = RB(LIST_HONOURS);
+    req.list_honours = &b;
+    return run(c, &req, print_honours, NULL);
+}
+
 const ctl_cmd_t ctl_cmds_inc[] = {
     {"pool", "create",
      "POOL_ID --source S --year Y --budget-fen N [--name NAME]",
@@ -593,5 +987,48 @@ const ctl_cmd_t ctl_cmds_inc[] = {
      "Sums per pool and member by award status; --csv for the finance\n"
      "bureau (fen, CRLF line ends).\n",
      cmd_ledger},
+    {"tax", "qualify", "MEMBER_ID --stage S [--reason R] [--note TEXT]",
+     "Move an enterprise through the 产教融合型企业 lifecycle (stage:\n"
+     "reserve-pool, cultivation, certified, disqualified; disqualifying needs\n"
+     "--reason fraud, major-accident, student-rights or credit-blacklist and\n"
+     "bars reapplying for 5 years). Role: GOV_COORDINATOR.\n",
+     cmd_tax_qualify},
+    {"tax", "invest",
+     "MEMBER_ID INVESTMENT_ID --amount-fen N [--description T]",
+     "Record a certified enterprise's qualifying investment this business\n"
+     "year: 30% of it (half up to the fen) becomes credit.\n"
+     "Roles: GOV_COORDINATOR, FINANCE_OFFICER.\n",
+     cmd_tax_invest},
+    {"tax", "withdraw",
+     "MEMBER_ID INVESTMENT_ID --kind withdrawal|equity-transfer --reason T",
+     "The investment was withdrawn or the equity transferred: its credit\n"
+     "ends and what was used of it is recaptured.\n"
+     "Roles: GOV_COORDINATOR, FINANCE_OFFICER.\n",
+     cmd_tax_withdraw},
+    {"tax", "surcharge", "MEMBER_ID --year Y --due-fen N [--ref REF]",
+     "The tax bureau reports the education surcharges due for a year; the\n"
+     "credit is applied oldest first, the rest carried forward.\n"
+     "Role: BUREAU_SYSTEM.\n",
+     cmd_tax_surcharge},
+    {"tax", "show", "MEMBER_ID",
+     "Stage, ban, investments with credit used and recaptured, and per year\n"
+     "the surcharges due, credit applied, payable and carried forward.\n",
+     cmd_tax_show},
+    {"guarantee", "make",
+     "ID --department D --task T --kind K --quantity N [--due DATE] "
+     "[--note T]",
+     "A government department commits to a task (kind: funding in fen,\n"
+     "land in m2, staff-quota in posts). Role: GOV_COORDINATOR.\n",
+     cmd_guarantee_make},
+    {"guarantee", "settle", "ID --delivered QUANTITY | --missed [--note T]",
+     "Record that a guarantee was delivered or missed (once).\n"
+     "Roles: GOV_COORDINATOR, BUREAU_SYSTEM.\n",
+     cmd_guarantee_settle},
+    {"guarantee", "list", "[--task T] [--department D]",
+     "Guarantees per task and per department, delivered or not.\n",
+     cmd_guarantee_list},
+    {"honour", "list", "[--member ID]",
+     "Honours granted from published evaluation grades by policy rules.\n",
+     cmd_honour_list},
     {NULL, NULL, NULL, NULL, NULL},
 };
