@@ -22,7 +22,7 @@ usable(const tc_inv_t *i, int y, int disq_year)
 {
     /* credit earned before a disqualification is forfeited from its year
      * on; an enterprise certified again (after the ban) earns afresh */
-    return i->year <= y && (i->withdrawn_year == 0 || i->withdrawn_year > y) &&
+    return i->year <= y && (i->withdrawn_year == 0 || i->withdrawn_year >= y) &&
            (disq_year == 0 || y < disq_year || i->year > disq_year);
 }
 

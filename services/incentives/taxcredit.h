@@ -4,10 +4,11 @@
  * credit is applied against the education surcharges due in a year (as the
  * tax bureau reports them), oldest credit first (by investment year, then
  * id); what is left carries forward. Withdrawing the investment or
- * transferring equity cancels its credit from that year on, and what of it
- * was already applied is recaptured (owed back). Disqualification forfeits
- * the credit from its year on. The account is recomputed from the facts
- * each time, so it does not depend on the order they were recorded in. */
+ * transferring equity cancels its credit after that year, and what of it
+ * was applied (up to and including that year) is recaptured (owed back).
+ * Disqualification forfeits the credit from its year on. The account is
+ * recomputed from the facts each time, so it does not depend on the order they
+ * were recorded in. */
 #ifndef COGOV_INC_TAXCREDIT_H
 #define COGOV_INC_TAXCREDIT_H
 

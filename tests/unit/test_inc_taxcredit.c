@@ -82,29 +82,34 @@ oldest_first_and_recapture(void **state)
 {
     (void)state;
     /* two investments; the older one is used first; the newer is withdrawn
-     * in 2027 after 2026 used part of it: that part is recaptured, its
-     * unused rest is gone */
+     * in 2027: what it gave in 2026 and 2027 is recaptured, nothing of it
+     * is left after 2027 */
     tc_inv_t inv[] = {{2025, 1000, 0, 0, 0}, {2026, 600, 2027, 0, 0}};
-    tc_year_t y[] = {
-        {2025, 700, 0, 0, 0}, {2026, 500, 0, 0, 0}, {2027, 400, 0, 0, 0}};
+    tc_year_t y[] = {{2025, 700, 0, 0, 0},
+                     {2026, 500, 0, 0, 0},
+                     {2027, 400, 0, 0, 0},
+                     {2028, 100, 0, 0, 0}};
     int64_t bal, rec;
-    tc_compute(inv, 2, y, 3, 0, &bal, &rec);
+    tc_compute(inv, 2, y, 4, 0, &bal, &rec);
     assert_int_equal(y[0].applied, 700); /* inv0: 300 left */
     assert_int_equal(y[1].applied, 500); /* inv0 300 + inv1 200 */
     assert_int_equal(y[1].carried, 400); /* inv1's 400 */
-    assert_int_equal(y[2].applied, 0);   /* inv1 withdrawn in 2027 */
-    assert_int_equal(y[2].payable, 400);
-    assert_int_equal(inv[1].used, 200);
-    assert_int_equal(inv[1].recaptured, 200);
-    assert_int_equal(rec, 200);
+    assert_int_equal(y[2].applied, 400); /* the withdrawal year still */
+    assert_int_equal(y[2].carried, 0);
+    assert_int_equal(y[3].applied, 0);
+    assert_int_equal(y[3].payable, 100);
+    assert_int_equal(inv[1].used, 600);
+    assert_int_equal(inv[1].recaptured, 600);
+    assert_int_equal(inv[0].recaptured, 0);
+    assert_int_equal(rec, 600);
     assert_int_equal(bal, 0);
-    /* equity transferred the same year it was made: nothing used, nothing
-     * recaptured, nothing left */
+    /* equity transferred the year it was made, reported after: applied
+     * and recaptured alike */
     tc_inv_t inv2[] = {{2025, 900, 2025, 0, 0}};
     tc_year_t y2[] = {{2025, 500, 0, 0, 0}};
     tc_compute(inv2, 1, y2, 1, 0, &bal, &rec);
-    assert_int_equal(y2[0].applied, 0);
-    assert_int_equal(rec, 0);
+    assert_int_equal(y2[0].applied, 500);
+    assert_int_equal(rec, 500);
     assert_int_equal(bal, 0);
 }
 
