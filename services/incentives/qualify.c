@@ -202,10 +202,8 @@ inc_set_qualification(svc_t *s, void *app, const svc_ctx_t *c,
     today_of(a, c->now, today);
     err = tc_stage_next(stage, to, today, banned, &why);
     if (err == -EPERM)
-        return svc_fail(rep, CONFLICT,
-                        "member %s: %s (disqualified, may apply again from "
-                        "%s)",
-                        q->member_id, why, banned);
+        return svc_fail(rep, CONFLICT, "member %s: %s (from %s)", q->member_id,
+                        why, banned);
     if (err < 0)
         return svc_fail(rep, CONFLICT, "member %s is %s: %s", q->member_id,
                         tc_stage_name(stage), why);
