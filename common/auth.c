@@ -658,8 +658,14 @@ allow_load(const char *path, char *err, size_t errlen)
         what = parse_entry(col, ncol, &p);
         if (what == NULL && allow_by_key(a, p.key))
             what = "duplicate key";
-        if (what == NULL && allow_by_name(a, p.name))
-            what = "duplicate principal name";
+        /* A principal may have several keys (the overlap of a key
+         * rotation); its lines must then grant the same. */
+        const principal_t *same = what ? NULL : allow_by_name(a, p.name);
+        if (same != NULL && (same->roles != p.roles ||
+                             strcmp(same->member_id, p.member_id) != 0 ||
+                             strcmp(same->streams, p.streams) != 0))
+            what = "principal already listed with another member, roles or "
+                   "streams (a principal's keys must grant the same)";
         if (what) {
             snprintf(err, errlen, "%s:%u: %s", path, lineno, what);
             goto done;
@@ -724,6 +730,24 @@ allow_count(const allow_t *a)
     return a ? a->n : 0;
 }
 
+const principal_t *
+allow_by_msg(const allow_t *a, void *zmsg, const char **user)
+{
+    const char *name = zmq_msg_gets(zmsg, "User-Id");
+    const char *key = zmq_msg_gets(zmsg, AUTH_KEY_PROPERTY);
+    const principal_t *p;
+
+    if (user)
+        *user = name;
+    if (name == NULL || key == NULL)
+        return NULL;
+    /* by the key the connection authenticated with: a key removed from the
+     * list loses its connections too, even when its principal has another
+     * key left */
+    p = allow_by_key(a, key);
+    return p != NULL && strcmp(p->name, name) == 0 ? p : NULL;
+}
+
 /* ---- ZAP (RFC 27) ------------------------------------------------------ */
 
 void *
@@ -769,13 +793,31 @@ frame_str(zmq_msg_t *m, char *buf, size_t size)
     }
 }
 
+/* key: the client's public key, handed to the connection as the metadata
+ * property AUTH_KEY_PROPERTY (ZMTP metadata: name length, name, value
+ * length in 4 bytes big-endian, value), or NULL for none. */
 static int
 zap_send(void *zap, zmq_msg_t *request_id, const char *code, const char *text,
-         const char *user)
+         const char *user, const char *key)
 {
+    uint8_t md[1 + sizeof AUTH_KEY_PROPERTY + 4 + KEY_Z85_LEN];
+    size_t mdlen = 0;
     zmq_msg_t id;
     int rc = 0;
 
+    if (key != NULL) {
+        size_t nl = strlen(AUTH_KEY_PROPERTY);
+
+        md[mdlen++] = (uint8_t)nl;
+        memcpy(md + mdlen, AUTH_KEY_PROPERTY, nl);
+        mdlen += nl;
+        md[mdlen++] = 0;
+        md[mdlen++] = 0;
+        md[mdlen++] = 0;
+        md[mdlen++] = KEY_Z85_LEN;
+        memcpy(md + mdlen, key, KEY_Z85_LEN);
+        mdlen += KEY_Z85_LEN;
+    }
     zmq_msg_init(&id);
     if (request_id)
         zmq_msg_copy(&id, request_id);
@@ -784,7 +826,7 @@ zap_send(void *zap, zmq_msg_t *request_id, const char *code, const char *text,
         zmq_send(zap, code, strlen(code), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(zap, text, strlen(text), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(zap, user, strlen(user), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        zmq_send(zap, "", 0, ZMQ_DONTWAIT) < 0)
+        zmq_send(zap, md, mdlen, ZMQ_DONTWAIT) < 0)
         rc = -zmq_errno();
     zmq_msg_close(&id);
     return rc;
@@ -827,11 +869,11 @@ zap_answer(void *zap, const allow_t *a, zmq_msg_t *f, int n, uint64_t *denied)
             (*denied)++;
         log_warn("auth.refused", "key_fpr=%s reason=%s mechanism=%s addr=%s",
                  fpr, reason, mech[0] ? mech : "-", addr[0] ? addr : "-");
-        return zap_send(zap, n >= 2 ? &f[1] : NULL, code, reason, "");
+        return zap_send(zap, n >= 2 ? &f[1] : NULL, code, reason, "", NULL);
     }
     log_debug("auth.accepted", "key_fpr=%s principal=%s addr=%s", fpr,
               log_q(p->name), addr[0] ? addr : "-");
-    return zap_send(zap, &f[1], "200", "OK", p->name);
+    return zap_send(zap, &f[1], "200", "OK", p->name, p->key);
 }
 
 int
@@ -1010,4 +1052,368 @@ fail:
     if (s)
         zmq_close(s);
     return NULL;
+}
+
+/* ---- the daemon's own key ---------------------------------------------- */
+
+int
+keys_open_own(const char *dir, const char *allow_list_path, const char *name,
+              keypair_t *kp, int *created, char *err, size_t errlen)
+{
+    const char *cred = getenv("CREDENTIALS_DIRECTORY");
+    char *cred_path = NULL;
+    const char *source = "keys_dir";
+    char fpr[17];
+    int rc;
+
+    if (created)
+        *created = 0;
+    if (!str_empty(cred)) {
+        cred_path = xasprintf("%s/%s.key", cred, name);
+        if (access(cred_path, F_OK) != 0)
+            goto from_dir; /* a credential for something else */
+        /* systemd LoadCredential=: the secret key comes from there and
+         * keys_dir is only read (the peers' .pub files); nothing is made
+         * and no lock is taken, so keys_dir may be read-only. */
+        rc = keys_load(cred, name, kp);
+        if (rc < 0) {
+            snprintf(err, errlen, "%s: %s", cred_path,
+                     rc == -EINVAL ? "not a valid keypair" : strerror(-rc));
+            goto done;
+        }
+        source = "credentials";
+        goto loaded;
+    }
+from_dir:
+    rc = keys_bootstrap(dir, allow_list_path, created, err, errlen);
+    if (rc < 0)
+        goto done;
+    rc = keys_load(dir, name, kp);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s/%s.key: %s", dir, name,
+                 rc == -EINVAL ? "not a valid keypair" : strerror(-rc));
+        goto done;
+    }
+loaded:
+    keys_fingerprint(kp->pub, fpr);
+    log_info("keys.loaded", "name=%s source=%s key_fpr=%s", name, source, fpr);
+done:
+    free(cred_path);
+    return rc;
+}
+
+/* ---- allow-list edits (cogovctl keys rotate / retire) ------------------- */
+
+static char *
+read_text(const char *path, int *rc)
+{
+    FILE *f = fopen(path, "re");
+    size_t cap = 4096, len = 0, n;
+    char *text;
+
+    *rc = 0;
+    if (f == NULL) {
+        *rc = -errno;
+        return NULL;
+    }
+    text = xmalloc(cap);
+    while ((n = fread(text + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            cap *= 2;
+            text = xrealloc(text, cap);
+        }
+    }
+    if (ferror(f))
+        *rc = -EIO;
+    fclose(f);
+    text[len] = 0;
+    return text;
+}
+
+/* Replace path's content, keeping its mode and (when allowed) owner. */
+static int
+rewrite_keeping_owner(const char *path, const char *text)
+{
+    struct stat st;
+    int rc;
+
+    if (stat(path, &st) < 0)
+        return -errno;
+    rc = write_atomic(path, text, st.st_mode & 07777, true);
+    if (rc == 0 && chown(path, st.st_uid, st.st_gid) < 0 && errno != EPERM)
+        rc = -errno;
+    return rc;
+}
+
+int
+allow_add_key(const char *path, const char *name, const char *pub, char *err,
+              size_t errlen)
+{
+    char *text = NULL, *out = NULL, *line = NULL;
+    const principal_t *p;
+    allow_t *a;
+    int rc;
+
+    a = allow_load(path, err, errlen);
+    if (a == NULL)
+        return -EINVAL;
+    p = allow_by_name(a, name);
+    if (p == NULL) {
+        snprintf(err, errlen, "%s: no principal %s", path, name);
+        rc = -ENOENT;
+        goto done;
+    }
+    if (allow_by_key(a, pub) != NULL) {
+        snprintf(err, errlen, "%s: the key is listed already", path);
+        rc = -EEXIST;
+        goto done;
+    }
+    /* the same grants as the principal's present line */
+    char roles[512] = "";
+    size_t rl = 0;
+    for (int r = 1; r < 32 && rl < sizeof roles; r++) {
+        if (p->roles & role_bit(r))
+            rl += (size_t)snprintf(roles + rl, sizeof roles - rl, "%s%s",
+                                   rl > 0 ? "," : "", role_name(r));
+    }
+    line = xasprintf("%s %s %s %s %s\n", pub, p->name,
+                     p->member_id[0] ? p->member_id : "-", roles,
+                     p->streams[0] ? p->streams : "-");
+    text = read_text(path, &rc);
+    if (text == NULL || rc < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(rc ? -rc : EIO));
+        goto done;
+    }
+    size_t n = strlen(text);
+    out = xasprintf("%s%s%s", text, n > 0 && text[n - 1] != '\n' ? "\n" : "",
+                    line);
+    rc = rewrite_keeping_owner(path, out);
+    if (rc < 0)
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
+done:
+    allow_destroy(&a);
+    free(text);
+    free(out);
+    free(line);
+    return rc;
+}
+
+int
+allow_retire_keys(const char *path, const char *name, const char *keep,
+                  int *removed, char *err, size_t errlen)
+{
+    char *text = NULL, *save = NULL, *out = NULL;
+    size_t olen = 0;
+    allow_t *a;
+    int rc, n = 0;
+
+    *removed = 0;
+    a = allow_load(path, err, errlen);
+    if (a == NULL)
+        return -EINVAL;
+    if (allow_by_key(a, keep) == NULL ||
+        strcmp(allow_by_key(a, keep)->name, name) != 0) {
+        snprintf(err, errlen,
+                 "%s: the key to keep is not listed for %s: add it first "
+                 "(nothing removed)",
+                 path, name);
+        allow_destroy(&a);
+        return -ENOENT;
+    }
+    allow_destroy(&a);
+    text = read_text(path, &rc);
+    if (text == NULL || rc < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(rc ? -rc : EIO));
+        free(text);
+        return rc ? rc : -EIO;
+    }
+    out = xmalloc(strlen(text) + 2);
+    /* keep every line but the entries of `name` with another key;
+     * comments and layout stay as they are */
+    for (char *l = text; l != NULL && *l; l = save) {
+        char *nl = strchr(l, '\n');
+        char key[KEY_Z85_LEN + 1] = "", who[PRINCIPAL_NAME_MAX] = "";
+
+        save = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = 0;
+        if (sscanf(l, " %40s %63s", key, who) == 2 &&
+            strlen(key) == KEY_Z85_LEN && strcmp(who, name) == 0 &&
+            strcmp(key, keep) != 0) {
+            n++;
+            continue;
+        }
+        size_t ll = strlen(l);
+        memcpy(out + olen, l, ll);
+        olen += ll;
+        out[olen++] = '\n';
+    }
+    out[olen] = 0;
+    rc = n > 0 ? rewrite_keeping_owner(path, out) : 0;
+    if (rc < 0)
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
+    else
+        *removed = n;
+    free(out);
+    free(text);
+    return rc;
+}
+
+/* ---- connections per principal ----------------------------------------- */
+
+/* Connections are known by their file descriptor: a monitor on the server
+ * socket tells when one is accepted and when it goes away, and every
+ * message names the descriptor it came in on (ZMQ_SRCFD). A connection
+ * belongs to the principal of its first message. Monitor events are drained
+ * before the messages of an iteration are read, so a descriptor reused by a
+ * new connection has been reset by then. */
+typedef struct conn_slot {
+    bool used;     /* a message bound it to a principal */
+    bool admitted; /* within the principal's limit */
+    char name[PRINCIPAL_NAME_MAX];
+} conn_slot_t;
+
+struct conns {
+    void *mon; /* PAIR connected to the server's monitor */
+    conn_slot_t *v;
+    size_t n; /* slots (highest fd + 1) */
+};
+
+conns_t *
+conns_new(void *zctx, void *server)
+{
+    char ep[64];
+    conns_t *c = xcalloc(1, sizeof *c);
+    int hwm = 100000, zero = 0;
+
+    snprintf(ep, sizeof ep, "inproc://cogov.conns.%p", (void *)c);
+    if (zmq_socket_monitor(server, ep,
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_CLOSED) != 0)
+        goto fail;
+    c->mon = zmq_socket(zctx, ZMQ_PAIR);
+    if (c->mon == NULL)
+        goto fail;
+    zmq_setsockopt(c->mon, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(c->mon, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_connect(c->mon, ep) != 0)
+        goto fail;
+    return c;
+fail:
+    log_error("limit.monitor_failed", "error=%s",
+              log_q(zmq_strerror(zmq_errno())));
+    conns_destroy(&c);
+    return NULL;
+}
+
+void
+conns_destroy(conns_t **cp)
+{
+    if (cp == NULL || *cp == NULL)
+        return;
+    if ((*cp)->mon)
+        zmq_close((*cp)->mon);
+    free((*cp)->v);
+    free(*cp);
+    *cp = NULL;
+}
+
+static conn_slot_t *
+conn_slot(conns_t *c, int fd)
+{
+    if (fd < 0)
+        return NULL;
+    if ((size_t)fd >= c->n) {
+        size_t n = (size_t)fd + 64;
+
+        c->v = xrealloc(c->v, n * sizeof *c->v);
+        memset(c->v + c->n, 0, (n - c->n) * sizeof *c->v);
+        c->n = n;
+    }
+    return &c->v[fd];
+}
+
+void
+conns_poll(conns_t *c)
+{
+    if (c == NULL)
+        return;
+    for (int i = 0; i < 10000; i++) {
+        zmq_msg_t ev, addr;
+        uint16_t event;
+        uint32_t value;
+
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, c->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        bool ok = zmq_msg_size(&ev) == 6 && zmq_msg_more(&ev);
+        if (ok) {
+            memcpy(&event, zmq_msg_data(&ev), 2);
+            memcpy(&value, (uint8_t *)zmq_msg_data(&ev) + 2, 4);
+        }
+        while (zmq_msg_more(&ev)) { /* the endpoint frame */
+            zmq_msg_init(&addr);
+            bool more = zmq_msg_recv(&addr, c->mon, ZMQ_DONTWAIT) >= 0 &&
+                        zmq_msg_more(&addr);
+            zmq_msg_close(&addr);
+            if (!more)
+                break;
+        }
+        zmq_msg_close(&ev);
+        if (!ok)
+            continue;
+        conn_slot_t *s = conn_slot(c, (int)value);
+        if (s != NULL) /* a new connection, or one gone: the fd is free */
+            memset(s, 0, sizeof *s);
+    }
+}
+
+static size_t
+conns_count(const conns_t *c, const char *name)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->n; i++)
+        if (c->v[i].admitted && strcmp(c->v[i].name, name) == 0)
+            n++;
+    return n;
+}
+
+bool
+conns_admit(conns_t *c, void *zmsg, const char *name, long long max,
+            size_t *count)
+{
+    conn_slot_t *s;
+
+    if (count)
+        *count = 0;
+    if (c == NULL)
+        return true;
+    s = conn_slot(c, zmq_msg_get(zmsg, ZMQ_SRCFD));
+    if (s == NULL)
+        return true; /* inproc: no descriptor */
+    if (s->used && strcmp(s->name, name) != 0)
+        memset(s, 0, sizeof *s); /* reused before its events arrived */
+    if (!s->used) {
+        s->used = true;
+        str_copy(s->name, sizeof s->name, name);
+    }
+    if (s->admitted)
+        return true;
+    size_t n = conns_count(c, name);
+    if (count)
+        *count = n;
+    if (max > 0 && n >= (size_t)max)
+        return false;
+    s->admitted = true;
+    return true;
+}
+
+size_t
+conns_open(const conns_t *c, const char *name)
+{
+    return c ? conns_count(c, name) : 0;
 }

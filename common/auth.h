@@ -9,7 +9,9 @@
  *   <public-key-z85> <principal> <member-id|-> <ROLE[,ROLE...]>
  * <stream[,stream...]|*|-> e.g. Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID
  * coordination - SERVICE * Roles are the names of cogov.v1.Role without the
- * ROLE_ prefix.
+ * ROLE_ prefix. A principal may appear on several lines with different keys
+ * (the overlap of a key rotation) when the lines grant the same member,
+ * roles and streams.
  */
 #ifndef COGOV_AUTH_H
 #define COGOV_AUTH_H
@@ -69,6 +71,16 @@ void keys_fingerprint(const char *pub, char out[17]);
 int keys_bootstrap(const char *dir, const char *allow_list_path, int *created,
                    char *err, size_t errlen);
 
+/* The daemon's own keypair. When $CREDENTIALS_DIRECTORY (systemd
+ * LoadCredential=NAME.key:...) holds NAME.key, it is read from there and
+ * keys_dir is not written (no bootstrap, no lock: it may be read-only; the
+ * peers' .pub files are still read from it). Otherwise keys_bootstrap(dir,
+ * allow_list_path) then keys_load(dir, name). Logs keys.loaded with the
+ * source and fingerprint. *created: keys made. 0 or -errno with err. */
+int keys_open_own(const char *dir, const char *allow_list_path,
+                  const char *name, keypair_t *kp, int *created, char *err,
+                  size_t errlen);
+
 /* ---- allow-list ---------------------------------------------------------- */
 typedef struct allow allow_t;
 /* NULL with err = "path:line: what" on any malformed line. */
@@ -77,6 +89,42 @@ void allow_destroy(allow_t **ap);
 const principal_t *allow_by_key(const allow_t *a, const char *pub_z85);
 const principal_t *allow_by_name(const allow_t *a, const char *name);
 size_t allow_count(const allow_t *a);
+/* The principal a received message (zmq_msg_t *) comes from: the entry of
+ * the key its connection authenticated with (ZAP metadata
+ * AUTH_KEY_PROPERTY), so a key removed from the list loses its open
+ * connections at the next reload even when its principal keeps another
+ * key. NULL if not listed. *user (may be NULL) gets the User-Id. */
+#define AUTH_KEY_PROPERTY "X-Cogov-Key"
+const principal_t *allow_by_msg(const allow_t *a, void *zmsg,
+                                const char **user);
+
+/* Key rotation (cogovctl keys rotate / retire). Append a line for `name`'s
+ * new key pub with the grants of its present line (-ENOENT if name is not
+ * listed, -EEXIST if pub is); remove every line of `name` whose key is not
+ * `keep` (which must be listed for name, else -ENOENT and nothing
+ * changes). The file keeps its comments, mode and owner. */
+int allow_add_key(const char *path, const char *name, const char *pub,
+                  char *err, size_t errlen);
+int allow_retire_keys(const char *path, const char *name, const char *keep,
+                      int *removed, char *err, size_t errlen);
+
+/* ---- connections per principal ------------------------------------------ */
+/* Which principal holds which connection of a server socket, for the
+ * max_connections limit. conns_new sets a monitor on server (after bind);
+ * NULL if it cannot (the limit is then not enforced). */
+typedef struct conns conns_t;
+conns_t *conns_new(void *zctx, void *server);
+void conns_destroy(conns_t **cp);
+/* Take in accepted/closed connections; call before reading messages. */
+void conns_poll(conns_t *c);
+/* A message (zmq_msg_t *) from principal `name`: true if its connection is
+ * within the principal's max connections (max <= 0: no limit). A
+ * connection over the limit is refused per message and admitted once
+ * another of the principal's connections closes. *count: the principal's
+ * admitted connections when a new one was judged. */
+bool conns_admit(conns_t *c, void *zmsg, const char *name, long long max,
+                 size_t *count);
+size_t conns_open(const conns_t *c, const char *name);
 
 /* ---- ZAP ----------------------------------------------------------------- */
 /* Bind a REP socket on inproc://zeromq.zap.01 in zctx; NULL if it cannot be

@@ -141,6 +141,17 @@ on_timer(uv_timer_t *t)
                  (unsigned long long)f->applied);
         snprintf(f->state, sizeof(f->state), "connecting");
         close_sock(f);
+        /* The producer may have restarted with a new key (rotation): take
+         * its .pub again. */
+        char pub[KEY_Z85_LEN + 1];
+        if (keys_load_public(svc_conf(f->s)->keys_dir, f->producer, pub) == 0 &&
+            strcmp(pub, f->server_pub) != 0) {
+            char fpr[17];
+            keys_fingerprint(pub, fpr);
+            log_notice("follow.key_changed", "producer=%s key_fpr=%s",
+                       f->producer, fpr);
+            memcpy(f->server_pub, pub, sizeof(pub));
+        }
         if (connect_sock(f) != 0) {
             uv_timer_start(&f->timer, on_timer, RETRY_MAX_MS, 0);
             return;

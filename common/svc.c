@@ -36,6 +36,7 @@ typedef struct waiter {
     uint64_t after;
     uint32_t max;
     int64_t deadline;
+    char who[PRINCIPAL_NAME_MAX]; /* for max_parked_fetches */
 } waiter_t;
 
 typedef struct rawbuf {
@@ -116,6 +117,7 @@ struct svc {
     notify_t *notify;   /* systemd: READY, STATUS, STOPPING, watchdog */
     metrics_t *metrics; /* Prometheus textfile figures */
     admin_t *admin;     /* pause, backup, accept epoch (admin.c) */
+    conns_t *conns;     /* connections per principal (auth.c) */
 };
 
 static void on_deferred_timer(uv_timer_t *t);
@@ -169,6 +171,12 @@ static const cfg_field_t k_conf_fields[] = {
      "stats_interval_s and at stop, e.g. /var/lib/prometheus/node-exporter/"
      "cogov-<service>.prom for node_exporter's textfile collector (empty: "
      "off)."},
+    {"max_connections", CFG_INT, CO(max_connections), "64", 0, 100000,
+     "Most connections one principal may hold; requests on more get "
+     "UNAVAILABLE \"limit: ...\" (0: no limit)."},
+    {"max_parked_fetches", CFG_INT, CO(max_parked_fetches), "32", 0, 100000,
+     "Most long-poll Fetches one principal may have waiting; more get "
+     "UNAVAILABLE \"limit: ...\" (0: no limit)."},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -689,7 +697,8 @@ on_fetch_timer(uv_timer_t *t)
 }
 
 static void
-handle_fetch(svc_t *s, zmq_msg_t *rid, const Cogov__V1__Request *req)
+handle_fetch(svc_t *s, zmq_msg_t *rid, const Cogov__V1__Request *req,
+             const principal_t *who)
 {
     const Cogov__V1__Fetch *f = req->fetch;
     uint32_t max = f->has_max_events && f->max_events > 0
@@ -707,7 +716,24 @@ handle_fetch(svc_t *s, zmq_msg_t *rid, const Cogov__V1__Request *req)
         serve_fetch(s, rid, req->request_id, req->correlation_id, after, max);
         return;
     }
+    size_t parked = 0;
+    for (const waiter_t *o = s->waiters; o != NULL; o = o->next)
+        parked += strcmp(o->who, who->name) == 0;
+    if (s->conf.max_parked_fetches > 0 &&
+        parked >= (size_t)s->conf.max_parked_fetches) {
+        count_reject(s, "limit_fetches");
+        log_warn(
+            "limit.fetches", "principal=%s key_fpr=%s parked=%zu limit=%lld",
+            log_q(who->name), who->fpr, parked, s->conf.max_parked_fetches);
+        send_error(s, rid, req->request_id, req->correlation_id,
+                   COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE,
+                   "limit: %s has %zu Fetches waiting, at most %lld "
+                   "(max_parked_fetches); retry when one is answered",
+                   who->name, parked, s->conf.max_parked_fetches);
+        return;
+    }
     waiter_t *w = xcalloc(1, sizeof(*w));
+    str_copy(w->who, sizeof(w->who), who->name);
     zmq_msg_init(&w->rid);
     zmq_msg_copy(&w->rid, rid);
     w->request_id = xstrdup(req->request_id);
@@ -1123,9 +1149,8 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
                    "expected exactly one frame per request");
         return;
     }
-    const char *user = zmq_msg_gets(body, "User-Id");
-    const principal_t *who =
-        user != NULL ? allow_by_name(s->allow, user) : NULL;
+    const char *user = NULL;
+    const principal_t *who = allow_by_msg(s->allow, body, &user);
     /* Decode (bounded) before judging, so that every error reply that can
      * carry the request id does, and the client can match it. */
     Cogov__V1__Request *req = (Cogov__V1__Request *)pb_unpack(
@@ -1153,6 +1178,20 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         send_error(s, rid, NULL, NULL, COGOV__V1__STATUS_CODE__STATUS_INVALID,
                    "malformed request: not a cogov.v1.Request, or too large "
                    "to decode");
+        return;
+    }
+    size_t nconn = 0;
+    if (!conns_admit(s->conns, body, who->name, s->conf.max_connections,
+                     &nconn)) {
+        count_reject(s, "limit_connections");
+        log_warn("limit.connections",
+                 "principal=%s key_fpr=%s connections=%zu limit=%lld",
+                 log_q(who->name), who->fpr, nconn, s->conf.max_connections);
+        send_error(s, rid, rq, NULL, COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE,
+                   "limit: %s holds %zu connections, at most %lld "
+                   "(max_connections); close one and retry",
+                   who->name, nconn, s->conf.max_connections);
+        pb_free((ProtobufCMessage *)req);
         return;
     }
     char err[256];
@@ -1210,7 +1249,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
             goto done;
         }
         count_request(s, "fetch", COGOV__V1__STATUS_CODE__STATUS_OK);
-        handle_fetch(s, rid, req);
+        handle_fetch(s, rid, req, who);
         goto done;
     case COGOV__V1__REQUEST__BODY_GET_STATUS: {
         Cogov__V1__Reply *rep = reply_new(req->request_id, req->correlation_id);
@@ -1392,6 +1431,7 @@ static void
 on_router(void *arg)
 {
     svc_t *s = arg;
+    conns_poll(s->conns); /* before the messages: see auth.c */
     for (long long n = 0; n < s->conf.batch_requests && !s->stopping; n++) {
         zmq_msg_t rid, body;
         zmq_msg_init(&rid);
@@ -1566,6 +1606,7 @@ stop(svc_t *s)
     s->n_follows = 0;
     zwatch_close(&s->router_w);
     zwatch_close(&s->zap_w);
+    conns_destroy(&s->conns);
     if (s->router != NULL) {
         zmq_close(s->router);
         s->router = NULL;
@@ -1657,8 +1698,8 @@ open_everything(svc_t *s)
 {
     char err[512];
     int created = 0;
-    if (keys_bootstrap(s->conf.keys_dir, s->conf.allow_list, &created, err,
-                       sizeof(err)) != 0) {
+    if (keys_open_own(s->conf.keys_dir, s->conf.allow_list, s->def->name,
+                      &s->kp, &created, err, sizeof(err)) != 0) {
         log_error("keys.failed", "dir=%s error=%s", log_q(s->conf.keys_dir),
                   log_q(err));
         return -1;
@@ -1666,11 +1707,6 @@ open_everything(svc_t *s)
     if (created > 0)
         log_notice("keys.created", "dir=%s count=%d allow_list=%s",
                    log_q(s->conf.keys_dir), created, log_q(s->conf.allow_list));
-    if (keys_load(s->conf.keys_dir, s->def->name, &s->kp) != 0) {
-        log_error("keys.failed", "dir=%s error=%s", log_q(s->conf.keys_dir),
-                  log_q("cannot read this daemon's key"));
-        return -1;
-    }
     s->allow = allow_load(s->conf.allow_list, err, sizeof(err));
     if (s->allow == NULL) {
         log_error("config.failed", "error=%s", log_q(err));
@@ -1709,6 +1745,7 @@ open_everything(svc_t *s)
         log_error("bind.failed", "endpoint=%s error=%s", log_q(ep), log_q(err));
         return -1;
     }
+    s->conns = conns_new(s->zctx, s->router);
     s->zap_w = zwatch_new(&s->loop, s->zap, on_zap, s);
     s->router_w = zwatch_new(&s->loop, s->router, on_router, s);
     for (size_t i = 0; i < s->def->n_follows && i < SVC_MAX_FOLLOWS; i++) {

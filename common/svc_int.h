@@ -27,6 +27,8 @@ typedef struct svc_conf {
     long long stats_interval_s;
     long long consistency_wait_ms;
     char metrics_file[CFG_STR_MAX]; /* Prometheus textfile, "" = off */
+    long long max_connections;      /* per principal, 0 = no limit */
+    long long max_parked_fetches;   /* per principal, 0 = no limit */
 } svc_conf_t;
 
 typedef struct follow follow_t;
