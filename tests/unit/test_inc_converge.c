@@ -94,12 +94,10 @@ static void
 recompute(world_t *w, const char *from, const char *cause)
 {
     cap_tally_t *t = cap_tally_new(0);
-    int64_t pool = 0;
 
     qsort(w->c, (size_t)w->n, sizeof w->c[0], by_key);
     for (int i = 0; i < w->n && strcmp(w->c[i].key, from) < 0; i++) {
         cap_tally_add(t, members[w->c[i].member], w->c[i].year, w->c[i].alloc);
-        pool += w->c[i].alloc;
     }
     for (int i = 0; i < w->n; i++) {
         claim_t *c = &w->c[i];
