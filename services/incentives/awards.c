@@ -89,6 +89,7 @@ typedef struct facts {
     int task_kind;
     const char *task_id;
     const char *report_id; /* root of the correction chain */
+    const char *chain;     /* its key: root@task_id (ids are per task) */
     const char *corrects;  /* the report corrected, if a correction */
     const Cogov__V1__Delivered *delivered;
     int grade;             /* evaluation */
@@ -434,7 +435,7 @@ propose(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
         break;
     }
     if (f->corrects) {
-        err = inc_store_claim(st, NULL, p->id, r->id, f->report_id, &cl);
+        err = inc_store_claim(st, NULL, p->id, r->id, f->chain, &cl);
         if (err == 0)
             ver = cl.max_ver + 1;
         else if (err != -ENOENT)
@@ -451,7 +452,7 @@ propose(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
         cl.policy_id = xstrdup(p->id);
         cl.policy_version = p->version;
         cl.rule_id = xstrdup(r->id);
-        cl.chain = xstrdup(f->report_id ? f->report_id : "");
+        cl.chain = xstrdup(f->chain ? f->chain : "");
         cl.member_id = xstrdup(f->member_id);
         cl.year = year;
         cl.ckey = xstrdup(ckey);
@@ -637,8 +638,13 @@ inc_awards_progress(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
                            "required");
         return SVC_REACT_REJECT;
     }
+    /* report ids are unique within their task only (coordination keys
+     * reports by task_id, report_id): two tasks' "R1" are two chains */
+    const char *task = pr->task_id ? pr->task_id : "";
     if (!str_empty(pr->corrects_report_id)) {
-        err = inc_store_report_root(st, pr->corrects_report_id, &root);
+        char *key = xasprintf("%s/%s", task, pr->corrects_report_id);
+        err = inc_store_report_root(st, key, &root);
+        free(key);
         if (err == -ENOENT)
             root = xstrdup(pr->corrects_report_id);
         else if (err < 0)
@@ -646,17 +652,22 @@ inc_awards_progress(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
     } else {
         root = xstrdup(pr->report_id);
     }
-    err = inc_store_report_root_put(st, pr->report_id, root);
+    char *key = xasprintf("%s/%s", task, pr->report_id);
+    err = inc_store_report_root_put(st, key, root);
+    free(key);
     f.ev = ev;
     f.member_id = pr->member_id;
     f.task_kind = pr->kind;
     f.task_id = pr->task_id;
     f.report_id = root;
+    char *chain = xasprintf("%s@%s", root, task);
+    f.chain = chain;
     f.corrects =
         str_empty(pr->corrects_report_id) ? NULL : pr->corrects_report_id;
     f.delivered = pr->delivered;
     if (err == 0)
         err = apply_policies(s, a, c, &f, keep_rate);
+    free(chain);
     free(root);
     return err;
 }
