@@ -29,6 +29,9 @@ struct follow {
     char server_pub[KEY_Z85_LEN + 1];
     void *sock;
     zwatch_t *w;
+    void *mon;        /* PAIR reading sock's monitor events */
+    zwatch_t *mon_w;  /* NULL: no monitor, the reply deadline covers */
+    bool lost;        /* the connection dropped since the last handshake */
     uv_timer_t timer; /* reply deadline, retry backoff */
     bool timer_open;
     uint64_t epoch;   /* 0 until the first batch when nothing was applied */
@@ -102,6 +105,78 @@ stop_stream(follow_t *f, const char *event, const char *why)
 
 static void on_sock(void *arg);
 
+/* A producer that restarts loses the Fetch it had parked, and the DEALER
+ * reconnects silently: without a sign we would wait for the reply deadline
+ * (fetch_wait_ms * 3/2 + 500). The socket's monitor says when a connection
+ * dropped and when a new one completed its handshake; then the Fetch is
+ * sent again at once under a new id (a Fetch is a read: the old one's
+ * answer, should it still come, is stale and dropped by its id). */
+static void
+on_mon(void *arg)
+{
+    follow_t *f = arg;
+    for (int n = 0; n < 16 && f->mon != NULL; n++) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, f->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            return;
+        }
+        uint16_t event = 0;
+        if (zmq_msg_size(&msg) >= 2)
+            memcpy(&event, zmq_msg_data(&msg), sizeof(event));
+        bool more = zmq_msg_more(&msg);
+        zmq_msg_close(&msg);
+        while (more) { /* the endpoint frame */
+            zmq_msg_init(&msg);
+            more = zmq_msg_recv(&msg, f->mon, ZMQ_DONTWAIT) >= 0 &&
+                   zmq_msg_more(&msg);
+            zmq_msg_close(&msg);
+        }
+        if (event == ZMQ_EVENT_DISCONNECTED) {
+            f->lost = true;
+        } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && f->lost) {
+            f->lost = false;
+            if (!f->in_flight || f->stopped || svc_stopping(f->s))
+                continue;
+            log_info("follow.reconnected", "producer=%s applied=%llu",
+                     f->producer, (unsigned long long)f->applied);
+            f->in_flight = false;
+            send_fetch(f);
+        }
+    }
+}
+
+static void
+monitor_sock(follow_t *f)
+{
+    static unsigned n_mon;
+    char addr[64];
+    snprintf(addr, sizeof(addr), "inproc://follow-mon-%u-%s", ++n_mon,
+             f->producer);
+    int zero = 0;
+    if (zmq_socket_monitor(f->sock, addr,
+                           ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
+        goto fail;
+    f->mon = zmq_socket(svc_zctx(f->s), ZMQ_PAIR);
+    if (f->mon == NULL ||
+        zmq_setsockopt(f->mon, ZMQ_LINGER, &zero, sizeof(zero)) != 0 ||
+        zmq_connect(f->mon, addr) != 0)
+        goto fail;
+    f->mon_w = zwatch_new(svc_loop(f->s), f->mon, on_mon, f);
+    if (f->mon_w == NULL)
+        goto fail;
+    return;
+fail:
+    log_warn("follow.no_monitor", "producer=%s error=%s", f->producer,
+             log_q(zmq_strerror(zmq_errno())));
+    zmq_socket_monitor(f->sock, NULL, 0);
+    if (f->mon != NULL)
+        zmq_close(f->mon);
+    f->mon = NULL;
+}
+
 static int
 connect_sock(follow_t *f)
 {
@@ -113,14 +188,24 @@ connect_sock(follow_t *f)
                   f->producer, log_q(f->endpoint), log_q(err));
         return -EIO;
     }
+    f->lost = false;
     f->w = zwatch_new(svc_loop(f->s), f->sock, on_sock, f);
-    return f->w != NULL ? 0 : -EIO;
+    if (f->w == NULL)
+        return -EIO;
+    monitor_sock(f);
+    return 0;
 }
 
 static void
 close_sock(follow_t *f)
 {
+    zwatch_close(&f->mon_w);
     zwatch_close(&f->w);
+    if (f->sock != NULL && f->mon != NULL)
+        zmq_socket_monitor(f->sock, NULL, 0);
+    if (f->mon != NULL)
+        zmq_close(f->mon);
+    f->mon = NULL;
     if (f->sock != NULL)
         zmq_close(f->sock);
     f->sock = NULL;
