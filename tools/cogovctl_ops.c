@@ -765,6 +765,208 @@ cmd_keys_init(ctl_t *c, int argc, char **argv)
     return CTL_EXIT_OK;
 }
 
+/* ==== key rotation ========================================================
+ * keys rotate adds a new key for a principal beside the old one (both
+ * allowed: the overlap), keys retire removes the old one. The daemons take
+ * either change on SIGHUP; see README "Rotating keys". */
+
+enum { KR_DIR, KR_ALLOW, KR_PUBLIC, KR_N };
+static const ctl_opt_t keyrot_opts[] = {
+    {"dir", true}, {"allow-list", true}, {"public", true}, {NULL, false}};
+
+static void
+key_paths(const char *dir, const char *name, const char *suffix, char **key,
+          char **pub)
+{
+    *key = xasprintf("%s/%s%s.key", dir, name, suffix);
+    *pub = xasprintf("%s/%s%s.pub", dir, name, suffix);
+}
+
+static int
+cmd_keys_rotate(ctl_t *c, int argc, char **argv)
+{
+    const char *v[KR_N] = {0};
+    int npos;
+    const char *pos[1];
+    int rc = ctl_parse(c, argc, argv, keyrot_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1 || !key_name_ok(pos[0]))
+        return ctl_usage(c, "NAME is required (letters, digits, '_', '-', "
+                            "'.')");
+    const char *dir = v[KR_DIR] ? v[KR_DIR] : c->conf.keys_dir;
+    char *allow = v[KR_ALLOW] ? xstrdup(v[KR_ALLOW]) : default_allow_list(dir);
+    char err[512] = "", fpr[17];
+    char *key = NULL, *pub = NULL, *old_key = NULL, *old_pub = NULL;
+    keypair_t kp;
+    bool files = v[KR_PUBLIC] == NULL;
+    memset(&kp, 0, sizeof kp);
+    key_paths(dir, pos[0], "", &key, &pub);
+    key_paths(dir, pos[0], ".old", &old_key, &old_pub);
+    if (!files) {
+        /* the client made its own new key: only the allow-list changes */
+        if (str_copy(kp.pub, sizeof kp.pub, v[KR_PUBLIC]) < 0 ||
+            strlen(kp.pub) != KEY_Z85_LEN) {
+            rc = ctl_usage(c, "--public: a 40-character Z85 public key");
+            goto done;
+        }
+    } else if ((rc = keys_generate(&kp)) < 0) {
+        ctl_err("keys: %s", strerror(-rc));
+        rc = CTL_EXIT_INTERNAL;
+        goto done;
+    }
+    rc = allow_add_key(allow, pos[0], kp.pub, err, sizeof err);
+    if (rc < 0) {
+        ctl_err("keys: %s", err);
+        rc = rc == -ENOENT   ? CTL_EXIT_NOT_FOUND
+             : rc == -EEXIST ? CTL_EXIT_CONFLICT
+                             : CTL_EXIT_INTERNAL;
+        goto done;
+    }
+    if (files) {
+        /* NAME.key becomes NAME.old.key (until retire); the new pair is
+         * NAME.key, which the owner uses from its next start. */
+        if (rename(key, old_key) != 0 ||
+            (rename(pub, old_pub) != 0 && errno != ENOENT)) {
+            ctl_err("keys: %s: %s (the allow-list has the new key already; "
+                    "run keys retire --keep to undo)",
+                    key, strerror(errno));
+            rc = CTL_EXIT_INTERNAL;
+            goto done;
+        }
+        rc = keys_write(dir, pos[0], &kp);
+        if (rc < 0) {
+            ctl_err("keys: %s: %s", key, strerror(-rc));
+            (void)rename(old_key, key);
+            (void)rename(old_pub, pub);
+            rc = CTL_EXIT_INTERNAL;
+            goto done;
+        }
+    }
+    keys_fingerprint(kp.pub, fpr);
+    sbuf_t b;
+    sbuf_init(&b);
+    if (c->json) {
+        jw_t w;
+        jw_init(&w, &b);
+        jw_obj(&w);
+        jw_key(&w, "name");
+        jw_str(&w, pos[0]);
+        jw_key(&w, "public");
+        jw_str(&w, kp.pub);
+        jw_key(&w, "key_fpr");
+        jw_str(&w, fpr);
+        jw_key(&w, "allow_list");
+        jw_str(&w, allow);
+        if (files) {
+            jw_key(&w, "key_file");
+            jw_str(&w, key);
+            jw_key(&w, "old_key_file");
+            jw_str(&w, old_key);
+        }
+        jw_obj_end(&w);
+        sbuf_putc(&b, '\n');
+    } else {
+        sbuf_printf(&b, "new key of %s: %s (key_fpr=%s), added to %s\n", pos[0],
+                    kp.pub, fpr, allow);
+        if (files)
+            sbuf_printf(&b, "written: %s (old pair kept as %s)\n", key,
+                        old_key);
+        sbuf_printf(&b,
+                    "next: 1. send SIGHUP to every daemon (both keys are "
+                    "allowed)\n"
+                    "      2. restart what uses the key (a daemon: "
+                    "systemctl restart cogov-%s; copy %s to the other hosts' "
+                    "keys_dir first)\n"
+                    "      3. cogovctl keys retire %s, then SIGHUP again\n",
+                    pos[0], pub, pos[0]);
+    }
+    ctl_flush(&b);
+    sbuf_free(&b);
+    rc = CTL_EXIT_OK;
+done:
+    explicit_bzero(&kp, sizeof kp);
+    free(allow);
+    free(key);
+    free(pub);
+    free(old_key);
+    free(old_pub);
+    return rc;
+}
+
+static const ctl_opt_t keyret_opts[] = {
+    {"dir", true}, {"allow-list", true}, {"keep", true}, {NULL, false}};
+
+static int
+cmd_keys_retire(ctl_t *c, int argc, char **argv)
+{
+    const char *v[3] = {0};
+    int npos;
+    const char *pos[1];
+    int rc = ctl_parse(c, argc, argv, keyret_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    if (npos != 1 || !key_name_ok(pos[0]))
+        return ctl_usage(c, "NAME is required (letters, digits, '_', '-', "
+                            "'.')");
+    const char *dir = v[0] ? v[0] : c->conf.keys_dir;
+    char *allow = v[1] ? xstrdup(v[1]) : default_allow_list(dir);
+    char keep[KEY_Z85_LEN + 1] = "", err[512] = "";
+    char *old_key = NULL, *old_pub = NULL;
+    int removed = 0;
+    key_paths(dir, pos[0], ".old", &old_key, &old_pub);
+    if (v[2] != NULL) {
+        if (str_copy(keep, sizeof keep, v[2]) < 0) {
+            rc = ctl_usage(c, "--keep: a 40-character Z85 public key");
+            goto done;
+        }
+    } else if ((rc = keys_load_public(dir, pos[0], keep)) < 0) {
+        ctl_err("keys: %s/%s.pub: %s (say --keep KEY)", dir, pos[0],
+                strerror(-rc));
+        rc = CTL_EXIT_NOT_FOUND;
+        goto done;
+    }
+    rc = allow_retire_keys(allow, pos[0], keep, &removed, err, sizeof err);
+    if (rc < 0) {
+        ctl_err("keys: %s", err);
+        rc = rc == -ENOENT ? CTL_EXIT_NOT_FOUND : CTL_EXIT_INTERNAL;
+        goto done;
+    }
+    if (v[2] == NULL) { /* the old secret is of no use any more */
+        (void)unlink(old_key);
+        (void)unlink(old_pub);
+    }
+    sbuf_t b;
+    sbuf_init(&b);
+    if (c->json) {
+        jw_t w;
+        jw_init(&w, &b);
+        jw_obj(&w);
+        jw_key(&w, "name");
+        jw_str(&w, pos[0]);
+        jw_key(&w, "kept");
+        jw_str(&w, keep);
+        jw_key(&w, "removed");
+        jw_int(&w, removed);
+        jw_obj_end(&w);
+        sbuf_putc(&b, '\n');
+    } else {
+        sbuf_printf(&b,
+                    "%s: removed %d old key line%s from %s; send SIGHUP to "
+                    "every daemon (connections made with a removed key are "
+                    "refused from then on)\n",
+                    pos[0], removed, removed == 1 ? "" : "s", allow);
+    }
+    ctl_flush(&b);
+    sbuf_free(&b);
+    rc = CTL_EXIT_OK;
+done:
+    free(allow);
+    free(old_key);
+    free(old_pub);
+    return rc;
+}
+
 /* ==== backup, restore, pause, resume, stream accept =======================
  * DESIGN 2.7. cogovctl backup pauses every configured daemon, waits until
  * the streams are quiet, has each daemon snapshot its own store with
@@ -1360,6 +1562,19 @@ const ctl_cmd_t ctl_cmds_ops[] = {
      "allow-list if it does not exist (default: allow.list next to DIR).\n"
      "Existing keys and allow-list are never touched.\n",
      cmd_keys_init},
+    {"keys", "rotate", "NAME [--dir DIR] [--allow-list PATH] [--public KEY]",
+     "Start a key rotation: a new keypair for principal NAME in DIR\n"
+     "(NAME.key; the old pair becomes NAME.old.key) and an allow-list line\n"
+     "for it with NAME's present grants, beside the old one. Send SIGHUP to\n"
+     "the daemons: both keys work. Restart what uses the key, then run\n"
+     "keys retire. --public KEY: the client made its own new key; only\n"
+     "the allow-list changes.\n",
+     cmd_keys_rotate},
+    {"keys", "retire", "NAME [--dir DIR] [--allow-list PATH] [--keep KEY]",
+     "End a key rotation: remove NAME's allow-list lines whose key is not\n"
+     "DIR/NAME.pub (or --keep KEY), and NAME.old.key. After SIGHUP every\n"
+     "connection made with a removed key is refused, without restarts.\n",
+     cmd_keys_retire},
     {"backup", NULL, "DIR [--timeout S] [--ttl S]",
      "A consistent backup of every configured daemon's store into DIR\n"
      "(absolute or relative to here; created by the daemons, which must be\n"
