@@ -46,6 +46,8 @@ for s in postinst prerm postrm; do
 done
 grep -q 'useradd --system' "$work/control/postinst" || fail "postinst creates no user"
 grep -q 'cogovctl keys init' "$work/control/postinst" || fail "postinst makes no keys"
+grep -q 'chown -R root:root /etc/cogov/keys' "$work/control/postinst" ||
+    fail "postinst leaves the secret keys to the daemons' user (LoadCredential)"
 grep -qx /etc/cogov/coordination.conf "$work/control/conffiles" || fail "conffiles"
 # the sample configs document every key and load as they are
 dpkg-deb -x "$deb" "$work/root"

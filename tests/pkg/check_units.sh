@@ -22,6 +22,17 @@ for u in $units; do
     grep -q '^Type=notify$' "$u" || case $u in *.target) ;; *)
         echo "FAIL: $u is not Type=notify" >&2; exit 1 ;; esac
 done
+# Each daemon's secret key comes through LoadCredential, and nothing makes
+# the keys directory writable again.
+for u in $units; do
+    case $u in *.target) continue ;; esac
+    d=$(basename "$u" .service); d=${d#cogov-}
+    grep -qx "LoadCredential=$d.key:/etc/cogov/keys/$d.key" "$u" ||
+        { echo "FAIL: $u has no LoadCredential=$d.key:..." >&2; exit 1; }
+    if grep -q '^ReadWritePaths=.*/etc/cogov' "$u"; then
+        echo "FAIL: $u makes /etc/cogov writable" >&2; exit 1
+    fi
+done
 # The root needs what the units refer to beyond cogov: the host's standard
 # units (sysinit.target...) and the commands of ExecReload.
 mkdir -p "$root/etc/systemd/system" "$root/bin"
