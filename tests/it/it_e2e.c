@@ -67,8 +67,8 @@ ignored_column(const char *table, const char *col)
 static bool
 ignored_table(const char *t)
 {
-    static const char *const names[] = {"meta",     "outbox",
-                                        "cursors",  "replies",
+    static const char *const names[] = {"meta",         "outbox",
+                                        "cursors",      "replies",
                                         "dead_letters", "sqlite_sequence"};
     for (size_t i = 0; i < ARRAY_LEN(names); i++)
         if (strcmp(t, names[i]) == 0)
@@ -183,9 +183,7 @@ dump_diff(const char *name, const lines_t *a, const lines_t *b)
 {
     size_t i = 0, j = 0, diffs = 0;
     while (i < a->n || j < b->n) {
-        int c = i == a->n   ? 1
-                : j == b->n ? -1
-                            : strcmp(a->v[i], b->v[j]);
+        int c = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->v[i], b->v[j]);
         if (c == 0) {
             i++, j++;
             continue;
@@ -295,13 +293,15 @@ check_outcomes(cluster_t *c)
      * the standing recommendations its veto causes */
     assert_int_equal(q(c, H_COORD, "SELECT count(*) FROM members"), 25);
     assert_int_equal(q(c, H_COORD, "SELECT count(*) FROM tasks"), 5);
-    assert_int_equal(q(c, H_COORD, "SELECT count(*) FROM tasks WHERE "
-                                   "resolution_id = 'res:M2025-01'"),
+    assert_int_equal(q(c, H_COORD,
+                       "SELECT count(*) FROM tasks WHERE "
+                       "resolution_id = 'res:M2025-01'"),
                      1);
     assert_int_equal(q(c, H_COORD, "SELECT count(*) FROM matches"), 1);
     assert_int_equal(q(c, H_COORD, "SELECT count(*) FROM escalations"), 4);
-    assert_int_equal(q(c, H_COORD, "SELECT count(DISTINCT source) FROM "
-                                   "escalations"),
+    assert_int_equal(q(c, H_COORD,
+                       "SELECT count(DISTINCT source) FROM "
+                       "escalations"),
                      3);
     /* incentives: the pool is capped — what was paid and what queues add
      * up to more than it holds */
@@ -314,27 +314,34 @@ check_outcomes(cluster_t *c)
     /* secretariat: one welcome per admission, one farewell, a pool_low
      * and a pool_exhausted notice to the council, two rectification
      * notices, the results of four rounds to every unit evaluated */
-    assert_int_equal(q(c, H_SECR, "SELECT count(*) FROM notices WHERE "
-                                  "notice_id LIKE 'welcome:%'"),
+    assert_int_equal(q(c, H_SECR,
+                       "SELECT count(*) FROM notices WHERE "
+                       "notice_id LIKE 'welcome:%'"),
                      25);
-    assert_int_equal(q(c, H_SECR, "SELECT count(*) FROM notices WHERE "
-                                  "notice_id LIKE 'farewell:%'"),
+    assert_int_equal(q(c, H_SECR,
+                       "SELECT count(*) FROM notices WHERE "
+                       "notice_id LIKE 'farewell:%'"),
                      1);
-    assert_int_equal(q(c, H_SECR, "SELECT count(*) FROM notices WHERE "
-                                  "notice_id LIKE 'pool_%'"),
+    assert_int_equal(q(c, H_SECR,
+                       "SELECT count(*) FROM notices WHERE "
+                       "notice_id LIKE 'pool_%'"),
                      2);
-    assert_int_equal(q(c, H_SECR, "SELECT count(*) FROM notices WHERE "
-                                  "notice_id LIKE 'rectification:%'"),
+    assert_int_equal(q(c, H_SECR,
+                       "SELECT count(*) FROM notices WHERE "
+                       "notice_id LIKE 'rectification:%'"),
                      2);
-    assert_int_equal(q(c, H_SECR, "SELECT count(*) FROM notices WHERE "
-                                  "notice_id LIKE 'evaluation:%'"),
+    assert_int_equal(q(c, H_SECR,
+                       "SELECT count(*) FROM notices WHERE "
+                       "notice_id LIKE 'evaluation:%'"),
                      25 + 25 + 25 + 24);
     /* supervision: four published rounds, two rectification orders */
-    assert_int_equal(q(c, H_SUPV, "SELECT count(*) FROM objects WHERE "
-                                  "kind = 'round'"),
+    assert_int_equal(q(c, H_SUPV,
+                       "SELECT count(*) FROM objects WHERE "
+                       "kind = 'round'"),
                      4);
-    assert_int_equal(q(c, H_SUPV, "SELECT count(*) FROM objects WHERE "
-                                  "kind = 'rect'"),
+    assert_int_equal(q(c, H_SUPV,
+                       "SELECT count(*) FROM objects WHERE "
+                       "kind = 'rect'"),
                      2);
 }
 
@@ -379,8 +386,8 @@ test_year_with_kills(void **state)
         if (r == pid) {
             /* reap_year reports its status: hand it back */
             if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-                char *cmd = xasprintf("tail -n 20 '%s/scenario.log' >&2",
-                                      c.dir);
+                char *cmd =
+                    xasprintf("tail -n 20 '%s/scenario.log' >&2", c.dir);
                 if (system(cmd) != 0)
                     fprintf(stderr, "(no scenario log)\n");
                 free(cmd);
