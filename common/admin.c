@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pb.h"
 #include "svc_int.h"
 #include "util.h"
 
@@ -166,11 +167,99 @@ mark_restored(sqlite3 *db, uint64_t *epoch, char *err, size_t errlen)
     return 0;
 }
 
+/* Hold back seqs head+1..reserve_to in the copy's new epoch: one
+ * seq_reserved event each, so that the producer's next event is
+ * reserve_to + 1 (store.c numbers from MAX(seq)). The producer's name and
+ * business time come from its head event. */
+static int
+reserve_seqs(sqlite3 *db, uint64_t old_epoch, uint64_t new_epoch,
+             uint64_t reserve_to, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL, *ins = NULL;
+    Cogov__V1__Event *last = NULL;
+    uint64_t head = 0;
+    int rc = query_u64(db, "SELECT COALESCE(MAX(seq), 0) FROM outbox", &head);
+    if (rc != SQLITE_OK || reserve_to <= head)
+        goto done;
+    rc = sqlite3_prepare_v2(db, "SELECT event FROM outbox WHERE seq = ?1", -1,
+                            &st, NULL);
+    if (rc != SQLITE_OK)
+        goto done;
+    sqlite3_bind_int64(st, 1, (int64_t)head);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        last =
+            cogov__v1__event__unpack(NULL, (size_t)sqlite3_column_bytes(st, 0),
+                                     sqlite3_column_blob(st, 0));
+    if (last == NULL || str_empty(last->producer)) {
+        snprintf(err, errlen,
+                 "reserving seqs: no head event to name the "
+                 "producer");
+        rc = SQLITE_CORRUPT;
+        goto done;
+    }
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        goto done;
+    rc = sqlite3_prepare_v2(
+        db,
+        "INSERT INTO outbox(seq, type, correlation_id, causation_id, "
+        "recorded_at, event) VALUES(?1, 'seq_reserved', ?2, NULL, ?3, ?4)",
+        -1, &ins, NULL);
+    char corr[48];
+    snprintf(corr, sizeof(corr), "restore-%llx", (unsigned long long)new_epoch);
+    int64_t now_us = now_wall_us();
+    Cogov__V1__SeqReserved sr = COGOV__V1__SEQ_RESERVED__INIT;
+    sr.restored_head = head;
+    sr.has_restored_head = 1;
+    sr.old_epoch = old_epoch;
+    sr.has_old_epoch = 1;
+    sr.reserved_to = reserve_to;
+    sr.has_reserved_to = 1;
+    Cogov__V1__Event ev = COGOV__V1__EVENT__INIT;
+    ev.producer = last->producer;
+    ev.epoch = new_epoch;
+    ev.has_epoch = 1;
+    ev.has_seq = 1;
+    ev.type = "seq_reserved";
+    ev.occurred_at = last->occurred_at;
+    ev.has_occurred_at = 1;
+    ev.recorded_at = now_us;
+    ev.has_recorded_at = 1;
+    ev.actor = "system:restore";
+    ev.correlation_id = corr;
+    ev.payload_case = COGOV__V1__EVENT__PAYLOAD_SEQ_RESERVED;
+    ev.seq_reserved = &sr;
+    for (uint64_t seq = head + 1; rc == SQLITE_OK && seq <= reserve_to; seq++) {
+        ev.seq = seq;
+        size_t len = 0;
+        uint8_t *buf = pb_pack((ProtobufCMessage *)&ev, &len);
+        sqlite3_bind_int64(ins, 1, (int64_t)seq);
+        sqlite3_bind_text(ins, 2, corr, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 3, now_us);
+        sqlite3_bind_blob(ins, 4, buf, (int)len, SQLITE_STATIC);
+        rc = sqlite3_step(ins) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+        sqlite3_reset(ins);
+        free(buf);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+done:
+    if (rc != SQLITE_OK && err[0] == 0)
+        snprintf(err, errlen, "reserving seqs: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_finalize(ins);
+    if (last != NULL)
+        cogov__v1__event__free_unpacked(last, NULL);
+    return rc == SQLITE_OK ? 0 : sqlite_errno(rc);
+}
+
 /* Copy src (an open connection, read in one snapshot) to dst_path through
  * dst_path.tmp; optionally mark the copy as a single-store restore. */
 static int
-copy_db(sqlite3 *src, const char *dst_path, bool new_epoch, uint64_t *head,
-        uint64_t *epoch, char *err, size_t errlen)
+copy_db(sqlite3 *src, const char *dst_path, bool new_epoch, uint64_t reserve_to,
+        uint64_t *head, uint64_t *epoch, char *err, size_t errlen)
 {
     char *tmp = xasprintf("%s.tmp", dst_path);
     sqlite3 *dst = NULL;
@@ -199,7 +288,12 @@ copy_db(sqlite3 *src, const char *dst_path, bool new_epoch, uint64_t *head,
         rc = sqlite_errno(step != SQLITE_DONE ? step : fin);
         goto done;
     }
+    uint64_t old_e = 0;
+    (void)query_u64(dst, "SELECT value FROM meta WHERE key = 'epoch'", &old_e);
     if (new_epoch && (rc = mark_restored(dst, &e, err, errlen)) != 0)
+        goto done;
+    if (new_epoch &&
+        (rc = reserve_seqs(dst, old_e, e, reserve_to, err, errlen)) != 0)
         goto done;
     if (query_u64(dst, "SELECT COALESCE(MAX(seq), 0) FROM outbox", &h) !=
             SQLITE_OK ||
@@ -264,7 +358,8 @@ done:
 
 int
 admin_copy_store(const char *src_path, const char *dst_path, bool new_epoch,
-                 uint64_t *head, uint64_t *epoch, char *err, size_t errlen)
+                 uint64_t reserve_to, uint64_t *head, uint64_t *epoch,
+                 char *err, size_t errlen)
 {
     sqlite3 *src = NULL;
     int rc = sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL);
@@ -274,7 +369,8 @@ admin_copy_store(const char *src_path, const char *dst_path, bool new_epoch,
         sqlite3_close(src);
         return sqlite_errno(rc);
     }
-    rc = copy_db(src, dst_path, new_epoch, head, epoch, err, errlen);
+    rc =
+        copy_db(src, dst_path, new_epoch, reserve_to, head, epoch, err, errlen);
     sqlite3_close(src);
     return rc;
 }
@@ -365,7 +461,7 @@ do_backup(admin_t *a, const Cogov__V1__Backup *b, Cogov__V1__Reply *rep)
     char err[512] = "";
     uint64_t head = 0, epoch = 0;
     int rc =
-        copy_db(store_db(st), path, false, &head, &epoch, err, sizeof(err));
+        copy_db(store_db(st), path, false, 0, &head, &epoch, err, sizeof(err));
     if (rc != 0) {
         log_error("admin.backup_failed", "file=%s error=%s", log_q(path),
                   log_q(err));

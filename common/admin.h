@@ -45,9 +45,14 @@ void admin_fill_status(admin_t *a, Cogov__V1__ServiceStatus *st);
 /* Copy the database at src_path (not open elsewhere for writing) into
  * dst_path with the backup API, through dst_path.tmp and a rename. When
  * new_epoch is true the copy gets a fresh random epoch and records
- * restored_head = its head (a single-store restore). *head and *epoch
- * (may be NULL) get the copy's head and epoch. 0 or -errno with err. */
+ * restored_head = its head (a single-store restore), and, if reserve_to is
+ * above that head, holds back seqs head+1..reserve_to with seq_reserved
+ * events: pass the highest seq any consumer applied from the lost store, so
+ * that the new epoch's events never reuse a number (and an id derived from
+ * it) of the old one. *head and *epoch (may be NULL) get the copy's head
+ * (after the reserved seqs) and epoch. 0 or -errno with err. */
 int admin_copy_store(const char *src_path, const char *dst_path, bool new_epoch,
-                     uint64_t *head, uint64_t *epoch, char *err, size_t errlen);
+                     uint64_t reserve_to, uint64_t *head, uint64_t *epoch,
+                     char *err, size_t errlen);
 
 #endif

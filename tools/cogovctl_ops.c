@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1281,12 +1282,93 @@ cmd_backup(ctl_t *c, int argc, char **argv)
 }
 
 static const ctl_opt_t restore_opts[] = {
-    {"state-dir", true}, {"only", true}, {NULL, false}};
+    {"state-dir", true}, {"only", true}, {"above", true}, {NULL, false}};
+
+/* One integer from a store opened read-only (a daemon may have it open); 0
+ * when the file, table or row is not there. arg binds ?1 (may be NULL). */
+static uint64_t
+store_peek(const char *path, const char *sql, const char *arg)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    uint64_t v = 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0 ||
+        sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        goto done;
+    sqlite3_busy_timeout(db, 2000);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto done;
+    if (arg != NULL)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = (uint64_t)sqlite3_column_int64(st, 0);
+done:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* The highest seq of `only`'s stream that anything may have applied from
+ * the store being replaced: its consumers' cursors (asked over the wire
+ * when they answer, else read from their stores in state), the old store's
+ * own head if it is still readable, and --above. Says where it came from
+ * into b. */
+static uint64_t
+applied_floor(ctl_t *c, int only, const char *state, uint64_t above, sbuf_t *b)
+{
+    const char *prod = ctl_service_names[only];
+    uint64_t floor = above;
+    const char *why = above > 0 ? "--above" : "";
+    char who[64] = "";
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if (s == only)
+            continue;
+        uint64_t v = 0;
+        bool asked = false;
+        if (c->conf_loaded && ctl_configured(c, s)) {
+            probe_t p = {0};
+            probe_one(c, s, &p, RESTORE_PROBE_MS);
+            const Cogov__V1__ServiceStatus *st = probe_status(&p);
+            for (size_t i = 0; st != NULL && i < st->n_cursors; i++)
+                if (st->cursors[i]->producer != NULL &&
+                    strcmp(st->cursors[i]->producer, prod) == 0)
+                    v = st->cursors[i]->applied_seq;
+            asked = st != NULL;
+            probe_clear(&p);
+        }
+        if (!asked) {
+            char *path = xasprintf("%s/%s.db", state, ctl_service_names[s]);
+            v = store_peek(
+                path, "SELECT applied_seq FROM cursors WHERE producer = ?1",
+                prod);
+            free(path);
+        }
+        if (v > floor) {
+            floor = v;
+            why = "applied by";
+            snprintf(who, sizeof who, "%s", ctl_service_names[s]);
+        }
+    }
+    char *old = xasprintf("%s/%s.db", state, prod);
+    uint64_t h =
+        store_peek(old, "SELECT COALESCE(MAX(seq), 0) FROM outbox", NULL);
+    free(old);
+    if (h > floor) {
+        floor = h;
+        why = "the replaced store's head";
+        who[0] = 0;
+    }
+    if (floor > 0)
+        sbuf_printf(b, "highest seq of %s known used: %llu (%s%s%s)\n", prod,
+                    (unsigned long long)floor, why, who[0] ? " " : "", who);
+    return floor;
+}
 
 static int
 cmd_restore(ctl_t *c, int argc, char **argv)
 {
-    const char *v[2] = {0};
+    const char *v[3] = {0};
     int npos;
     const char *pos[1];
     int rc =
@@ -1299,6 +1381,11 @@ cmd_restore(ctl_t *c, int argc, char **argv)
     int only = -1;
     if (v[1] != NULL && (only = ctl_service_parse(v[1])) < 0)
         return ctl_usage(c, "--only: unknown service '%s'", v[1]);
+    uint64_t above = 0;
+    if (v[2] != NULL &&
+        (only < 0 || ctl_parse_u64(c, "--above", v[2], UINT64_MAX / 2, &above)))
+        return only < 0 ? ctl_usage(c, "--above goes with --only")
+                        : CTL_EXIT_USAGE;
     /* Every store to restore must be there before anything is touched. */
     for (int s = 0; s < SVC_COUNT; s++) {
         if (only >= 0 && s != only)
@@ -1330,6 +1417,11 @@ cmd_restore(ctl_t *c, int argc, char **argv)
     sbuf_t b = {0};
     sbuf_init(&b);
     rc = CTL_EXIT_OK;
+    /* One store alone: its new epoch must number new events above every seq
+     * anything applied from the store it replaces (ids derive from
+     * "<producer>:<seq>"). */
+    uint64_t reserve_to =
+        only >= 0 ? applied_floor(c, only, state, above, &b) : 0;
     for (int s = 0; s < SVC_COUNT && rc == CTL_EXIT_OK; s++) {
         if (only >= 0 && s != only)
             continue;
@@ -1337,8 +1429,8 @@ cmd_restore(ctl_t *c, int argc, char **argv)
         char *dst = xasprintf("%s/%s.db", state, ctl_service_names[s]);
         char err[512] = "";
         uint64_t head = 0, epoch = 0;
-        int e = admin_copy_store(src, dst, only >= 0, &head, &epoch, err,
-                                 sizeof err);
+        int e = admin_copy_store(src, dst, only >= 0, reserve_to, &head, &epoch,
+                                 err, sizeof err);
         if (e != 0) {
             ctl_err("restore: %s", err);
             rc = CTL_EXIT_INTERNAL;
@@ -1585,14 +1677,18 @@ const ctl_cmd_t ctl_cmds_ops[] = {
      "one cut, resumes, and writes DIR/MANIFEST. If cogovctl dies, the\n"
      "pause ends by itself after --ttl (default 60 s).\n",
      cmd_backup},
-    {"restore", NULL, "DIR [--state-dir D] [--only SERVICE]",
+    {"restore", NULL, "DIR [--state-dir D] [--only SERVICE [--above SEQ]]",
      "Put a backup back, with the daemons stopped (it refuses if one\n"
      "answers): DIR/<service>.db is copied to D/<service>.db (default\n"
      "/var/lib/cogov) with SQLite's backup API, the old WAL removed. All\n"
      "four together need no repair. --only restores one store and gives\n"
      "its stream a new epoch: its consumers stop until `cogovctl stream\n"
-     "accept SERVICE`. Run it as the daemons' user (or as root: the files\n"
-     "get D's owner).\n",
+     "accept SERVICE`. Its new events are numbered above every seq its\n"
+     "consumers applied (asked from those that answer, else read from\n"
+     "their stores in D) and above --above SEQ (say the highest seq an\n"
+     "outside consumer applied): the seqs between are held back\n"
+     "(seq_reserved events). Run it as the daemons' user (or as root: the\n"
+     "files get D's owner).\n",
      cmd_restore},
     {"pause", NULL, "[SERVICE] [--ttl S]",
      "Refuse commands (UNAVAILABLE \"paused\") on every configured daemon\n"

@@ -269,10 +269,26 @@ test_single_restore_and_accept(void **state)
     snprintf(bk, sizeof bk, "%s/bk", c.dir);
     const char *backup[] = {"backup", bk, NULL};
     assert_int_equal(cluster_ctl(&c, out, sizeof out, backup), 0);
-    /* after the backup: an application the consumers apply */
-    assert_int_equal(apply(&c, 2, NULL, 0), OK);
+    /* after the backup: an admission the consumers apply — the secretariat
+     * welcomes unit 2 with a notice id derived from the admission's seq */
+    long long head_at_backup =
+        count(&c, H_COORD, "SELECT COALESCE(MAX(seq), 0) FROM outbox");
+    admit(&c, 2);
     assert_int_equal(cluster_sync(&c, 20000), 0);
     long long notices = count(&c, H_SECR, "SELECT count(*) FROM notices");
+    long long applied_before = count(
+        &c, H_SECR,
+        "SELECT applied_seq FROM cursors WHERE producer = 'coordination'");
+    char lost_welcome[64];
+    snprintf(lost_welcome, sizeof lost_welcome, "welcome:coordination:%lld",
+             applied_before);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM notices WHERE notice_id = '%s'",
+             lost_welcome);
+    assert_int_equal(count(&c, H_SECR, sql), 1);
+    printf("# backup at head %lld; the lost admission of unit 2 is seq %lld\n",
+           head_at_backup, applied_before);
 
     /* coordination's store alone comes back from the backup */
     assert_int_equal(cluster_stop(&c, H_COORD), 0);
@@ -281,6 +297,15 @@ test_single_restore_and_accept(void **state)
     assert_int_equal(cluster_ctl(&c, out, sizeof out, restore), 0);
     printf("%s", out);
     assert_non_null(strstr(out, "stream accept coordination"));
+    /* the seqs the consumers applied from the lost part are held back */
+    char known[96];
+    snprintf(known, sizeof known,
+             "highest seq of coordination known used: %lld", applied_before);
+    assert_non_null(strstr(out, known));
+    assert_int_equal(count(&c, H_COORD,
+                           "SELECT count(*) FROM outbox WHERE type = "
+                           "'seq_reserved'"),
+                     applied_before - head_at_backup);
     assert_int_equal(cluster_start(&c, H_COORD), 0);
     /* its consumers stop loudly */
     assert_true(status_shows(&c, "stopped", true, out, sizeof out));
@@ -322,7 +347,17 @@ test_single_restore_and_accept(void **state)
      * welcomed, and every cursor reaches the new head */
     assert_int_equal(cluster_sync(&c, 20000), 0);
     assert_true(status_shows(&c, "stopped", false, out, sizeof out));
-    char sql[256];
+    /* unit 3's admission, made in the new epoch, is numbered above every seq
+     * the consumers applied in the old one: its welcome is not mistaken for
+     * unit 2's (lost) one, which stays */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM notices WHERE notice_id = '%s'",
+             lost_welcome);
+    assert_int_equal(count(&c, H_SECR, sql), 1);
+    assert_true(count(&c, H_COORD,
+                      "SELECT MIN(seq) FROM outbox WHERE type = "
+                      "'member_admitted' AND seq > (SELECT MAX(seq) FROM "
+                      "outbox WHERE type = 'seq_reserved')") > applied_before);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM notice_addressees WHERE member_id = '%s'",
              g_units[3]);
