@@ -57,7 +57,7 @@ HANDLER(coord_adopt_charter)
     err = coord_store_charter_add(st, v, a, c->now, c->causation_id);
     if (err < 0)
         return coord_store_fail(rep, err, "adopt charter");
-    err = coord_store_charter(st, v, &ch);
+    err = coord_store_charter(st, v, NULL, &ch);
     if (err < 0)
         return coord_store_fail(rep, err, "charter");
 
@@ -83,15 +83,33 @@ HANDLER(coord_adopt_charter)
 HANDLER(coord_get_charter)
 {
     const Cogov__V1__GetCharter *g = req->get_charter;
+    const coord_app_t *a = svc_app(s);
     uint32_t v = g->has_version ? g->version : 0;
-    int err = coord_store_charter(svc_store(s), v, &rep->charter);
+    char as_of[32];
+    int err;
 
+    /* Version 0 is the one in force on a business date (a version adopted
+     * today may take effect next month): by default the calendar's. */
+    if (!str_empty(g->as_of)) {
+        CHECK(coord_date(s, rep, "get_charter.as_of", g->as_of, NULL));
+        str_copy(as_of, sizeof as_of, g->as_of);
+    } else {
+        time_format(c->now, a->utc_offset_s, as_of, sizeof as_of);
+        as_of[10] = 0; /* "YYYY-MM-DD" */
+    }
+    err = coord_store_charter(svc_store(s), v, as_of, &rep->charter);
+    if (err == -ENOENT && v == 0) {
+        err = coord_store_charter_latest(svc_store(s));
+        if (err < 0)
+            return coord_store_fail(rep, err, "charter");
+        return err == 0 ? svc_fail(rep, NOT_FOUND, "no charter adopted yet")
+                        : svc_fail(rep, NOT_FOUND,
+                                   "no charter in force on %s (%d version(s) "
+                                   "adopted, none effective yet)",
+                                   as_of, err);
+    }
     if (err == -ENOENT)
-        return v == 0 ? svc_fail(rep, NOT_FOUND, "no charter adopted yet")
-                      : svc_fail(rep, NOT_FOUND,
-                                 "charter version %u: not "
-                                 "found",
-                                 v);
+        return svc_fail(rep, NOT_FOUND, "charter version %u: not found", v);
     if (err < 0)
         return coord_store_fail(rep, err, "charter");
     rep->body_case = COGOV__V1__REPLY__BODY_CHARTER;

@@ -518,16 +518,22 @@ coord_store_charter_add(store_t *st, uint32_t v,
 }
 
 int
-coord_store_charter(store_t *st, uint32_t v, Cogov__V1__Charter **out)
+coord_store_charter(store_t *st, uint32_t v, const char *as_of,
+                    Cogov__V1__Charter **out)
 {
     sqlite3_stmt *q = store_stmt(
         st, "SELECT version, title, text, quorum, pass, extraordinary,"
             " one_unit, effective_on, resolution_id, adopted_at"
             " FROM charters WHERE (?1 = 0 OR version = ?1)"
+            " AND (?2 IS NULL OR effective_on <= ?2)"
             " ORDER BY version DESC LIMIT 1");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_int64(q, 1, v);
+    if (v == 0 && as_of != NULL)
+        sqlite3_bind_text(q, 2, as_of, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 2);
     int rc = sqlite3_step(q);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(q);

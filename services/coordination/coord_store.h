@@ -61,8 +61,11 @@ int coord_store_charter_latest(store_t *st);
 int coord_store_charter_add(store_t *st, uint32_t v,
                             const Cogov__V1__AdoptCharter *a, int64_t at,
                             const char *causation);
-/* Version v (0: latest) as a fresh message; -ENOENT if none. */
-int coord_store_charter(store_t *st, uint32_t v, Cogov__V1__Charter **out);
+/* Version v as a fresh message; v 0: the version in force on as_of
+ * ("YYYY-MM-DD": the highest version effective on or before it), or the
+ * latest when as_of is NULL. -ENOENT if none. */
+int coord_store_charter(store_t *st, uint32_t v, const char *as_of,
+                        Cogov__V1__Charter **out);
 
 /* Set a seat's holder (member_id NULL: vacant, role/terms kept). */
 int coord_store_seat_put(store_t *st, const char *seat_id,

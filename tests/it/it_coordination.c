@@ -379,14 +379,32 @@ test_charter_council_goals(void **state)
     cogov__v1__reply__free_unpacked(rep, NULL);
     assert_int_equal(count_events("charter_adopted"), 2);
 
-    /* In force: v2; v1 still readable, by an observer too. */
+    /* In force on the calendar's date (2025-01-01): neither version yet;
+     * v1 from 2025-01-15, v2 from 2025-06-01; every version readable by
+     * number, by an observer too. */
     Cogov__V1__GetCharter gc = COGOV__V1__GET_CHARTER__INIT;
     req.body_case = BODY(GET_CHARTER);
     req.get_charter = &gc;
-    rep = ok_on(w->cl_obs, &req, "get_charter");
+    refused_on(w->cl_obs, &req, NOT_FOUND, "none effective yet",
+               "charter in force before its effective date");
+    gc.as_of = "2025-01-14";
+    refused(&req, NOT_FOUND, "2025-01-14", "charter in force on 2025-01-14");
+    gc.as_of = "2025-01-15";
+    rep = ok_on(w->cl_obs, &req, "get_charter as of 2025-01-15");
+    assert_int_equal(rep->charter->version, 1);
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    gc.as_of = "2025-05-31";
+    rep = ok(&req, "get_charter as of 2025-05-31");
+    assert_int_equal(rep->charter->version, 1);
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    gc.as_of = "2025-06-01";
+    rep = ok(&req, "get_charter as of 2025-06-01");
     assert_int_equal(rep->charter->version, 2);
     assert_int_equal(rep->charter->rules->quorum_permille, 667);
     cogov__v1__reply__free_unpacked(rep, NULL);
+    gc.as_of = "2025-13-01";
+    refused(&req, INVALID, "as_of", "get_charter bad as_of");
+    gc.as_of = NULL;
     gc.has_version = true;
     gc.version = 1;
     rep = ok(&req, "get_charter v1");
@@ -1179,8 +1197,13 @@ test_cogovctl(void **state)
                            NULL};
     assert_int_equal(ctl(out, sizeof out, adopt), 0);
     assert_int_equal(count_events("charter_adopted"), 3);
+    /* in force now (December 2025): still v2; v3 by its number */
     const char *show[] = {"--json", "charter", "show", NULL};
     assert_int_equal(ctl(out, sizeof out, show), 0);
+    assert_non_null(strstr(out, "\"version\":2"));
+    assert_non_null(strstr(out, "\"quorum_permille\":667"));
+    const char *show3[] = {"--json", "charter", "show", "--version", "3", NULL};
+    assert_int_equal(ctl(out, sizeof out, show3), 0);
     assert_non_null(strstr(out, "\"version\":3"));
     assert_non_null(strstr(out, "\"quorum_permille\":600"));
 
