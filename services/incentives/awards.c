@@ -182,7 +182,9 @@ explain(Cogov__V1__Award *w, int ver)
     char *e =
         xasprintf("%s; cap order %s%s%s%s; amount %" PRId64 " fen",
                   w->basis ? w->basis : "", w->cap_order ? w->cap_order : "",
-                  !str_empty(w->cap_applied) ? "; cap applied: " : "",
+                  str_empty(w->cap_applied) ? ""
+                  : w->raw_fen < 0          ? "; deduction: "
+                                            : "; cap applied: ",
                   w->cap_applied ? w->cap_applied : "",
                   ver > 0   ? "; corrects the claim's earlier entries"
                   : ver < 0 ? "; residual after the claim was recomputed"
@@ -281,7 +283,7 @@ recompute_claim(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
     Cogov__V1__AwardList *l = NULL;
     int *vers = NULL, err;
     cap_entry_t *e = NULL;
-    char(*why)[128] = NULL;
+    char(*why)[256] = NULL;
     int64_t prev = 0, alloc = 0, res;
 
     if (!cl->counts) /* its entitlement was rejected: it takes no cap */
@@ -298,9 +300,13 @@ recompute_claim(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const policy_t *p,
         e[i].amount = w->amount_fen;
         if (vers[i] < 0)
             continue;
-        alloc = policy_cap(p, w->raw_fen,
-                           cap_tally_member(t, cl->member_id, cl->year),
-                           cap_tally_pool(t), why[i], sizeof why[i]);
+        alloc = w->raw_fen < 0
+                    ? policy_deduct(w->raw_fen,
+                                    cap_tally_net(t, cl->member_id, cl->year),
+                                    why[i], sizeof why[i])
+                    : policy_cap(p, w->raw_fen,
+                                 cap_tally_member(t, cl->member_id, cl->year),
+                                 cap_tally_pool(t), why[i], sizeof why[i]);
         e[i].target = alloc - prev;
         prev = alloc;
     }
@@ -810,6 +816,41 @@ done:
     return err;
 }
 
+/* A deduction (a negative entry: downward adjustment, clawback, grade
+ * penalty) comes off what its member has from the pool in the year: it is
+ * approved only while the member's approved and paid entries there cover
+ * it, and confirmed (recovered) only while the paid ones do. So the pool
+ * never pays a member less than nothing, and money a deduction releases
+ * was the member's own. OK, or CONFLICT with the figures. */
+static Cogov__V1__StatusCode
+deduction_check(inc_app_t *a, store_t *st, const Cogov__V1__Award *w,
+                Cogov__V1__AwardStatus to, Cogov__V1__Reply *rep)
+{
+    int year = year_of(a, w->occurred_at), err;
+    int64_t committed = 0, paid = 0;
+
+    err = inc_store_member_net(st, w->member_id, w->pool_id, year, &committed,
+                               &paid);
+    if (err < 0)
+        return svc_fail(rep, INTERNAL, "award %s: %s", w->award_id,
+                        strerror(-err));
+    if (to == AS(APPROVED) && committed + w->amount_fen < 0)
+        return svc_fail(rep, CONFLICT,
+                        "award %s deducts %" PRId64 " fen but member %s has "
+                        "%" PRId64 " fen approved or paid from pool %s in %d: "
+                        "approve the awards it comes off first",
+                        w->award_id, -w->amount_fen, w->member_id, committed,
+                        w->pool_id, year);
+    if (to == AS(DISBURSED) && paid + w->amount_fen < 0)
+        return svc_fail(rep, CONFLICT,
+                        "award %s recovers %" PRId64 " fen but member %s was "
+                        "paid %" PRId64 " fen from pool %s in %d: confirm the "
+                        "payment it comes off first",
+                        w->award_id, -w->amount_fen, w->member_id, paid,
+                        w->pool_id, year);
+    return OK;
+}
+
 Cogov__V1__StatusCode
 inc_award_op(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const char *award_id,
              award_op_t op, const char *note, Cogov__V1__Reply *rep)
@@ -845,12 +886,13 @@ inc_award_op(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const char *award_id,
         code = svc_fail(rep, INTERNAL, "pool: %s", strerror(-err));
         goto done;
     }
-    if (op == AWARD_APPROVE) {
+    if (op == AWARD_APPROVE && w->amount_fen > 0) {
         Cogov__V1__AwardList *q = NULL;
-        /* later approvals wait behind the queue: order is by source event */
+        /* later approvals wait behind the queue: order is by source event
+         * (a deduction only releases money: it never queues) */
         err = inc_store_queue(st, w->pool_id, &q);
-        fits = err == 0 && q->n_awards == 0 &&
-               (w->amount_fen <= 0 || w->amount_fen <= pool_available(&p));
+        fits =
+            err == 0 && q->n_awards == 0 && w->amount_fen <= pool_available(&p);
         if (q)
             protobuf_c_message_free_unpacked(&q->base, NULL);
     }
@@ -860,14 +902,23 @@ inc_award_op(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const char *award_id,
                         award_status_name(from), why);
         goto done;
     }
+    if ((to == AS(APPROVED) || to == AS(DISBURSED)) && w->amount_fen < 0 &&
+        (code = deduction_check(a, st, w, to, rep)) != OK)
+        goto done;
     if (to == AS(APPROVED) && pool_approve(&p, w->amount_fen) < 0) {
-        code = svc_fail(rep, CONFLICT, "award %s: pool %s cannot cover it",
+        code = svc_fail(rep, CONFLICT,
+                        w->amount_fen > 0
+                            ? "award %s: pool %s cannot cover it"
+                            : "award %s: pool %s would owe less than nothing",
                         award_id, w->pool_id);
         goto done;
     }
     if (to == AS(DISBURSED) && pool_disburse(&p, w->amount_fen) < 0) {
-        code = svc_fail(rep, INTERNAL, "award %s: pool accounting refused",
-                        award_id);
+        code = svc_fail(rep, CONFLICT,
+                        "award %s: pool %s would have paid out more than its "
+                        "budget or less than nothing: confirm the recoveries "
+                        "it counts on first",
+                        award_id, w->pool_id);
         goto done;
     }
     if (op == AWARD_REVIEW) {

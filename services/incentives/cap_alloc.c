@@ -17,7 +17,8 @@
 typedef struct slot {
     char *member_id; /* NULL: empty */
     int year;
-    int64_t used;
+    int64_t used; /* positive claims: what counts against the caps */
+    int64_t net;  /* all claims: what a penalty can be netted against */
 } slot_t;
 
 struct cap_tally {
@@ -87,14 +88,19 @@ slot(cap_tally_t *t, const char *m, int year, bool make)
     t->slots[i].member_id = xstrdup(m);
     t->slots[i].year = year;
     t->slots[i].used = 0;
+    t->slots[i].net = 0;
     t->n++;
     return &t->slots[i];
 }
 
 void
-cap_tally_seed(cap_tally_t *t, const char *member_id, int year, int64_t used)
+cap_tally_seed(cap_tally_t *t, const char *member_id, int year, int64_t used,
+               int64_t net)
 {
-    slot(t, member_id, year, true)->used = used;
+    slot_t *s = slot(t, member_id, year, true);
+
+    s->used = used;
+    s->net = net;
 }
 
 int64_t
@@ -102,6 +108,13 @@ cap_tally_member(const cap_tally_t *t, const char *member_id, int year)
 {
     const slot_t *s = slot((cap_tally_t *)t, member_id, year, false);
     return s ? s->used : 0;
+}
+
+int64_t
+cap_tally_net(const cap_tally_t *t, const char *member_id, int year)
+{
+    const slot_t *s = slot((cap_tally_t *)t, member_id, year, false);
+    return s ? s->net : 0;
 }
 
 int64_t
@@ -113,8 +126,13 @@ cap_tally_pool(const cap_tally_t *t)
 void
 cap_tally_add(cap_tally_t *t, const char *member_id, int year, int64_t amount)
 {
-    slot(t, member_id, year, true)->used += amount;
-    t->pool_used += amount;
+    slot_t *s = slot(t, member_id, year, true);
+
+    s->net += amount;
+    if (amount > 0) { /* a penalty frees no cap room */
+        s->used += amount;
+        t->pool_used += amount;
+    }
 }
 
 void

@@ -20,12 +20,20 @@ typedef struct cap_tally cap_tally_t;
 /* pool_used: what the claims before the pass's first one consume. */
 cap_tally_t *cap_tally_new(int64_t pool_used);
 void cap_tally_destroy(cap_tally_t **t);
-/* What the claims of member_id in year before the first one consume. */
+/* What the claims of member_id in year before the first one consume:
+ * used, the positive claims (against the caps); net, all of them (a
+ * penalty is netted against it). */
 void cap_tally_seed(cap_tally_t *t, const char *member_id, int year,
-                    int64_t used);
+                    int64_t used, int64_t net);
+/* The member's positive claims so far (what counts against the caps). */
 int64_t cap_tally_member(const cap_tally_t *t, const char *member_id, int year);
+/* The member's claims so far, penalties deducted. */
+int64_t cap_tally_net(const cap_tally_t *t, const char *member_id, int year);
+/* The policy's positive claims so far (against its pool cap). */
 int64_t cap_tally_pool(const cap_tally_t *t);
-/* The next claim in key order consumed `amount` (may be negative). */
+/* The next claim in key order was allocated `amount`. A negative amount
+ * (a penalty) lowers the member's net only: a penalty frees no cap room,
+ * neither the member's nor the policy's. */
 void cap_tally_add(cap_tally_t *t, const char *member_id, int year,
                    int64_t amount);
 

@@ -82,7 +82,32 @@ static const char migration_2[] =
     "  honour_id TEXT PRIMARY KEY, member_id TEXT NOT NULL,"
     "  body BLOB NOT NULL);";
 
-const char *const inc_migrations[] = {migration_1, migration_2};
+/* A pool's sums are its entries' sums by status, signed (pool_acct.h):
+ * approved may be negative (a deduction approved before the payment it
+ * comes off), what the pool owes may not. Stores made before keep their
+ * pools; their sums are recomputed from the entries. */
+static const char migration_3[] =
+    "CREATE TABLE pools_v3("
+    "  pool_id TEXT PRIMARY KEY, name TEXT NOT NULL, source INTEGER NOT NULL,"
+    "  fiscal_year INTEGER NOT NULL, budget INTEGER NOT NULL,"
+    "  approved INTEGER NOT NULL DEFAULT 0,"
+    "  disbursed INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+    "  low INTEGER NOT NULL DEFAULT 0, exhausted INTEGER NOT NULL DEFAULT 0,"
+    "  CHECK (budget >= 0 AND disbursed >= 0 AND disbursed <= budget"
+    "         AND approved + disbursed >= 0"
+    "         AND approved + disbursed <= budget));"
+    "INSERT INTO pools_v3 SELECT p.pool_id, p.name, p.source, p.fiscal_year,"
+    "  p.budget,"
+    "  (SELECT coalesce(sum(amount), 0) FROM awards a"
+    "    WHERE a.pool_id = p.pool_id AND a.status = 2),"
+    "  (SELECT coalesce(sum(amount), 0) FROM awards a"
+    "    WHERE a.pool_id = p.pool_id AND a.status = 3),"
+    "  p.created_at, p.low, p.exhausted FROM pools p;"
+    "DROP TABLE pools;"
+    "ALTER TABLE pools_v3 RENAME TO pools;"
+    "CREATE INDEX awards_member_pool ON awards(member_id, pool_id, year);";
+
+const char *const inc_migrations[] = {migration_1, migration_2, migration_3};
 const size_t inc_n_migrations = ARRAY_LEN(inc_migrations);
 
 static const char *
@@ -610,6 +635,31 @@ inc_store_ledger(store_t *st, const char *pool_id, const char *member_id,
 }
 
 int
+inc_store_member_net(store_t *st, const char *member_id, const char *pool_id,
+                     int year, int64_t *committed, int64_t *paid)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT coalesce(sum(CASE WHEN status IN (2, 3) THEN amount END),"
+            " 0), coalesce(sum(CASE WHEN status = 3 THEN amount END), 0)"
+            " FROM awards WHERE member_id = ? AND pool_id = ? AND year = ?");
+    int rc;
+
+    *committed = *paid = 0;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, pool_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, year);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *committed = sqlite3_column_int64(q, 0);
+        *paid = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : store_errno(rc);
+}
+
+int
 inc_store_report_root(store_t *st, const char *report_id, char **root)
 {
     sqlite3_stmt *q =
@@ -770,8 +820,9 @@ inc_store_claims_before(store_t *st, const char *policy_id, const char *ckey,
                         cap_tally_t **out)
 {
     sqlite3_stmt *q = store_stmt(
-        st, "SELECT member_id, year, sum(alloc) FROM claims WHERE"
-            " policy_id = ? AND ckey < ? AND counts GROUP BY member_id, year");
+        st, "SELECT member_id, year, sum(max(alloc, 0)), sum(alloc) FROM"
+            " claims WHERE policy_id = ? AND ckey < ? AND counts"
+            " GROUP BY member_id, year");
     int64_t pool = 0;
     int rc;
 
@@ -783,7 +834,8 @@ inc_store_claims_before(store_t *st, const char *policy_id, const char *ckey,
     *out = cap_tally_new(0);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         int64_t used = sqlite3_column_int64(q, 2);
-        cap_tally_seed(*out, col(q, 0), sqlite3_column_int(q, 1), used);
+        cap_tally_seed(*out, col(q, 0), sqlite3_column_int(q, 1), used,
+                       sqlite3_column_int64(q, 3));
         pool += used;
     }
     sqlite3_reset(q);

@@ -72,6 +72,12 @@ int inc_store_award_sum(store_t *st, const char *policy_id,
                         const char *member_id, int year, int64_t *sum);
 int inc_store_ledger(store_t *st, const char *pool_id, const char *member_id,
                      Cogov__V1__Ledger **out);
+/* What member_id has from pool_id in year: committed, its APPROVED and
+ * DISBURSED entries; paid, its DISBURSED ones (signed sums: deductions
+ * included). A deduction may not take either below 0. */
+int inc_store_member_net(store_t *st, const char *member_id,
+                         const char *pool_id, int year, int64_t *committed,
+                         int64_t *paid);
 
 /* Progress reports and the first report of their correction chain. */
 int inc_store_report_root(store_t *st, const char *report_id, char **root);

@@ -483,3 +483,27 @@ policy_cap(const policy_t *p, int64_t raw, int64_t member_year_used,
     }
     return amt;
 }
+
+int64_t
+policy_deduct(int64_t raw, int64_t member_net, char *why, size_t whylen)
+{
+    int64_t room = member_net > 0 ? member_net : 0;
+    int64_t amt = raw < -room ? -room : raw;
+
+    if (whylen)
+        why[0] = 0;
+    if (raw >= 0)
+        return raw;
+    if (amt != raw)
+        snprintf(why, whylen,
+                 "penalty %lld fen netted against the %lld fen the member's "
+                 "earlier claims of this policy in the year come to: "
+                 "limited to %lld fen",
+                 (long long)raw, (long long)room, (long long)amt);
+    else
+        snprintf(why, whylen,
+                 "penalty netted against the %lld fen the member's earlier "
+                 "claims of this policy in the year come to",
+                 (long long)room);
+    return amt;
+}

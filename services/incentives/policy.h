@@ -75,6 +75,15 @@ bool policy_eligible_type(const policy_t *p, int member_type);
 int64_t policy_cap(const policy_t *p, int64_t raw, int64_t member_year_used,
                    int64_t pool_used, char *why, size_t whylen);
 
+/* A grade penalty (raw < 0) netted against what the member's earlier
+ * claims of the policy in the year come to in cap order (member_net,
+ * penalties deducted): -min(-raw, max(member_net, 0)). A penalty is a
+ * deduction from the member's awards, never money the member pays, so it
+ * is 0 when there is nothing to deduct from. Describes the netting in
+ * `why`. raw >= 0 is returned unchanged with why "". */
+int64_t policy_deduct(int64_t raw, int64_t member_net, char *why,
+                      size_t whylen);
+
 const char *measure_name(measure_t m);
 
 #endif

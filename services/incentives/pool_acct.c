@@ -3,6 +3,8 @@
 
 #include <errno.h>
 
+#define LIMIT (INT64_MAX / 4)
+
 int64_t
 pool_available(const pool_acct_t *p)
 {
@@ -12,7 +14,8 @@ pool_available(const pool_acct_t *p)
 bool
 pool_ok(const pool_acct_t *p)
 {
-    return p->budget >= 0 && p->disbursed >= 0 && p->approved >= 0 &&
+    return p->budget >= 0 && p->disbursed >= 0 && p->disbursed <= p->budget &&
+           p->approved + p->disbursed >= 0 &&
            p->approved <= p->budget - p->disbursed;
 }
 
@@ -30,15 +33,9 @@ pool_approve(pool_acct_t *p, int64_t amount)
 {
     pool_acct_t t = *p;
 
-    if (amount > INT64_MAX / 4 || amount < -INT64_MAX / 4)
+    if (amount > LIMIT || amount < -LIMIT)
         return -EINVAL;
     t.approved += amount;
-    if (t.approved < 0) {
-        /* a negative entry approved before what it corrects was approved:
-         * it comes off what was paid instead */
-        t.disbursed += t.approved;
-        t.approved = 0;
-    }
     if (!pool_ok(&t))
         return amount > 0 ? -ENOSPC : -EINVAL;
     *p = t;
@@ -50,16 +47,10 @@ pool_disburse(pool_acct_t *p, int64_t amount)
 {
     pool_acct_t t = *p;
 
-    if (amount >= 0) {
-        if (amount > t.approved)
-            return -EINVAL;
-        t.approved -= amount;
-        t.disbursed += amount;
-    } else {
-        /* a clawback recovered: it was approved as a negative entry, which
-         * already lowered approved or disbursed; nothing moves twice */
-        return 0;
-    }
+    if (amount > LIMIT || amount < -LIMIT)
+        return -EINVAL;
+    t.approved -= amount;
+    t.disbursed += amount;
     if (!pool_ok(&t))
         return -EINVAL;
     *p = t;

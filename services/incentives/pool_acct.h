@@ -1,6 +1,14 @@
-/* pool_acct: a fund pool's accounting as a pure value (DESIGN 1.3). Every
- * change goes through these functions, which refuse anything that would
- * break approved + disbursed <= budget or make a sum negative. */
+/* pool_acct: a fund pool's accounting as a pure value (DESIGN 1.3). The
+ * sums are those of the pool's entries by status, signed: approved is the
+ * sum of its APPROVED entries, disbursed of its DISBURSED ones, so a
+ * negative entry (a downward adjustment, a clawback, a grade penalty)
+ * lowers the sum of its status and nothing else. Every change goes through
+ * these functions, which refuse anything that would break
+ *   0 <= approved + disbursed <= budget,  0 <= disbursed <= budget
+ * (what the pool owes is never more than its budget nor less than
+ * nothing, and what it has paid out, net, neither). approved alone
+ * may be negative: a deduction approved before the payment it comes off
+ * was confirmed. */
 #ifndef COGOV_INC_POOL_ACCT_H
 #define COGOV_INC_POOL_ACCT_H
 
@@ -9,21 +17,25 @@
 
 typedef struct pool_acct {
     int64_t budget;
-    int64_t approved;  /* committed, not yet paid */
-    int64_t disbursed; /* paid (net of clawbacks recovered) */
+    int64_t approved;  /* APPROVED entries: committed, not yet paid */
+    int64_t disbursed; /* DISBURSED entries: paid, net of recoveries */
 } pool_acct_t;
 
 /* budget - approved - disbursed. */
 int64_t pool_available(const pool_acct_t *p);
-/* The invariant: all sums >= 0 and approved + disbursed <= budget. */
+/* The invariant: 0 <= approved + disbursed <= budget and
+ * 0 <= disbursed <= budget. */
 bool pool_ok(const pool_acct_t *p);
 /* Add to the budget (amount > 0). -EINVAL otherwise or on overflow. */
 int pool_top_up(pool_acct_t *p, int64_t amount);
-/* Commit `amount` (may be negative: a downward adjustment or clawback
- * releases money). -ENOSPC if it does not fit (nothing changed). */
+/* Approve an entry of `amount` (negative: a deduction, which releases
+ * money). -ENOSPC if a positive one does not fit, -EINVAL if a negative
+ * one would leave the pool owing less than nothing (nothing changed). */
 int pool_approve(pool_acct_t *p, int64_t amount);
-/* Move an approved amount to disbursed. -EINVAL if more than approved
- * (positive) or it would make disbursed negative. */
+/* Confirm an approved entry paid (positive) or recovered (negative):
+ * it moves from approved to disbursed. -EINVAL if that would make
+ * disbursed negative (a recovery before anything was paid) or more than
+ * the budget (a payment before the recovery it counts on). */
 int pool_disburse(pool_acct_t *p, int64_t amount);
 /* Give back an approved amount (an approved award rejected is not allowed
  * by the state machine; used for tests and symmetry). */

@@ -262,12 +262,16 @@ static void
 invariant(void)
 {
     assert_int_equal(iq("SELECT count(*) FROM pools WHERE approved + "
-                        "disbursed > budget OR approved < 0 OR disbursed < 0"),
+                        "disbursed > budget OR approved + disbursed < 0 OR "
+                        "disbursed < 0 OR disbursed > budget"),
                      0);
-    /* the pool's approved equals its APPROVED awards */
+    /* the pool's sums are its entries' by status (signed) */
     assert_int_equal(iq("SELECT approved FROM pools"),
                      iq("SELECT coalesce(sum(amount),0) FROM awards "
                         "WHERE status = 2"));
+    assert_int_equal(iq("SELECT disbursed FROM pools"),
+                     iq("SELECT coalesce(sum(amount),0) FROM awards "
+                        "WHERE status = 3"));
 }
 
 static int

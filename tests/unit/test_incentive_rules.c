@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../../services/incentives/award_rules.c"
+#include "../../services/incentives/cap_alloc.c"
 #include "../../services/incentives/policy.c"
 #include "../../services/incentives/pool_acct.c"
 
@@ -170,15 +171,55 @@ caps(void **state)
     assert_int_equal(policy_cap(&p, 1000000, 0, 9800000, why, sizeof why),
                      200000);
     assert_non_null(strstr(why, "policy pool cap"));
-    /* a penalty is never capped */
+    /* caps do not apply to a penalty: it is netted (policy_deduct) */
     assert_int_equal(policy_cap(&p, -100000, 9999999, 9999999, why, sizeof why),
                      -100000);
 }
 
-/* Property: under any random sequence of top-ups, approvals (positive and
- * negative), disbursements and unapprovals, approved + disbursed <= budget
- * holds after every step, refused steps change nothing, and the sums match
- * a shadow ledger of the steps accepted. */
+/* A grade penalty is a deduction from the member's earlier claims of the
+ * policy in the year, never below nothing. */
+static void
+penalty_netting(void **state)
+{
+    char why[256];
+
+    (void)state;
+    /* enough to deduct from: the whole penalty */
+    assert_int_equal(policy_deduct(-1000000, 2500000, why, sizeof why),
+                     -1000000);
+    assert_non_null(strstr(why, "netted against the 2500000 fen"));
+    /* less: limited to what there is */
+    assert_int_equal(policy_deduct(-1000000, 300000, why, sizeof why), -300000);
+    assert_non_null(strstr(why, "limited to -300000 fen"));
+    /* nothing (or an earlier penalty took it all): 0, never a debt */
+    assert_int_equal(policy_deduct(-1000000, 0, why, sizeof why), 0);
+    assert_int_equal(policy_deduct(-1000000, -50, why, sizeof why), 0);
+    assert_non_null(strstr(why, "limited to 0 fen"));
+    /* not a penalty: unchanged, nothing said */
+    assert_int_equal(policy_deduct(700, 0, why, sizeof why), 700);
+    assert_string_equal(why, "");
+
+    /* the tally: a penalty lowers the member's net, frees no cap room */
+    cap_tally_t *t = cap_tally_new(0);
+    cap_tally_add(t, "m", 2025, 2000);
+    cap_tally_add(t, "m", 2025, -1500);
+    assert_int_equal(cap_tally_member(t, "m", 2025), 2000);
+    assert_int_equal(cap_tally_net(t, "m", 2025), 500);
+    assert_int_equal(cap_tally_pool(t), 2000);
+    assert_int_equal(cap_tally_net(t, "m", 2026), 0);
+    cap_tally_seed(t, "n", 2025, 900, 100);
+    assert_int_equal(cap_tally_member(t, "n", 2025), 900);
+    assert_int_equal(cap_tally_net(t, "n", 2025), 100);
+    cap_tally_destroy(&t);
+    assert_null(t);
+}
+
+/* Property: under any random sequence of top-ups, approvals and
+ * disbursements of positive and negative entries, 0 <= approved +
+ * disbursed <= budget and disbursed >= 0 hold after every step, a step is
+ * refused exactly when it would break them, refused steps change nothing,
+ * and the sums match a shadow ledger of the entries accepted (signed sums
+ * by status). */
 static void
 pool_invariant_property(void **state)
 {
@@ -212,21 +253,24 @@ pool_invariant_property(void **state)
                     assert_true(amt > pool_available(&before));
                 break;
             case 3:
+                if (rand() % 2)
+                    amt = -(amt % 5000); /* a recovery confirmed */
                 rc = pool_disburse(&p, amt);
                 if (rc == 0) {
                     appr -= amt;
                     paid += amt;
+                } else {
+                    assert_true(before.disbursed + amt < 0 ||
+                                before.disbursed + amt > before.budget);
                 }
                 break;
             case 4:
-                rc = pool_approve(&p, -(amt % 5000)); /* downward entry */
-                if (rc == 0) {
+                rc = pool_approve(&p, -(amt % 5000)); /* a deduction */
+                if (rc == 0)
                     appr -= amt % 5000;
-                    if (appr < 0) {
-                        paid += appr;
-                        appr = 0;
-                    }
-                }
+                else
+                    assert_true(before.approved + before.disbursed <
+                                amt % 5000);
                 break;
             }
             if (rc != 0)
@@ -261,10 +305,31 @@ pool_edges(void **state)
     assert_int_equal(pool_available(&p), 100);
     assert_true(pool_is_low(&p, 100)); /* 100 < 10% of 1100 */
     assert_false(pool_is_low(&p, 50)); /* 100 >= 5% */
-    /* a clawback of 700 on 600 approved: 600 released, 100 off paid */
+    /* a deduction of 700 on 600 approved and 400 paid: approved goes
+     * below 0 (it comes off a payment not yet confirmed) */
     assert_int_equal(pool_approve(&p, -700), 0);
+    assert_int_equal(p.approved, -100);
+    assert_int_equal(p.disbursed, 400);
+    assert_int_equal(pool_available(&p), 800);
+    /* the payment confirmed, then the deduction */
+    assert_int_equal(pool_disburse(&p, 600), 0);
+    assert_int_equal(pool_disburse(&p, -700), 0);
     assert_int_equal(p.approved, 0);
     assert_int_equal(p.disbursed, 300);
+    /* never owing less than nothing, never paid less than nothing */
+    assert_int_equal(pool_approve(&p, -301), -EINVAL);
+    assert_int_equal(pool_approve(&p, -300), 0);
+    assert_int_equal(pool_disburse(&p, -301), -EINVAL);
+    /* nor more than the budget paid out, even for a moment */
+    pool_acct_t q = {.budget = 1000, .approved = -300, .disbursed = 1000};
+    assert_true(pool_ok(&q));
+    assert_int_equal(pool_approve(&q, 300), 0);
+    assert_int_equal(pool_disburse(&q, 300), -EINVAL);
+    assert_int_equal(pool_disburse(&q, -300), 0);
+    assert_int_equal(pool_disburse(&q, 300), 0);
+    assert_int_equal(q.disbursed, 1000);
+    assert_int_equal(pool_disburse(&p, -300), 0);
+    assert_true(pool_ok(&p));
 }
 
 /* Every (state, op, reviewed, fits) against the table in award_rules.h. */
@@ -344,6 +409,7 @@ main(void)
         cmocka_unit_test(parse_errors),
         cmocka_unit_test(rate_rounding),
         cmocka_unit_test(caps),
+        cmocka_unit_test(penalty_netting),
         cmocka_unit_test(pool_invariant_property),
         cmocka_unit_test(pool_edges),
         cmocka_unit_test(award_machine_exhaustive),
