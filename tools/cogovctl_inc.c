@@ -368,9 +368,20 @@ print_explain(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
     sbuf_puts(&b, "\n");
     if (a->has_quantity)
         sbuf_printf(&b, "quantity %" PRId64 "\n", a->quantity);
-    sbuf_printf(&b, "computed %" PRId64 " fen before caps\n", a->raw_fen);
-    sbuf_printf(&b, "cap      %s\n",
-                str_empty(a->cap_applied) ? "none" : a->cap_applied);
+    if (a->raw_fen < 0) {
+        /* a grade penalty: a deduction, not a payment (README) */
+        sbuf_printf(&b, "penalty  %" PRId64 " fen by the rule\n", a->raw_fen);
+        sbuf_printf(&b, "netting  %s\n",
+                    str_empty(a->cap_applied) ? "none" : a->cap_applied);
+        sbuf_puts(&b, "deducts  from the member's awards of this pool and "
+                      "year, never below nothing: approved only while its "
+                      "approved and paid awards there cover it, confirmed "
+                      "only while the paid ones do\n");
+    } else {
+        sbuf_printf(&b, "computed %" PRId64 " fen before caps\n", a->raw_fen);
+        sbuf_printf(&b, "cap      %s\n",
+                    str_empty(a->cap_applied) ? "none" : a->cap_applied);
+    }
     if (!str_empty(a->corrects_award_id))
         sbuf_printf(&b, "corrects %s\n", a->corrects_award_id);
     if (!str_empty(a->payment_ref))
