@@ -132,7 +132,17 @@ static const char migration_3[] =
     "  PRIMARY KEY (demand_id, supply_id));"
     "CREATE INDEX matches_supply ON matches(supply_id);";
 
-const char *const coord_migrations[] = {migration_1, migration_2, migration_3};
+/* Issue 10: the funding picture from incentives' pool alerts, one row per
+ * pool (the latest alert, or lifted by a later top-up). */
+static const char migration_4[] =
+    "CREATE TABLE funding("
+    "  pool_id TEXT PRIMARY KEY, state INTEGER NOT NULL,"
+    "  budget INTEGER NOT NULL, available INTEGER NOT NULL,"
+    "  queued INTEGER NOT NULL, since INTEGER NOT NULL,"
+    "  causation_id TEXT NOT NULL);";
+
+const char *const coord_migrations[] = {migration_1, migration_2, migration_3,
+                                        migration_4};
 const size_t coord_n_migrations = ARRAY_LEN(coord_migrations);
 
 /* Bind a text, NULL for NULL or "". */
@@ -1968,4 +1978,61 @@ coord_store_match_add(store_t *st, const char *demand_id, const char *supply_id,
     sqlite3_bind_int(q, 6, score);
     sqlite3_bind_int64(q, 7, at);
     return store_exec(q);
+}
+
+/* ==== issue 10: funding ================================================== */
+
+int
+coord_store_funding_put(store_t *st, const Cogov__V1__FundingAlert *f,
+                        bool only_if_alerted)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, only_if_alerted
+                ? "UPDATE funding SET state = ?2, budget = ?3, available = ?4,"
+                  " queued = ?5, since = ?6, causation_id = ?7"
+                  " WHERE pool_id = ?1"
+                : "INSERT INTO funding(pool_id, state, budget, available,"
+                  " queued, since, causation_id)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                  " ON CONFLICT(pool_id) DO UPDATE SET state = ?2,"
+                  " budget = ?3, available = ?4, queued = ?5, since = ?6,"
+                  " causation_id = ?7");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, f->pool_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, (int)f->state);
+    sqlite3_bind_int64(q, 3, f->budget_fen);
+    sqlite3_bind_int64(q, 4, f->available_fen);
+    sqlite3_bind_int64(q, 5, f->queued_fen);
+    sqlite3_bind_int64(q, 6, f->since);
+    sqlite3_bind_text(q, 7, f->causation_id, -1, SQLITE_STATIC);
+    int err = store_exec(q);
+    return err < 0 ? err : sqlite3_changes(store_db(st)) > 0;
+}
+
+int
+coord_store_funding(store_t *st, Cogov__V1__FundingAlert ***out, size_t *n)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT pool_id, state, budget, available, queued, since,"
+            " causation_id FROM funding ORDER BY pool_id");
+    int rc;
+    if (q == NULL)
+        return -EIO;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__FundingAlert *f = xmalloc(sizeof *f);
+        cogov__v1__funding_alert__init(f);
+        f->pool_id = store_col_text(q, 0);
+        f->has_state = f->has_budget_fen = f->has_available_fen = true;
+        f->has_queued_fen = f->has_since = true;
+        f->state = (Cogov__V1__FundingState)sqlite3_column_int(q, 1);
+        f->budget_fen = sqlite3_column_int64(q, 2);
+        f->available_fen = sqlite3_column_int64(q, 3);
+        f->queued_fen = sqlite3_column_int64(q, 4);
+        f->since = sqlite3_column_int64(q, 5);
+        f->causation_id = store_col_text(q, 6);
+        PUSH(*out, *n, f);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }

@@ -219,4 +219,14 @@ int coord_store_match_add(store_t *st, const char *demand_id,
                           Cogov__V1__TaskKind kind, int64_t quantity, int score,
                           int64_t at);
 
+/* ---- funding (funding.c) ----------------------------------------------- */
+
+/* Record a pool's funding state (insert or replace); only_if_alerted:
+ * update a pool that has a row, and do nothing for one that has none
+ * (a top-up of a pool never alerted). 1 written, 0 not, or -errno. */
+int coord_store_funding_put(store_t *st, const Cogov__V1__FundingAlert *f,
+                            bool only_if_alerted);
+/* Every pool's row, by pool id, appended to *out (freed with the reply). */
+int coord_store_funding(store_t *st, Cogov__V1__FundingAlert ***out, size_t *n);
+
 #endif

@@ -53,6 +53,11 @@ int coord_deadlines(svc_t *s, const svc_ctx_t *c, int64_t tick);
 int coord_react(svc_t *s, void *app, const svc_ctx_t *c,
                 const Cogov__V1__Event *ev);
 
+/* funding.c: incentives' pool_low / pool_exhausted / pool_topped_up into
+ * the funding picture (GetConsortium); other events: nothing. */
+int coord_funding_react(svc_t *s, const svc_ctx_t *c,
+                        const Cogov__V1__Event *ev);
+
 /* "UTC+08:00" for the configured offset; buf >= 16. */
 void coord_timezone(int utc_offset_s, char *buf, size_t size);
 

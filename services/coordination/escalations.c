@@ -361,6 +361,10 @@ coord_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
                           : "暂停",
                       r->reason ? r->reason : ""));
     }
+    case COGOV__V1__EVENT__PAYLOAD_POOL_LOW:
+    case COGOV__V1__EVENT__PAYLOAD_POOL_EXHAUSTED:
+    case COGOV__V1__EVENT__PAYLOAD_POOL_TOPPED_UP:
+        return coord_funding_react(s, c, ev);
     default:
         return 0;
     }

@@ -385,6 +385,10 @@ get_consortium(svc_t *s, void *app, const svc_ctx_t *c,
     if (err < 0)
         return store_fail(rep, err, "consortium");
     rep->body_case = COGOV__V1__REPLY__BODY_CONSORTIUM;
+    err = coord_store_funding(svc_store(s), &rep->consortium->funding,
+                              &rep->consortium->n_funding);
+    if (err < 0)
+        return store_fail(rep, err, "funding");
     return OK;
 }
 

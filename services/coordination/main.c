@@ -31,8 +31,10 @@ static const cfg_field_t config_fields[] = {
 
 /* Streams it reacts to (DESIGN 1.6): resolutions and breached inquiry SLAs
  * from the secretariat; rectification_overdue and standing_recommended from
- * supervision (escalation cases). */
-static const char *const follows[] = {"secretariat", "supervision"};
+ * supervision (escalation cases); pool alerts and top-ups from incentives
+ * (the funding picture). */
+static const char *const follows[] = {"secretariat", "supervision",
+                                      "incentives"};
 
 static void *
 app_new(svc_t *s)

@@ -345,22 +345,274 @@ check_outcomes(cluster_t *c)
                      2);
 }
 
+/* The fault-free run, left running for test_causation. */
+static cluster_t g_year;
+static bool g_year_up;
+
 static void
 test_year(void **state)
 {
     (void)state;
-    cluster_t c;
-    setup(&c, "e2e");
-    pid_t pid = spawn_year(&c);
-    assert_int_equal(reap_year(&c, pid, now_mono_ms() + SCENARIO_MS), 0);
-    assert_int_equal(cluster_sync(&c, 30000), 0);
-    check_outcomes(&c);
+    cluster_t *c = &g_year;
+    setup(c, "e2e");
+    pid_t pid = spawn_year(c);
+    assert_int_equal(reap_year(c, pid, now_mono_ms() + SCENARIO_MS), 0);
+    assert_int_equal(cluster_sync(c, 30000), 0);
+    check_outcomes(c);
     for (int i = 0; i < H_N; i++)
-        store_dump(c.store[i], &g_dump[i]);
+        store_dump(c->store[i], &g_dump[i]);
     g_have_dump = true;
+    g_year_up = true;
+}
+
+/* ---- causation and correlation (DESIGN 1.6) ----------------------------- */
+
+/* Which daemon an event id "<producer>:<seq>" names, or -1. */
+static int
+producer_of(const char *id, unsigned long long *seq)
+{
+    for (int i = 0; i < H_N; i++) {
+        size_t n = strlen(h_names[i]);
+        char *end = NULL;
+        if (strncmp(id, h_names[i], n) != 0 || id[n] != ':' ||
+            id[n + 1] < '0' || id[n + 1] > '9')
+            continue;
+        *seq = strtoull(id + n + 1, &end, 10);
+        if (*end == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* One edge of DESIGN 1.6 as it shows in the outboxes: `effect` emitted by
+ * daemon `by` in reaction to `cause` of daemon `from`. */
+typedef struct edge {
+    int from;
+    const char *cause;
+    int by;
+    const char *effect;
+    int seen;
+} edge_t;
+
+static void
+test_causation(void **state)
+{
+    (void)state;
+    assert_true(g_year_up);
+    cluster_t *c = &g_year;
+    edge_t edges[] = {
+        /* admitted / exited -> welcome or farewell notice */
+        {H_COORD, "member_admitted", H_SECR, "notice_published", 0},
+        {H_COORD, "member_exited", H_SECR, "notice_published", 0},
+        /* resolution adopted -> tasks from its action items */
+        {H_SECR, "resolution_adopted", H_COORD, "task_created", 0},
+        /* progress, completion -> awards per policy */
+        {H_COORD, "progress_reported", H_INCE, "award_proposed", 0},
+        {H_COORD, "task_completed", H_INCE, "award_proposed", 0},
+        /* milestone overdue -> warning; reminder to the lead unit */
+        {H_COORD, "milestone_overdue", H_SUPV, "warning_raised", 0},
+        {H_COORD, "milestone_overdue", H_SECR, "notice_published", 0},
+        /* pledge missed -> (evidence and) a warning */
+        {H_COORD, "pledge_missed", H_SUPV, "warning_raised", 0},
+        /* evaluation published -> results notices, standing cases (the
+         * year earns no grade bonus or honour: it_inc_tax covers those) */
+        {H_SUPV, "evaluation_published", H_SECR, "notice_published", 0},
+        {H_SUPV, "standing_recommended", H_COORD, "escalation_opened", 0},
+        /* warning -> notice; rectification -> notice, holds, releases */
+        {H_SUPV, "warning_raised", H_SECR, "notice_published", 0},
+        {H_SUPV, "rectification_ordered", H_SECR, "notice_published", 0},
+        {H_SUPV, "rectification_ordered", H_INCE, "award_held", 0},
+        {H_COORD, "progress_reported", H_INCE, "award_held", 0},
+        /* (the unit whose order closes has no award to release then:
+         * it_incentives covers the release) */
+        /* overdue rectification, breached SLA -> escalation case */
+        {H_SUPV, "rectification_overdue", H_COORD, "escalation_opened", 0},
+        {H_SECR, "inquiry_sla_breached", H_COORD, "escalation_opened", 0},
+        {H_SECR, "inquiry_sla_breached", H_SUPV, "warning_raised", 0},
+        /* pool low / exhausted -> council notice (and a warning) */
+        {H_INCE, "pool_low", H_SECR, "notice_published", 0},
+        {H_INCE, "pool_exhausted", H_SECR, "notice_published", 0},
+        {H_INCE, "pool_low", H_SUPV, "warning_raised", 0},
+        {H_INCE, "pool_exhausted", H_SUPV, "warning_raised", 0},
+        /* calendar tick -> deadlines in the other daemons */
+        {H_COORD, "calendar_tick", H_SECR, "inquiry_sla_breached", 0},
+        {H_COORD, "calendar_tick", H_SUPV, "rectification_overdue", 0},
+        {H_COORD, "calendar_tick", H_SUPV, "warning_raised", 0},
+        {H_COORD, "calendar_tick", H_SECR, "resolution_reviewed", 0},
+    };
+    sqlite3 *db[H_N];
+    for (int i = 0; i < H_N; i++) {
+        assert_int_equal(
+            sqlite3_open_v2(c->store[i], &db[i], SQLITE_OPEN_READONLY, NULL),
+            SQLITE_OK);
+        sqlite3_busy_timeout(db[i], 5000);
+    }
+    size_t n_events = 0, n_reactions = 0, bad = 0;
+    for (int i = 0; i < H_N; i++) {
+        sqlite3_stmt *q = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db[i],
+                                            "SELECT seq, type, correlation_id,"
+                                            " causation_id FROM outbox"
+                                            " ORDER BY seq",
+                                            -1, &q, NULL),
+                         SQLITE_OK);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            long long seq = sqlite3_column_int64(q, 0);
+            const char *type = (const char *)sqlite3_column_text(q, 1);
+            const char *corr = (const char *)sqlite3_column_text(q, 2);
+            const char *cause = (const char *)sqlite3_column_text(q, 3);
+            n_events++;
+            if (str_empty(corr) || str_empty(cause)) {
+                if (bad++ < 20)
+                    fprintf(stderr, "%s:%lld %s: correlation %s causation %s\n",
+                            h_names[i], seq, type, corr ? corr : "(none)",
+                            cause ? cause : "(none)");
+                continue;
+            }
+            /* a command's: "req:<principal>:<request id>" */
+            if (strncmp(cause, "req:", 4) == 0 && strchr(cause + 4, ':'))
+                continue;
+            unsigned long long cseq = 0;
+            int from = producer_of(cause, &cseq);
+            if (from < 0) {
+                /* neither a command nor an event: only work a daemon
+                 * starts itself (no such thing with a manual calendar) */
+                if (bad++ < 20)
+                    fprintf(stderr,
+                            "%s:%lld %s: causation %s names no "
+                            "command or event\n",
+                            h_names[i], seq, type, cause);
+                continue;
+            }
+            n_reactions++;
+            /* the cause exists in its producer's outbox and the reaction
+             * carries on its correlation id */
+            sqlite3_stmt *k = NULL;
+            assert_int_equal(sqlite3_prepare_v2(db[from],
+                                                "SELECT type, correlation_id"
+                                                " FROM outbox WHERE seq = ?",
+                                                -1, &k, NULL),
+                             SQLITE_OK);
+            sqlite3_bind_int64(k, 1, (sqlite3_int64)cseq);
+            if (sqlite3_step(k) != SQLITE_ROW) {
+                if (bad++ < 20)
+                    fprintf(stderr,
+                            "%s:%lld %s: cause %s is not in %s's "
+                            "outbox\n",
+                            h_names[i], seq, type, cause, h_names[from]);
+            } else {
+                const char *ctype = (const char *)sqlite3_column_text(k, 0);
+                const char *ccorr = (const char *)sqlite3_column_text(k, 1);
+                if (ccorr == NULL || strcmp(ccorr, corr) != 0) {
+                    if (bad++ < 20)
+                        fprintf(stderr,
+                                "%s:%lld %s: correlation %s, its "
+                                "cause %s (%s) has %s\n",
+                                h_names[i], seq, type, corr, cause, ctype,
+                                ccorr ? ccorr : "(none)");
+                }
+                for (size_t e = 0; e < ARRAY_LEN(edges); e++)
+                    if (edges[e].from == from && edges[e].by == i &&
+                        strcmp(edges[e].cause, ctype) == 0 &&
+                        strcmp(edges[e].effect, type) == 0)
+                        edges[e].seen++;
+            }
+            sqlite3_finalize(k);
+        }
+        sqlite3_finalize(q);
+    }
+    printf("# %zu events, %zu reactions to events\n", n_events, n_reactions);
+    assert_int_equal(bad, 0);
+    size_t missing = 0;
+    for (size_t e = 0; e < ARRAY_LEN(edges); e++) {
+        printf("# %s %s -> %s %s: %d\n", h_names[edges[e].from], edges[e].cause,
+               h_names[edges[e].by], edges[e].effect, edges[e].seen);
+        missing += edges[e].seen == 0;
+    }
+    assert_int_equal(missing, 0);
+    /* coordination keeps the pool's latest alert for the council's view,
+     * caused by incentives' pool_exhausted */
+    {
+        sqlite3_stmt *f = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db[H_COORD],
+                                            "SELECT pool_id, state,"
+                                            " causation_id FROM funding",
+                                            -1, &f, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(f), SQLITE_ROW);
+        assert_string_equal(sqlite3_column_text(f, 0), "muni-2025");
+        assert_int_equal(sqlite3_column_int(f, 1),
+                         COGOV__V1__FUNDING_STATE__FUNDING_STATE_EXHAUSTED);
+        unsigned long long cseq = 0;
+        assert_int_equal(
+            producer_of((const char *)sqlite3_column_text(f, 2), &cseq),
+            H_INCE);
+        assert_int_equal(sqlite3_step(f), SQLITE_DONE);
+        sqlite3_finalize(f);
+        char *sql = xasprintf("SELECT count(*) FROM outbox WHERE seq = %llu"
+                              " AND type = 'pool_exhausted'",
+                              cseq);
+        assert_int_equal(q(c, H_INCE, sql), 1);
+        free(sql);
+    }
     for (int i = 0; i < H_N; i++)
-        assert_int_equal(cluster_stop(&c, i), 0);
-    cluster_destroy(&c);
+        sqlite3_close(db[i]);
+
+    /* trace: a disbursed award back to the progress report it pays */
+    char *award = NULL;
+    {
+        sqlite3 *d = NULL;
+        sqlite3_stmt *q = NULL;
+        assert_int_equal(
+            sqlite3_open_v2(c->store[H_INCE], &d, SQLITE_OPEN_READONLY, NULL),
+            SQLITE_OK);
+        assert_int_equal(
+            sqlite3_prepare_v2(d,
+                               "SELECT award_id FROM awards WHERE status = 3"
+                               " AND report_id IS NOT NULL"
+                               " ORDER BY award_id LIMIT 1",
+                               -1, &q, NULL),
+            SQLITE_OK);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        award = xstrdup((const char *)sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+        sqlite3_close(d);
+    }
+    size_t outsz = 1 << 20;
+    char *out = xmalloc(outsz);
+    const char *argv[] = {"trace", award, NULL};
+    assert_int_equal(cluster_ctl(c, out, outsz, argv), 0);
+    /* the award's own events are marked; the progress report that caused
+     * it is its root, above its proposal, which is above its payment */
+    const char *rep = strstr(out, "progress_reported");
+    const char *prop = strstr(out, "award_proposed");
+    const char *paid = strstr(out, "award_disbursed");
+    if (rep == NULL || prop == NULL || paid == NULL || rep > prop ||
+        prop > paid)
+        fprintf(stderr, "trace %s:\n%.4000s\n", award, out);
+    assert_non_null(rep);
+    assert_non_null(prop);
+    assert_non_null(paid);
+    assert_true(rep < prop && prop < paid);
+    assert_non_null(strstr(out, "award_approved"));
+    const char *jargv[] = {"--json", "trace", award, NULL};
+    assert_int_equal(cluster_ctl(c, out, outsz, jargv), 0);
+    assert_non_null(strstr(out, "\"match\":\"entity\""));
+    assert_non_null(strstr(out, "\"type\":\"progress_reported\""));
+    /* the council's view of the money, from coordination */
+    const char *cargv[] = {"--json", "consortium", "show", NULL};
+    assert_int_equal(cluster_ctl(c, out, outsz, cargv), 0);
+    if (strstr(out, "\"state\":\"EXHAUSTED\"") == NULL)
+        fprintf(stderr, "consortium show:\n%.4000s\n", out);
+    assert_non_null(strstr(out, "\"pool_id\":\"muni-2025\""));
+    assert_non_null(strstr(out, "\"state\":\"EXHAUSTED\""));
+    free(out);
+    free(award);
+
+    for (int i = 0; i < H_N; i++)
+        assert_int_equal(cluster_stop(c, i), 0);
+    cluster_destroy(c);
+    g_year_up = false;
 }
 
 static void
@@ -429,6 +681,7 @@ main(void)
     find_root();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_year),
+        cmocka_unit_test(test_causation),
         cmocka_unit_test(test_year_with_kills),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
