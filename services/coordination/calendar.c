@@ -35,7 +35,14 @@ coord_calendar_tick(svc_t *s, const svc_ctx_t *c, int64_t to)
     err = svc_set_business_time(s, to);
     if (err < 0)
         return err;
-    err = coord_deadlines(s, c, to);
+    /* What falls due is caused by the tick itself: trace and the
+     * causation ids name it, the correlation stays the command's. */
+    svc_ctx_t due = *c;
+    char cause[96];
+    snprintf(cause, sizeof cause, "%s:%llu", ev.producer,
+             (unsigned long long)ev.seq);
+    due.causation_id = cause;
+    err = coord_deadlines(s, &due, to);
     if (err < 0)
         return err;
     log_info("calendar.tick", "now=%lld previous=%lld corr=%s", (long long)to,
