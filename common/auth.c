@@ -1275,6 +1275,7 @@ typedef struct conn_slot {
 } conn_slot_t;
 
 struct conns {
+    void *server;
     void *mon; /* PAIR connected to the server's monitor */
     conn_slot_t *v;
     size_t n; /* slots (highest fd + 1) */
@@ -1287,6 +1288,7 @@ conns_new(void *zctx, void *server)
     conns_t *c = xcalloc(1, sizeof *c);
     int hwm = 100000, zero = 0;
 
+    c->server = server;
     snprintf(ep, sizeof ep, "inproc://cogov.conns.%p", (void *)c);
     /* Our PAIR connects before the monitor binds (inproc allows it), so
      * no event is emitted with nobody attached: libzmq 4.3.4's
@@ -1316,8 +1318,13 @@ conns_destroy(conns_t **cp)
 {
     if (cp == NULL || *cp == NULL)
         return;
-    if ((*cp)->mon)
+    if ((*cp)->mon) {
+        /* stop the monitor and take what it sent: events left in its pipe
+         * when both ends close leak in libzmq 4.3.4 (LSan) */
+        zmq_socket_monitor((*cp)->server, NULL, 0);
+        conns_poll(*cp);
         zmq_close((*cp)->mon);
+    }
     free((*cp)->v);
     free(*cp);
     *cp = NULL;
