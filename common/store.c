@@ -3,8 +3,10 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -63,7 +65,16 @@ struct stmt_entry {
  * has its own connection and runs PASSIVE checkpoints when the loop's
  * connection reports a WAL of CKPT_FRAMES frames or more, and once a second
  * when there is anything to do; the loop's connection never checkpoints
- * inside a commit (that caused 15-20 ms p99 spikes). */
+ * inside a commit (that caused 15-20 ms p99 spikes).
+ *
+ * It also makes the loop's commits durable. The loop's connection commits
+ * with synchronous=NORMAL: COMMIT returns once the WAL frames are written
+ * to the -wal file (the page cache, which survives a kill -9), and this
+ * thread fdatasync()s that file (through a descriptor of its own: fsync is
+ * per inode) whenever a commit asks for it, before any checkpoint work, so
+ * the loop goes on with the next batch meanwhile. SQLite's WAL keeps
+ * commits in order, so "commit n is durable" means every commit up to n is
+ * (recovery stops at the first frame whose checksum fails). */
 #define CKPT_FRAMES 1000
 
 typedef struct ckpt {
@@ -75,16 +86,32 @@ typedef struct ckpt {
     bool wanted;
     bool quit;
     int frames; /* WAL size last reported by the loop's commits */
+    int wal_fd; /* -1: no background sync (commits are synchronous=FULL) */
+    uint64_t hook_no;   /* commits that wrote frames (loop thread only) */
+    uint64_t sync_want; /* the loop asks for commits up to this */
+    uint64_t sync_done; /* durable up to this */
+    int sync_err;       /* errno of a failed fdatasync: no more syncs */
+    void (*notify)(void *);
+    void *notify_arg;
 } ckpt_t;
+
+/* A commit that moved the outbox head, until it is durable. */
+typedef struct mark {
+    uint64_t no, head;
+} mark_t;
 
 struct store {
     sqlite3 *db;
     ckpt_t *ckpt;
     char *name;
     uint64_t epoch;
-    uint64_t head;    /* last committed outbox seq */
-    uint64_t pending; /* last outbox seq inside the open transaction */
-    uint64_t sp_head; /* pending at the savepoint */
+    uint64_t head;         /* last committed outbox seq */
+    uint64_t pending;      /* last outbox seq inside the open transaction */
+    uint64_t sp_head;      /* pending at the savepoint */
+    uint64_t durable_no;   /* commits known durable (loop's copy) */
+    uint64_t durable_head; /* outbox head of the last durable commit */
+    mark_t *marks;         /* FIFO of commits not yet durable */
+    size_t marks_first, marks_len, marks_cap;
     bool in_tx;
     bool in_sp;
     struct stmt_entry *stmts;
@@ -454,7 +481,7 @@ load_head(store_t *s, char *err, size_t errlen)
         set_err(err, errlen, "outbox head: %s", sqlite3_errmsg(s->db));
         return -EIO;
     }
-    s->head = s->pending = (uint64_t)v;
+    s->head = s->pending = s->durable_head = (uint64_t)v;
     return 0;
 }
 
@@ -531,23 +558,71 @@ fail:
     return NULL;
 }
 
+static void
+mono_in(struct timespec *ts, long ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static bool
+mono_reached(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > t->tv_sec ||
+           (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* With c->mu held (released during the fdatasync). */
+static void
+sync_once(ckpt_t *c)
+{
+    uint64_t target = c->sync_want;
+    pthread_mutex_unlock(&c->mu);
+    int rc = fdatasync(c->wal_fd);
+    int e = errno;
+    pthread_mutex_lock(&c->mu);
+    if (rc == 0) {
+        c->sync_done = target;
+    } else {
+        c->sync_err = e;
+        log_error("store.sync_failed", "store=%s error=%s", log_q(c->name),
+                  log_q(strerror(e)));
+    }
+    if (c->notify != NULL)
+        c->notify(c->notify_arg);
+}
+
 static void *
 ckpt_main(void *arg)
 {
     ckpt_t *c = arg;
+    struct timespec next; /* the next timed checkpoint */
+    mono_in(&next, 1000);
     pthread_mutex_lock(&c->mu);
     while (!c->quit) {
-        if (!c->wanted) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 1;
-            pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-            if (c->quit)
-                break;
-            if (!c->wanted && c->frames == 0)
-                continue;
+        if (c->sync_want > c->sync_done && c->sync_err == 0) {
+            sync_once(c); /* first: a reply or an event waits */
+            continue;
+        }
+        bool due = mono_reached(&next);
+        if (!c->wanted && !(due && c->frames > 0)) {
+            if (due)
+                mono_in(&next, 1000);
+            pthread_cond_timedwait(&c->cv, &c->mu, &next);
+            continue;
         }
         c->wanted = false;
+        /* A checkpoint syncs the WAL before it copies frames (the pages it
+         * has already copied were synced by an earlier one), so once it has
+         * run, every commit that asked before it began is durable. */
+        uint64_t asked = c->sync_want;
         pthread_mutex_unlock(&c->mu);
         int log_frames = 0, done = 0;
         int rc = sqlite3_wal_checkpoint_v2(
@@ -558,6 +633,13 @@ ckpt_main(void *arg)
         pthread_mutex_lock(&c->mu);
         if (rc == SQLITE_OK && done == log_frames)
             c->frames = 0;
+        if (rc == SQLITE_OK && asked > c->sync_done && c->sync_err == 0 &&
+            c->wal_fd >= 0) {
+            c->sync_done = asked;
+            if (c->notify != NULL)
+                c->notify(c->notify_arg);
+        }
+        mono_in(&next, 1000);
     }
     pthread_mutex_unlock(&c->mu);
     return NULL;
@@ -572,10 +654,16 @@ on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int frames)
     (void)dbname;
     pthread_mutex_lock(&c->mu);
     c->frames = frames;
-    if (frames >= CKPT_FRAMES && !c->wanted) {
-        c->wanted = true;
-        pthread_cond_signal(&c->cv);
+    c->hook_no++;
+    bool wake = false;
+    if (c->wal_fd >= 0) {
+        c->sync_want = c->hook_no;
+        wake = true;
     }
+    if (frames >= CKPT_FRAMES && !c->wanted)
+        c->wanted = wake = true;
+    if (wake)
+        pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
     return SQLITE_OK;
 }
@@ -597,17 +685,47 @@ ckpt_start(store_t *s, const char *path, char *why, size_t whylen)
     /* Until a connection has read the header it does not know the database
      * is in WAL mode, and checkpoints do nothing (log = -1). */
     sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+    /* Its checkpoints sync the WAL first, then the database (the loop's
+     * durability counts on the first). */
+    sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     c->name = xstrdup(s->name);
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv, NULL);
-    if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
-        set_err(why, whylen, "checkpointer: cannot start its thread");
+    /* The -wal file exists while a connection has the database open (the
+     * open read it). A commit of a process killed before its sync is in
+     * the page cache: make it durable before anything is served. Without
+     * the descriptor the loop keeps synchronous=FULL. */
+    char *wal = xasprintf("%s-wal", path);
+    c->wal_fd = open(wal, O_RDWR | O_CLOEXEC);
+    if (c->wal_fd >= 0 && fdatasync(c->wal_fd) != 0) {
+        set_err(why, whylen, "sync %s: %s", wal, strerror(errno));
+        free(wal);
+        close(c->wal_fd);
         sqlite3_close(c->db);
         free(c->name);
         free(c);
         return -1;
     }
+    if (c->wal_fd < 0)
+        log_warn("store.no_background_sync", "store=%s path=%s error=%s",
+                 log_q(s->name), log_q(wal), log_q(strerror(errno)));
+    free(wal);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
+        set_err(why, whylen, "checkpointer: cannot start its thread");
+        sqlite3_close(c->db);
+        if (c->wal_fd >= 0)
+            close(c->wal_fd);
+        free(c->name);
+        free(c);
+        return -1;
+    }
     sqlite3_exec(s->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+    if (c->wal_fd >= 0)
+        sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
     sqlite3_wal_hook(s->db, on_wal_commit, c);
     s->ckpt = c;
     return 0;
@@ -622,10 +740,12 @@ ckpt_stop(store_t *s)
     sqlite3_wal_hook(s->db, NULL, NULL);
     pthread_mutex_lock(&c->mu);
     c->quit = true;
-    pthread_cond_signal(&c->cv);
+    pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
     pthread_join(c->thread, NULL);
     sqlite3_close(c->db);
+    if (c->wal_fd >= 0)
+        close(c->wal_fd);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
     free(c->name);
@@ -650,6 +770,7 @@ store_destroy(store_t **sp)
         free(s->stmts[i].sql);
     }
     free(s->stmts);
+    free(s->marks);
     rc = sqlite3_close(s->db);
     if (rc != SQLITE_OK)
         log_error("store.close_failed", "store=%s rc=%d msg=%s", log_q(s->name),
@@ -681,6 +802,120 @@ uint64_t
 store_head(const store_t *s)
 {
     return s->head;
+}
+
+/* ---- durability ------------------------------------------------------------
+ */
+
+static bool
+background_sync(const store_t *s)
+{
+    return s->ckpt != NULL && s->ckpt->wal_fd >= 0;
+}
+
+uint64_t
+store_commit_no(const store_t *s)
+{
+    return s->ckpt != NULL ? s->ckpt->hook_no : 0;
+}
+
+uint64_t
+store_durable_no(const store_t *s)
+{
+    return background_sync(s) ? s->durable_no : store_commit_no(s);
+}
+
+uint64_t
+store_durable_head(const store_t *s)
+{
+    return background_sync(s) ? s->durable_head : s->head;
+}
+
+static void
+marks_take(store_t *s, uint64_t done)
+{
+    s->durable_no = done;
+    while (s->marks_len > 0 && s->marks[s->marks_first].no <= done) {
+        s->durable_head = s->marks[s->marks_first].head;
+        s->marks_first++;
+        s->marks_len--;
+    }
+    if (s->marks_len == 0)
+        s->marks_first = 0;
+}
+
+static void
+marks_push(store_t *s, uint64_t no, uint64_t head)
+{
+    if (s->marks_first + s->marks_len == s->marks_cap) {
+        if (s->marks_first > 0) {
+            memmove(s->marks, s->marks + s->marks_first,
+                    s->marks_len * sizeof(*s->marks));
+            s->marks_first = 0;
+        }
+        if (s->marks_len == s->marks_cap) {
+            s->marks_cap = s->marks_cap ? s->marks_cap * 2 : 64;
+            s->marks = xrealloc(s->marks, s->marks_cap * sizeof(*s->marks));
+        }
+    }
+    s->marks[s->marks_first + s->marks_len++] = (mark_t){no, head};
+}
+
+int
+store_durable_poll(store_t *s)
+{
+    if (!background_sync(s))
+        return 0;
+    ckpt_t *c = s->ckpt;
+    pthread_mutex_lock(&c->mu);
+    uint64_t done = c->sync_done;
+    int err = c->sync_err;
+    pthread_mutex_unlock(&c->mu);
+    if (err != 0)
+        return -EIO;
+    if (done == s->durable_no)
+        return 0;
+    marks_take(s, done);
+    return 1;
+}
+
+void
+store_on_durable(store_t *s, void (*fn)(void *), void *arg)
+{
+    if (s->ckpt == NULL)
+        return;
+    pthread_mutex_lock(&s->ckpt->mu);
+    s->ckpt->notify = fn;
+    s->ckpt->notify_arg = arg;
+    pthread_mutex_unlock(&s->ckpt->mu);
+}
+
+int
+store_sync(store_t *s)
+{
+    if (!background_sync(s))
+        return 0;
+    ckpt_t *c = s->ckpt;
+    uint64_t target = c->hook_no;
+    pthread_mutex_lock(&c->mu);
+    int err = c->sync_err;
+    pthread_mutex_unlock(&c->mu);
+    if (err != 0) /* a later fsync may "succeed" with the data lost */
+        return -EIO;
+    if (fdatasync(c->wal_fd) != 0) {
+        err = errno;
+        log_error("store.sync_failed", "store=%s error=%s", log_q(s->name),
+                  log_q(strerror(err)));
+        pthread_mutex_lock(&c->mu);
+        c->sync_err = err;
+        pthread_mutex_unlock(&c->mu);
+        return -EIO;
+    }
+    pthread_mutex_lock(&c->mu);
+    if (c->sync_done < target)
+        c->sync_done = target;
+    pthread_mutex_unlock(&c->mu);
+    return store_durable_poll(s) < 0 ? -EIO : 0;
 }
 
 /* ---- transactions -------------------------------------------------------- */
@@ -718,6 +953,8 @@ store_commit(store_t *s)
     }
     s->in_tx = false;
     s->in_sp = false;
+    if (s->pending != s->head && background_sync(s))
+        marks_push(s, s->ckpt->hook_no, s->pending);
     s->head = s->pending;
     return 0;
 }
@@ -864,15 +1101,16 @@ store_outbox_read(store_t *s, uint64_t after, uint32_t max, store_event_fn cb,
     sqlite3_stmt *st;
     int rc, ret = 0;
 
-    /* Only committed rows: bounded by the committed head, which also hides
+    /* Only durable rows: bounded by the durable head, which also hides
      * this connection's own uncommitted appends. */
-    if (max == 0 || after >= s->head)
+    uint64_t head = store_durable_head(s);
+    if (max == 0 || after >= head)
         return 0;
     st = store_stmt(s, sql);
     if (st == NULL)
         return -EIO;
     sqlite3_bind_int64(st, 1, (int64_t)after);
-    sqlite3_bind_int64(st, 2, (int64_t)s->head);
+    sqlite3_bind_int64(st, 2, (int64_t)head);
     sqlite3_bind_int64(st, 3, (int64_t)max);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);

@@ -1,5 +1,6 @@
 /* store: the only file with SQL common to every daemon. One SQLite database
- * per daemon: WAL, synchronous=FULL, foreign keys, busy timeout, BEGIN
+ * per daemon: WAL, synchronous=NORMAL with the WAL made durable in the
+ * background (see "Durability" below), foreign keys, busy timeout, BEGIN
  * IMMEDIATE for writes, statements prepared once, migrations by
  * PRAGMA user_version, quick_check at open.
  *
@@ -83,7 +84,35 @@ uint64_t store_head(const store_t *s);
  */
 int store_outbox_append(store_t *s, Cogov__V1__Event *ev);
 
-/* Committed events with seq > after, ascending, at most max; cb gets the
+/* Durability. A file store's commits are synchronous=NORMAL: store_commit
+ * returns once the transaction is in the -wal file (the page cache: a
+ * process crash keeps it, a power loss may not), and the checkpointer
+ * thread makes it durable with fdatasync as soon as it is asked (every
+ * commit asks), while the loop goes on. Commits become durable in order.
+ * Whatever others can see must wait for that: store_outbox_read serves
+ * durable events only, and the runtime sends a reply only once the commits
+ * before it are durable. A ":memory:" store is durable at commit (its
+ * commit_no and durable_no stay 0), as is a file store whose -wal file could
+ * not be opened (it stays synchronous=FULL). */
+/* Commits that wrote to the WAL so far (numbered from 1). */
+uint64_t store_commit_no(const store_t *s);
+/* Commits known durable as of the last store_durable_poll. */
+uint64_t store_durable_no(const store_t *s);
+/* Outbox head of the last durable commit (store_head: the last commit). */
+uint64_t store_durable_head(const store_t *s);
+/* Take in what the thread has synced: 1 if durable_no moved, 0 if not,
+ * -EIO if a sync failed — then nothing more ever becomes durable (a later
+ * fsync may succeed with the data gone): the daemon must stop without
+ * releasing what waits. */
+int store_durable_poll(store_t *s);
+/* fn(arg) is called on the checkpointer thread after each sync; it must be
+ * thread-safe (uv_async_send). fn NULL: never called again once this
+ * returns. */
+void store_on_durable(store_t *s, void (*fn)(void *), void *arg);
+/* Make every commit durable now, on the calling thread (at stop). */
+int store_sync(store_t *s);
+
+/* Durable events with seq > after, ascending, at most max; cb gets the
  * packed Event. A non-zero return from cb stops the walk and is returned. */
 typedef int (*store_event_fn)(void *arg, uint64_t seq, const uint8_t *data,
                               size_t len);

@@ -63,6 +63,13 @@ typedef struct held {
     uint64_t hash;
 } held_t;
 
+/* A reply whose commits are not durable yet. */
+typedef struct unsynced {
+    zmq_msg_t rid;
+    Cogov__V1__Reply *rep;
+    uint64_t need; /* store_commit_no when it was ready */
+} unsynced_t;
+
 /* A reply waiting for the group commit. */
 typedef struct pending {
     zmq_msg_t rid;
@@ -99,6 +106,12 @@ struct svc {
     waiter_t *waiters;
     pending_t *pending;
     size_t n_pending, cap_pending;
+    /* replies held until their commits are durable, in order */
+    unsynced_t *unsynced;
+    size_t unsynced_first, n_unsynced, cap_unsynced;
+    uv_async_t durable_async; /* the checkpointer thread synced */
+    bool durable_open;
+    bool sync_failed;
     bool careful;     /* this group runs each request in a savepoint */
     int64_t group_bt; /* business time when the group began */
     bool stopping;
@@ -121,6 +134,7 @@ struct svc {
 };
 
 static void on_deferred_timer(uv_timer_t *t);
+static void stop(svc_t *s);
 
 /* ---- config ------------------------------------------------------------ */
 
@@ -528,7 +542,7 @@ send_reply(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep)
     Cogov__V1__Position head = COGOV__V1__POSITION__INIT;
     Cogov__V1__Position *heads[1] = {&head};
     head.producer = (char *)s->def->name;
-    head.seq = store_head(s->store);
+    head.seq = store_durable_head(s->store);
     head.has_seq = 1;
     rep->heads = heads;
     rep->n_heads = 1;
@@ -627,7 +641,7 @@ serve_fetch(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
     b.producer = (char *)s->def->name;
     b.epoch = store_epoch(s->store);
     b.has_epoch = 1;
-    b.head_seq = store_head(s->store);
+    b.head_seq = store_durable_head(s->store); /* what may be served */
     b.has_head_seq = 1;
     size_t hlen = 0;
     uint8_t *hdr = pb_pack((ProtobufCMessage *)&b, &hlen);
@@ -670,7 +684,7 @@ waiter_free(waiter_t *w)
 static void
 serve_waiters(svc_t *s, bool timeouts_only)
 {
-    uint64_t head = store_head(s->store);
+    uint64_t head = store_durable_head(s->store);
     int64_t now = now_mono_ms();
     waiter_t **pp = &s->waiters;
     while (*pp != NULL) {
@@ -712,7 +726,7 @@ handle_fetch(svc_t *s, zmq_msg_t *rid, const Cogov__V1__Request *req,
     uint64_t after = f->has_after_seq ? f->after_seq : 0;
     /* Something to read, no wait asked, or the reader is ahead of us (a
      * restored store: it must hear at once that the head went backwards). */
-    if (after != store_head(s->store) || wait == 0 || s->stopping) {
+    if (after != store_durable_head(s->store) || wait == 0 || s->stopping) {
         serve_fetch(s, rid, req->request_id, req->correlation_id, after, max);
         return;
     }
@@ -750,8 +764,8 @@ handle_fetch(svc_t *s, zmq_msg_t *rid, const Cogov__V1__Request *req,
 void
 svc_after_commit(svc_t *s, follow_t *except)
 {
-    if (store_head(s->store) != s->last_served_head) {
-        s->last_served_head = store_head(s->store);
+    if (store_durable_head(s->store) != s->last_served_head) {
+        s->last_served_head = store_durable_head(s->store);
         serve_waiters(s, false);
     }
     for (size_t i = 0; i < s->n_follows; i++)
@@ -854,6 +868,28 @@ pending_add(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep, bool write)
     p->rep = rep;
     p->write = write;
     p->held = NULL;
+}
+
+static void
+unsynced_add(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep, uint64_t need)
+{
+    if (s->unsynced_first + s->n_unsynced == s->cap_unsynced) {
+        if (s->unsynced_first > 0) {
+            memmove(s->unsynced, s->unsynced + s->unsynced_first,
+                    s->n_unsynced * sizeof(*s->unsynced));
+            s->unsynced_first = 0;
+        }
+        if (s->n_unsynced == s->cap_unsynced) {
+            s->cap_unsynced = s->cap_unsynced ? s->cap_unsynced * 2 : 64;
+            s->unsynced =
+                xrealloc(s->unsynced, s->cap_unsynced * sizeof(*s->unsynced));
+        }
+    }
+    unsynced_t *u = &s->unsynced[s->unsynced_first + s->n_unsynced++];
+    zmq_msg_init(&u->rid);
+    zmq_msg_move(&u->rid, rid);
+    u->rep = rep;
+    u->need = need;
 }
 
 static void
@@ -1372,13 +1408,84 @@ flush_pending(svc_t *s)
             }
         }
     }
+    /* Every reply waits until the commits before it are durable: a write's
+     * own, and for a read those whose effects it may have seen. */
+    uint64_t need = store_commit_no(s->store);
+    if (s->n_unsynced == 0 && store_durable_no(s->store) < need)
+        (void)store_durable_poll(s->store); /* failure: on_durable stops */
+    bool now = s->n_unsynced == 0 && store_durable_no(s->store) >= need;
     for (size_t i = 0; i < s->n_pending; i++) {
-        send_reply(s, &s->pending[i].rid, s->pending[i].rep);
-        zmq_msg_close(&s->pending[i].rid);
-        held_free(&s->pending[i].held);
+        pending_t *p = &s->pending[i];
+        if (now)
+            send_reply(s, &p->rid, p->rep);
+        else
+            unsynced_add(s, &p->rid, p->rep, need);
+        zmq_msg_close(&p->rid);
+        held_free(&p->held);
     }
     s->n_pending = 0;
     svc_after_commit(s, NULL);
+}
+
+/* Send the held replies whose commits are durable now (all when `all`,
+ * after a final sync). */
+static void
+release_unsynced(svc_t *s, bool all)
+{
+    uint64_t durable = store_durable_no(s->store);
+    while (s->n_unsynced > 0) {
+        unsynced_t *u = &s->unsynced[s->unsynced_first];
+        if (!all && u->need > durable)
+            break;
+        send_reply(s, &u->rid, u->rep);
+        zmq_msg_close(&u->rid);
+        s->unsynced_first++;
+        s->n_unsynced--;
+    }
+    if (s->n_unsynced == 0)
+        s->unsynced_first = 0;
+}
+
+static void
+drop_unsynced(svc_t *s)
+{
+    for (size_t i = 0; i < s->n_unsynced; i++) {
+        unsynced_t *u = &s->unsynced[s->unsynced_first + i];
+        zmq_msg_close(&u->rid);
+        protobuf_c_message_free_unpacked((ProtobufCMessage *)u->rep, NULL);
+    }
+    s->unsynced_first = s->n_unsynced = 0;
+}
+
+/* The checkpointer thread synced (uv_async: coalesced, on the loop). */
+static void
+on_durable(uv_async_t *h)
+{
+    svc_t *s = h->data;
+    if (s->sync_failed)
+        return;
+    if (store_durable_poll(s->store) < 0) {
+        /* The state on disk is unknown: send nothing more, stop; a restart
+         * recovers from what the disk holds and the clients retry. */
+        s->sync_failed = true;
+        log_error("service.sync_failed", "head=%llu",
+                  (unsigned long long)store_head(s->store));
+        drop_unsynced(s);
+        stop(s);
+        return;
+    }
+    release_unsynced(s, false);
+    if (store_durable_head(s->store) != s->last_served_head) {
+        s->last_served_head = store_durable_head(s->store);
+        serve_waiters(s, false);
+    }
+}
+
+static void
+on_durable_thread(void *arg)
+{
+    svc_t *s = arg;
+    uv_async_send(&s->durable_async);
 }
 
 /* Run deferred requests whose token is now reached or whose time is up. */
@@ -1596,9 +1703,20 @@ stop(svc_t *s)
         notify_stopping(s->notify);
         /* Nothing is half-done between callbacks: every request of an
          * iteration was committed and answered before we got here. */
-        serve_waiters(s, true);
         run_deferred(s, true); /* stopping: each gets its answer */
         flush_pending(s);
+        /* What is committed becomes durable now, then every held reply and
+         * parked Fetch is answered. */
+        if (!s->sync_failed && store_sync(s->store) == 0)
+            release_unsynced(s, true);
+        else
+            drop_unsynced(s);
+        serve_waiters(s, true);
+        store_on_durable(s->store, NULL, NULL);
+    }
+    if (s->durable_open) {
+        uv_close((uv_handle_t *)&s->durable_async, on_close_noop);
+        s->durable_open = false;
     }
     write_metrics(s); /* the final figures, while the cursors are known */
     for (size_t i = 0; i < s->n_follows; i++)
@@ -1606,6 +1724,11 @@ stop(svc_t *s)
     s->n_follows = 0;
     zwatch_close(&s->router_w);
     zwatch_close(&s->zap_w);
+    /* Stop the ROUTER's monitor (conns) before its pair is closed: libzmq
+     * would otherwise go on queueing events nobody reads (leaked, and
+     * libzmq#3575: a full pair blocks its I/O thread). */
+    if (s->router != NULL && s->conns != NULL)
+        zmq_socket_monitor(s->router, NULL, 0);
     conns_destroy(&s->conns);
     if (s->router != NULL) {
         zmq_close(s->router);
@@ -1727,10 +1850,14 @@ open_everything(svc_t *s)
                   log_q(err));
         return -1;
     }
+    uv_async_init(&s->loop, &s->durable_async, on_durable);
+    s->durable_async.data = s;
+    s->durable_open = true;
+    store_on_durable(s->store, on_durable_thread, s);
     int64_t bt = 0;
     if (store_meta_get_int(s->store, "business_time", &bt) == 0)
         s->business_time = bt;
-    s->last_served_head = store_head(s->store);
+    s->last_served_head = store_durable_head(s->store);
     if (s->def->app_new != NULL) {
         s->app = s->def->app_new(s);
         if (s->app == NULL) {
@@ -1861,7 +1988,7 @@ svc_main(const svc_def_t *def, int argc, char **argv)
         write_metrics(s);
         notify_ready(s->notify, status);
         uv_run(&s->loop, UV_RUN_DEFAULT);
-        s->exit_code = 0;
+        s->exit_code = s->sync_failed ? 1 : 0;
     }
     stop(s);
     uv_close((uv_handle_t *)&s->sig_term, on_close_noop);
@@ -1875,6 +2002,8 @@ svc_main(const svc_def_t *def, int argc, char **argv)
     metrics_destroy(&s->metrics);
     admin_destroy(&s->admin);
     free(s->pending);
+    drop_unsynced(s);
+    free(s->unsynced);
     free(s->fetch_events.p);
     free(s->fetch_msg.p);
     store_destroy(&s->store);
