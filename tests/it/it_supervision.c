@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "harness.h"
+#include "harness_req.h"
 #include "util.h"
 #include "cogov/v1/supervision.pb-c.h"
 
@@ -54,79 +54,16 @@ static world_t *W;
 /* ---- calls --------------------------------------------------------------- */
 
 static void
-assert_alive(int which)
-{
-    int st = 0;
-    pid_t pid = W->c.pid[which];
-    if (pid > 0 && waitpid(pid, &st, WNOHANG) == pid) {
-        W->c.pid[which] = 0;
-        printf("# %s died: %s %d; see %s\n", h_names[which],
-               WIFSIGNALED(st) ? "signal" : "exit",
-               WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
-               W->c.log[which]);
-    }
-    assert_true(W->c.pid[which] > 0);
-}
-
-static Cogov__V1__Reply *
-call_on(client_t *cl, Cogov__V1__Request *req)
-{
-    char err[256];
-    assert_alive(H_COORD);
-    assert_alive(H_SECR);
-    assert_alive(H_SUPV);
-    Cogov__V1__Reply *rep =
-        client_call(cl, req, WAIT_MS, WAIT_MS, err, sizeof err);
-    if (rep == NULL)
-        printf("# no reply: %s\n", err);
-    assert_non_null(rep);
-    req->request_id = req->correlation_id = NULL;
-    return rep;
-}
-
-static Cogov__V1__Reply *
-ok_on(client_t *cl, Cogov__V1__Request *req, const char *what)
-{
-    Cogov__V1__Reply *rep = call_on(cl, req);
-    if (rep->code != OK)
-        printf("# %s: code %d: %s\n", what, rep->code,
-               rep->error ? rep->error : "-");
-    assert_int_equal(rep->code, OK);
-    return rep;
-}
-
-static void
-ok_free(client_t *cl, Cogov__V1__Request *req, const char *what)
-{
-    cogov__v1__reply__free_unpacked(ok_on(cl, req, what), NULL);
-}
-
-static void
 sync_all(void)
 {
-    int rc = cluster_sync(&W->c, SYNC_MS);
-    if (rc != 0)
-        printf("# cluster_sync: %d\n", rc);
-    assert_int_equal(rc, 0);
-}
-
-static long long qint(int which, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static long long
-qint(int which, const char *fmt, ...)
-{
-    char sql[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return store_query_int(W->c.store[which], sql);
+    h_sync(&W->c, SYNC_MS);
 }
 
 static long long
 supv_events(const char *type)
 {
-    return qint(H_SUPV, "SELECT count(*) FROM outbox WHERE type='%s'", type);
+    return h_qint(W->c.store[H_SUPV],
+                  "SELECT count(*) FROM outbox WHERE type='%s'", type);
 }
 
 /* Supervision's stream head and store, to show that a refusal changed
@@ -145,9 +82,10 @@ typedef struct snap {
 static snap_t
 snap(void)
 {
-    snap_t s = {qint(H_SUPV, "SELECT coalesce(max(seq),0) FROM outbox"),
-                store_hash(W->c.store[H_SUPV], NULL),
-                {0}};
+    snap_t s = {
+        h_qint(W->c.store[H_SUPV], "SELECT coalesce(max(seq),0) FROM outbox"),
+        store_hash(W->c.store[H_SUPV], NULL),
+        {0}};
     assert_int_not_equal(s.db, 0);
     for (size_t i = 0; i < N_TABLES; i++) {
         char sql[64];
@@ -173,70 +111,19 @@ refused_on(client_t *cl, Cogov__V1__Request *req, int code, const char *needle,
      * back on its stream): let everything settle first. */
     sync_all();
     snap_t before = snap();
-    Cogov__V1__Reply *rep = call_on(cl, req);
-    if ((int)rep->code != code ||
-        (needle != NULL &&
-         (rep->error == NULL || strstr(rep->error, needle) == NULL)))
-        printf("# %s: code %d (want %d): %s\n", what, rep->code, code,
-               rep->error ? rep->error : "-");
-    assert_int_equal(rep->code, code);
-    assert_false(str_empty(rep->error));
-    if (needle != NULL)
-        assert_non_null(strstr(rep->error, needle));
-    cogov__v1__reply__free_unpacked(rep, NULL);
+    h_want_error(cl, req, code, needle, what);
     snap_t after = snap();
     snap_diff(&before, &after, what);
     assert_int_equal(after.head, before.head);
     assert_int_equal(after.db, before.db);
 }
 
-/* cogovctl as the supervisor; returns the exit code, stdout in out. */
-static int
-ctl(char *out, size_t outsz, const char *const *argv)
-{
-    int rc = cluster_ctl(&W->c, out, outsz, argv);
-    if (rc != 0)
-        printf("# cogovctl %s %s: exit %d\n", argv[0], argv[1] ? argv[1] : "",
-               rc);
-    return rc;
-}
-
 /* ---- coordination -------------------------------------------------------- */
-
-static void
-apply_admit(const char *id, const char *name, Cogov__V1__MemberType type)
-{
-    Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
-    am.uscc = (char *)id;
-    am.name = (char *)name;
-    am.has_type = true;
-    am.type = type;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(APPLY_MEMBER);
-    req.apply_member = &am;
-    ok_free(W->op, &req, "apply_member");
-    Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
-    dm.member_id = (char *)id;
-    dm.has_decision = true;
-    dm.decision = COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT;
-    cogov__v1__request__init(&req);
-    req.body_case = BODY(DECIDE_MEMBER);
-    req.decide_member = &dm;
-    ok_free(W->op, &req, "decide_member");
-}
 
 static void
 advance_to(const char *date)
 {
-    int64_t t;
-    assert_int_equal(time_parse(date, 28800, &t), 0);
-    Cogov__V1__AdvanceCalendar ac = COGOV__V1__ADVANCE_CALENDAR__INIT;
-    ac.has_to = true;
-    ac.to = t;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(ADVANCE_CALENDAR);
-    req.advance_calendar = &ac;
-    ok_free(W->op, &req, "advance_calendar");
+    assert_int_equal(h_advance(W->op, h_time(date)), OK);
     sync_all();
 }
 
@@ -250,7 +137,7 @@ change_task(const char *id, Cogov__V1__TaskAction a)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(CHANGE_TASK_STATUS);
     req.change_task_status = &ch;
-    ok_free(W->op, &req, "change_task_status");
+    h_want_free(W->op, &req, OK, "change_task_status");
 }
 
 /* ---- supervision ------------------------------------------------------- */
@@ -263,7 +150,7 @@ list_facts(const char *member)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(LIST_FACTS);
     req.list_facts = &lf;
-    Cogov__V1__Reply *rep = ok_on(W->ob, &req, "list_facts");
+    Cogov__V1__Reply *rep = h_want(W->ob, &req, OK, "list_facts");
     assert_int_equal(rep->body_case, COGOV__V1__REPLY__BODY_FACT_LIST);
     return rep;
 }
@@ -297,7 +184,7 @@ warnings(const char *member, Cogov__V1__WarningKind kind)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(LIST_WARNINGS);
     req.list_warnings = &lw;
-    Cogov__V1__Reply *rep = ok_on(W->ob, &req, "list_warnings");
+    Cogov__V1__Reply *rep = h_want(W->ob, &req, OK, "list_warnings");
     assert_int_equal(rep->body_case, COGOV__V1__REPLY__BODY_WARNING_LIST);
     return rep;
 }
@@ -305,7 +192,7 @@ warnings(const char *member, Cogov__V1__WarningKind kind)
 static Cogov__V1__Reply *
 round_req(Cogov__V1__Request *req, client_t *cl, const char *what)
 {
-    Cogov__V1__Reply *rep = ok_on(cl, req, what);
+    Cogov__V1__Reply *rep = h_want(cl, req, OK, what);
     assert_int_equal(rep->body_case, COGOV__V1__REPLY__BODY_ROUND);
     return rep;
 }
@@ -369,21 +256,18 @@ setup(void **state)
     assert_non_null(w->op);
     assert_non_null(w->sv);
     assert_non_null(w->ob);
+    h_watch(c);
 
-    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
-    fc.name = "滨江市智能制造市域产教联合体";
-    fc.city = "滨江市";
-    fc.park = "滨江高新技术产业开发区";
-    fc.lead_department = "滨江市教育局";
-    fc.founded_on = "2025-01-01";
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(FOUND_CONSORTIUM);
-    req.found_consortium = &fc;
-    ok_free(w->op, &req, "found_consortium");
-    apply_admit(w->a, "滨江职业技术学院",
-                COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_HIGHER_VOCATIONAL_COLLEGE);
-    apply_admit(w->b, "滨江精密机械有限公司",
-                COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_LEADING_ENTERPRISE);
+    assert_int_equal(h_found(w->op, "滨江高新技术产业开发区", "2025-01-01"),
+                     OK);
+    assert_int_equal(
+        h_admit(w->op, w->a, "滨江职业技术学院",
+                COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_HIGHER_VOCATIONAL_COLLEGE),
+        OK);
+    assert_int_equal(
+        h_admit(w->op, w->b, "滨江精密机械有限公司",
+                COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_LEADING_ENTERPRISE),
+        OK);
     sync_all();
     return 0;
 }
@@ -424,12 +308,12 @@ test_indicators(void **state)
     snprintf(slash, sizeof path - (size_t)(slash - path),
              "/deploy/data/indicators.default");
     const char *load[] = {"indicator", "load", path, NULL};
-    assert_int_equal(ctl(out, sizeof out, load), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, load), 0);
     assert_non_null(strstr(out, "version 1"));
     assert_non_null(strstr(out, "ORDER_CLASS_STUDENTS"));
 
     const char *list[] = {"--json", "indicator", "list", NULL};
-    assert_int_equal(ctl(out, sizeof out, list), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, list), 0);
     assert_non_null(strstr(out, "\"version\":1"));
     assert_non_null(strstr(out, "\"PLEDGES_MISSED\""));
 
@@ -469,7 +353,7 @@ test_indicators(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(LIST_INDICATORS);
     req.list_indicators = &ls;
-    Cogov__V1__Reply *rep = ok_on(w->ob, &req, "list_indicators");
+    Cogov__V1__Reply *rep = h_want(w->ob, &req, OK, "list_indicators");
     assert_int_equal(rep->indicator_set->version, 1);
     assert_int_equal(rep->indicator_set->n_indicators, 12);
     cogov__v1__reply__free_unpacked(rep, NULL);
@@ -508,7 +392,7 @@ test_facts_and_warnings(void **state)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(CREATE_TASK);
     req.create_task = &ct;
-    ok_free(w->op, &req, "create_task");
+    h_want_free(w->op, &req, OK, "create_task");
     change_task("t-oc", TA(APPROVE));
     change_task("t-oc", TA(START));
 
@@ -523,14 +407,14 @@ test_facts_and_warnings(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(REPORT_PROGRESS);
     req.report_progress = &rp;
-    ok_free(w->op, &req, "report a");
+    h_want_free(w->op, &req, OK, "report a");
     Cogov__V1__Delivered d2 = COGOV__V1__DELIVERED__INIT;
     d2.has_interns_hosted = true;
     d2.interns_hosted = 24;
     rp.report_id = "r-b";
     rp.member_id = w->b;
     rp.delivered = &d2;
-    ok_free(w->op, &req, "report b");
+    h_want_free(w->op, &req, OK, "report b");
 
     /* The first milestone on time. */
     Cogov__V1__CompleteMilestone cm = COGOV__V1__COMPLETE_MILESTONE__INIT;
@@ -539,7 +423,7 @@ test_facts_and_warnings(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(COMPLETE_MILESTONE);
     req.complete_milestone = &cm;
-    ok_free(w->op, &req, "complete_milestone");
+    h_want_free(w->op, &req, OK, "complete_milestone");
     sync_all();
 
     int n;
@@ -572,10 +456,10 @@ test_facts_and_warnings(void **state)
     /* cogovctl shows the same. */
     char out[16384];
     const char *wl[] = {"warning", "list", "--member", w->a, NULL};
-    assert_int_equal(ctl(out, sizeof out, wl), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, wl), 0);
     assert_non_null(strstr(out, "milestone_overdue:t-oc/intern"));
     const char *fl[] = {"--json", "facts", "--member", w->a, NULL};
-    assert_int_equal(ctl(out, sizeof out, fl), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, fl), 0);
     assert_int_equal(out[0], '[');
     assert_non_null(strstr(out, "\"progress.students_enrolled\""));
 
@@ -592,7 +476,7 @@ test_facts_and_warnings(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(MAKE_PLEDGE);
     req.make_pledge = &mp;
-    ok_free(w->op, &req, "make_pledge");
+    h_want_free(w->op, &req, OK, "make_pledge");
     long long before = supv_events("warning_raised");
     advance_to("2025-06-01 09:00");
     advance_to("2025-06-02 09:00");
@@ -669,11 +553,11 @@ test_rounds(void **state)
     char out[32768];
     const char *rv[] = {"evaluation", "review", "round-2025",
                         "--note",     "已核对", NULL};
-    assert_int_equal(ctl(out, sizeof out, rv), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, rv), 0);
     assert_non_null(strstr(out, "REVIEWED"));
     assert_int_equal(supv_events("evaluation_published"), 0);
     const char *pb[] = {"evaluation", "publish", "round-2025", NULL};
-    assert_int_equal(ctl(out, sizeof out, pb), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, pb), 0);
     assert_non_null(strstr(out, "PUBLISHED"));
     assert_int_equal(supv_events("evaluation_published"), 1);
 
@@ -695,12 +579,12 @@ test_rounds(void **state)
     /* The published round reads back with the same numbers, as 87.50. */
     const char *sh[] = {"evaluation", "show", "round-2025",
                         "--member",   w->a,   NULL};
-    assert_int_equal(ctl(out, sizeof out, sh), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, sh), 0);
     assert_non_null(strstr(out, total_a));
     assert_non_null(strstr(out, "9.37"));
     assert_null(strstr(out, w->b));
     const char *ls[] = {"--json", "evaluation", "list", NULL};
-    assert_int_equal(ctl(out, sizeof out, ls), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, ls), 0);
     assert_non_null(strstr(out, "\"round-2025\""));
     assert_non_null(strstr(out, "\"PUBLISHED\""));
 }
@@ -716,7 +600,7 @@ get_rect(const char *id)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(GET_RECTIFICATION);
     req.get_rectification = &gr;
-    Cogov__V1__Reply *rep = ok_on(W->ob, &req, "get_rectification");
+    Cogov__V1__Reply *rep = h_want(W->ob, &req, OK, "get_rectification");
     return rep;
 }
 
@@ -740,28 +624,28 @@ test_rectification(void **state)
                            "--warning",
                            "pledge_missed:p-b",
                            NULL};
-    assert_int_equal(ctl(out, sizeof out, issue), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, issue), 0);
     assert_non_null(strstr(out, "ISSUED"));
     const char *issue2[] = {
         "rectification", "issue",    "--id",  "rect-2",     "--member", w->a,
         "--findings",    "节点逾期", "--due", "2025-07-15", NULL};
-    assert_int_equal(ctl(out, sizeof out, issue2), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, issue2), 0);
     assert_int_equal(supv_events("rectification_ordered"), 2);
 
     const char *rp[] = {"rectification", "report",         "rect-1",
                         "--text",        "已补足部分资金", NULL};
-    assert_int_equal(ctl(out, sizeof out, rp), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, rp), 0);
     assert_non_null(strstr(out, "REPORTED"));
     const char *rt[] = {"rectification", "return",   "rect-1",
                         "--note",        "证据不足", NULL};
-    assert_int_equal(ctl(out, sizeof out, rt), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, rt), 0);
     assert_non_null(strstr(out, "RETURNED"));
     /* The other one reported and accepted: closed, never overdue. */
     const char *rp2[] = {"rectification", "report", "rect-2",
                          "--text",        "已完成", NULL};
-    assert_int_equal(ctl(out, sizeof out, rp2), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, rp2), 0);
     const char *ac2[] = {"rectification", "accept", "rect-2", NULL};
-    assert_int_equal(ctl(out, sizeof out, ac2), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, ac2), 0);
     assert_int_equal(supv_events("rectification_reported"), 2);
     assert_int_equal(supv_events("rectification_returned"), 1);
     assert_int_equal(supv_events("rectification_closed"), 1);
@@ -789,7 +673,7 @@ test_rectification(void **state)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(LIST_ESCALATIONS);
     req.list_escalations = &le;
-    rep = ok_on(w->op, &req, "list_escalations");
+    rep = h_want(w->op, &req, OK, "list_escalations");
     size_t cases = 0;
     for (size_t i = 0; i < rep->escalation_list->n_escalations; i++) {
         const Cogov__V1__Escalation *e = rep->escalation_list->escalations[i];
@@ -807,11 +691,11 @@ test_rectification(void **state)
 
     const char *rl[] = {"--json",   "rectification", "list",
                         "--status", "returned",      NULL};
-    assert_int_equal(ctl(out, sizeof out, rl), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, rl), 0);
     assert_non_null(strstr(out, "\"rect-1\""));
     assert_null(strstr(out, "\"rect-2\""));
     const char *he[] = {"health", "--explain", NULL};
-    assert_int_equal(ctl(out, sizeof out, he), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, he), 0);
     assert_non_null(strstr(out, "trust"));
     assert_non_null(strstr(out, "Definitions:"));
 }
