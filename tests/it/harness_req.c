@@ -7,6 +7,7 @@
 
 #include "harness_req.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -131,7 +132,7 @@ h_ctl(cluster_t *c, char *out, size_t outsz, const char *const *argv)
 long long
 h_qint(const char *path, const char *fmt, ...)
 {
-    char sql[512];
+    char sql[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(sql, sizeof sql, fmt, ap);
@@ -171,6 +172,41 @@ h_refused(client_t *cl, Cogov__V1__Request *req, int code, const char *needle,
                after);
     assert_int_equal(after, head);
     assert_int_equal(store_hash(store, NULL), before);
+}
+
+char *
+h_dump(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        for (int i = 0; i < sqlite3_column_count(q); i++) {
+            const unsigned char *t = sqlite3_column_text(q, i);
+            fprintf(out, "%s%s", i ? "|" : "", t ? (const char *)t : "");
+        }
+        fputc('\n', out);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    fclose(out);
+    return text;
+}
+
+size_t
+h_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
 }
 
 /* ---- coordination ------------------------------------------------------- */

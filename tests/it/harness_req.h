@@ -50,6 +50,12 @@ void h_want_error(client_t *cl, Cogov__V1__Request *req, int code,
 void h_refused(client_t *cl, Cogov__V1__Request *req, int code,
                const char *needle, const char *what, const char *store);
 
+/* Every row of sql on the store at path, a line each, columns joined by
+ * '|' (NULL as empty), through a read-only connection; caller frees. */
+char *h_dump(const char *path, const char *sql);
+/* How many lines text has. */
+size_t h_lines(const char *text);
+
 /* ---- coordination, as the operator on cl; each returns the reply's code -- */
 /* 滨江市智能制造市域产教联合体 in park `park`, founded on `on`. */
 int h_found(client_t *cl, const char *park, const char *on);

@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "harness_req.h"
 #include "util.h"
 
 #define NU 4
@@ -122,22 +122,13 @@ ctl_as(const char *key, char *out, size_t outsz, const char *const *argv)
     return rc;
 }
 
-static long long iq(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long
-iq(const char *fmt, ...)
-{
-    char sql[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return store_query_int(W->c.store[H_INCE], sql);
-}
+/* An integer from incentives' store. */
+#define iq(...) h_qint(W->c.store[H_INCE], __VA_ARGS__)
 
 static void
 sync_all(void)
 {
-    assert_int_equal(cluster_sync(&W->c, SYNC_MS), 0);
+    h_sync(&W->c, SYNC_MS);
 }
 
 static long long
@@ -345,49 +336,14 @@ static const char *const dumps[][2] = {
                      "report_id"},
 };
 
-static char *
-dump(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *q = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    assert_non_null(out);
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-                     SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        for (int i = 0; i < sqlite3_column_count(q); i++) {
-            const unsigned char *t = sqlite3_column_text(q, i);
-            fprintf(out, "%s%s", i ? "|" : "", t ? (const char *)t : "");
-        }
-        fputc('\n', out);
-    }
-    sqlite3_finalize(q);
-    sqlite3_close(db);
-    fclose(out);
-    return text;
-}
-
-static size_t
-lines(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 static void
 same(const char *ref_store, const char *who)
 {
     for (size_t k = 0; k < ARRAY_LEN(dumps); k++) {
-        char *a = dump(W->c.store[H_INCE], dumps[k][1]);
-        char *b = dump(ref_store, dumps[k][1]);
-        printf("# %s %s: %zu rows (live) / %zu\n", who, dumps[k][0], lines(a),
-               lines(b));
+        char *a = h_dump(W->c.store[H_INCE], dumps[k][1]);
+        char *b = h_dump(ref_store, dumps[k][1]);
+        printf("# %s %s: %zu rows (live) / %zu\n", who, dumps[k][0], h_lines(a),
+               h_lines(b));
         if (strcmp(a, b) != 0) {
             const char *p = a, *q = b;
             while (*p && *p == *q)

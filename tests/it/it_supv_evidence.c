@@ -27,7 +27,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "harness.h"
+#include "harness_req.h"
 #include "util.h"
 #include "cogov/v1/supervision.pb-c.h"
 
@@ -54,100 +54,32 @@ static world_t *W;
 
 /* ---- calls --------------------------------------------------------------- */
 
-static Cogov__V1__Reply *
-call(client_t *cl, Cogov__V1__Request *req)
-{
-    char err[256];
-    for (int i = 0; i < H_N; i++)
-        if (W->c.pid[i] > 0) {
-            int st;
-            assert_int_not_equal(waitpid(W->c.pid[i], &st, WNOHANG),
-                                 W->c.pid[i]);
-        }
-    Cogov__V1__Reply *rep =
-        client_call(cl, req, WAIT_MS, WAIT_MS, err, sizeof err);
-    if (rep == NULL)
-        printf("# no reply: %s\n", err);
-    assert_non_null(rep);
-    req->request_id = req->correlation_id = NULL;
-    return rep;
-}
-
-static Cogov__V1__Reply *
-ok_on(client_t *cl, Cogov__V1__Request *req, const char *what)
-{
-    Cogov__V1__Reply *rep = call(cl, req);
-    if (rep->code != OK)
-        printf("# %s: code %d: %s\n", what, rep->code,
-               rep->error ? rep->error : "-");
-    assert_int_equal(rep->code, OK);
-    return rep;
-}
-
-static void
-ok(client_t *cl, Cogov__V1__Request *req, const char *what)
-{
-    cogov__v1__reply__free_unpacked(ok_on(cl, req, what), NULL);
-}
-
 static void
 sync_all(void)
 {
-    int rc = cluster_sync(&W->c, SYNC_MS);
-    if (rc != 0)
-        printf("# cluster_sync: %d\n", rc);
-    assert_int_equal(rc, 0);
+    h_sync(&W->c, SYNC_MS);
 }
 
 static void
 advance_to(const char *when)
 {
-    assert_int_equal(time_parse(when, 28800, &W->now), 0);
-    Cogov__V1__AdvanceCalendar ac = COGOV__V1__ADVANCE_CALENDAR__INIT;
-    ac.has_to = true;
-    ac.to = W->now;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(ADVANCE_CALENDAR);
-    req.advance_calendar = &ac;
-    ok(W->co, &req, "advance_calendar");
+    W->now = h_time(when);
+    assert_int_equal(h_advance(W->co, W->now), OK);
     sync_all();
-}
-
-static int
-ctl(char *out, size_t outsz, const char *const *argv)
-{
-    int rc = cluster_ctl(&W->c, out, outsz, argv);
-    if (rc != 0)
-        printf("# cogovctl %s %s: exit %d\n", argv[0], argv[1] ? argv[1] : "",
-               rc);
-    return rc;
-}
-
-static long long count(int which, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static long long
-count(int which, const char *fmt, ...)
-{
-    char sql[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return store_query_int(W->c.store[which], sql);
 }
 
 /* Sum and number of the member's facts of a source. */
 static long long
 facts(const char *member, const char *source, long long *n)
 {
-    *n = count(H_SUPV,
-               "SELECT count(*) FROM facts WHERE member_id='%s' AND "
-               "source='%s'",
-               member, source);
-    return count(H_SUPV,
-                 "SELECT coalesce(sum(value),0) FROM facts WHERE "
-                 "member_id='%s' AND source='%s'",
-                 member, source);
+    *n = h_qint(W->c.store[H_SUPV],
+                "SELECT count(*) FROM facts WHERE member_id='%s' AND "
+                "source='%s'",
+                member, source);
+    return h_qint(W->c.store[H_SUPV],
+                  "SELECT coalesce(sum(value),0) FROM facts WHERE "
+                  "member_id='%s' AND source='%s'",
+                  member, source);
 }
 
 static void
@@ -171,7 +103,7 @@ warnings_of(const char *member, Cogov__V1__WarningKind kind)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(LIST_WARNINGS);
     req.list_warnings = &lw;
-    Cogov__V1__Reply *rep = ok_on(W->sv, &req, "list_warnings");
+    Cogov__V1__Reply *rep = h_want(W->sv, &req, OK, "list_warnings");
     long long n = (long long)rep->warning_list->n_warnings;
     cogov__v1__reply__free_unpacked(rep, NULL);
     return n;
@@ -223,23 +155,7 @@ static void
 admit(int u, const char *name, Cogov__V1__MemberType type)
 {
     gen_uscc(600 + (unsigned)u, W->u[u]);
-    Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
-    am.uscc = W->u[u];
-    am.name = (char *)name;
-    am.has_type = true;
-    am.type = type;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(APPLY_MEMBER);
-    req.apply_member = &am;
-    ok(W->co, &req, "apply_member");
-    Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
-    dm.member_id = W->u[u];
-    dm.has_decision = true;
-    dm.decision = COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT;
-    cogov__v1__request__init(&req);
-    req.body_case = BODY(DECIDE_MEMBER);
-    req.decide_member = &dm;
-    ok(W->co, &req, "decide_member");
+    assert_int_equal(h_admit(W->co, W->u[u], name, type), OK);
 }
 
 static int
@@ -275,36 +191,16 @@ setup(void **state)
     w->inc_sec = cluster_client_as(c, H_INCE, &w->secr);
     w->inc_fin = cluster_client_as(c, H_INCE, &w->fin);
     assert_non_null(w->inc_fin);
+    h_watch(c);
 
-    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
-    fc.name = "滨江市智能制造市域产教联合体";
-    fc.city = "滨江市";
-    fc.park = "滨江高新技术产业开发区";
-    fc.lead_department = "滨江市教育局";
-    fc.founded_on = "2025-01-01";
+    assert_int_equal(h_found(w->co, "滨江高新技术产业开发区", "2025-01-01"),
+                     OK);
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(FOUND_CONSORTIUM);
-    req.found_consortium = &fc;
-    ok(w->co, &req, "found_consortium");
     admit(A, "滨江职业技术学院", MT(HIGHER_VOCATIONAL_COLLEGE));
     admit(B, "滨江精密机械有限公司", MT(ENTERPRISE));
     admit(C, "滨江理工大学", MT(UNIVERSITY));
     admit(D, "滨江市人力资源和社会保障局", MT(GOVERNMENT_DEPARTMENT));
-    Cogov__V1__CharterRules rules = COGOV__V1__CHARTER_RULES__INIT;
-    rules.has_quorum_permille = rules.has_pass_permille = true;
-    rules.has_extraordinary_permille = true;
-    rules.quorum_permille = 500;
-    rules.pass_permille = 667;
-    rules.extraordinary_permille = 200;
-    Cogov__V1__AdoptCharter ad = COGOV__V1__ADOPT_CHARTER__INIT;
-    ad.title = "联合体章程";
-    ad.text = "第一条 ……";
-    ad.rules = &rules;
-    ad.effective_on = "2025-01-01";
-    cogov__v1__request__init(&req);
-    req.body_case = BODY(ADOPT_CHARTER);
-    req.adopt_charter = &ad;
-    ok(w->co, &req, "adopt_charter");
+    assert_int_equal(h_charter(w->co), OK);
     Cogov__V1__SetGoal sg = COGOV__V1__SET_GOAL__INIT;
     sg.goal_id = "g-2025-votes";
     sg.has_year = sg.has_target_value = true;
@@ -316,7 +212,7 @@ setup(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(SET_GOAL);
     req.set_goal = &sg;
-    ok(w->co, &req, "set_goal");
+    h_want_free(w->co, &req, OK, "set_goal");
     advance_to("2025-01-06 09:00");
     return 0;
 }
@@ -368,7 +264,7 @@ test_secretariat_evidence(void **state)
     sm.invitees = inv;
     req.body_case = BODY(SCHEDULE_MEETING);
     req.schedule_meeting = &sm;
-    ok(w->se, &req, "schedule_meeting");
+    h_want_free(w->se, &req, OK, "schedule_meeting");
     advance_to("2025-01-07 09:30");
     for (int u = A; u <= B; u++) {
         Cogov__V1__CheckInMeeting ci = COGOV__V1__CHECK_IN_MEETING__INIT;
@@ -377,7 +273,7 @@ test_secretariat_evidence(void **state)
         cogov__v1__request__init(&req);
         req.body_case = BODY(CHECK_IN_MEETING);
         req.check_in_meeting = &ci;
-        ok(w->se, &req, "check_in");
+        h_want_free(w->se, &req, OK, "check_in");
     }
     Cogov__V1__MeetingTransition mt = COGOV__V1__MEETING_TRANSITION__INIT;
     mt.meeting_id = "m-1";
@@ -386,7 +282,7 @@ test_secretariat_evidence(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(MEETING_TRANSITION);
     req.meeting_transition = &mt;
-    ok(w->se, &req, "hold");
+    h_want_free(w->se, &req, OK, "hold");
 
     /* Inquiries from A: to B, answered the same day; to C, never. */
     Cogov__V1__AskInquiry ak = COGOV__V1__ASK_INQUIRY__INIT;
@@ -398,18 +294,18 @@ test_secretariat_evidence(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(ASK_INQUIRY);
     req.ask_inquiry = &ak;
-    ok(w->se, &req, "ask q-1");
+    h_want_free(w->se, &req, OK, "ask q-1");
     ak.inquiry_id = "q-2";
     ak.addressee_member_id = w->u[C];
     ak.subject = "联合科研";
-    ok(w->se, &req, "ask q-2");
+    h_want_free(w->se, &req, OK, "ask q-2");
     Cogov__V1__AnswerInquiry aw = COGOV__V1__ANSWER_INQUIRY__INIT;
     aw.inquiry_id = "q-1";
     aw.answer = "可以，每周三下午开放。";
     cogov__v1__request__init(&req);
     req.body_case = BODY(ANSWER_INQUIRY);
     req.answer_inquiry = &aw;
-    ok(w->se, &req, "answer q-1");
+    h_want_free(w->se, &req, OK, "answer q-1");
 
     /* A motion of B voted by correspondence: A, B and C for; D silent. */
     Cogov__V1__RaiseMotion rm = COGOV__V1__RAISE_MOTION__INIT;
@@ -420,7 +316,7 @@ test_secretariat_evidence(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(RAISE_MOTION);
     req.raise_motion = &rm;
-    ok(w->se, &req, "raise_motion");
+    h_want_free(w->se, &req, OK, "raise_motion");
     Cogov__V1__OpenVote ov = COGOV__V1__OPEN_VOTE__INIT;
     ov.motion_id = "mo-1";
     ov.has_closes_at = true;
@@ -428,7 +324,7 @@ test_secretariat_evidence(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(OPEN_VOTE);
     req.open_vote = &ov;
-    ok(w->se, &req, "open_vote");
+    h_want_free(w->se, &req, OK, "open_vote");
     for (int u = A; u <= C; u++) {
         Cogov__V1__CastVote cv = COGOV__V1__CAST_VOTE__INIT;
         cv.motion_id = "mo-1";
@@ -438,7 +334,7 @@ test_secretariat_evidence(void **state)
         cogov__v1__request__init(&req);
         req.body_case = BODY(CAST_VOTE);
         req.cast_vote = &cv;
-        ok(w->se, &req, "cast_vote");
+        h_want_free(w->se, &req, OK, "cast_vote");
     }
     sync_all();
     advance_to("2025-01-10 09:00"); /* the vote closes */
@@ -488,16 +384,16 @@ test_secretariat_evidence(void **state)
      * the 4 member types eligible took part), with definitions. */
     char out[16384];
     const char *he[] = {"--json", "health", "--period", "2025Q1", NULL};
-    assert_int_equal(ctl(out, sizeof out, he), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, he), 0);
     assert_non_null(strstr(out, "\"inclusiveness\""));
     const char *hx[] = {"health", "--period", "2025Q1", "--explain", NULL};
-    assert_int_equal(ctl(out, sizeof out, hx), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, hx), 0);
     assert_non_null(strstr(out, "75.0% (3/4)"));
     assert_non_null(strstr(out, "包容性 inclusiveness"));
     assert_non_null(strstr(out, "参与 participation"));
     const char *hd[] = {"health",   "--member", w->u[D],
                         "--period", "2025Q1",   NULL};
-    assert_int_equal(ctl(out, sizeof out, hd), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, hd), 0);
     assert_non_null(strstr(out, "0.0% (0/1)"));
 }
 
@@ -522,19 +418,19 @@ round_step(const char *period, const char *what)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(DRAFT_ROUND);
     req.draft_round = &dr;
-    ok(W->sv, &req, what);
+    h_want_free(W->sv, &req, OK, what);
     Cogov__V1__ReviewRound rv = COGOV__V1__REVIEW_ROUND__INIT;
     rv.round_id = id;
     cogov__v1__request__init(&req);
     req.body_case = BODY(REVIEW_ROUND);
     req.review_round = &rv;
-    ok(W->sv, &req, what);
+    h_want_free(W->sv, &req, OK, what);
     Cogov__V1__PublishRound pr = COGOV__V1__PUBLISH_ROUND__INIT;
     pr.round_id = id;
     cogov__v1__request__init(&req);
     req.body_case = BODY(PUBLISH_ROUND);
     req.publish_round = &pr;
-    ok(W->sv, &req, what);
+    h_want_free(W->sv, &req, OK, what);
     sync_all();
 }
 
@@ -547,7 +443,7 @@ standing_cases(const char *member, const char *needle)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(LIST_ESCALATIONS);
     req.list_escalations = &le;
-    Cogov__V1__Reply *rep = ok_on(W->co, &req, "list_escalations");
+    Cogov__V1__Reply *rep = h_want(W->co, &req, OK, "list_escalations");
     size_t n = 0;
     for (size_t i = 0; i < rep->escalation_list->n_escalations; i++) {
         const Cogov__V1__Escalation *e = rep->escalation_list->escalations[i];
@@ -581,7 +477,7 @@ test_standing(void **state)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(LOAD_INDICATORS);
     req.load_indicators = &li;
-    ok(w->sv, &req, "load_indicators");
+    h_want_free(w->sv, &req, OK, "load_indicators");
 
     /* 2025Q1: C's veto failed (q-2 past its SLA): recommended at once. D
      * scored nothing: 不合格, but the first time. */
@@ -598,8 +494,8 @@ test_standing(void **state)
     assert_true(has_line(sr->evidence, sr->n_evidence, "不合格"));
     /* the event behind the veto: secretariat's inquiry_sla_breached */
     assert_int_equal(sr->n_evidence_event_ids, 1);
-    long long seq = count(H_SECR, "SELECT seq FROM outbox WHERE "
-                                  "type='inquiry_sla_breached'");
+    long long seq = h_qint(W->c.store[H_SECR], "SELECT seq FROM outbox WHERE "
+                                               "type='inquiry_sla_breached'");
     char want[64];
     snprintf(want, sizeof want, "secretariat:%lld", seq);
     assert_string_equal(sr->evidence_event_ids[0], want);
@@ -618,7 +514,7 @@ test_standing(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(DECIDE_MEMBER);
     req.decide_member = &dm;
-    ok(w->co, &req, "suspend C");
+    h_want_free(w->co, &req, OK, "suspend C");
     advance_to("2025-07-01 09:00");
 
     /* 2025Q2: nobody did anything. A and B: 不合格 once (no recommendation);
@@ -660,7 +556,7 @@ test_goals_and_reports(void **state)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(GET_ROUND);
     req.get_round = &gr;
-    Cogov__V1__Reply *rep = ok_on(w->sv, &req, "get_round");
+    Cogov__V1__Reply *rep = h_want(w->sv, &req, OK, "get_round");
     assert_int_equal(rep->round->n_goals, 1);
     const Cogov__V1__GoalResult *g = rep->round->goals[0];
     assert_string_equal(g->goal_id, "g-2025-votes");
@@ -671,13 +567,14 @@ test_goals_and_reports(void **state)
     assert_false(g->met);
     cogov__v1__reply__free_unpacked(rep, NULL);
     /* ... and the published event carries it */
-    assert_int_equal(count(H_SUPV, "SELECT count(*) FROM outbox WHERE "
-                                   "type='evaluation_published'"),
+    assert_int_equal(h_qint(W->c.store[H_SUPV],
+                            "SELECT count(*) FROM outbox WHERE "
+                            "type='evaluation_published'"),
                      2);
 
     char out[65536];
     const char *csv[] = {"evaluation", "report", "round-2025Q1", "--csv", NULL};
-    assert_int_equal(ctl(out, sizeof out, csv), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, csv), 0);
     assert_true(strncmp(out, "round_id,period,status,member_id,", 33) == 0);
     /* 4 members x (3 indicators + TOTAL), the consortium, one goal, and
      * the header */
@@ -692,18 +589,18 @@ test_goals_and_reports(void **state)
     assert_non_null(strstr(out, ",VOTES,表决参与,goal,g-2025-votes,3,5,60.0,"
                                 "not met\r\n"));
     const char *js[] = {"evaluation", "report", "round-2025Q1", "--json", NULL};
-    assert_int_equal(ctl(out, sizeof out, js), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, js), 0);
     assert_int_equal(out[0], '{');
     assert_non_null(strstr(out, "\"goals\":[{"));
     assert_non_null(strstr(out, "\"members\":[{"));
     const char *tx[] = {"evaluation", "report", "round-2025Q1", NULL};
-    assert_int_equal(ctl(out, sizeof out, tx), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, tx), 0);
     assert_non_null(strstr(out, "annual goals"));
     assert_non_null(strstr(out, "60.0%"));
 
     const char *sc[] = {"scorecard", w->u[A], "--period",
                         "2025Q1",    "--csv", NULL};
-    assert_int_equal(ctl(out, sizeof out, sc), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, sc), 0);
     snprintf(line, sizeof line,
              "%s,滨江职业技术学院,HIGHER_VOCATIONAL_COLLEGE,"
              "TOTAL,",
@@ -713,12 +610,12 @@ test_goals_and_reports(void **state)
     assert_non_null(strstr(out, ",100.00,false\r\n"));
     const char *sj[] = {"scorecard", w->u[C],  "--period",
                         "2025Q1",    "--json", NULL};
-    assert_int_equal(ctl(out, sizeof out, sj), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, sj), 0);
     assert_non_null(strstr(out, "\"grade\":\"FAIL\""));
     assert_non_null(strstr(out, "\"veto_key\":\"NO_BREACH\""));
     assert_non_null(strstr(out, "\"health\":[{"));
     const char *st[] = {"scorecard", w->u[C], "--period", "2025Q1", NULL};
-    assert_int_equal(ctl(out, sizeof out, st), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, st), 0);
     assert_non_null(strstr(out, "veto failed: NO_BREACH"));
     const char *none[] = {"scorecard", w->u[A], "--period", "2030", NULL};
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, none), 3);
@@ -744,7 +641,7 @@ test_pool_low(void **state)
     cp.budget_fen = 100000;
     req.body_case = BODY(CREATE_POOL);
     req.create_pool = &cp;
-    ok(w->inc, &req, "create_pool");
+    h_want_free(w->inc, &req, OK, "create_pool");
     Cogov__V1__LoadPolicy lp = COGOV__V1__LOAD_POLICY__INIT;
     lp.source_name = "oc.pol";
     lp.text = "policy id=oc-2025 version=1 effective=2025-01-01 "
@@ -754,7 +651,7 @@ test_pool_low(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(LOAD_POLICY);
     req.load_policy = &lp;
-    ok(w->inc_fin, &req, "load_policy");
+    h_want_free(w->inc_fin, &req, OK, "load_policy");
 
     /* B (an enterprise) leads an order class and reports 95 students:
      * an award of 95000 fen of the 100000. */
@@ -769,7 +666,7 @@ test_pool_low(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(CREATE_TASK);
     req.create_task = &ct;
-    ok(w->co, &req, "create_task");
+    h_want_free(w->co, &req, OK, "create_task");
     static const Cogov__V1__TaskAction acts[] = {
         COGOV__V1__TASK_ACTION__TASK_ACTION_APPROVE,
         COGOV__V1__TASK_ACTION__TASK_ACTION_START};
@@ -781,7 +678,7 @@ test_pool_low(void **state)
         cogov__v1__request__init(&req);
         req.body_case = BODY(CHANGE_TASK_STATUS);
         req.change_task_status = &ch;
-        ok(w->co, &req, "change_task_status");
+        h_want_free(w->co, &req, OK, "change_task_status");
     }
     Cogov__V1__Delivered dl = COGOV__V1__DELIVERED__INIT;
     dl.has_students_enrolled = true;
@@ -794,10 +691,11 @@ test_pool_low(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(REPORT_PROGRESS);
     req.report_progress = &rp;
-    ok(w->co, &req, "report_progress");
+    h_want_free(w->co, &req, OK, "report_progress");
     sync_all();
-    assert_int_equal(count(H_SUPV, "SELECT count(*) FROM objects WHERE "
-                                   "kind='warning' AND id LIKE 'pool_%%'"),
+    assert_int_equal(h_qint(W->c.store[H_SUPV],
+                            "SELECT count(*) FROM objects WHERE "
+                            "kind='warning' AND id LIKE 'pool_%%'"),
                      0);
 
     sqlite3 *db = NULL;
@@ -821,16 +719,17 @@ test_pool_low(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(REVIEW_AWARD);
     req.review_award = &rv;
-    ok(w->inc_sec, &req, "review_award");
+    h_want_free(w->inc_sec, &req, OK, "review_award");
     Cogov__V1__ApproveAward ap = COGOV__V1__APPROVE_AWARD__INIT;
     ap.award_id = award;
     cogov__v1__request__init(&req);
     req.body_case = BODY(APPROVE_AWARD);
     req.approve_award = &ap;
-    ok(w->inc_fin, &req, "approve_award");
+    h_want_free(w->inc_fin, &req, OK, "approve_award");
     sync_all();
-    assert_int_equal(count(H_INCE, "SELECT count(*) FROM outbox WHERE "
-                                   "type='pool_low'"),
+    assert_int_equal(h_qint(W->c.store[H_INCE],
+                            "SELECT count(*) FROM outbox WHERE "
+                            "type='pool_low'"),
                      1);
     /* one warning of the consortium (no member), raised once */
     Cogov__V1__ListWarnings lw = COGOV__V1__LIST_WARNINGS__INIT;
@@ -839,7 +738,7 @@ test_pool_low(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(LIST_WARNINGS);
     req.list_warnings = &lw;
-    Cogov__V1__Reply *rep = ok_on(w->sv, &req, "list_warnings");
+    Cogov__V1__Reply *rep = h_want(w->sv, &req, OK, "list_warnings");
     assert_int_equal(rep->warning_list->n_warnings, 1);
     const Cogov__V1__WarningRaised *wr = rep->warning_list->warnings[0];
     assert_true(strncmp(wr->warning_id, "pool_low:muni-2025:incentives:", 30) ==
@@ -848,18 +747,21 @@ test_pool_low(void **state)
     assert_non_null(strstr(wr->detail, "5000 fen available of 100000"));
     cogov__v1__reply__free_unpacked(rep, NULL);
     /* once: a later tick raises nothing more */
-    long long raised = count(H_SUPV, "SELECT count(*) FROM outbox WHERE "
-                                     "type='warning_raised'");
+    long long raised =
+        h_qint(W->c.store[H_SUPV], "SELECT count(*) FROM outbox WHERE "
+                                   "type='warning_raised'");
     advance_to("2025-07-02 09:00");
-    assert_int_equal(count(H_SUPV, "SELECT count(*) FROM outbox WHERE "
-                                   "type='warning_raised'"),
+    assert_int_equal(h_qint(W->c.store[H_SUPV],
+                            "SELECT count(*) FROM outbox WHERE "
+                            "type='warning_raised'"),
                      raised);
-    assert_int_equal(count(H_SUPV, "SELECT count(*) FROM objects WHERE "
-                                   "kind='warning' AND id LIKE 'pool_%%'"),
+    assert_int_equal(h_qint(W->c.store[H_SUPV],
+                            "SELECT count(*) FROM objects WHERE "
+                            "kind='warning' AND id LIKE 'pool_%%'"),
                      1);
     char out[8192];
     const char *wl[] = {"warning", "list", "--kind", "pool_low", NULL};
-    assert_int_equal(ctl(out, sizeof out, wl), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, wl), 0);
     assert_non_null(strstr(out, "pool_low:muni-2025"));
 }
 

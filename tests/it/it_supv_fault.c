@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "harness_req.h"
 #include "util.h"
 
 #define OK COGOV__V1__STATUS_CODE__STATUS_OK
@@ -93,50 +93,17 @@ killer_main(void *arg)
 
 /* ---- calls --------------------------------------------------------------- */
 
-static Cogov__V1__Reply *
-call(client_t *cl, Cogov__V1__Request *req)
-{
-    char err[256];
-    Cogov__V1__Reply *rep =
-        client_call(cl, req, WAIT_MS, WAIT_MS, err, sizeof err);
-    if (rep == NULL)
-        printf("# no reply: %s\n", err);
-    assert_non_null(rep);
-    req->request_id = req->correlation_id = NULL;
-    return rep;
-}
-
-static void
-ok(client_t *cl, Cogov__V1__Request *req, const char *what)
-{
-    Cogov__V1__Reply *rep = call(cl, req);
-    if (rep->code != OK)
-        printf("# %s: code %d: %s\n", what, rep->code,
-               rep->error ? rep->error : "-");
-    assert_int_equal(rep->code, OK);
-    cogov__v1__reply__free_unpacked(rep, NULL);
-}
-
 static void
 advance(world_t *w, int64_t to)
 {
-    Cogov__V1__AdvanceCalendar ac = COGOV__V1__ADVANCE_CALENDAR__INIT;
-    ac.has_to = true;
-    ac.to = to;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(ADVANCE_CALENDAR);
-    req.advance_calendar = &ac;
-    ok(w->co, &req, "advance_calendar");
+    assert_int_equal(h_advance(w->co, to), OK);
     w->now = to;
 }
 
 static void
 sync_all(world_t *w)
 {
-    int rc = cluster_sync(&w->c, SYNC_MS);
-    if (rc != 0)
-        printf("# cluster_sync: %d\n", rc);
-    assert_int_equal(rc, 0);
+    h_sync(&w->c, SYNC_MS);
 }
 
 static void
@@ -223,49 +190,14 @@ ref_sync(world_t *w)
 
 /* ---- canonical dumps ----------------------------------------------------- */
 
-static char *
-dump(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *q = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    assert_non_null(out);
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-                     SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        for (int i = 0; i < sqlite3_column_count(q); i++) {
-            const unsigned char *t = sqlite3_column_text(q, i);
-            fprintf(out, "%s%s", i ? "|" : "", t ? (const char *)t : "");
-        }
-        fputc('\n', out);
-    }
-    sqlite3_finalize(q);
-    sqlite3_close(db);
-    fclose(out);
-    return text;
-}
-
-static size_t
-lines(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* Equal dumps; on a difference print the first differing lines. */
 static void
 same(world_t *w, const char *what, const char *sql)
 {
-    char *a = dump(w->c.store[H_SUPV], sql);
-    char *b = dump(w->ref_store, sql);
-    printf("# %s: %zu rows (faulty) / %zu (reference)\n", what, lines(a),
-           lines(b));
+    char *a = h_dump(w->c.store[H_SUPV], sql);
+    char *b = h_dump(w->ref_store, sql);
+    printf("# %s: %zu rows (faulty) / %zu (reference)\n", what, h_lines(a),
+           h_lines(b));
     if (strcmp(a, b) != 0) {
         const char *p = a, *q = b;
         while (*p && *p == *q)
@@ -283,29 +215,6 @@ same(world_t *w, const char *what, const char *sql)
 /* ---- the world ----------------------------------------------------------- */
 
 static void
-apply_admit(world_t *w, const char *id, const char *name,
-            Cogov__V1__MemberType type)
-{
-    Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
-    am.uscc = (char *)id;
-    am.name = (char *)name;
-    am.has_type = true;
-    am.type = type;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(APPLY_MEMBER);
-    req.apply_member = &am;
-    ok(w->co, &req, "apply_member");
-    Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
-    dm.member_id = (char *)id;
-    dm.has_decision = true;
-    dm.decision = COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT;
-    cogov__v1__request__init(&req);
-    req.body_case = BODY(DECIDE_MEMBER);
-    req.decide_member = &dm;
-    ok(w->co, &req, "decide_member");
-}
-
-static void
 found(world_t *w)
 {
     static const char *const names[NU] = {
@@ -319,35 +228,14 @@ found(world_t *w)
         MT(SECONDARY_VOCATIONAL_SCHOOL),
         MT(UNIVERSITY),
         MT(GOVERNMENT_DEPARTMENT)};
-    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
-    fc.name = "滨江市智能制造市域产教联合体";
-    fc.city = "滨江市";
-    fc.park = "滨江高新技术产业开发区";
-    fc.lead_department = "滨江市教育局";
-    fc.founded_on = "2025-01-01";
+    assert_int_equal(h_found(w->co, "滨江高新技术产业开发区", "2025-01-01"),
+                     OK);
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(FOUND_CONSORTIUM);
-    req.found_consortium = &fc;
-    ok(w->co, &req, "found_consortium");
     for (int i = 0; i < NU; i++) {
         gen_uscc(700 + (unsigned)i, w->unit[i]);
-        apply_admit(w, w->unit[i], names[i], types[i]);
+        assert_int_equal(h_admit(w->co, w->unit[i], names[i], types[i]), OK);
     }
-    Cogov__V1__CharterRules rules = COGOV__V1__CHARTER_RULES__INIT;
-    rules.has_quorum_permille = rules.has_pass_permille = true;
-    rules.has_extraordinary_permille = true;
-    rules.quorum_permille = 500;
-    rules.pass_permille = 667;
-    rules.extraordinary_permille = 200;
-    Cogov__V1__AdoptCharter ad = COGOV__V1__ADOPT_CHARTER__INIT;
-    ad.title = "联合体章程";
-    ad.text = "第一条 ……";
-    ad.rules = &rules;
-    ad.effective_on = "2025-01-01";
-    cogov__v1__request__init(&req);
-    req.body_case = BODY(ADOPT_CHARTER);
-    req.adopt_charter = &ad;
-    ok(w->co, &req, "adopt_charter");
+    assert_int_equal(h_charter(w->co), OK);
     Cogov__V1__SetGoal sg = COGOV__V1__SET_GOAL__INIT;
     sg.goal_id = "g-2025-oc";
     sg.has_year = sg.has_target_value = true;
@@ -359,7 +247,7 @@ found(world_t *w)
     cogov__v1__request__init(&req);
     req.body_case = BODY(SET_GOAL);
     req.set_goal = &sg;
-    ok(w->co, &req, "set_goal");
+    h_want_free(w->co, &req, OK, "set_goal");
 
     /* One task led by the college with the two enterprises. */
     Cogov__V1__MilestoneSpec m1 = COGOV__V1__MILESTONE_SPEC__INIT;
@@ -384,7 +272,7 @@ found(world_t *w)
     cogov__v1__request__init(&req);
     req.body_case = BODY(CREATE_TASK);
     req.create_task = &ct;
-    ok(w->co, &req, "create_task");
+    h_want_free(w->co, &req, OK, "create_task");
     static const Cogov__V1__TaskAction acts[] = {
         COGOV__V1__TASK_ACTION__TASK_ACTION_APPROVE,
         COGOV__V1__TASK_ACTION__TASK_ACTION_START};
@@ -396,7 +284,7 @@ found(world_t *w)
         cogov__v1__request__init(&req);
         req.body_case = BODY(CHANGE_TASK_STATUS);
         req.change_task_status = &ch;
-        ok(w->co, &req, "change_task_status");
+        h_want_free(w->co, &req, OK, "change_task_status");
     }
 }
 
@@ -422,7 +310,7 @@ day(world_t *w, int d)
         rp.delivered = &dl;
         req.body_case = BODY(REPORT_PROGRESS);
         req.report_progress = &rp;
-        ok(w->co, &req, "report_progress");
+        h_want_free(w->co, &req, OK, "report_progress");
     }
     /* a pledge due in 3 days, delivered the next day or left to be missed */
     if (r % 3 == 0) {
@@ -440,7 +328,7 @@ day(world_t *w, int d)
         cogov__v1__request__init(&req);
         req.body_case = BODY(MAKE_PLEDGE);
         req.make_pledge = &mp;
-        ok(w->co, &req, "make_pledge");
+        h_want_free(w->co, &req, OK, "make_pledge");
     }
     /* the pledge of an earlier day: delivered on time, or left to be missed */
     if (w->pending[0] != 0 && rand_r(&w->r) % 2 == 0) {
@@ -450,7 +338,7 @@ day(world_t *w, int d)
         cogov__v1__request__init(&req);
         req.body_case = BODY(DELIVER_PLEDGE);
         req.deliver_pledge = &dp;
-        ok(w->co, &req, "deliver_pledge");
+        h_want_free(w->co, &req, OK, "deliver_pledge");
     }
     w->pending[0] = 0;
     if (r % 3 == 0)
@@ -468,7 +356,7 @@ day(world_t *w, int d)
             cogov__v1__request__init(&req);
             req.body_case = BODY(CHECK_IN_MEETING);
             req.check_in_meeting = &ci;
-            ok(w->se, &req, "check_in");
+            h_want_free(w->se, &req, OK, "check_in");
         }
         Cogov__V1__MeetingTransition mt = COGOV__V1__MEETING_TRANSITION__INIT;
         mt.meeting_id = w->meeting;
@@ -477,7 +365,7 @@ day(world_t *w, int d)
         cogov__v1__request__init(&req);
         req.body_case = BODY(MEETING_TRANSITION);
         req.meeting_transition = &mt;
-        ok(w->se, &req, "hold");
+        h_want_free(w->se, &req, OK, "hold");
         w->meeting[0] = 0;
     } else if (r % 4 == 1) {
         /* a meeting in an hour (held tomorrow) */
@@ -498,7 +386,7 @@ day(world_t *w, int d)
         cogov__v1__request__init(&req);
         req.body_case = BODY(SCHEDULE_MEETING);
         req.schedule_meeting = &sm;
-        ok(w->se, &req, "schedule_meeting");
+        h_want_free(w->se, &req, OK, "schedule_meeting");
     }
     /* a motion put to a vote by correspondence, closing in two days */
     if (r % 5 == 2) {
@@ -511,7 +399,7 @@ day(world_t *w, int d)
         cogov__v1__request__init(&req);
         req.body_case = BODY(RAISE_MOTION);
         req.raise_motion = &rm;
-        ok(w->se, &req, "raise_motion");
+        h_want_free(w->se, &req, OK, "raise_motion");
         Cogov__V1__OpenVote ov = COGOV__V1__OPEN_VOTE__INIT;
         ov.motion_id = id;
         ov.has_closes_at = true;
@@ -519,7 +407,7 @@ day(world_t *w, int d)
         cogov__v1__request__init(&req);
         req.body_case = BODY(OPEN_VOTE);
         req.open_vote = &ov;
-        ok(w->se, &req, "open_vote");
+        h_want_free(w->se, &req, OK, "open_vote");
         for (int i = 0; i < NU; i++) {
             if (rand_r(&w->r) % 3 == 0)
                 continue;
@@ -533,7 +421,7 @@ day(world_t *w, int d)
             cogov__v1__request__init(&req);
             req.body_case = BODY(CAST_VOTE);
             req.cast_vote = &cv;
-            ok(w->se, &req, "cast_vote");
+            h_want_free(w->se, &req, OK, "cast_vote");
         }
     }
     /* an inquiry, answered the same day or left to breach its SLA */
@@ -550,7 +438,7 @@ day(world_t *w, int d)
         cogov__v1__request__init(&req);
         req.body_case = BODY(ASK_INQUIRY);
         req.ask_inquiry = &ak;
-        ok(w->se, &req, "ask_inquiry");
+        h_want_free(w->se, &req, OK, "ask_inquiry");
         if (rand_r(&w->r) % 3 != 0) {
             Cogov__V1__AnswerInquiry aw = COGOV__V1__ANSWER_INQUIRY__INIT;
             aw.inquiry_id = id;
@@ -558,7 +446,7 @@ day(world_t *w, int d)
             cogov__v1__request__init(&req);
             req.body_case = BODY(ANSWER_INQUIRY);
             req.answer_inquiry = &aw;
-            ok(w->se, &req, "answer_inquiry");
+            h_want_free(w->se, &req, OK, "answer_inquiry");
         }
     }
 }
