@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
-#include "harness.h"
+#include "harness_req.h"
 #include "util.h"
 
 #define OK COGOV__V1__STATUS_CODE__STATUS_OK
@@ -40,38 +40,6 @@ typedef struct world {
 
 static world_t *W;
 
-static Cogov__V1__Reply *
-call(client_t *cl, Cogov__V1__Request *req, int want, const char *what)
-{
-    char err[256];
-    Cogov__V1__Reply *rep = client_call(cl, req, 10000, 10000, err, sizeof err);
-    if (rep == NULL)
-        printf("# %s: no reply: %s\n", what, err);
-    assert_non_null(rep);
-    if ((int)rep->code != want)
-        printf("# %s: code %d want %d: %s\n", what, rep->code, want,
-               rep->error ? rep->error : "-");
-    assert_int_equal(rep->code, want);
-    return rep;
-}
-
-static void
-call_free(client_t *cl, Cogov__V1__Request *req, int want, const char *what)
-{
-    cogov__v1__reply__free_unpacked(call(cl, req, want, what), NULL);
-}
-
-/* cogovctl as "boss"; returns the exit code. */
-static int
-ctl(char *out, size_t outsz, const char *const *argv)
-{
-    int rc = cluster_ctl(&W->c, out, outsz, argv);
-    if (rc != 0)
-        printf("# cogovctl %s %s: exit %d\n", argv[0], argv[1] ? argv[1] : "",
-               rc);
-    return rc;
-}
-
 static long long
 iq(const char *sql)
 {
@@ -81,44 +49,20 @@ iq(const char *sql)
 static void
 sync_all(void)
 {
-    assert_int_equal(cluster_sync(&W->c, 20000), 0);
+    h_sync(&W->c, 20000);
 }
 
 static void
 advance_to(const char *date)
 {
-    int64_t t;
-    Cogov__V1__AdvanceCalendar ac = COGOV__V1__ADVANCE_CALENDAR__INIT;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    assert_int_equal(time_parse(date, 28800, &t), 0);
-    ac.has_to = true;
-    ac.to = t;
-    req.body_case = BODY(ADVANCE_CALENDAR);
-    req.advance_calendar = &ac;
-    call_free(W->op, &req, OK, "advance_calendar");
+    assert_int_equal(h_advance(W->op, h_time(date)), OK);
     sync_all();
 }
 
 static void
 admit(const char *id, const char *name, Cogov__V1__MemberType type)
 {
-    Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
-    Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    am.uscc = (char *)id;
-    am.name = (char *)name;
-    am.has_type = true;
-    am.type = type;
-    req.body_case = BODY(APPLY_MEMBER);
-    req.apply_member = &am;
-    call_free(W->op, &req, OK, "apply_member");
-    cogov__v1__request__init(&req);
-    dm.member_id = (char *)id;
-    dm.has_decision = true;
-    dm.decision = COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT;
-    req.body_case = BODY(DECIDE_MEMBER);
-    req.decide_member = &dm;
-    call_free(W->op, &req, OK, "decide_member");
+    assert_int_equal(h_admit(W->op, id, name, type), OK);
 }
 
 static Cogov__V1__TaxCreditAccount *
@@ -131,7 +75,7 @@ account(void)
     g.member_id = W->e;
     req.body_case = BODY(GET_TAX_CREDIT);
     req.get_tax_credit = &g;
-    rep = call(W->inc, &req, OK, "get_tax_credit");
+    rep = h_want(W->inc, &req, OK, "get_tax_credit");
     a = rep->tax_credit;
     rep->tax_credit = NULL;
     rep->body_case = COGOV__V1__REPLY__BODY__NOT_SET;
@@ -171,7 +115,7 @@ surcharge(client_t *cl, unsigned year, int64_t due, int want)
     rs.report_ref = "税务局-2025-0001";
     req.body_case = BODY(REPORT_SURCHARGE);
     req.report_surcharge = &rs;
-    call_free(cl, &req, want, "report_surcharge");
+    h_want_free(cl, &req, want, "report_surcharge");
 }
 
 static int
@@ -203,17 +147,9 @@ setup(void **state)
     w->taxcl = cluster_client_as(c, H_INCE, &w->tax);
     w->supv = cluster_client_as(c, H_SUPV, &w->boss);
     assert_non_null(w->supv);
+    h_watch(c);
 
-    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    fc.name = "滨江市智能制造市域产教联合体";
-    fc.city = "滨江市";
-    fc.park = "滨江高新区";
-    fc.lead_department = "滨江市教育局";
-    fc.founded_on = "2025-01-01";
-    req.body_case = BODY(FOUND_CONSORTIUM);
-    req.found_consortium = &fc;
-    call_free(w->op, &req, OK, "found");
+    assert_int_equal(h_found(w->op, "滨江高新区", "2025-01-01"), OK);
     admit(w->e, "滨江数控装备有限公司", MT(ENTERPRISE));
     admit(w->g, "滨江市人力资源和社会保障局", MT(GOVERNMENT_DEPARTMENT));
     advance_to("2025-03-02");
@@ -256,16 +192,16 @@ test_tax_credit(void **state)
                          "--stage", "reserve-pool", NULL};
     const char *cul[] = {"tax",     "qualify",     w->e,
                          "--stage", "cultivation", NULL};
-    assert_int_equal(ctl(out, sizeof out, res), 0);
-    assert_int_equal(ctl(out, sizeof out, cul), 0);
-    assert_int_equal(ctl(out, sizeof out, cert), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, res), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, cul), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, cert), 0);
     assert_non_null(strstr(out, "CERTIFIED"));
     /* ¥1,000,000.00 -> 30,000,000 fen of credit; 5 fen -> 1.5 -> 2 fen */
-    assert_int_equal(ctl(out, sizeof out, inv1), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, inv1), 0);
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, inv1), 5);
     const char *inv2[] = {"tax",          "invest", w->e, "inv-2",
                           "--amount-fen", "5",      NULL};
-    assert_int_equal(ctl(out, sizeof out, inv2), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, inv2), 0);
     Cogov__V1__TaxCreditAccount *a = account();
     assert_int_equal(inv_of(a, "inv-1")->credit_fen, 30000000);
     assert_int_equal(inv_of(a, "inv-2")->credit_fen, 2);
@@ -288,7 +224,7 @@ test_tax_credit(void **state)
     advance_to("2026-02-01");
     const char *inv3[] = {"tax",          "invest",   w->e, "inv-3",
                           "--amount-fen", "10000000", NULL};
-    assert_int_equal(ctl(out, sizeof out, inv3), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, inv3), 0);
     surcharge(w->taxcl, 2026, 20000000, OK);
     a = account();
     assert_int_equal(year_of(a, 2026)->credit_applied_fen, 20000000);
@@ -299,7 +235,7 @@ test_tax_credit(void **state)
     const char *wd[] = {"tax",      "withdraw", w->e,
                         "inv-3",    "--kind",   "equity-transfer",
                         "--reason", "股权转让", NULL};
-    assert_int_equal(ctl(out, sizeof out, wd), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, wd), 0);
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, wd), 5);
     a = account();
     assert_int_equal(inv_of(a, "inv-3")->recaptured_fen, 1999998);
@@ -311,7 +247,7 @@ test_tax_credit(void **state)
      * five years, enforced against the business calendar */
     const char *inv4[] = {"tax",          "invest", w->e, "inv-4",
                           "--amount-fen", "1000",   NULL};
-    assert_int_equal(ctl(out, sizeof out, inv4), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, inv4), 0);
     a = account();
     assert_int_equal(a->balance_fen, 300);
     cogov__v1__tax_credit_account__free_unpacked(a, NULL);
@@ -320,7 +256,7 @@ test_tax_credit(void **state)
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, dq_noreason), 2);
     const char *dq[] = {"tax",          "qualify",  w->e,    "--stage",
                         "disqualified", "--reason", "fraud", NULL};
-    assert_int_equal(ctl(out, sizeof out, dq), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, dq), 0);
     assert_non_null(strstr(out, "2031-02-01"));
     a = account();
     assert_int_equal(a->balance_fen, 0);
@@ -331,7 +267,7 @@ test_tax_credit(void **state)
     advance_to("2031-01-31");
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, res), 5);
     advance_to("2031-02-01");
-    assert_int_equal(ctl(out, sizeof out, res), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, res), 0);
     assert_int_equal(iq("SELECT count(*) FROM outbox WHERE type = "
                         "'qualification_changed'"),
                      5);
@@ -357,19 +293,19 @@ test_guarantees(void **state)
     ct.lead_member_id = w->e;
     req.body_case = BODY(CREATE_TASK);
     req.create_task = &ct;
-    call_free(w->op, &req, OK, "create_task");
+    h_want_free(w->op, &req, OK, "create_task");
     sync_all();
     const char *g1[] = {"guarantee",  "make",       "g-fund",   "--department",
                         w->g,         "--task",     "t-base",   "--kind",
                         "funding",    "--quantity", "50000000", "--due",
                         "2031-12-31", NULL};
-    assert_int_equal(ctl(out, sizeof out, g1), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, g1), 0);
     assert_non_null(strstr(out, "COMMITTED"));
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, g1), 5);
     const char *g2[] = {"guarantee", "make",       "g-land", "--department",
                         w->g,        "--task",     "t-base", "--kind",
                         "land",      "--quantity", "2000",   NULL};
-    assert_int_equal(ctl(out, sizeof out, g2), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, g2), 0);
     const char *bad_dept[] = {
         "guarantee", "make",   "g-x",  "--department", w->e, "--task",
         "t-base",    "--kind", "land", "--quantity",   "1",  NULL};
@@ -380,22 +316,22 @@ test_guarantees(void **state)
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, bad_task), 3);
     const char *s1[] = {"guarantee",   "settle",   "g-fund",
                         "--delivered", "50000000", NULL};
-    assert_int_equal(ctl(out, sizeof out, s1), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, s1), 0);
     assert_int_equal(cluster_ctl(&w->c, out, sizeof out, s1), 5);
     const char *s2[] = {"guarantee", "settle",         "g-land", "--missed",
                         "--note",    "用地指标未落实", NULL};
-    assert_int_equal(ctl(out, sizeof out, s2), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, s2), 0);
     const char *lt[] = {"guarantee", "list", "--task", "t-base", NULL};
-    assert_int_equal(ctl(out, sizeof out, lt), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, lt), 0);
     assert_non_null(strstr(out, "g-fund"));
     assert_non_null(strstr(out, "DELIVERED"));
     assert_non_null(strstr(out, "MISSED"));
     const char *ld[] = {"--json",       "guarantee", "list",
                         "--department", w->g,        NULL};
-    assert_int_equal(ctl(out, sizeof out, ld), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, ld), 0);
     assert_non_null(strstr(out, "g-land"));
     const char *ln[] = {"guarantee", "list", "--task", "t-other", NULL};
-    assert_int_equal(ctl(out, sizeof out, ln), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, ln), 0);
     assert_null(strstr(out, "g-fund"));
     assert_int_equal(iq("SELECT count(*) FROM outbox WHERE type IN "
                         "('guarantee_made', 'guarantee_delivered', "
@@ -420,7 +356,7 @@ test_honours(void **state)
           f);
     fclose(f);
     const char *lp[] = {"policy", "load", pol, NULL};
-    assert_int_equal(ctl(out, sizeof out, lp), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, lp), 0);
     /* the shipped default, next to this file in the source tree */
     snprintf(path, sizeof path, "%s", __FILE__);
     char *slash = strstr(path, "/tests/it/");
@@ -428,14 +364,14 @@ test_honours(void **state)
     snprintf(slash, sizeof path - (size_t)(slash - path),
              "/deploy/data/indicators.default");
     const char *li[] = {"indicator", "load", path, NULL};
-    assert_int_equal(ctl(out, sizeof out, li), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, li), 0);
     const char *dr[] = {"evaluation", "draft", "2031", NULL};
-    assert_int_equal(ctl(out, sizeof out, dr), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, dr), 0);
     const char *rv[] = {"evaluation", "review", "round-2031",
                         "--note",     "已核对", NULL};
-    assert_int_equal(ctl(out, sizeof out, rv), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, rv), 0);
     const char *pb[] = {"evaluation", "publish", "round-2031", NULL};
-    assert_int_equal(ctl(out, sizeof out, pb), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, pb), 0);
     sync_all();
 
     /* one honour per result, titled by the member's published grade */
@@ -446,7 +382,7 @@ test_honours(void **state)
     gr.round_id = "round-2031";
     req.body_case = BODY(GET_ROUND);
     req.get_round = &gr;
-    Cogov__V1__Reply *rr = call(w->supv, &req, OK, "get_round");
+    Cogov__V1__Reply *rr = h_want(w->supv, &req, OK, "get_round");
     const Cogov__V1__Round *r = rr->round;
     size_t graded = 0;
     assert_true(r->n_results >= 2);
@@ -456,7 +392,7 @@ test_honours(void **state)
             continue;
         graded++;
         const char *hl[] = {"honour", "list", "--member", m->member_id, NULL};
-        assert_int_equal(ctl(out, sizeof out, hl), 0);
+        assert_int_equal(h_ctl(&W->c, out, sizeof out, hl), 0);
         assert_non_null(strstr(out, titles[m->grade]));
     }
     assert_true(graded >= 2);

@@ -18,7 +18,7 @@
 #include <sqlite3.h>
 #include <sys/wait.h>
 
-#include "harness.h"
+#include "harness_req.h"
 #include "util.h"
 
 #define OK COGOV__V1__STATUS_CODE__STATUS_OK
@@ -49,57 +49,8 @@ static const char *policy_text =
     "rate id=students measure=students fen=1000 kinds=order_class\n"
     "lump id=done kinds=order_class fen=50000\n";
 
-static void
-alive(int which)
-{
-    int st = 0;
-    pid_t pid = W->c.pid[which];
-    if (which == H_INCE && pid == 0)
-        return; /* stopped on purpose */
-    if (pid > 0 && waitpid(pid, &st, WNOHANG) == pid) {
-        W->c.pid[which] = 0;
-        printf("# %s died; see %s\n", h_names[which], W->c.log[which]);
-    }
-    assert_true(W->c.pid[which] > 0);
-}
-
-static Cogov__V1__Reply *
-call(client_t *cl, Cogov__V1__Request *req, int want, const char *what)
-{
-    char err[256];
-    Cogov__V1__Reply *rep;
-
-    alive(H_COORD);
-    alive(H_INCE);
-    rep = client_call(cl, req, WAIT_MS, WAIT_MS, err, sizeof err);
-    if (rep == NULL)
-        printf("# %s: no reply: %s\n", what, err);
-    assert_non_null(rep);
-    req->request_id = req->correlation_id = NULL;
-    if ((int)rep->code != want)
-        printf("# %s: code %d want %d: %s\n", what, rep->code, want,
-               rep->error ? rep->error : "-");
-    assert_int_equal(rep->code, want);
-    return rep;
-}
-
-static void
-call_free(client_t *cl, Cogov__V1__Request *req, int want, const char *what)
-{
-    cogov__v1__reply__free_unpacked(call(cl, req, want, what), NULL);
-}
-
-static long long iq(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long
-iq(const char *fmt, ...)
-{
-    char sql[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return store_query_int(W->c.store[H_INCE], sql);
-}
+/* An integer from incentives' store. */
+#define iq(...) h_qint(W->c.store[H_INCE], __VA_ARGS__)
 
 static long long
 events(const char *type)
@@ -110,47 +61,25 @@ events(const char *type)
 static void
 sync_all(void)
 {
-    assert_int_equal(cluster_sync(&W->c, 20000), 0);
+    h_sync(&W->c, 20000);
 }
 
 static void
 decide(const char *id, Cogov__V1__MemberDecision d)
 {
-    Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    dm.member_id = (char *)id;
-    dm.has_decision = true;
-    dm.decision = d;
-    req.body_case = BODY(DECIDE_MEMBER);
-    req.decide_member = &dm;
-    call_free(W->op, &req, OK, "decide_member");
+    assert_int_equal(h_decide(W->op, id, d), OK);
 }
 
 static void
 apply(const char *id, const char *name, Cogov__V1__MemberType type)
 {
-    Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    am.uscc = (char *)id;
-    am.name = (char *)name;
-    am.has_type = true;
-    am.type = type;
-    req.body_case = BODY(APPLY_MEMBER);
-    req.apply_member = &am;
-    call_free(W->op, &req, OK, "apply_member");
+    assert_int_equal(h_apply(W->op, id, name, type), OK);
 }
 
 static void
 task_action(const char *id, Cogov__V1__TaskAction a)
 {
-    Cogov__V1__ChangeTaskStatus ch = COGOV__V1__CHANGE_TASK_STATUS__INIT;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    ch.task_id = (char *)id;
-    ch.has_action = true;
-    ch.action = a;
-    req.body_case = BODY(CHANGE_TASK_STATUS);
-    req.change_task_status = &ch;
-    call_free(W->op, &req, OK, "change_task_status");
+    assert_int_equal(h_change_task(W->op, id, a), OK);
 }
 
 static void
@@ -169,7 +98,7 @@ report(const char *id, const char *member, int64_t students,
     rp.corrects_report_id = (char *)corrects;
     req.body_case = BODY(REPORT_PROGRESS);
     req.report_progress = &rp;
-    call_free(W->op, &req, OK, "report_progress");
+    h_want_free(W->op, &req, OK, "report_progress");
 }
 
 /* The award of rule `rule` computed from the progress report event whose
@@ -184,7 +113,7 @@ get_award(const char *id)
     ga.award_id = (char *)id;
     req.body_case = BODY(GET_AWARD);
     req.get_award = &ga;
-    rep = call(W->inc, &req, OK, "get_award");
+    rep = h_want(W->inc, &req, OK, "get_award");
     a = rep->award;
     rep->award = NULL;
     rep->body_case = COGOV__V1__REPLY__BODY__NOT_SET;
@@ -245,7 +174,7 @@ award_cmd(client_t *cl, Cogov__V1__Request__BodyCase body, const char *id,
         req.approve_award = &ap;
     if (body == BODY(CONFIRM_DISBURSEMENT))
         req.confirm_disbursement = &cd;
-    rep = call(cl, &req, want, "award command");
+    rep = h_want(cl, &req, want, "award command");
     if (want == OK)
         assert_int_equal(rep->award->status, want_status);
     cogov__v1__reply__free_unpacked(rep, NULL);
@@ -301,17 +230,9 @@ setup(void **state)
     w->cl_sec = cluster_client_as(c, H_INCE, &w->sec);
     w->cl_bureau = cluster_client_as(c, H_INCE, &w->bureau);
     assert_non_null(w->cl_bureau);
+    h_watch(c);
 
-    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
-    fc.name = "滨江市智能制造市域产教联合体";
-    fc.city = "滨江市";
-    fc.park = "滨江高新区";
-    fc.lead_department = "滨江市教育局";
-    fc.founded_on = "2025-01-01";
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(FOUND_CONSORTIUM);
-    req.found_consortium = &fc;
-    call_free(w->op, &req, OK, "found");
+    assert_int_equal(h_found(w->op, "滨江高新区", "2025-01-01"), OK);
     apply(w->a, "滨江精工有限公司",
           COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE);
     apply(w->b, "滨江机械集团",
@@ -356,9 +277,9 @@ test_pool_and_policy(void **state)
     cp.budget_fen = 100000;
     req.body_case = BODY(CREATE_POOL);
     req.create_pool = &cp;
-    call_free(w->cl_sec, &req, DENIED, "create_pool as secretariat");
-    call_free(w->inc, &req, OK, "create_pool");
-    call_free(w->inc, &req, CONFLICT, "create_pool twice");
+    h_want_free(w->cl_sec, &req, DENIED, "create_pool as secretariat");
+    h_want_free(w->inc, &req, OK, "create_pool");
+    h_want_free(w->inc, &req, CONFLICT, "create_pool twice");
 
     Cogov__V1__LoadPolicy lp = COGOV__V1__LOAD_POLICY__INIT;
     Cogov__V1__Request r2 = COGOV__V1__REQUEST__INIT;
@@ -367,12 +288,12 @@ test_pool_and_policy(void **state)
     lp.source_name = "bad.pol";
     lp.text = "policy id=x version=1 effective=2025-01-01 pool=muni-2025\n"
               "rate id=r measure=students fen=12.5\n";
-    Cogov__V1__Reply *rep = call(w->inc, &r2, INVALID, "bad policy");
+    Cogov__V1__Reply *rep = h_want(w->inc, &r2, INVALID, "bad policy");
     assert_non_null(strstr(rep->error, "bad.pol:2:"));
     cogov__v1__reply__free_unpacked(rep, NULL);
     lp.source_name = "oc.pol";
     lp.text = (char *)policy_text;
-    rep = call(w->cl_fin, &r2, OK, "load policy");
+    rep = h_want(w->cl_fin, &r2, OK, "load policy");
     assert_int_equal(rep->policy->rules, 2);
     cogov__v1__reply__free_unpacked(rep, NULL);
     assert_int_equal(events("pool_created"), 1);
@@ -397,7 +318,7 @@ test_awards_from_progress(void **state)
     ct.quantity_unit = "人";
     req.body_case = BODY(CREATE_TASK);
     req.create_task = &ct;
-    call_free(w->op, &req, OK, "create_task");
+    h_want_free(w->op, &req, OK, "create_task");
     task_action("t-oc", TA(APPROVE));
     task_action("t-oc", TA(START));
     report("r-1", w->a, 20, NULL);
@@ -536,14 +457,14 @@ test_pool_runs_out(void **state)
     tu.amount_fen = 5000;
     req.body_case = BODY(TOP_UP_POOL);
     req.top_up_pool = &tu;
-    call_free(w->inc, &req, INVALID, "top up without reason");
+    h_want_free(w->inc, &req, INVALID, "top up without reason");
     tu.reason = "区财政追加";
-    call_free(w->cl_fin, &req, OK, "top up");
+    h_want_free(w->cl_fin, &req, OK, "top up");
     assert_int_equal(award_status(q1), AS(APPROVED));
     assert_int_equal(award_status(q2), AS(QUEUED)); /* 1000 > 0 left */
     assert_int_equal(events("pool_exhausted"), 1);
     tu.amount_fen = 1000;
-    call_free(w->cl_fin, &req, OK, "top up again");
+    h_want_free(w->cl_fin, &req, OK, "top up again");
     assert_int_equal(award_status(q2), AS(APPROVED));
     assert_int_equal(iq("SELECT budget FROM pools"), 106000);
     assert_int_equal(iq("SELECT approved + disbursed FROM pools"), 106000);
@@ -559,7 +480,7 @@ test_ledger_and_restart(void **state)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(GET_LEDGER);
     req.get_ledger = &gl;
-    Cogov__V1__Reply *rep = call(w->inc, &req, OK, "ledger");
+    Cogov__V1__Reply *rep = h_want(w->inc, &req, OK, "ledger");
     assert_int_equal(rep->ledger->n_rows, 2);
     int64_t appr = 0, paid = 0;
     for (size_t i = 0; i < rep->ledger->n_rows; i++) {
@@ -701,7 +622,7 @@ test_kill_while_progress_flows(void **state)
     ct.participant_ids = parts;
     req.body_case = BODY(CREATE_TASK);
     req.create_task = &ct;
-    call_free(w->op, &req, OK, "create_task 2");
+    h_want_free(w->op, &req, OK, "create_task 2");
     task_action("t-oc-2", TA(APPROVE));
     task_action("t-oc-2", TA(START));
     srand(seed);
@@ -727,7 +648,7 @@ test_kill_while_progress_flows(void **state)
         rp.delivered = &d;
         r.body_case = BODY(REPORT_PROGRESS);
         r.report_progress = &rp;
-        call_free(w->op, &r, OK, "report k");
+        h_want_free(w->op, &r, OK, "report k");
         if (kill_at[i]) {
             cluster_kill(&w->c, H_INCE);
             assert_int_equal(cluster_start(&w->c, H_INCE), 0);
