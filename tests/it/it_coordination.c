@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "harness.h"
+#include "harness_req.h"
 #include "util.h"
 
 #define OK COGOV__V1__STATUS_CODE__STATUS_OK
@@ -50,54 +50,10 @@ static world_t *W; /* for the helpers below; set by setup */
 
 /* ---- calls --------------------------------------------------------------- */
 
-static void
-assert_alive(int which)
-{
-    int st = 0;
-    pid_t pid = W->c.pid[which];
-    if (pid > 0 && waitpid(pid, &st, WNOHANG) == pid) {
-        W->c.pid[which] = 0;
-        printf("# %s died: %s %d; see %s\n", h_names[which],
-               WIFSIGNALED(st) ? "signal" : "exit",
-               WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
-               W->c.log[which]);
-    }
-    assert_true(W->c.pid[which] > 0);
-}
-
-/* One call on client cl (coordination); never NULL. */
-static Cogov__V1__Reply *
-call_on(client_t *cl, Cogov__V1__Request *req)
-{
-    char err[256];
-    assert_alive(H_COORD);
-    Cogov__V1__Reply *rep =
-        client_call(cl, req, WAIT_MS, WAIT_MS, err, sizeof err);
-    if (rep == NULL)
-        printf("# no reply: %s\n", err);
-    assert_non_null(rep);
-    /* The ids point into the client: forget them, so a reused request is a
-     * new one. */
-    req->request_id = req->correlation_id = NULL;
-    return rep;
-}
-
-/* As the operator (GOV_COORDINATOR); must be OK. Free the reply. */
-static Cogov__V1__Reply *
-ok_on(client_t *cl, Cogov__V1__Request *req, const char *what)
-{
-    Cogov__V1__Reply *rep = call_on(cl, req);
-    if (rep->code != OK)
-        printf("# %s: code %d: %s\n", what, rep->code,
-               rep->error ? rep->error : "-");
-    assert_int_equal(rep->code, OK);
-    return rep;
-}
-
 static Cogov__V1__Reply *
 ok(Cogov__V1__Request *req, const char *what)
 {
-    return ok_on(W->op, req, what);
+    return h_want(W->op, req, OK, what);
 }
 
 static void
@@ -125,18 +81,8 @@ snap(void)
     return s;
 }
 
-static long long qint(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static long long
-qint(const char *fmt, ...)
-{
-    char sql[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return store_query_int(W->c.store[H_COORD], sql);
-}
+/* An integer from coordination's store. */
+#define qint(...) h_qint(W->c.store[H_COORD], __VA_ARGS__)
 
 static int
 count_events(const char *type)
@@ -150,24 +96,7 @@ static void
 refused_on(client_t *cl, Cogov__V1__Request *req, int code, const char *needle,
            const char *what)
 {
-    snap_t before = snap();
-    Cogov__V1__Reply *rep = call_on(cl, req);
-    if ((int)rep->code != code ||
-        (needle != NULL &&
-         (rep->error == NULL || strstr(rep->error, needle) == NULL)))
-        printf("# %s: code %d (want %d): %s\n", what, rep->code, code,
-               rep->error ? rep->error : "-");
-    assert_int_equal(rep->code, code);
-    assert_false(str_empty(rep->error));
-    if (needle != NULL)
-        assert_non_null(strstr(rep->error, needle));
-    cogov__v1__reply__free_unpacked(rep, NULL);
-    snap_t after = snap();
-    if (after.head != before.head || after.db != before.db)
-        printf("# %s changed the outbox (head %llu -> %llu)\n", what,
-               before.head, after.head);
-    assert_int_equal(after.head, before.head);
-    assert_int_equal(after.db, before.db);
+    h_refused(cl, req, code, needle, what, W->c.store[H_COORD]);
 }
 
 static void
@@ -181,28 +110,13 @@ refused(Cogov__V1__Request *req, int code, const char *needle, const char *what)
 static void
 decide_member(const char *id, Cogov__V1__MemberDecision d)
 {
-    Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
-    dm.member_id = (char *)id;
-    dm.has_decision = true;
-    dm.decision = d;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(DECIDE_MEMBER);
-    req.decide_member = &dm;
-    ok_free(&req, "decide_member");
+    assert_int_equal(h_decide(W->op, id, d), OK);
 }
 
 static void
 apply_member(const char *id, const char *name, Cogov__V1__MemberType type)
 {
-    Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
-    am.uscc = (char *)id;
-    am.name = (char *)name;
-    am.has_type = true;
-    am.type = type;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(APPLY_MEMBER);
-    req.apply_member = &am;
-    ok_free(&req, "apply_member");
+    assert_int_equal(h_apply(W->op, id, name, type), OK);
 }
 
 static Cogov__V1__MemberStatus
@@ -222,15 +136,7 @@ member_status(const char *id)
 static void
 advance_to(const char *date)
 {
-    int64_t t;
-    assert_int_equal(time_parse(date, 28800, &t), 0);
-    Cogov__V1__AdvanceCalendar ac = COGOV__V1__ADVANCE_CALENDAR__INIT;
-    ac.has_to = true;
-    ac.to = t;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(ADVANCE_CALENDAR);
-    req.advance_calendar = &ac;
-    ok_free(&req, "advance_calendar");
+    assert_int_equal(h_advance(W->op, h_time(date)), OK);
 }
 
 static Cogov__V1__Reply *
@@ -257,7 +163,7 @@ change_task(client_t *cl, const char *id, Cogov__V1__TaskAction a,
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(CHANGE_TASK_STATUS);
     req.change_task_status = &ch;
-    Cogov__V1__Reply *rep = ok_on(cl, &req, "change_task_status");
+    Cogov__V1__Reply *rep = h_want(cl, &req, OK, "change_task_status");
     assert_int_equal(rep->task->status, want_status);
     cogov__v1__reply__free_unpacked(rep, NULL);
 }
@@ -296,17 +202,10 @@ setup(void **state)
     assert_non_null(w->cl_obs);
     assert_non_null(w->cl_rep_a);
     assert_non_null(w->cl_rep_b);
+    h_watch(c);
 
-    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
-    fc.name = "滨江市智能制造市域产教联合体";
-    fc.city = "滨江市";
-    fc.park = "滨江高新技术产业开发区";
-    fc.lead_department = "滨江市教育局";
-    fc.founded_on = "2025-01-01";
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(FOUND_CONSORTIUM);
-    req.found_consortium = &fc;
-    ok_free(&req, "found_consortium");
+    assert_int_equal(h_found(w->op, "滨江高新技术产业开发区", "2025-01-01"),
+                     OK);
     apply_member(w->a, "滨江职业技术学院",
                  COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_HIGHER_VOCATIONAL_COLLEGE);
     apply_member(w->b, "滨江精密机械有限公司",
@@ -390,7 +289,7 @@ test_charter_council_goals(void **state)
     gc.as_of = "2025-01-14";
     refused(&req, NOT_FOUND, "2025-01-14", "charter in force on 2025-01-14");
     gc.as_of = "2025-01-15";
-    rep = ok_on(w->cl_obs, &req, "get_charter as of 2025-01-15");
+    rep = h_want(w->cl_obs, &req, OK, "get_charter as of 2025-01-15");
     assert_int_equal(rep->charter->version, 1);
     cogov__v1__reply__free_unpacked(rep, NULL);
     gc.as_of = "2025-05-31";
@@ -468,7 +367,7 @@ test_charter_council_goals(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(LIST_SEATS);
     req.list_seats = &ls;
-    rep = ok_on(w->cl_obs, &req, "list seats");
+    rep = h_want(w->cl_obs, &req, OK, "list seats");
     assert_int_equal(rep->council->n_seats, 3);
     assert_string_equal(rep->council->secretariat_member_id, w->a);
     assert_int_equal(rep->council->n_committees, 1);
@@ -560,7 +459,8 @@ report(client_t *cl, const char *task, const char *id, const char *member,
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(REPORT_PROGRESS);
     req.report_progress = &rp;
-    cogov__v1__reply__free_unpacked(ok_on(cl, &req, "report_progress"), NULL);
+    cogov__v1__reply__free_unpacked(h_want(cl, &req, OK, "report_progress"),
+                                    NULL);
 }
 
 static void
@@ -572,7 +472,7 @@ milestone_done(client_t *cl, const char *task, const char *ms)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(COMPLETE_MILESTONE);
     req.complete_milestone = &cm;
-    cogov__v1__reply__free_unpacked(ok_on(cl, &req, "complete_milestone"),
+    cogov__v1__reply__free_unpacked(h_want(cl, &req, OK, "complete_milestone"),
                                     NULL);
 }
 
@@ -678,7 +578,7 @@ make_pledge_on(client_t *cl, const char *id, const char *member,
         refused_on(cl, &req, want, NULL, id);
         return NULL;
     }
-    return ok_on(cl, &req, "make_pledge");
+    return h_want(cl, &req, OK, "make_pledge");
 }
 
 static Cogov__V1__Pledge *
@@ -732,7 +632,7 @@ test_pledges(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(LIST_PLEDGES);
     req.list_pledges = &lp;
-    rep = ok_on(w->cl_obs, &req, "list pledges");
+    rep = h_want(w->cl_obs, &req, OK, "list pledges");
     assert_int_equal(rep->pledge_list->n_pledges, 2);
     assert_int_equal(find_pledge(rep, "p-funds")->status, PS(MISSED));
     assert_int_equal(find_pledge(rep, "p-equip")->status, PS(DELIVERED));
@@ -832,7 +732,7 @@ test_escalation_suspends(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(LIST_ESCALATIONS);
     req.list_escalations = &le;
-    rep = ok_on(w->cl_obs, &req, "list escalations");
+    rep = h_want(w->cl_obs, &req, OK, "list escalations");
     assert_int_equal(rep->escalation_list->n_escalations, 1);
     assert_int_equal(rep->escalation_list->escalations[0]->status,
                      COGOV__V1__ESCALATION_STATUS__ESCALATION_STATUS_CLOSED);
@@ -848,7 +748,7 @@ test_dossier(void **state)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = BODY(GET_DOSSIER);
     req.get_dossier = &gd;
-    Cogov__V1__Reply *rep = ok_on(w->cl_rep_a, &req, "own dossier");
+    Cogov__V1__Reply *rep = h_want(w->cl_rep_a, &req, OK, "own dossier");
     const Cogov__V1__Dossier *d = rep->dossier;
     assert_string_equal(d->member->member_id, w->a);
     assert_int_equal(d->n_seats, 1);
