@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "harness.h"
+#include "harness_req.h"
 #include "util.h"
 
 #define OK COGOV__V1__STATUS_CODE__STATUS_OK
@@ -45,54 +45,13 @@ typedef struct world {
 static world_t *W;
 
 static Cogov__V1__Reply *
-call_on(client_t *cl, Cogov__V1__Request *req)
-{
-    char err[256];
-    int st = 0;
-    if (W->c.pid[H_COORD] > 0 &&
-        waitpid(W->c.pid[H_COORD], &st, WNOHANG) == W->c.pid[H_COORD]) {
-        W->c.pid[H_COORD] = 0;
-        printf("# coordination died; see %s\n", W->c.log[H_COORD]);
-    }
-    assert_true(W->c.pid[H_COORD] > 0);
-    Cogov__V1__Reply *rep =
-        client_call(cl, req, WAIT_MS, WAIT_MS, err, sizeof err);
-    if (rep == NULL)
-        printf("# no reply: %s\n", err);
-    assert_non_null(rep);
-    req->request_id = req->correlation_id = NULL;
-    return rep;
-}
-
-static Cogov__V1__Reply *
 ok(Cogov__V1__Request *req, const char *what)
 {
-    Cogov__V1__Reply *rep = call_on(W->op, req);
-    if (rep->code != OK)
-        printf("# %s: code %d: %s\n", what, rep->code,
-               rep->error ? rep->error : "-");
-    assert_int_equal(rep->code, OK);
-    return rep;
+    return h_want(W->op, req, OK, what);
 }
 
-static void
-ok_free(Cogov__V1__Request *req, const char *what)
-{
-    cogov__v1__reply__free_unpacked(ok(req, what), NULL);
-}
-
-static long long qint(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static long long
-qint(const char *fmt, ...)
-{
-    char sql[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return store_query_int(W->c.store[H_COORD], sql);
-}
+/* An integer from coordination's store. */
+#define qint(...) h_qint(W->c.store[H_COORD], __VA_ARGS__)
 
 static int
 count_events(const char *type)
@@ -113,36 +72,13 @@ static void
 refused_on(client_t *cl, Cogov__V1__Request *req, int code, const char *needle,
            const char *what)
 {
-    uint64_t before = db_hash();
-    long long head = qint("SELECT count(*) FROM outbox");
-    Cogov__V1__Reply *rep = call_on(cl, req);
-    if ((int)rep->code != code ||
-        (needle != NULL &&
-         (rep->error == NULL || strstr(rep->error, needle) == NULL)))
-        printf("# %s: code %d (want %d): %s\n", what, rep->code, code,
-               rep->error ? rep->error : "-");
-    assert_int_equal(rep->code, code);
-    if (needle != NULL)
-        assert_non_null(strstr(rep->error, needle));
-    cogov__v1__reply__free_unpacked(rep, NULL);
-    assert_int_equal(qint("SELECT count(*) FROM outbox"), head);
-    assert_int_equal(db_hash(), before);
+    h_refused(cl, req, code, needle, what, W->c.store[H_COORD]);
 }
 
 static void
 refused(Cogov__V1__Request *req, int code, const char *needle, const char *what)
 {
     refused_on(W->op, req, code, needle, what);
-}
-
-static int
-ctl(char *out, size_t outsz, const char *const *argv)
-{
-    out[0] = 0;
-    int rc = cluster_ctl(&W->c, out, outsz, argv);
-    if (rc != 0)
-        printf("# cogovctl %s %s: exit %d\n%s", argv[0], argv[1], rc, out);
-    return rc;
 }
 
 static void
@@ -157,24 +93,9 @@ write_file(const char *path, const char *text, size_t len)
 static void
 member(const char *id, const char *name, Cogov__V1__MemberType type, bool admit)
 {
-    Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
-    am.uscc = (char *)id;
-    am.name = (char *)name;
-    am.has_type = true;
-    am.type = type;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(APPLY_MEMBER);
-    req.apply_member = &am;
-    ok_free(&req, "apply_member");
-    if (!admit)
-        return;
-    Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
-    dm.member_id = (char *)id;
-    dm.has_decision = true;
-    dm.decision = COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT;
-    req.body_case = BODY(DECIDE_MEMBER);
-    req.decide_member = &dm;
-    ok_free(&req, "decide_member");
+    assert_int_equal(admit ? h_admit(W->op, id, name, type)
+                           : h_apply(W->op, id, name, type),
+                     OK);
 }
 
 /* The default mapping shipped in deploy/data. */
@@ -211,16 +132,8 @@ setup(void **state)
     w->cl_rep_e1 = cluster_client_as(&w->c, H_COORD, &w->rep_e1);
     assert_non_null(w->op);
     assert_non_null(w->cl_rep_e1);
-    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
-    fc.name = "滨江市智能制造市域产教联合体";
-    fc.city = "滨江市";
-    fc.park = "滨江高新区";
-    fc.lead_department = "滨江市教育局";
-    fc.founded_on = "2025-01-01";
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(FOUND_CONSORTIUM);
-    req.found_consortium = &fc;
-    ok_free(&req, "found_consortium");
+    h_watch(&w->c);
+    assert_int_equal(h_found(w->op, "滨江高新区", "2025-01-01"), OK);
     member(w->e1, "滨江精密机械有限公司", MT(LEADING_ENTERPRISE), true);
     member(w->e2, "滨江电气有限公司", MT(ENTERPRISE), true);
     member(w->s1, "滨江职业技术学院", MT(HIGHER_VOCATIONAL_COLLEGE), true);
@@ -268,7 +181,7 @@ test_map_lists_and_match(void **state)
 
     map_path(path, sizeof path);
     const char *load[] = {"occupation-map", "load", path, NULL};
-    assert_int_equal(ctl(out, sizeof out, load), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, load), 0);
     assert_true(qint("SELECT count(*) FROM occupation_map") >= 20);
     assert_int_equal(count_events("occupation_map_loaded"), 1);
 
@@ -276,39 +189,39 @@ test_map_lists_and_match(void **state)
         "demand",      "post",         "--id",     "d-cnc",       "--unit",
         w->e1,         "--occupation", "数控车工", "--headcount", "50",
         "--needed-by", "2025-09-01",   "--level",  "四级/中级工", NULL};
-    assert_int_equal(ctl(out, sizeof out, d1), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, d1), 0);
     const char *d2[] = {"demand",      "post", "--id",         "d-elec",
                         "--unit",      w->e2,  "--occupation", "电工",
                         "--headcount", "20",   "--needed-by",  "2025-07-01",
                         NULL};
-    assert_int_equal(ctl(out, sizeof out, d2), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, d2), 0);
     const char *d3[] = {"demand",  "post",       "--id",   "d-prod",
                         "--unit",  w->e1,        "--kind", "core_product",
                         "--title", "精密减速器", NULL};
-    assert_int_equal(ctl(out, sizeof out, d3), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, d3), 0);
     const char *s1[] = {"supply",     "post",           "--id",
                         "s-cnc",      "--unit",         w->s1,
                         "--major",    "数控技术",       "--graduates",
                         "40",         "--available-on", "2025-06-30",
                         "--research", "五轴加工工艺",   NULL};
-    assert_int_equal(ctl(out, sizeof out, s1), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, s1), 0);
     const char *s2[] = {"supply",      "post", "--id",           "s-cnc2",
                         "--unit",      w->s2,  "--major",        "数控技术",
                         "--graduates", "60",   "--available-on", "2025-10-15",
                         NULL};
-    assert_int_equal(ctl(out, sizeof out, s2), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, s2), 0);
     const char *s3[] = {"supply",  "post",           "--id",
                         "s-elec",  "--unit",         w->s2,
                         "--major", "电气自动化技术", "--graduates",
                         "30",      "--available-on", "2025-06-30",
                         NULL};
-    assert_int_equal(ctl(out, sizeof out, s3), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, s3), 0);
     assert_int_equal(count_events("demand_posted"), 3);
     assert_int_equal(count_events("supply_posted"), 3);
 
     /* Ranked: d-elec/s-elec 90 (full, on time), d-cnc/s-cnc 84 (40 of 50,
      * on time), d-cnc/s-cnc2 80 (full, 44 days late). */
-    assert_int_equal(ctl(out, sizeof out, prop), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, prop), 0);
     char *m1 = strstr(out, "\"supply_id\":\"s-elec\"");
     char *m2 = strstr(out, "\"supply_id\":\"s-cnc\"");
     char *m3 = strstr(out, "\"supply_id\":\"s-cnc2\"");
@@ -323,7 +236,7 @@ test_map_lists_and_match(void **state)
     assert_non_null(strstr(out, "晚于需求日期 2025-09-01 共 44 天"));
     assert_null(strstr(out, "d-prod"));
     const char *ptab[] = {"match", "propose", "--demand", "d-cnc", NULL};
-    assert_int_equal(ctl(out, sizeof out, ptab), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, ptab), 0);
     assert_non_null(strstr(out, "SCORE"));
     assert_null(strstr(out, "s-elec"));
 
@@ -357,19 +270,19 @@ test_map_lists_and_match(void **state)
     refused(&req, CONFLICT, "already accepted", "accept twice");
 
     /* What is left: d-cnc has 10 to fill, s-cnc is taken. */
-    assert_int_equal(ctl(out, sizeof out, prop), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, prop), 0);
     assert_null(strstr(out, "\"supply_id\":\"s-cnc\""));
     assert_non_null(strstr(out, "\"supply_id\":\"s-cnc2\""));
     assert_non_null(strstr(out, "\"quantity\":\"10\"") != NULL
                         ? strstr(out, "\"quantity\":\"10\"")
                         : strstr(out, "\"quantity\":10"));
     const char *dl[] = {"--json", "demand", "list", "--unit", w->e1, NULL};
-    assert_int_equal(ctl(out, sizeof out, dl), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, dl), 0);
     assert_non_null(strstr(out, "d-prod"));
     assert_true(strstr(out, "\"matched\":\"40\"") != NULL ||
                 strstr(out, "\"matched\":40") != NULL);
     const char *sl[] = {"supply", "list", "--unit", w->s2, NULL};
-    assert_int_equal(ctl(out, sizeof out, sl), 0);
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, sl), 0);
     assert_non_null(strstr(out, "s-elec"));
     assert_null(strstr(out, "s-cnc\n"));
 }
@@ -425,7 +338,7 @@ test_bad_input(void **state)
     int before = count_events("demand_posted");
     post_demand_req(&req, &d, "d-elec", w->e2, 20, "2025-07-01");
     d.title = "电工";
-    Cogov__V1__Reply *rep = call_on(w->op, &req);
+    Cogov__V1__Reply *rep = h_call(w->op, &req);
     /* cogovctl sent the occupation as title and no skill level: the same
      * request, so a repeat. */
     assert_int_equal(rep->code, OK);
@@ -435,7 +348,7 @@ test_bad_input(void **state)
     /* The enterprise's own rep may post for it. */
     post_demand_req(&req, &d, "d-rep", w->e1, 3, "2025-12-01");
     d.occupation = "焊工";
-    rep = call_on(w->cl_rep_e1, &req);
+    rep = h_call(w->cl_rep_e1, &req);
     assert_int_equal(rep->code, OK);
     cogov__v1__reply__free_unpacked(rep, NULL);
 
@@ -489,7 +402,7 @@ test_bad_input(void **state)
     cogov__v1__request__init(&req);
     req.body_case = BODY(PROPOSE_MATCHES);
     req.propose_matches = &pm;
-    rep = call_on(w->op, &req);
+    rep = h_call(w->op, &req);
     assert_int_equal(rep->code, INVALID);
     cogov__v1__reply__free_unpacked(rep, NULL);
 }
@@ -547,14 +460,7 @@ test_import_demands(void **state)
 static void
 change(const char *id, Cogov__V1__TaskAction a)
 {
-    Cogov__V1__ChangeTaskStatus ch = COGOV__V1__CHANGE_TASK_STATUS__INIT;
-    ch.task_id = (char *)id;
-    ch.has_action = true;
-    ch.action = a;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = BODY(CHANGE_TASK_STATUS);
-    req.change_task_status = &ch;
-    ok_free(&req, "change_task_status");
+    assert_int_equal(h_change_task(W->op, id, a), OK);
 }
 
 static void
