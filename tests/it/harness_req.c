@@ -98,13 +98,25 @@ h_code(client_t *cl, Cogov__V1__Request *req)
     return code_of(h_call(cl, req), "call");
 }
 
-int
-h_code_as(cluster_t *c, int which, const keypair_t *kp, Cogov__V1__Request *req)
+Cogov__V1__Reply *
+h_call_as(cluster_t *c, int which, const keypair_t *kp, Cogov__V1__Request *req)
 {
     client_t *cl = cluster_client_as(c, which, kp);
     assert_non_null(cl);
-    int code = code_of(h_call(cl, req), h_names[which]);
+    Cogov__V1__Reply *rep = h_call(cl, req);
+    if (rep->code != OK)
+        printf("#   %s -> code %d: %s\n", h_names[which], rep->code,
+               rep->error ? rep->error : "-");
     client_destroy(&cl);
+    return rep;
+}
+
+int
+h_code_as(cluster_t *c, int which, const keypair_t *kp, Cogov__V1__Request *req)
+{
+    Cogov__V1__Reply *rep = h_call_as(c, which, kp, req);
+    int code = rep->code;
+    cogov__v1__reply__free_unpacked(rep, NULL);
     return code;
 }
 
@@ -295,6 +307,16 @@ h_advance(client_t *cl, int64_t to)
     req.body_case = BODY(ADVANCE_CALENDAR);
     req.advance_calendar = &ac;
     return h_code(cl, &req);
+}
+
+void
+h_advance_sync(cluster_t *c, int64_t to)
+{
+    client_t *op = cluster_client(c, H_COORD);
+    assert_non_null(op);
+    assert_int_equal(h_advance(op, to), OK);
+    client_destroy(&op);
+    h_sync(c, 20000);
 }
 
 int64_t

@@ -30,8 +30,11 @@ void h_want_free(client_t *cl, Cogov__V1__Request *req, int want,
                  const char *what);
 /* h_call, the reply freed: its code (printed with the error when not OK). */
 int h_code(client_t *cl, Cogov__V1__Request *req);
-/* h_code on a client of daemon `which` with keypair kp, made for the
- * call. */
+/* h_call on a client of daemon `which` with keypair kp, made for the
+ * call; a code not OK is printed. */
+Cogov__V1__Reply *h_call_as(cluster_t *c, int which, const keypair_t *kp,
+                            Cogov__V1__Request *req);
+/* h_call_as, the reply freed: its code. */
 int h_code_as(cluster_t *c, int which, const keypair_t *kp,
               Cogov__V1__Request *req);
 /* cluster_sync within ms; must succeed. */
@@ -70,6 +73,9 @@ int h_admit(client_t *cl, const char *uscc, const char *name,
 int h_charter(client_t *cl);
 /* The calendar to business time `to`. */
 int h_advance(client_t *cl, int64_t to);
+/* h_advance as the operator on a client made for it, which must be OK,
+ * then h_sync (20 s): every daemon has seen the tick. */
+void h_advance_sync(cluster_t *c, int64_t to);
 /* Business time of "YYYY-MM-DD[ HH:MM]" in +08:00; must parse. */
 int64_t h_time(const char *date);
 int h_change_task(client_t *cl, const char *id, Cogov__V1__TaskAction a);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "harness_req.h"
 #include "util.h"
 
 #define OK COGOV__V1__STATUS_CODE__STATUS_OK
@@ -33,31 +33,6 @@ typedef struct world {
     char unit[4][19];
 } world_t;
 
-static Cogov__V1__Reply *
-call_as(cluster_t *c, int which, const keypair_t *kp, Cogov__V1__Request *req)
-{
-    char err[256];
-    client_t *cl = cluster_client_as(c, which, kp);
-    assert_non_null(cl);
-    Cogov__V1__Reply *rep = client_call(cl, req, 10000, 10000, err, sizeof err);
-    assert_non_null(rep);
-    if (rep->code != OK)
-        printf("#   %s -> code %d: %s\n", h_names[which], rep->code,
-               rep->error);
-    req->request_id = req->correlation_id = NULL;
-    client_destroy(&cl);
-    return rep;
-}
-
-static int
-code_as(cluster_t *c, int which, const keypair_t *kp, Cogov__V1__Request *req)
-{
-    Cogov__V1__Reply *rep = call_as(c, which, kp, req);
-    int code = rep->code;
-    cogov__v1__reply__free_unpacked(rep, NULL);
-    return code;
-}
-
 static int
 count_events(cluster_t *c, int which, const char *type)
 {
@@ -65,19 +40,6 @@ count_events(cluster_t *c, int which, const char *type)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM outbox WHERE type='%s'",
              type);
     return (int)store_query_int(c->store[which], sql);
-}
-
-static void
-advance(world_t *w, int64_t to)
-{
-    Cogov__V1__AdvanceCalendar ac = COGOV__V1__ADVANCE_CALENDAR__INIT;
-    ac.has_to = 1;
-    ac.to = to;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = COGOV__V1__REQUEST__BODY_ADVANCE_CALENDAR;
-    req.advance_calendar = &ac;
-    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
-    assert_int_equal(cluster_sync(&w->c, 20000), 0);
 }
 
 static void
@@ -90,7 +52,7 @@ decide(world_t *w, const char *id, Cogov__V1__MemberDecision d)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_DECIDE_MEMBER;
     req.decide_member = &dm;
-    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
+    assert_int_equal(h_code_as(&w->c, H_COORD, &w->c.op, &req), OK);
 }
 
 /* Consortium, units A, B, C admitted and D applied, charter v1 (quorum
@@ -117,45 +79,21 @@ setup_world(world_t *w, const char *tag)
     assert_int_equal(cluster_start(&w->c, H_COORD), 0);
     assert_int_equal(cluster_start(&w->c, H_SECR), 0);
 
-    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
-    fc.name = "滨江市智能制造市域产教联合体";
-    fc.city = "滨江市";
-    fc.park = "滨江高新区";
-    fc.lead_department = "滨江市教育局";
-    fc.founded_on = "2025-01-01";
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = COGOV__V1__REQUEST__BODY_FOUND_CONSORTIUM;
-    req.found_consortium = &fc;
-    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
+    client_t *op = cluster_client(&w->c, H_COORD);
+    assert_non_null(op);
+    assert_int_equal(h_found(op, "滨江高新区", "2025-01-01"), OK);
     for (int i = 0; i < 4; i++) {
-        Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
-        am.uscc = w->unit[i];
-        am.name = (char *)names[i];
-        am.has_type = 1;
-        am.type = i == 1 ? COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE
-                         : COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_UNIVERSITY;
-        req.body_case = COGOV__V1__REQUEST__BODY_APPLY_MEMBER;
-        req.apply_member = &am;
-        assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
-        if (i < 3)
-            decide(w, w->unit[i],
-                   COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT);
+        Cogov__V1__MemberType t =
+            i == 1 ? COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE
+                   : COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_UNIVERSITY;
+        /* D applies only */
+        assert_int_equal(i < 3 ? h_admit(op, w->unit[i], names[i], t)
+                               : h_apply(op, w->unit[i], names[i], t),
+                         OK);
     }
-    Cogov__V1__CharterRules rules = COGOV__V1__CHARTER_RULES__INIT;
-    rules.has_quorum_permille = rules.has_pass_permille = 1;
-    rules.has_extraordinary_permille = 1;
-    rules.quorum_permille = 500;
-    rules.pass_permille = 667;
-    rules.extraordinary_permille = 200;
-    Cogov__V1__AdoptCharter ad = COGOV__V1__ADOPT_CHARTER__INIT;
-    ad.title = "联合体章程";
-    ad.text = "第一条 ……";
-    ad.rules = &rules;
-    ad.effective_on = "2025-01-01";
-    req.body_case = COGOV__V1__REQUEST__BODY_ADOPT_CHARTER;
-    req.adopt_charter = &ad;
-    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
-    advance(w, T0);
+    assert_int_equal(h_charter(op), OK);
+    client_destroy(&op);
+    h_advance_sync(&w->c, T0);
 }
 
 static int
@@ -186,7 +124,7 @@ raise(world_t *w, const keypair_t *as, const char *id, const char *member,
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_RAISE_MOTION;
     req.raise_motion = &rm;
-    return code_as(&w->c, H_SECR, as, &req);
+    return h_code_as(&w->c, H_SECR, as, &req);
 }
 
 static int
@@ -200,7 +138,7 @@ open_vote(world_t *w, const char *id, int64_t closes_at, const char *meeting)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_OPEN_VOTE;
     req.open_vote = &ov;
-    return code_as(&w->c, H_SECR, &w->secr, &req);
+    return h_code_as(&w->c, H_SECR, &w->secr, &req);
 }
 
 static int
@@ -215,7 +153,7 @@ vote(world_t *w, const keypair_t *as, const char *id, const char *member,
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_CAST_VOTE;
     req.cast_vote = &cv;
-    return code_as(&w->c, H_SECR, as, &req);
+    return h_code_as(&w->c, H_SECR, as, &req);
 }
 
 static Cogov__V1__Reply *
@@ -226,7 +164,7 @@ get_motion(world_t *w, const char *id)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_GET_MOTION;
     req.get_motion = &gm;
-    Cogov__V1__Reply *rep = call_as(&w->c, H_SECR, &w->secr, &req);
+    Cogov__V1__Reply *rep = h_call_as(&w->c, H_SECR, &w->secr, &req);
     assert_int_equal(rep->code, OK);
     assert_int_equal(rep->body_case, COGOV__V1__REPLY__BODY_MOTION);
     return rep;
@@ -261,7 +199,7 @@ test_vote_by_correspondence(void **state)
                      COGOV__V1__STATUS_CODE__STATUS_NOT_FOUND);
     assert_int_equal(count_events(&w.c, H_SECR, "vote_cast"), 2);
 
-    advance(&w, T0 + DAY);
+    h_advance_sync(&w.c, T0 + DAY);
     Cogov__V1__Reply *r = get_motion(&w, "m1");
     assert_int_equal(r->motion->status, MS(VOTING));
     assert_int_equal(r->motion->n_ballots, 2);
@@ -271,7 +209,7 @@ test_vote_by_correspondence(void **state)
 
     /* The tick at the closing time closes it: 2 of 3 took part (quorum
      * 500), 2 for of 2 cast (pass 667): adopted under charter 1. */
-    advance(&w, T0 + 3 * DAY);
+    h_advance_sync(&w.c, T0 + 3 * DAY);
     r = get_motion(&w, "m1");
     assert_int_equal(r->motion->status, MS(ADOPTED));
     assert_int_equal(r->motion->votes_for, 2);
@@ -289,7 +227,7 @@ test_vote_by_correspondence(void **state)
                      1);
     /* Late: refused, nothing changed. */
     assert_int_equal(vote(&w, &w.rep[2], "m1", C, CH(AGAINST)), CONFLICT);
-    advance(&w, T0 + 4 * DAY);
+    h_advance_sync(&w.c, T0 + 4 * DAY);
     assert_int_equal(count_events(&w.c, H_SECR, "resolution_adopted"), 1);
     assert_int_equal(count_events(&w.c, H_SECR, "vote_closed"), 1);
     assert_int_equal(count_events(&w.c, H_SECR, "vote_cast"), 2);
@@ -326,7 +264,7 @@ transition(world_t *w, const char *id, Cogov__V1__MeetingStatus to,
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_MEETING_TRANSITION;
     req.meeting_transition = &mt;
-    return code_as(&w->c, H_SECR, &w->secr, &req);
+    return h_code_as(&w->c, H_SECR, &w->secr, &req);
 }
 
 static int
@@ -341,7 +279,7 @@ rsvp(world_t *w, const keypair_t *as, const char *id, const char *member,
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_RSVP_MEETING;
     req.rsvp_meeting = &r;
-    return code_as(&w->c, H_SECR, as, &req);
+    return h_code_as(&w->c, H_SECR, as, &req);
 }
 
 static int
@@ -353,7 +291,7 @@ check_in(world_t *w, const char *id, const char *member)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_CHECK_IN_MEETING;
     req.check_in_meeting = &ci;
-    return code_as(&w->c, H_SECR, &w->secr, &req);
+    return h_code_as(&w->c, H_SECR, &w->secr, &req);
 }
 
 static int
@@ -376,7 +314,7 @@ schedule(world_t *w, const char *id, int64_t at, char **agenda, size_t n_ag)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_SCHEDULE_MEETING;
     req.schedule_meeting = &sm;
-    return code_as(&w->c, H_SECR, &w->secr, &req);
+    return h_code_as(&w->c, H_SECR, &w->secr, &req);
 }
 
 static long long
@@ -416,8 +354,8 @@ test_meeting_notices_reminders(void **state)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_PUBLISH_NOTICE;
     req.publish_notice = &pn;
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), DENIED);
-    Cogov__V1__Reply *r = call_as(&w.c, H_SECR, &w.secr, &req);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[0], &req), DENIED);
+    Cogov__V1__Reply *r = h_call_as(&w.c, H_SECR, &w.secr, &req);
     assert_int_equal(r->code, OK);
     assert_int_equal(r->notice->n_addressees, 3);
     char *nid = xstrdup(r->notice->notice_id);
@@ -427,13 +365,13 @@ test_meeting_notices_reminders(void **state)
     an.member_id = (char *)A;
     req.body_case = COGOV__V1__REQUEST__BODY_ACKNOWLEDGE_NOTICE;
     req.acknowledge_notice = &an;
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
 
     /* 24 hours before the meeting: one reminder per invitee, once. */
     assert_int_equal(notices_of_kind(&w, REMINDER), 0);
-    advance(&w, T0 + DAY);
+    h_advance_sync(&w.c, T0 + DAY);
     assert_int_equal(notices_of_kind(&w, REMINDER), 3);
-    advance(&w, T0 + DAY + 3600);
+    h_advance_sync(&w.c, T0 + DAY + 3600);
     assert_int_equal(notices_of_kind(&w, REMINDER), 3);
 
     /* Check-in, held: 2 of 3 checked in, quorum 500 met. */
@@ -450,7 +388,7 @@ test_meeting_notices_reminders(void **state)
     gm.meeting_id = "mt1";
     req.body_case = COGOV__V1__REQUEST__BODY_GET_MEETING;
     req.get_meeting = &gm;
-    r = call_as(&w.c, H_SECR, &w.secr, &req);
+    r = h_call_as(&w.c, H_SECR, &w.secr, &req);
     assert_int_equal(r->code, OK);
     assert_int_equal(r->meeting->status, MTS(HELD));
     assert_true(r->meeting->quorum_met);
@@ -478,13 +416,13 @@ test_meeting_notices_reminders(void **state)
     assert_int_equal(count_events(&w.c, H_SECR, "meeting_rsvp"), rsvps);
 
     /* 3 days after the notice: B and C (not A) get one reminder each. */
-    advance(&w, T0 + 3 * DAY);
+    h_advance_sync(&w.c, T0 + 3 * DAY);
     char sql[256];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM notices WHERE notice_id LIKE 'remind:%s:%%'",
              nid);
     assert_int_equal(store_query_int(w.c.store[H_SECR], sql), 2);
-    advance(&w, T0 + 5 * DAY);
+    h_advance_sync(&w.c, T0 + 5 * DAY);
     assert_int_equal(store_query_int(w.c.store[H_SECR], sql), 2);
     assert_int_equal(notices_of_kind(&w, REMINDER), 5);
     free(nid);
@@ -494,7 +432,7 @@ test_meeting_notices_reminders(void **state)
 static Cogov__V1__Reply *
 inquiry_call(world_t *w, const keypair_t *as, Cogov__V1__Request *req)
 {
-    return call_as(&w->c, H_SECR, as, req);
+    return h_call_as(&w->c, H_SECR, as, req);
 }
 
 static void
@@ -513,33 +451,33 @@ test_inquiry_sla(void **state)
     ak.inquiry_id = "q1";
     req.body_case = COGOV__V1__REQUEST__BODY_ASK_INQUIRY;
     req.ask_inquiry = &ak;
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), DENIED);
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[1], &req), DENIED);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
     ak.inquiry_id = "q2";
     ak.addressee_member_id = (char *)C;
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
 
     Cogov__V1__AnswerInquiry aw = COGOV__V1__ANSWER_INQUIRY__INIT;
     aw.inquiry_id = "q1";
     aw.answer = "可以，每周三下午开放。";
     req.body_case = COGOV__V1__REQUEST__BODY_ANSWER_INQUIRY;
     req.answer_inquiry = &aw;
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[2], &req), DENIED);
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), OK);
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), CONFLICT);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[2], &req), DENIED);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[1], &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[1], &req), CONFLICT);
 
     Cogov__V1__RouteInquiry ro = COGOV__V1__ROUTE_INQUIRY__INIT;
     ro.inquiry_id = "q2";
     req.body_case = COGOV__V1__REQUEST__BODY_ROUTE_INQUIRY;
     req.route_inquiry = &ro;
-    assert_int_equal(code_as(&w.c, H_SECR, &w.secr, &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.secr, &req), OK);
 
     /* SLA 5 days (default): q2 breaches on the tick at T0 + 5 days, once. */
-    advance(&w, T0 + 4 * DAY);
+    h_advance_sync(&w.c, T0 + 4 * DAY);
     assert_int_equal(count_events(&w.c, H_SECR, "inquiry_sla_breached"), 0);
-    advance(&w, T0 + 5 * DAY);
+    h_advance_sync(&w.c, T0 + 5 * DAY);
     assert_int_equal(count_events(&w.c, H_SECR, "inquiry_sla_breached"), 1);
-    advance(&w, T0 + 7 * DAY);
+    h_advance_sync(&w.c, T0 + 7 * DAY);
     assert_int_equal(count_events(&w.c, H_SECR, "inquiry_sla_breached"), 1);
     /* Coordination opened one escalation case for it. */
     assert_int_equal(count_events(&w.c, H_COORD, "escalation_opened"), 1);
@@ -550,12 +488,12 @@ test_inquiry_sla(void **state)
     rt.rating = 6;
     req.body_case = COGOV__V1__REQUEST__BODY_RATE_INQUIRY;
     req.rate_inquiry = &rt;
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), INVALID);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[0], &req), INVALID);
     rt.rating = 4;
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), DENIED);
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[1], &req), DENIED);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
     rt.inquiry_id = "q2"; /* not answered */
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), CONFLICT);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[0], &req), CONFLICT);
 
     Cogov__V1__GetInquiry gi = COGOV__V1__GET_INQUIRY__INIT;
     gi.inquiry_id = "q2";
@@ -621,7 +559,7 @@ test_kill_during_vote(void **state)
     assert_int_equal(cluster_start(&w.c, H_SECR), 0);
     /* The retried vote is refused as a double vote. */
     assert_int_equal(vote(&w, &w.rep[1], "mk", B, CH(AGAINST)), CONFLICT);
-    advance(&w, T0 + 2 * DAY);
+    h_advance_sync(&w.c, T0 + 2 * DAY);
     Cogov__V1__Reply *r = get_motion(&w, "mk");
     assert_int_equal(r->motion->n_ballots, 2);
     assert_int_equal(r->motion->votes_for, 1);
@@ -633,7 +571,7 @@ test_kill_during_vote(void **state)
     /* Killed again after the close: the replayed ticks change nothing. */
     cluster_kill(&w.c, H_SECR);
     assert_int_equal(cluster_start(&w.c, H_SECR), 0);
-    advance(&w, T0 + 3 * DAY);
+    h_advance_sync(&w.c, T0 + 3 * DAY);
     assert_int_equal(count_events(&w.c, H_SECR, "vote_closed"), 1);
     cluster_destroy(&w.c);
 }
@@ -650,7 +588,7 @@ request_extra(world_t *w, const keypair_t *as, const char *member,
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_REQUEST_EXTRAORDINARY_MEETING;
     req.request_extraordinary_meeting = &rx;
-    return call_as(&w->c, H_SECR, as, &req);
+    return h_call_as(&w->c, H_SECR, as, &req);
 }
 
 static int
@@ -677,7 +615,7 @@ list_len(world_t *w, const keypair_t *as, Cogov__V1__Request__BodyCase body)
         req.list_motions = &lo;
     if (body == COGOV__V1__REQUEST__BODY_LIST_INQUIRIES)
         req.list_inquiries = &li;
-    Cogov__V1__Reply *r = call_as(&w->c, H_SECR, as, &req);
+    Cogov__V1__Reply *r = h_call_as(&w->c, H_SECR, as, &req);
     assert_int_equal(r->code, OK);
     if (r->body_case == COGOV__V1__REPLY__BODY_MEETING_LIST)
         n = r->meeting_list->n_meetings;
@@ -718,8 +656,8 @@ test_extraordinary_meeting(void **state)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_ADOPT_CHARTER;
     req.adopt_charter = &ad;
-    assert_int_equal(code_as(&w.c, H_COORD, &w.c.op, &req), OK);
-    advance(&w, T0 + 3600);
+    assert_int_equal(h_code_as(&w.c, H_COORD, &w.c.op, &req), OK);
+    h_advance_sync(&w.c, T0 + 3600);
 
     Cogov__V1__Reply *r = request_extra(&w, &w.rep[0], A, subject);
     assert_int_equal(r->code, OK);
@@ -750,7 +688,7 @@ test_extraordinary_meeting(void **state)
     assert_string_equal(r->extraordinary_request->meeting_id, sid);
     cogov__v1__reply__free_unpacked(r, NULL);
     assert_int_equal(extra_code(&w, &w.rep[2], C, subject), OK);
-    advance(&w, T0 + 7200);
+    h_advance_sync(&w.c, T0 + 7200);
     assert_int_equal(count_events(&w.c, H_SECR, "meeting_scheduled"), 1);
     assert_int_equal(
         count_events(&w.c, H_SECR, "extraordinary_meeting_requested"), 3);
@@ -759,7 +697,7 @@ test_extraordinary_meeting(void **state)
     gm.meeting_id = sid;
     req.body_case = COGOV__V1__REQUEST__BODY_GET_MEETING;
     req.get_meeting = &gm;
-    r = call_as(&w.c, H_SECR, &w.rep[0], &req);
+    r = h_call_as(&w.c, H_SECR, &w.rep[0], &req);
     assert_int_equal(r->code, OK);
     assert_int_equal(r->meeting->kind,
                      COGOV__V1__MEETING_KIND__MEETING_KIND_COUNCIL_PLENARY);
@@ -768,7 +706,7 @@ test_extraordinary_meeting(void **state)
     assert_true(r->meeting->starts_at == T0 + 3600 + 7 * DAY);
     cogov__v1__reply__free_unpacked(r, NULL);
     /* D's representative is not invited: it neither gets nor lists it. */
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[3], &req), DENIED);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[3], &req), DENIED);
     assert_int_equal(
         list_len(&w, &w.rep[3], COGOV__V1__REQUEST__BODY_LIST_MEETINGS), 0);
     assert_int_equal(
@@ -780,7 +718,7 @@ test_extraordinary_meeting(void **state)
     gx.subject = (char *)subject;
     req.body_case = COGOV__V1__REQUEST__BODY_GET_EXTRAORDINARY_REQUEST;
     req.get_extraordinary_request = &gx;
-    r = call_as(&w.c, H_SECR, &w.rep[3], &req);
+    r = h_call_as(&w.c, H_SECR, &w.rep[3], &req);
     assert_int_equal(r->code, OK);
     assert_int_equal(r->extraordinary_request->n_requesters, 3);
     cogov__v1__reply__free_unpacked(r, NULL);
@@ -797,7 +735,7 @@ task_action(world_t *w, const char *task, Cogov__V1__TaskAction a)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_CHANGE_TASK_STATUS;
     req.change_task_status = &ct;
-    return code_as(&w->c, H_COORD, &w->c.op, &req);
+    return h_code_as(&w->c, H_COORD, &w->c.op, &req);
 }
 
 static int
@@ -809,7 +747,7 @@ get_motion_as(world_t *w, const keypair_t *as, const char *id,
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_GET_MOTION;
     req.get_motion = &gm;
-    Cogov__V1__Reply *r = call_as(&w->c, H_SECR, as, &req);
+    Cogov__V1__Reply *r = h_call_as(&w->c, H_SECR, as, &req);
     int code = r->code;
     if (code == OK)
         *n_ballots = r->motion->n_ballots;
@@ -845,7 +783,7 @@ test_review_and_member_view(void **state)
     assert_int_equal(nb, 1);
     assert_int_equal(get_motion_as(&w, &w.secr, "m1", &nb), OK);
     assert_int_equal(nb, 2);
-    advance(&w, T0 + 3 * DAY);
+    h_advance_sync(&w.c, T0 + 3 * DAY);
     assert_int_equal(get_motion_as(&w, &w.rep[2], "m1", &nb), OK);
     assert_int_equal(nb, 2);
     assert_int_equal(cluster_sync(&w.c, 20000), 0);
@@ -857,11 +795,11 @@ test_review_and_member_view(void **state)
         task_action(&w, "res:m1/1", COGOV__V1__TASK_ACTION__TASK_ACTION_START),
         OK);
     const int64_t review = T0 + 272 * DAY; /* 2025-10-01 00:00 +08:00 */
-    advance(&w, review - 3600);
+    h_advance_sync(&w.c, review - 3600);
     assert_int_equal(count_events(&w.c, H_SECR, "resolution_reviewed"), 0);
-    advance(&w, review);
+    h_advance_sync(&w.c, review);
     assert_int_equal(count_events(&w.c, H_SECR, "resolution_reviewed"), 1);
-    advance(&w, review + DAY);
+    h_advance_sync(&w.c, review + DAY);
     assert_int_equal(count_events(&w.c, H_SECR, "resolution_reviewed"), 1);
 
     Cogov__V1__GetNotice gn = COGOV__V1__GET_NOTICE__INIT;
@@ -869,7 +807,7 @@ test_review_and_member_view(void **state)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_GET_NOTICE;
     req.get_notice = &gn;
-    Cogov__V1__Reply *r = call_as(&w.c, H_SECR, &w.rep[1], &req);
+    Cogov__V1__Reply *r = h_call_as(&w.c, H_SECR, &w.rep[1], &req);
     assert_int_equal(r->code, OK);
     assert_int_equal(r->notice->kind,
                      COGOV__V1__NOTICE_KIND__NOTICE_KIND_REVIEW);
@@ -882,7 +820,7 @@ test_review_and_member_view(void **state)
     gb.from = T0;
     req.body_case = COGOV__V1__REQUEST__BODY_GET_BRIEFING;
     req.get_briefing = &gb;
-    r = call_as(&w.c, H_SECR, &w.secr, &req);
+    r = h_call_as(&w.c, H_SECR, &w.secr, &req);
     assert_int_equal(r->code, OK);
     assert_int_equal(r->briefing->n_tasks_started, 1);
     assert_string_equal(r->briefing->tasks_started[0]->id, "res:m1/1");
@@ -898,13 +836,13 @@ test_review_and_member_view(void **state)
     ak.inquiry_id = "q1";
     req.body_case = COGOV__V1__REQUEST__BODY_ASK_INQUIRY;
     req.ask_inquiry = &ak;
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[0], &req), OK);
     Cogov__V1__GetInquiry gi = COGOV__V1__GET_INQUIRY__INIT;
     gi.inquiry_id = "q1";
     req.body_case = COGOV__V1__REQUEST__BODY_GET_INQUIRY;
     req.get_inquiry = &gi;
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[1], &req), OK);
-    assert_int_equal(code_as(&w.c, H_SECR, &w.rep[2], &req), DENIED);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[1], &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SECR, &w.rep[2], &req), DENIED);
     assert_int_equal(
         list_len(&w, &w.rep[2], COGOV__V1__REQUEST__BODY_LIST_INQUIRIES), 0);
     assert_int_equal(
@@ -951,7 +889,7 @@ list_notices(world_t *w, const keypair_t *as, const char *member, int kind)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_LIST_NOTICES;
     req.list_notices = &ln;
-    Cogov__V1__Reply *r = call_as(&w->c, H_SECR, as, &req);
+    Cogov__V1__Reply *r = h_call_as(&w->c, H_SECR, as, &req);
     assert_int_equal(r->code, OK);
     return r;
 }
@@ -994,7 +932,7 @@ test_automatic_notices(void **state)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_CREATE_TASK;
     req.create_task = &ct;
-    assert_int_equal(code_as(&w.c, H_COORD, &w.c.op, &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_COORD, &w.c.op, &req), OK);
     assert_int_equal(
         task_action(&w, "t-auto", COGOV__V1__TASK_ACTION__TASK_ACTION_APPROVE),
         OK);
@@ -1006,13 +944,13 @@ test_automatic_notices(void **state)
      * lead unit and (through supervision's warning) warns it; the next
      * tick adds nothing. */
     const int64_t apr1 = T0 + 89 * DAY + 9 * 3600; /* 2025-04-01 09:00 */
-    advance(&w, apr1 - 2 * DAY);
+    h_advance_sync(&w.c, apr1 - 2 * DAY);
     assert_int_equal(notices_to(&w, REMINDER, A), 0);
-    advance(&w, apr1);
+    h_advance_sync(&w.c, apr1);
     assert_int_equal(count_events(&w.c, H_COORD, "milestone_overdue"), 1);
     assert_int_equal(notices_to(&w, REMINDER, A), 1);
     assert_int_equal(milestone_warnings_to(&w, A), 1);
-    advance(&w, apr1 + DAY);
+    h_advance_sync(&w.c, apr1 + DAY);
     assert_int_equal(count_events(&w.c, H_COORD, "milestone_overdue"), 1);
     assert_int_equal(notices_to(&w, REMINDER, A), 1);
     assert_int_equal(milestone_warnings_to(&w, A), 1);
@@ -1050,9 +988,9 @@ test_automatic_notices(void **state)
     ir.due_on = "2025-06-30";
     req.body_case = COGOV__V1__REQUEST__BODY_ISSUE_RECTIFICATION;
     req.issue_rectification = &ir;
-    assert_int_equal(code_as(&w.c, H_SUPV, &supv, &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SUPV, &supv, &req), OK);
     assert_int_equal(cluster_sync(&w.c, 20000), 0);
-    advance(&w, apr1 + 2 * DAY);
+    h_advance_sync(&w.c, apr1 + 2 * DAY);
     assert_int_equal(notices_to(&w, RECT, A), 1);
     assert_int_equal(notices_to(&w, RECT, B), 0);
     r = list_notices(&w, &w.rep[0], A, RECT);
@@ -1071,22 +1009,22 @@ test_automatic_notices(void **state)
               "source=ontime:milestone.on_time rule=linear target=900\n";
     req.body_case = COGOV__V1__REQUEST__BODY_LOAD_INDICATORS;
     req.load_indicators = &li;
-    assert_int_equal(code_as(&w.c, H_SUPV, &supv, &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SUPV, &supv, &req), OK);
     Cogov__V1__DraftRound dr = COGOV__V1__DRAFT_ROUND__INIT;
     dr.period = "2025Q1";
     req.body_case = COGOV__V1__REQUEST__BODY_DRAFT_ROUND;
     req.draft_round = &dr;
-    assert_int_equal(code_as(&w.c, H_SUPV, &supv, &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SUPV, &supv, &req), OK);
     Cogov__V1__ReviewRound rv = COGOV__V1__REVIEW_ROUND__INIT;
     rv.round_id = "round-2025Q1";
     req.body_case = COGOV__V1__REQUEST__BODY_REVIEW_ROUND;
     req.review_round = &rv;
-    assert_int_equal(code_as(&w.c, H_SUPV, &supv, &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SUPV, &supv, &req), OK);
     Cogov__V1__PublishRound pr = COGOV__V1__PUBLISH_ROUND__INIT;
     pr.round_id = "round-2025Q1";
     req.body_case = COGOV__V1__REQUEST__BODY_PUBLISH_ROUND;
     req.publish_round = &pr;
-    assert_int_equal(code_as(&w.c, H_SUPV, &supv, &req), OK);
+    assert_int_equal(h_code_as(&w.c, H_SUPV, &supv, &req), OK);
     assert_int_equal(cluster_sync(&w.c, 20000), 0);
     const int EVAL = COGOV__V1__NOTICE_KIND__NOTICE_KIND_EVALUATION;
     assert_int_equal(notices_to(&w, EVAL, A), 1);

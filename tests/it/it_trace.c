@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "harness_req.h"
 #include "util.h"
 
 #define OK COGOV__V1__STATUS_CODE__STATUS_OK
@@ -26,37 +26,6 @@ typedef struct world {
     keypair_t secr, rep[3];
     char unit[3][19];
 } world_t;
-
-static int
-code_as(cluster_t *c, int which, const keypair_t *kp, Cogov__V1__Request *req)
-{
-    char err[256];
-    client_t *cl = cluster_client_as(c, which, kp);
-    assert_non_null(cl);
-    Cogov__V1__Reply *rep = client_call(cl, req, 10000, 10000, err, sizeof err);
-    assert_non_null(rep);
-    if (rep->code != OK)
-        printf("#   %s -> code %d: %s\n", h_names[which], rep->code,
-               rep->error);
-    int code = rep->code;
-    cogov__v1__reply__free_unpacked(rep, NULL);
-    req->request_id = req->correlation_id = NULL;
-    client_destroy(&cl);
-    return code;
-}
-
-static void
-advance(world_t *w, int64_t to)
-{
-    Cogov__V1__AdvanceCalendar ac = COGOV__V1__ADVANCE_CALENDAR__INIT;
-    ac.has_to = 1;
-    ac.to = to;
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = COGOV__V1__REQUEST__BODY_ADVANCE_CALENDAR;
-    req.advance_calendar = &ac;
-    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
-    assert_int_equal(cluster_sync(&w->c, 20000), 0);
-}
 
 /* Consortium; units 0 and 1 applied and admitted by requests, unit 2 by
  * cogovctl; charter v1; business time T0. */
@@ -79,36 +48,17 @@ setup_world(world_t *w)
     assert_int_equal(cluster_start(&w->c, H_COORD), 0);
     assert_int_equal(cluster_start(&w->c, H_SECR), 0);
 
-    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
-    fc.name = "滨江市智能制造市域产教联合体";
-    fc.city = "滨江市";
-    fc.park = "滨江高新区";
-    fc.lead_department = "滨江市教育局";
-    fc.founded_on = "2025-01-01";
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = COGOV__V1__REQUEST__BODY_FOUND_CONSORTIUM;
-    req.found_consortium = &fc;
-    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
+    client_t *op = cluster_client(&w->c, H_COORD);
+    assert_non_null(op);
+    assert_int_equal(h_found(op, "滨江高新区", "2025-01-01"), OK);
     static const char *const names[] = {"滨江职业技术学院",
                                         "滨江智能装备有限公司"};
-    for (int i = 0; i < 2; i++) {
-        Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
-        am.uscc = w->unit[i];
-        am.name = (char *)names[i];
-        am.has_type = 1;
-        am.type = i == 1 ? COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE
-                         : COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_UNIVERSITY;
-        req.body_case = COGOV__V1__REQUEST__BODY_APPLY_MEMBER;
-        req.apply_member = &am;
-        assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
-        Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
-        dm.member_id = w->unit[i];
-        dm.has_decision = 1;
-        dm.decision = COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT;
-        req.body_case = COGOV__V1__REQUEST__BODY_DECIDE_MEMBER;
-        req.decide_member = &dm;
-        assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
-    }
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(
+            h_admit(op, w->unit[i], names[i],
+                    i == 1 ? COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE
+                           : COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_UNIVERSITY),
+            OK);
     const char *apply[] = {"member",   "apply",      "--uscc",
                            w->unit[2], "--name",     "滨江工业大学",
                            "--type",   "university", NULL};
@@ -116,21 +66,9 @@ setup_world(world_t *w)
     const char *admit[] = {"member", "admit", w->unit[2], NULL};
     assert_int_equal(cluster_ctl(&w->c, NULL, 0, admit), 0);
 
-    Cogov__V1__CharterRules rules = COGOV__V1__CHARTER_RULES__INIT;
-    rules.has_quorum_permille = rules.has_pass_permille = 1;
-    rules.has_extraordinary_permille = 1;
-    rules.extraordinary_permille = 200;
-    rules.quorum_permille = 500;
-    rules.pass_permille = 667;
-    Cogov__V1__AdoptCharter ad = COGOV__V1__ADOPT_CHARTER__INIT;
-    ad.title = "联合体章程";
-    ad.text = "第一条 ……";
-    ad.rules = &rules;
-    ad.effective_on = "2025-01-01";
-    req.body_case = COGOV__V1__REQUEST__BODY_ADOPT_CHARTER;
-    req.adopt_charter = &ad;
-    assert_int_equal(code_as(&w->c, H_COORD, &w->c.op, &req), OK);
-    advance(w, T0);
+    assert_int_equal(h_charter(op), OK);
+    client_destroy(&op);
+    h_advance_sync(&w->c, T0);
 }
 
 /* Motion m1 raised by unit 0, voted by correspondence (units 0, 1 for),
@@ -160,14 +98,14 @@ adopt_motion(world_t *w)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_RAISE_MOTION;
     req.raise_motion = &rm;
-    assert_int_equal(code_as(&w->c, H_SECR, &w->rep[0], &req), OK);
+    assert_int_equal(h_code_as(&w->c, H_SECR, &w->rep[0], &req), OK);
     Cogov__V1__OpenVote ov = COGOV__V1__OPEN_VOTE__INIT;
     ov.motion_id = "m1";
     ov.has_closes_at = 1;
     ov.closes_at = T0 + 3 * DAY;
     req.body_case = COGOV__V1__REQUEST__BODY_OPEN_VOTE;
     req.open_vote = &ov;
-    assert_int_equal(code_as(&w->c, H_SECR, &w->secr, &req), OK);
+    assert_int_equal(h_code_as(&w->c, H_SECR, &w->secr, &req), OK);
     for (int i = 0; i < 2; i++) {
         Cogov__V1__CastVote cv = COGOV__V1__CAST_VOTE__INIT;
         cv.motion_id = "m1";
@@ -176,9 +114,9 @@ adopt_motion(world_t *w)
         cv.choice = COGOV__V1__VOTE_CHOICE__VOTE_CHOICE_FOR;
         req.body_case = COGOV__V1__REQUEST__BODY_CAST_VOTE;
         req.cast_vote = &cv;
-        assert_int_equal(code_as(&w->c, H_SECR, &w->rep[i], &req), OK);
+        assert_int_equal(h_code_as(&w->c, H_SECR, &w->rep[i], &req), OK);
     }
-    advance(w, T0 + 3 * DAY);
+    h_advance_sync(&w->c, T0 + 3 * DAY);
 }
 
 /* ---- reading `trace --json` ------------------------------------------ */
