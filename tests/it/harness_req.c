@@ -121,6 +121,14 @@ h_code_as(cluster_t *c, int which, const keypair_t *kp, Cogov__V1__Request *req)
 }
 
 void
+h_stop_all(cluster_t *c)
+{
+    for (int i = 0; i < H_N; i++)
+        if (c->pid[i] > 0)
+            assert_int_equal(cluster_stop(c, i), 0);
+}
+
+void
 h_sync(cluster_t *c, int ms)
 {
     int rc = cluster_sync(c, ms);

@@ -37,6 +37,8 @@ Cogov__V1__Reply *h_call_as(cluster_t *c, int which, const keypair_t *kp,
 /* h_call_as, the reply freed: its code. */
 int h_code_as(cluster_t *c, int which, const keypair_t *kp,
               Cogov__V1__Request *req);
+/* cluster_stop every daemon of c that runs; each must exit 0. */
+void h_stop_all(cluster_t *c);
 /* cluster_sync within ms; must succeed. */
 void h_sync(cluster_t *c, int ms);
 /* cluster_ctl, the exit code printed when not 0. */

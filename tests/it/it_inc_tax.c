@@ -166,9 +166,7 @@ teardown(void **state)
     client_destroy(&w->inc);
     client_destroy(&w->taxcl);
     client_destroy(&w->supv);
-    for (int i = 0; i < H_N; i++)
-        if (w->c.pid[i] > 0)
-            assert_int_equal(cluster_stop(&w->c, i), 0);
+    h_stop_all(&w->c);
     cluster_destroy(&w->c);
     free(w);
     return 0;
