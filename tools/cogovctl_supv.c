@@ -1402,7 +1402,10 @@ const ctl_cmd_t ctl_cmds_supv[] = {
     {"evaluation", "draft", "PERIOD",
      "Compute (or re-compute) the evaluation round of PERIOD (YYYY or\n"
      "YYYYQn) from the latest indicators and the facts so far; its id is\n"
-     "round-PERIOD. A published round is frozen (exit 5). Scores are\n"
+     "round-PERIOD. The first calendar tick past a period's end drafts it\n"
+     "already (supervision's auto_rounds); drafting it again recomputes\n"
+     "it (the same facts give the same numbers) and a reviewed round goes\n"
+     "back to draft. A published round is frozen (exit 5). Scores are\n"
      "points of 100, shown with two decimals." SUP,
      cmd_eval_draft},
     {"evaluation", "review", "ROUND_ID [--note T]",

@@ -510,6 +510,26 @@ period_bounds(const char *period, long long utc_offset, int64_t *from,
 }
 
 int
+period_quarter_at(int64_t t, long long utc_offset, char *buf, size_t size)
+{
+    int64_t local = t + utc_offset;
+    int64_t days = (local >= 0 ? local : local - 86399) / 86400;
+    /* civil from days (Hinnant) */
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
+
+    if (y < 2000 || y > 2100)
+        return -ERANGE;
+    snprintf(buf, size, "%04dQ%u", (int)y, (m + 2) / 3);
+    return 0;
+}
+
+int
 date_end(const char *date, long long utc_offset, int64_t *out)
 {
     int y, m, d;

@@ -107,6 +107,9 @@ int ind_grade(int64_t total, bool veto_failed, int excellent, int good,
  * offset (seconds east of UTC). -EINVAL if malformed. */
 int period_bounds(const char *period, long long utc_offset, int64_t *from,
                   int64_t *to);
+/* The quarter holding business time t: "YYYYQn" into buf (size >= 7).
+ * -ERANGE outside the years period_bounds accepts (2000..2100). */
+int period_quarter_at(int64_t t, long long utc_offset, char *buf, size_t size);
 /* Unix seconds for a civil date at 00:00 local. */
 int64_t civil_to_time(int y, int m, int d, long long utc_offset);
 /* "YYYY-MM-DD" -> end of that day (next midnight) local; -EINVAL. */

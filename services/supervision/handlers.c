@@ -344,42 +344,43 @@ get_round_msg(svc_t *s, Cogov__V1__Reply *rep, const char *id,
     return OK;
 }
 
-static Cogov__V1__StatusCode
-draft_round(svc_t *s, void *app, const svc_ctx_t *c,
-            const Cogov__V1__Request *req, Cogov__V1__Reply *rep)
+/* Draft (or re-draft) round-<period> from the latest indicators and the
+ * facts so far, and store it. 0 and *out (the caller frees it); -EINVAL a
+ * malformed period; -EPERM the round is published (frozen); -ENOENT no
+ * indicators loaded; else a store error. */
+static int
+draft(svc_t *s, const supv_app_t *a, const svc_ctx_t *c, const char *period,
+      Cogov__V1__Round **out)
 {
-    const supv_app_t *a = app;
-    const char *period = req->draft_round->period;
     Cogov__V1__Round *old = NULL, *r;
     indicator_t *inds = NULL;
-    char *name = NULL;
+    char *name = NULL, *id;
     uint32_t ver;
     int64_t at, from, to;
     size_t n;
     int err;
 
     if (period_bounds(period, a->cfg->utc_offset_s, &from, &to) < 0)
-        return svc_fail(rep, INVALID,
-                        "draft_round.period: \"YYYY\" or "
-                        "\"YYYYQn\"");
-    char *id = round_id(period);
+        return -EINVAL;
+    id = round_id(period);
     err =
         supv_store_obj(svc_store(s), "round", id, &cogov__v1__round__descriptor,
                        (ProtobufCMessage **)&old);
-    if (err == 0 && old->status == RST(PUBLISHED)) {
+    if (err == 0) {
+        bool frozen = old->status == RST(PUBLISHED);
         protobuf_c_message_free_unpacked(&old->base, NULL);
+        if (frozen) {
+            free(id);
+            return -EPERM;
+        }
+    } else if (err != -ENOENT) {
         free(id);
-        return svc_fail(rep, CONFLICT, "round %s is published and frozen",
-                        period);
+        return err;
     }
-    if (old)
-        protobuf_c_message_free_unpacked(&old->base, NULL);
     err = load_set(svc_store(s), 0, &ver, &name, &at, &inds, &n);
     if (err < 0) {
         free(id);
-        if (err == -ENOENT)
-            return svc_fail(rep, CONFLICT, "no indicators loaded");
-        return supv_store_fail(rep, err, "indicators");
+        return err;
     }
     r = xmalloc(sizeof *r);
     cogov__v1__round__init(r);
@@ -400,14 +401,117 @@ draft_round(svc_t *s, void *app, const svc_ctx_t *c,
     free(name);
     if (err < 0) {
         protobuf_c_message_free_unpacked(&r->base, NULL);
-        return supv_store_fail(rep, err, "draft round");
+        return err == -ENOENT ? -EIO : err;
     }
-    log_info("round.drafted", "round=%s members=%zu total=%" PRId64 " corr=%s",
+    *out = r;
+    return 0;
+}
+
+static Cogov__V1__StatusCode
+draft_round(svc_t *s, void *app, const svc_ctx_t *c,
+            const Cogov__V1__Request *req, Cogov__V1__Reply *rep)
+{
+    const char *period = req->draft_round->period;
+    Cogov__V1__Round *r = NULL;
+    int err = draft(s, app, c, period, &r);
+
+    if (err == -EINVAL)
+        return svc_fail(rep, INVALID,
+                        "draft_round.period: \"YYYY\" or "
+                        "\"YYYYQn\"");
+    if (err == -EPERM)
+        return svc_fail(rep, CONFLICT, "round %s is published and frozen",
+                        period);
+    if (err == -ENOENT)
+        return svc_fail(rep, CONFLICT, "no indicators loaded");
+    if (err < 0)
+        return supv_store_fail(rep, err, "draft round");
+    log_info("round.drafted",
+             "round=%s by=command members=%zu total=%" PRId64 " corr=%s",
              log_q(r->round_id), r->n_results, r->consortium_total,
              log_q(c->correlation_id));
     rep->body_case = COGOV__V1__REPLY__BODY_ROUND;
     rep->round = r;
     return OK;
+}
+
+/* One ended period on a tick: drafted unless the supervisor has taken it
+ * further (reviewed, published) or a draft made after its end exists. */
+static int
+auto_draft(svc_t *s, const supv_app_t *a, const svc_ctx_t *c,
+           const char *period, int64_t end)
+{
+    Cogov__V1__Round *r = NULL;
+    char *id = round_id(period);
+    int err =
+        supv_store_obj(svc_store(s), "round", id, &cogov__v1__round__descriptor,
+                       (ProtobufCMessage **)&r);
+
+    free(id);
+    if (err == 0) {
+        bool keep = r->status != RST(DRAFT) || r->drafted_at >= end;
+        protobuf_c_message_free_unpacked(&r->base, NULL);
+        r = NULL;
+        if (keep)
+            return 0;
+    } else if (err != -ENOENT) {
+        return err;
+    }
+    err = draft(s, a, c, period, &r);
+    if (err == -ENOENT) {
+        log_notice("round.auto_skipped",
+                   "period=%s reason=no_indicators corr=%s", log_q(period),
+                   log_q(c->correlation_id));
+        return 0;
+    }
+    if (err < 0)
+        return err;
+    log_info("round.drafted",
+             "round=%s by=calendar members=%zu total=%" PRId64 " corr=%s",
+             log_q(r->round_id), r->n_results, r->consortium_total,
+             log_q(c->correlation_id));
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+    return 0;
+}
+
+/* The start of the next quarter a tick has to consider, kept in the store's
+ * meta table; the first tick supervision applies starts it at the quarter
+ * it falls in (periods over before supervision saw the calendar are not
+ * drafted by ticks). */
+#define ROUNDS_NEXT_KEY "supervision.rounds_next"
+
+int
+supv_rounds_tick(svc_t *s, const supv_app_t *a, const svc_ctx_t *c, int64_t now)
+{
+    store_t *st = svc_store(s);
+    int64_t next, from, to;
+    char q[16];
+    int err = store_meta_get_int(st, ROUNDS_NEXT_KEY, &next);
+
+    if (err == -ENOENT) {
+        if (period_quarter_at(now, a->cfg->utc_offset_s, q, sizeof q) < 0 ||
+            period_bounds(q, a->cfg->utc_offset_s, &from, &to) < 0)
+            return 0; /* a calendar outside 2000..2100: nothing to draft */
+        return store_meta_set_int(st, ROUNDS_NEXT_KEY, from);
+    }
+    if (err < 0)
+        return err;
+    int64_t start = next;
+    while (err == 0 &&
+           period_quarter_at(next, a->cfg->utc_offset_s, q, sizeof q) == 0 &&
+           period_bounds(q, a->cfg->utc_offset_s, &from, &to) == 0 &&
+           to <= now) {
+        if (a->auto_rounds == SUPV_AUTO_QUARTER)
+            err = auto_draft(s, a, c, q, to);
+        if (err == 0 && q[5] == '4' && a->auto_rounds != SUPV_AUTO_OFF) {
+            q[4] = 0; /* the year ends with its fourth quarter */
+            err = auto_draft(s, a, c, q, to);
+        }
+        next = to;
+    }
+    if (err == 0 && next != start)
+        err = store_meta_set_int(st, ROUNDS_NEXT_KEY, next);
+    return err;
 }
 
 static Cogov__V1__StatusCode

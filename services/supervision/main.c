@@ -6,7 +6,9 @@
  * (react.c), and follows incentives for its pool alerts -> svc_main. */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "log.h"
 #include "supervision.h"
 #include "supv_store.h"
 #include "util.h"
@@ -27,6 +29,11 @@ static const cfg_field_t config_fields[] = {
      3650, "days without evidence before an 'inactive' warning (0: off)"},
     {"absence_streak", CFG_INT, offsetof(supv_config_t, absence_streak), "3", 0,
      50, "meetings missed in a row before an absence warning (0: off)"},
+    {"auto_rounds", CFG_STRING, offsetof(supv_config_t, auto_rounds), "quarter",
+     0, 0,
+     "evaluation rounds a calendar tick drafts once their period has "
+     "ended: \"quarter\" (every quarter and every year), \"year\" (years "
+     "only) or \"off\"; review and publication stay the supervisor's"},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -37,10 +44,22 @@ static const char *const follows[] = {"coordination", "secretariat",
 static void *
 app_new(svc_t *s)
 {
-    supv_app_t *a = xmalloc(sizeof *a);
+    static const char *const modes[] = {"off", "year", "quarter"};
+    supv_app_t *a;
+    size_t i = 0;
 
     (void)s;
+    while (i < ARRAY_LEN(modes) && strcmp(config.auto_rounds, modes[i]) != 0)
+        i++;
+    if (i == ARRAY_LEN(modes)) {
+        log_error("config.invalid",
+                  "key=auto_rounds value=%s want=\"quarter, year or off\"",
+                  log_q(config.auto_rounds));
+        return NULL;
+    }
+    a = xmalloc(sizeof *a);
     a->cfg = &config;
+    a->auto_rounds = (supv_auto_t)i;
     return a;
 }
 

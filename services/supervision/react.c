@@ -1,7 +1,8 @@
 /* react: evidence and early warnings (DESIGN 1.4, 1.6). Every relevant
  * event of coordination and secretariat becomes facts keyed by (event id,
  * member, source), so a replay adds nothing; warnings have ids derived from
- * their causes and are raised once; deadlines are decided on ticks. */
+ * their causes and are raised once; deadlines are decided on ticks, and so
+ * are the periodic evaluation rounds (handlers.c, supv_rounds_tick). */
 #include "supervision.h"
 
 #include <errno.h>
@@ -253,6 +254,8 @@ supv_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
         err = supv_rect_tick(s, c, ev->calendar_tick->now);
         if (err == 0)
             err = inactive(s, a, c, ev->calendar_tick->now);
+        if (err == 0)
+            err = supv_rounds_tick(s, a, c, ev->calendar_tick->now);
         return err;
     case P(MEMBER_APPLIED): {
         const Cogov__V1__MemberApplied *m = ev->member_applied;

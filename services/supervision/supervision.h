@@ -25,12 +25,21 @@ typedef struct supv_config {
     long long grade_excellent; /* points of 100 */
     long long grade_good;
     long long grade_pass;
-    long long inactive_days;  /* 0: no inactivity warnings */
-    long long absence_streak; /* 0: no absence warnings */
+    long long inactive_days;       /* 0: no inactivity warnings */
+    long long absence_streak;      /* 0: no absence warnings */
+    char auto_rounds[CFG_STR_MAX]; /* "quarter", "year" or "off" */
 } supv_config_t;
+
+/* Which periods a calendar tick drafts rounds for once they have ended. */
+typedef enum {
+    SUPV_AUTO_OFF,
+    SUPV_AUTO_YEAR,    /* years only */
+    SUPV_AUTO_QUARTER, /* quarters and years */
+} supv_auto_t;
 
 typedef struct supv_app {
     const supv_config_t *cfg;
+    supv_auto_t auto_rounds;
 } supv_app_t;
 
 int supv_react(svc_t *s, void *app, const svc_ctx_t *c,
@@ -39,6 +48,14 @@ int supv_react(svc_t *s, void *app, const svc_ctx_t *c,
 int supv_warn(svc_t *s, const svc_ctx_t *c, const char *id,
               const char *member_id, Cogov__V1__WarningKind kind,
               const char *cause, const char *detail);
+
+/* handlers.c: on a tick at `now`, draft the round of every period (per
+ * auto_rounds) that ended at or before `now` and was not handled by an
+ * earlier tick, oldest first; each period once (a store cursor). Leaves
+ * reviewed and published rounds, and drafts made after the period ended,
+ * as they are. */
+int supv_rounds_tick(svc_t *s, const supv_app_t *a, const svc_ctx_t *c,
+                     int64_t now);
 
 extern const svc_route_t supv_routes[];
 extern const size_t supv_n_routes;
