@@ -276,6 +276,12 @@ typedef struct ctl_opt {
 int ctl_parse(ctl_t *c, int argc, char **argv, const ctl_opt_t *opts,
               int (*on_opt)(ctl_t *c, int idx, const char *value, void *arg),
               void *arg, const char **pos, int max_pos, int *npos);
+/* ctl_parse for a command that takes exactly one positional argument,
+ * named `what` in the usage error ("<what> is required") when it is
+ * missing; *id is it. Returns 0 or CTL_EXIT_USAGE (printed). */
+int ctl_parse_id(ctl_t *c, int argc, char **argv, const ctl_opt_t *opts,
+                 int (*on_opt)(ctl_t *c, int idx, const char *value, void *arg),
+                 void *arg, const char *what, const char **id);
 /* Parse a non-negative integer option; CTL_EXIT_USAGE (printed) if bad. */
 int ctl_parse_u64(ctl_t *c, const char *opt, const char *value, uint64_t max,
                   uint64_t *out);

@@ -197,17 +197,14 @@ cmd_pool_list(ctl_t *c, int argc, char **argv)
 static int
 cmd_pool_show(ctl_t *c, int argc, char **argv)
 {
-    const char *pos[1];
-    int npos,
-        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    const char *id;
+    int rc = ctl_parse_id(c, argc, argv, NULL, opt_store, NULL, "POOL_ID", &id);
     Cogov__V1__GetPool b = COGOV__V1__GET_POOL__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
     if (rc != 0)
         return rc;
-    if (npos != 1)
-        return ctl_usage(c, "POOL_ID is required");
-    b.pool_id = (char *)pos[0];
+    b.pool_id = (char *)id;
     req.body_case = RB(GET_POOL);
     req.get_pool = &b;
     return run(c, &req, NULL, NULL);
@@ -218,24 +215,22 @@ cmd_pool_show(ctl_t *c, int argc, char **argv)
 static int
 cmd_policy_load(ctl_t *c, int argc, char **argv)
 {
-    const char *pos[1];
-    int npos, err,
-        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    const char *path;
+    int err,
+        rc = ctl_parse_id(c, argc, argv, NULL, opt_store, NULL, "FILE", &path);
     Cogov__V1__LoadPolicy b = COGOV__V1__LOAD_POLICY__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     char *text;
 
     if (rc != 0)
         return rc;
-    if (npos != 1)
-        return ctl_usage(c, "FILE is required");
-    text = slurp(pos[0], &err);
+    text = slurp(path, &err);
     if (text == NULL) {
-        ctl_err("%s: %s", pos[0], strerror(err));
+        ctl_err("%s: %s", path, strerror(err));
         return CTL_EXIT_INVALID;
     }
     b.text = text;
-    b.source_name = (char *)pos[0];
+    b.source_name = (char *)path;
     req.body_case = RB(LOAD_POLICY);
     req.load_policy = &b;
     rc = run(c, &req, NULL, NULL);
@@ -394,17 +389,15 @@ print_explain(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 static int
 award_get(ctl_t *c, int argc, char **argv, bool explain)
 {
-    const char *pos[1];
-    int npos,
-        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    const char *id;
+    int rc =
+        ctl_parse_id(c, argc, argv, NULL, opt_store, NULL, "AWARD_ID", &id);
     Cogov__V1__GetAward b = COGOV__V1__GET_AWARD__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
     if (rc != 0)
         return rc;
-    if (npos != 1)
-        return ctl_usage(c, "AWARD_ID is required");
-    b.award_id = (char *)pos[0];
+    b.award_id = (char *)id;
     req.body_case = RB(GET_AWARD);
     req.get_award = &b;
     return run(c, &req, explain ? print_explain : NULL, NULL);
@@ -757,17 +750,15 @@ cmd_tax_surcharge(ctl_t *c, int argc, char **argv)
 static int
 cmd_tax_show(ctl_t *c, int argc, char **argv)
 {
-    const char *pos[1];
-    int npos,
-        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    const char *id;
+    int rc =
+        ctl_parse_id(c, argc, argv, NULL, opt_store, NULL, "MEMBER_ID", &id);
     Cogov__V1__GetTaxCredit b = COGOV__V1__GET_TAX_CREDIT__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
     if (rc != 0)
         return rc;
-    if (npos != 1)
-        return ctl_usage(c, "MEMBER_ID is required");
-    b.member_id = (char *)pos[0];
+    b.member_id = (char *)id;
     req.body_case = RB(GET_TAX_CREDIT);
     req.get_tax_credit = &b;
     return run(c, &req, print_tax, NULL);

@@ -178,17 +178,15 @@ static int
 cmd_motion_open(ctl_t *c, int argc, char **argv)
 {
     args_t a = {.item_idx = -1};
-    int npos, rc;
-    const char *pos[1];
-    rc = ctl_parse(c, argc, argv, open_opts, opt_store, &a, pos, 1, &npos);
+    const char *id;
+    int rc =
+        ctl_parse_id(c, argc, argv, open_opts, opt_store, &a, "MOTION_ID", &id);
     if (rc != 0)
         return rc;
-    if (npos != 1)
-        return ctl_usage(c, "MOTION_ID is required");
     if (a.v[0] == NULL && a.v[1] == NULL)
         return ctl_usage(c, "--closes TIME or --meeting MEETING_ID required");
     Cogov__V1__OpenVote b = COGOV__V1__OPEN_VOTE__INIT;
-    b.motion_id = (char *)pos[0];
+    b.motion_id = (char *)id;
     if (a.v[0] != NULL) {
         if ((rc = parse_time_opt(c, "--closes", a.v[0], &b.closes_at)) != 0)
             return rc;
@@ -408,15 +406,13 @@ static int
 cmd_meeting_rsvp(ctl_t *c, int argc, char **argv)
 {
     args_t a = {.item_idx = -1};
-    int npos, rc;
-    const char *pos[1];
-    rc = ctl_parse(c, argc, argv, member_opts, opt_store, &a, pos, 1, &npos);
+    const char *id;
+    int rc = ctl_parse_id(c, argc, argv, member_opts, opt_store, &a,
+                          "MEETING_ID", &id);
     if (rc != 0)
         return rc;
-    if (npos != 1)
-        return ctl_usage(c, "MEETING_ID is required");
     Cogov__V1__RsvpMeeting b = COGOV__V1__RSVP_MEETING__INIT;
-    b.meeting_id = (char *)pos[0];
+    b.meeting_id = (char *)id;
     b.member_id = (char *)a.v[0];
     b.has_attending = true;
     b.attending = a.v[1] == NULL;
@@ -453,17 +449,15 @@ meeting_to(ctl_t *c, int argc, char **argv, Cogov__V1__MeetingStatus to,
            bool need_text)
 {
     args_t a = {.item_idx = -1};
-    int npos, rc;
-    const char *pos[1];
-    rc = ctl_parse(c, argc, argv, text_opts, opt_store, &a, pos, 1, &npos);
+    const char *id;
+    int rc = ctl_parse_id(c, argc, argv, text_opts, opt_store, &a, "MEETING_ID",
+                          &id);
     if (rc != 0)
         return rc;
-    if (npos != 1)
-        return ctl_usage(c, "MEETING_ID is required");
     if (need_text && a.v[0] == NULL)
         return ctl_usage(c, "--text is required");
     Cogov__V1__MeetingTransition b = COGOV__V1__MEETING_TRANSITION__INIT;
-    b.meeting_id = (char *)pos[0];
+    b.meeting_id = (char *)id;
     b.has_to = true;
     b.to = to;
     b.text = (char *)a.v[0];
@@ -499,15 +493,13 @@ cmd_meeting_cancel(ctl_t *c, int argc, char **argv)
 static int
 cmd_meeting_show(ctl_t *c, int argc, char **argv)
 {
-    int npos, rc;
-    const char *pos[1];
-    rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    const char *id;
+    int rc =
+        ctl_parse_id(c, argc, argv, NULL, opt_store, NULL, "MEETING_ID", &id);
     if (rc != 0)
         return rc;
-    if (npos != 1)
-        return ctl_usage(c, "MEETING_ID is required");
     Cogov__V1__GetMeeting b = COGOV__V1__GET_MEETING__INIT;
-    b.meeting_id = (char *)pos[0];
+    b.meeting_id = (char *)id;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_GET_MEETING;
     req.get_meeting = &b;
@@ -582,15 +574,13 @@ static int
 cmd_inquiry_route(ctl_t *c, int argc, char **argv)
 {
     args_t a = {.item_idx = -1};
-    int npos, rc;
-    const char *pos[1];
-    rc = ctl_parse(c, argc, argv, route_opts, opt_store, &a, pos, 1, &npos);
+    const char *id;
+    int rc = ctl_parse_id(c, argc, argv, route_opts, opt_store, &a,
+                          "INQUIRY_ID", &id);
     if (rc != 0)
         return rc;
-    if (npos != 1)
-        return ctl_usage(c, "INQUIRY_ID is required");
     Cogov__V1__RouteInquiry b = COGOV__V1__ROUTE_INQUIRY__INIT;
-    b.inquiry_id = (char *)pos[0];
+    b.inquiry_id = (char *)id;
     b.addressee_member_id = (char *)a.v[0];
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_ROUTE_INQUIRY;
@@ -644,15 +634,13 @@ cmd_inquiry_rate(ctl_t *c, int argc, char **argv)
 static int
 cmd_inquiry_show(ctl_t *c, int argc, char **argv)
 {
-    int npos, rc;
-    const char *pos[1];
-    rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    const char *id;
+    int rc =
+        ctl_parse_id(c, argc, argv, NULL, opt_store, NULL, "INQUIRY_ID", &id);
     if (rc != 0)
         return rc;
-    if (npos != 1)
-        return ctl_usage(c, "INQUIRY_ID is required");
     Cogov__V1__GetInquiry b = COGOV__V1__GET_INQUIRY__INIT;
-    b.inquiry_id = (char *)pos[0];
+    b.inquiry_id = (char *)id;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_GET_INQUIRY;
     req.get_inquiry = &b;
