@@ -135,8 +135,10 @@ plenary() { # ID AT TITLE [ABSENT_ID]...
   settle
 }
 
+# The round of a period that has ended: the calendar tick past its end drafted
+# it (supervision's auto_rounds); the supervisor reviews and publishes it.
+# (`evaluation draft PERIOD` would recompute the draft from the same facts.)
 evaluate() { # PERIOD
-  quiet as supervisor evaluation draft "$1"
   quiet as supervisor evaluation review "round-$1" --note "数据核验无误"
   quiet as supervisor evaluation publish "round-$1"
   settle
@@ -343,8 +345,10 @@ scenario_report() {
   meetings=$(ctl --json meeting list | count meeting_id)
   echo "统筹协调 coordination: $members units admitted at year end, $tasks tasks ($done_ completed; one from a resolution, one from a match), $escal escalation cases decided"
   echo "沟通协商 secretariat:  $notices notices (welcome, reminders, warnings, rectifications, results, pool alerts), $meetings plenaries, a motion adopted by correspondence, 4 briefings"
-  echo "督导评价 supervision:  $warnings warnings, $rects rectification orders (one closed, one overdue and escalated), rounds 2025Q1-Q4 published"
-  echo "激励保障 incentives:   $awards awards computed from progress, completions and grades; $paid reviewed, approved and paid; the rest held or queued"
+  echo "督导评价 supervision:  $warnings warnings, $rects rectification orders (one closed, one overdue and escalated), rounds 2025Q1-Q4 drafted by the calendar and published, the year's round-2025 drafted for the supervisor to review"
+  local honours
+  honours=$(ctl --json honour list | count honour_id)
+  echo "激励保障 incentives:   $awards awards computed from progress, completions and grades; $paid reviewed, approved and paid; the rest held or queued; $honours honour(s) from the grades"
   echo
   echo "-- 资金 (money: disbursed against the budget)"
   ctl pool list

@@ -304,13 +304,31 @@ check_outcomes(cluster_t *c)
                        "escalations"),
                      3);
     /* incentives: the pool is capped — what was paid and what queues add
-     * up to more than it holds */
+     * up to more than it holds; what stays held is the unit whose order
+     * escalated (3 awards); 精工's Q2 award, held by its order, released
+     * when the order closed and paid; its 良好 in Q4 earns the good-bonus
+     * and the honour */
     assert_int_equal(q(c, H_INCE, "SELECT budget FROM pools"), 20000000);
-    assert_int_equal(q(c, H_INCE, "SELECT disbursed FROM pools"), 18150000);
+    assert_int_equal(q(c, H_INCE, "SELECT disbursed FROM pools"), 19250000);
     assert_int_equal(q(c, H_INCE, "SELECT approved FROM pools"), 0);
-    assert_int_equal(q(c, H_INCE, "SELECT count(*) FROM awards"), 10);
+    assert_int_equal(q(c, H_INCE, "SELECT count(*) FROM awards"), 13);
     assert_int_equal(q(c, H_INCE, "SELECT sum(amount) FROM awards"),
-                     18150000 + 3000000 + 6240000);
+                     19250000 + 4350000 + 6240000);
+    assert_int_equal(
+        q(c, H_INCE, "SELECT sum(amount) FROM awards WHERE status = 5"),
+        6240000);
+    assert_int_equal(q(c, H_INCE,
+                       "SELECT count(*) FROM awards WHERE status = 3 AND "
+                       "award_id LIKE 'binjiang-2025:good-bonus@%'"),
+                     1);
+    assert_int_equal(q(c, H_INCE,
+                       "SELECT count(*) FROM honours WHERE honour_id LIKE "
+                       "'binjiang-2025:good-unit@%'"),
+                     1);
+    assert_int_equal(q(c, H_INCE,
+                       "SELECT count(*) FROM outbox WHERE "
+                       "type = 'award_released'"),
+                     1);
     /* secretariat: one welcome per admission, one farewell, a pool_low
      * and a pool_exhausted notice to the council, two rectification
      * notices, the results of four rounds to every unit evaluated */
@@ -334,11 +352,22 @@ check_outcomes(cluster_t *c)
                        "SELECT count(*) FROM notices WHERE "
                        "notice_id LIKE 'evaluation:%'"),
                      25 + 25 + 25 + 24);
-    /* supervision: four published rounds, two rectification orders */
+    /* supervision: the four quarters' rounds, each drafted by the tick past
+     * its end and published by the supervisor, and the year's, drafted by
+     * the tick of 2026-01-05 and left to the supervisor (auto_rounds) */
     assert_int_equal(q(c, H_SUPV,
                        "SELECT count(*) FROM objects WHERE "
                        "kind = 'round'"),
+                     5);
+    assert_int_equal(q(c, H_SUPV,
+                       "SELECT count(*) FROM objects WHERE "
+                       "kind = 'round' AND status = 3"),
                      4);
+    assert_int_equal(q(c, H_SUPV,
+                       "SELECT count(*) FROM objects WHERE "
+                       "kind = 'round' AND id = 'round-2025' AND "
+                       "status = 1"),
+                     1);
     assert_int_equal(q(c, H_SUPV,
                        "SELECT count(*) FROM objects WHERE "
                        "kind = 'rect'"),
@@ -414,17 +443,19 @@ test_causation(void **state)
         {H_COORD, "milestone_overdue", H_SECR, "notice_published", 0},
         /* pledge missed -> (evidence and) a warning */
         {H_COORD, "pledge_missed", H_SUPV, "warning_raised", 0},
-        /* evaluation published -> results notices, standing cases (the
-         * year earns no grade bonus or honour: it_inc_tax covers those) */
+        /* evaluation published -> results notices, a grade bonus and an
+         * honour (精工's 良好 in Q4), standing cases */
         {H_SUPV, "evaluation_published", H_SECR, "notice_published", 0},
+        {H_SUPV, "evaluation_published", H_INCE, "award_proposed", 0},
+        {H_SUPV, "evaluation_published", H_INCE, "honour_granted", 0},
         {H_SUPV, "standing_recommended", H_COORD, "escalation_opened", 0},
         /* warning -> notice; rectification -> notice, holds, releases */
         {H_SUPV, "warning_raised", H_SECR, "notice_published", 0},
         {H_SUPV, "rectification_ordered", H_SECR, "notice_published", 0},
         {H_SUPV, "rectification_ordered", H_INCE, "award_held", 0},
         {H_COORD, "progress_reported", H_INCE, "award_held", 0},
-        /* (the unit whose order closes has no award to release then:
-         * it_incentives covers the release) */
+        /* rectification closed -> the held award released (精工's Q2) */
+        {H_SUPV, "rectification_closed", H_INCE, "award_released", 0},
         /* overdue rectification, breached SLA -> escalation case */
         {H_SUPV, "rectification_overdue", H_COORD, "escalation_opened", 0},
         {H_SECR, "inquiry_sla_breached", H_COORD, "escalation_opened", 0},
