@@ -250,23 +250,31 @@ cmd_charter_adopt(ctl_t *c, int argc, char **argv)
     return rc;
 }
 
-static const ctl_opt_t version_opts[] = {{"version", true}, {NULL, false}};
+static const ctl_opt_t charter_show_opts[] = {
+    {"version", true}, {"as-of", true}, {NULL, false}};
 
 static int
 cmd_charter_show(ctl_t *c, int argc, char **argv)
 {
-    const char *v[1] = {0};
+    const char *v[2] = {0};
     int npos;
     const char *pos[1];
-    int rc =
-        ctl_parse(c, argc, argv, version_opts, opt_store, v, pos, 0, &npos);
+    int rc = ctl_parse(c, argc, argv, charter_show_opts, opt_store, v, pos, 0,
+                       &npos);
     if (rc != 0)
         return rc;
+    if (v[0] != NULL && v[1] != NULL)
+        return ctl_usage(c, "give --version or --as-of, not both");
     Cogov__V1__GetCharter body = COGOV__V1__GET_CHARTER__INIT;
     if (v[0] != NULL) {
         if ((rc = parse_u32(c, "--version", v[0], &body.version)) != 0)
             return rc;
         body.has_version = true;
+    }
+    if (v[1] != NULL) {
+        if ((rc = check_date(c, "--as-of", v[1])) != 0)
+            return rc;
+        body.as_of = (char *)v[1];
     }
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_GET_CHARTER;
@@ -1228,8 +1236,12 @@ const ctl_cmd_t ctl_cmds_plan[] = {
      "  --resolution ID   the resolution that amended it\n"
      "  --weighted-votes  not one unit one vote\n",
      cmd_charter_adopt},
-    {"charter", "show", "[--version N]",
-     "Show the charter in force, or a given version.\n", cmd_charter_show},
+    {"charter", "show", "[--version N | --as-of YYYY-MM-DD]",
+     "Show the charter in force on the calendar's current date, on the\n"
+     "date given by --as-of (the highest version whose effective date is\n"
+     "on or before it; exit 3 if none was in force yet), or a given\n"
+     "version.\n",
+     cmd_charter_show},
     {"council", "assign",
      "--seat ID --role ROLE --member M --from YYYY-MM-DD --to YYYY-MM-DD",
      "Give a council seat to an ADMITTED unit for a term; re-assigning a\n"

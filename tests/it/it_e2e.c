@@ -639,6 +639,14 @@ test_causation(void **state)
         fprintf(stderr, "consortium show:\n%.4000s\n", out);
     assert_non_null(strstr(out, "\"pool_id\":\"muni-2025\""));
     assert_non_null(strstr(out, "\"state\":\"EXHAUSTED\""));
+    /* the charter in force on a date: none before its effective date
+     * (NOT_FOUND, exit 3), version 1 from 2025-01-10 */
+    const char *h1[] = {"charter", "show", "--as-of", "2025-01-09", NULL};
+    assert_int_equal(cluster_ctl(c, out, outsz, h1), 3);
+    const char *h2[] = {"--json",  "charter",    "show",
+                        "--as-of", "2025-01-10", NULL};
+    assert_int_equal(cluster_ctl(c, out, outsz, h2), 0);
+    assert_non_null(strstr(out, "\"version\":1,"));
     free(out);
     free(award);
 
