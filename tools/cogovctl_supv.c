@@ -80,6 +80,17 @@ fmt_score(int64_t v, char *buf, size_t size)
     snprintf(buf, size, "%s%" PRIu64 ".%02" PRIu64, sign, a / 100, a % 100);
 }
 
+/* An indicator's score; a negative one is an indicator that does not apply
+ * to the unit (no target for its type, no evidence): excluded. */
+static void
+fmt_ind_score(int64_t v, char *buf, size_t size)
+{
+    if (v < 0)
+        snprintf(buf, size, "n/a");
+    else
+        fmt_score(v, buf, size);
+}
+
 static const char *
 grade_text(int g)
 {
@@ -333,7 +344,7 @@ print_round(ctl_t *c, const Cogov__V1__Round *r)
             else
                 table_cellf(t, "%" PRId64, x->observed);
             table_cellf(t, "%" PRId64, x->target);
-            fmt_score(x->score, tb, sizeof tb);
+            fmt_ind_score(x->score, tb, sizeof tb);
             table_cell(t, tb);
             table_cell(t, x->veto_failed ? "FAILED" : NULL);
         }
@@ -833,7 +844,7 @@ score_csv(sbuf_t *b, const Cogov__V1__Round *r,
         const Cogov__V1__Indicator *ind = indicator_of(set, x->key);
         snprintf(obs, sizeof obs, "%" PRId64, x->observed);
         snprintf(tgt, sizeof tgt, "%" PRId64, x->target);
-        fmt_score(x->score, sc, sizeof sc);
+        fmt_ind_score(x->score, sc, sizeof sc);
         snprintf(wt, sizeof wt, "%u", ind ? ind->weight : 0);
         const char *cells[] = {
             r->round_id,
@@ -911,7 +922,7 @@ score_json(jw_t *w, const Cogov__V1__MemberResult *m,
             jw_int(w, x->observed);
         jw_key(w, "target");
         jw_int(w, x->target);
-        fmt_score(x->score, tb, sizeof tb);
+        fmt_ind_score(x->score, tb, sizeof tb);
         jw_key(w, "score");
         jw_str(w, tb);
         jw_key(w, "veto_failed");
@@ -944,7 +955,7 @@ score_table(sbuf_t *b, const Cogov__V1__MemberResult *m,
         else
             table_cellf(t, "%" PRId64, x->observed);
         table_cellf(t, "%" PRId64, x->target);
-        fmt_score(x->score, tb, sizeof tb);
+        fmt_ind_score(x->score, tb, sizeof tb);
         table_cell(t, tb);
         table_cell(t, x->veto_failed ? "FAILED" : NULL);
     }

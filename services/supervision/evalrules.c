@@ -415,13 +415,26 @@ ind_score(const indicator_t *ind, int64_t observed, int64_t target,
     return ind->group == GROUP_VETO ? 0 : score;
 }
 
+bool
+ind_applies(const indicator_t *ind, int64_t target, const fact_t *facts,
+            size_t n)
+{
+    if (ind->group == GROUP_VETO || ind->down || target > 0)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(facts[i].source, ind->fact) == 0 ||
+            (ind->agg == AGG_RATIO && strcmp(facts[i].source, ind->fact2) == 0))
+            return true;
+    return false;
+}
+
 int64_t
 ind_total(const indicator_t *inds, size_t n, const int64_t *scores)
 {
     int64_t sum = 0, weights = 0;
 
     for (size_t i = 0; i < n; i++) {
-        if (inds[i].group == GROUP_VETO)
+        if (inds[i].group == GROUP_VETO || scores[i] < 0)
             continue;
         sum += scores[i];
         weights += inds[i].weight;

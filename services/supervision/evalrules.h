@@ -87,8 +87,19 @@ int64_t ind_target(const indicator_t *ind, int member_type);
 int64_t ind_score(const indicator_t *ind, int64_t observed, int64_t target,
                   bool *veto_failed);
 
+/* Whether a weighted indicator applies to a member: not when it is an "up"
+ * indicator whose target for the member's type is zero or less (nothing is
+ * expected of that type) and the member has no fact of its source(s) in
+ * the facts given — such an indicator is excluded from the total with its
+ * weight (the others renormalized), neither scored 0 nor given full marks.
+ * Veto and "down" indicators always apply (no evidence is a pass there). */
+bool ind_applies(const indicator_t *ind, int64_t target, const fact_t *facts,
+                 size_t n);
+
 /* Total in hundredths of 100 from the per-indicator scores of the non-veto
- * indicators: sum(scores) * 100 / sum(weights). */
+ * indicators: sum(scores) * 100 / sum(weights). A negative score marks an
+ * indicator that does not apply (ind_applies): neither its score nor its
+ * weight counts. 0 when nothing applies. */
 int64_t ind_total(const indicator_t *inds, size_t n, const int64_t *scores);
 
 /* The consortium against an annual goal: observed (-1: no data) against

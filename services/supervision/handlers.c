@@ -281,7 +281,11 @@ compute(svc_t *s, const supv_app_t *a, Cogov__V1__Round *r,
             bool vf = false;
             int64_t obs = ind_observe(&inds[k], facts, n_f);
             int64_t tgt = ind_target(&inds[k], m[i].type);
-            scores[k] = ind_score(&inds[k], obs, tgt, &vf);
+            /* not expected of this type and nothing done: excluded (-1),
+             * the other weights renormalized */
+            scores[k] = ind_applies(&inds[k], tgt, facts, n_f)
+                            ? ind_score(&inds[k], obs, tgt, &vf)
+                            : -1;
             Cogov__V1__IndicatorScore *sc = xmalloc(sizeof *sc);
             cogov__v1__indicator_score__init(sc);
             sc->key = xstrdup(inds[k].key);
@@ -647,7 +651,7 @@ recommend(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Round *r,
                     (ind->agg != AGG_COUNT || f[i].value > 0))
                     add_line(&sr.evidence_event_ids, &sr.n_evidence_event_ids,
                              xstrdup(f[i].event_id));
-        } else if (ind->group != GROUP_VETO &&
+        } else if (ind->group != GROUP_VETO && x->score >= 0 &&
                    x->score * 2 < (int64_t)ind->weight * 100) {
             points(x->score, tb, sizeof tb);
             add_line(&sr.evidence, &sr.n_evidence,

@@ -12,7 +12,9 @@
  *    its end; a round reviewed before its end is left to the supervisor;
  *  - one tick far ahead drafts every missed quarter and year in order;
  *  - auto_rounds = year drafts years only, off none, and an unknown value
- *    stops supervision from starting.
+ *    stops supervision from starting;
+ *  - an indicator whose target for a unit's type is zero, with no evidence
+ *    of that unit, is excluded from its total (weights renormalized).
  *
  * The tests share one world and run in order. */
 #include <setjmp.h>
@@ -403,6 +405,63 @@ test_config(void **state)
     free(a);
 }
 
+/* The score of `key` for `member` in the round shown last; the total. */
+static long long
+score_of(const char *member, const char *key, long long *total)
+{
+    const char *m = strstr(W->out, member);
+    assert_non_null(m);
+    *total = json_int(m, "total");
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"key\":\"%s\"", key);
+    const char *k = strstr(m, pat);
+    assert_non_null(k);
+    return json_int(k, "score");
+}
+
+/* An indicator whose target for the unit's type is zero, with no evidence
+ * of the unit: excluded with its weight (score -1, "n/a"), the others
+ * renormalized; once the unit has evidence it counts again. */
+static void
+test_not_applicable(void **state)
+{
+    (void)state;
+    char *file = xasprintf("%s/na.ind", W->c.dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("key=STUDENTS group=substantive weight=50 "
+          "source=sum:progress.students_enrolled rule=threshold:10,20 "
+          "target=20 target.LEADING_ENTERPRISE=0\n"
+          "key=REPORTS group=basic weight=50 source=count:progress.reports "
+          "rule=linear target=1\n",
+          f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(ctl("indicator", "load", file, NULL), 0);
+    free(file);
+    progress("R9", "20"); /* A, 2029Q2 */
+    assert_int_equal(ctl("task", "progress", "T1", "--unit", W->b, "--report",
+                         "B1", "--interns", "5", NULL),
+                     0);
+    sync_all();
+    long long total;
+    assert_int_equal(ctl("--json", "evaluation", "draft", "2029Q2", NULL), 0);
+    assert_int_equal(score_of(W->a, "STUDENTS", &total), 5000);
+    assert_int_equal(total, 10000);
+    /* B: nothing expected of a leading enterprise, nothing done */
+    assert_int_equal(score_of(W->b, "STUDENTS", &total), -1);
+    assert_int_equal(total, 10000); /* REPORTS alone, 50 of 50 */
+    assert_int_equal(ctl("evaluation", "show", "round-2029Q2", NULL), 0);
+    assert_true(has("n/a"));
+    /* evidence: the indicator applies again (10 meets one threshold of 2) */
+    assert_int_equal(ctl("task", "progress", "T1", "--unit", W->b, "--report",
+                         "B2", "--students", "10", NULL),
+                     0);
+    sync_all();
+    assert_int_equal(ctl("--json", "evaluation", "draft", "2029Q2", NULL), 0);
+    assert_int_equal(score_of(W->b, "STUDENTS", &total), 2500);
+    assert_int_equal(total, 7500);
+}
+
 int
 main(void)
 {
@@ -413,6 +472,7 @@ main(void)
         cmocka_unit_test(test_early_drafts),
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_not_applicable),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
