@@ -1,7 +1,10 @@
-/* log: logfmt lines with a syslog priority prefix, one write(2) per line. */
+/* log: logfmt lines with a syslog priority prefix, one write(2) per line, or
+ * per loop iteration for the info and debug lines of a thread that buffers
+ * (log_buffer). */
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +22,13 @@
 /* The header makes logging process-wide: service name and level. */
 static char log_service[64] = "cogov";
 static int log_level = LOG_INFO;
+
+/* Lines held by the buffering thread until log_flush(). */
+#define LOG_BUF_SIZE 65536
+static char *log_buf;
+static size_t log_buf_len;
+static pthread_t log_buf_owner;
+static bool log_buf_on;
 
 /* Rate limit per event name: at most `burst` lines per window; the first
  * line after a window that dropped some carries suppressed=N. A small open
@@ -147,6 +157,58 @@ write_all(const char *p, size_t n)
 }
 
 void
+log_flush(void)
+{
+    if (log_buf_len > 0 && log_buf_on &&
+        pthread_equal(pthread_self(), log_buf_owner)) {
+        int saved_errno = errno;
+        write_all(log_buf, log_buf_len);
+        log_buf_len = 0;
+        errno = saved_errno;
+    }
+}
+
+static void
+flush_at_exit(void)
+{
+    log_flush();
+}
+
+void
+log_buffer(bool on)
+{
+    static bool registered;
+    if (log_buf_on)
+        log_flush();
+    if (on) {
+        if (log_buf == NULL)
+            log_buf = xmalloc(LOG_BUF_SIZE);
+        if (!registered)
+            registered = atexit(flush_at_exit) == 0;
+        log_buf_owner = pthread_self();
+    }
+    log_buf_on = on;
+}
+
+/* Write one finished line: held when this thread buffers and the line is
+ * info or debug; otherwise what is held goes first, so order is kept. */
+static void
+put_line(int prio, const char *line, size_t len)
+{
+    bool mine = log_buf_on && pthread_equal(pthread_self(), log_buf_owner);
+    if (mine && prio >= LOG_INFO && len <= LOG_BUF_SIZE) {
+        if (log_buf_len + len > LOG_BUF_SIZE)
+            log_flush();
+        memcpy(log_buf + log_buf_len, line, len);
+        log_buf_len += len;
+        return;
+    }
+    if (mine)
+        log_flush();
+    write_all(line, len);
+}
+
+void
 log_emit(int prio, const char *event, const char *fmt, ...)
 {
     if (prio > log_level)
@@ -208,7 +270,7 @@ log_emit(int prio, const char *event, const char *fmt, ...)
         }
     }
     line[len++] = '\n';
-    write_all(line, len);
+    put_line(prio, line, len);
 
 done:
     free(heap);

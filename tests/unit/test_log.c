@@ -1,5 +1,6 @@
-/* test_log: logfmt lines, quoting, and the rate limit on repeated events
- * (a burst per window, then dropped, the next line carrying suppressed=N). */
+/* test_log: logfmt lines, quoting, the rate limit on repeated events
+ * (a burst per window, then dropped, the next line carrying suppressed=N),
+ * and buffering (info lines held until flushed, order kept). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,12 +112,64 @@ test_rate_limit(void **state)
     log_rate_limit(LOG_RATE_BURST, LOG_RATE_WINDOW_MS);
 }
 
+/* Bytes written to stderr so far. */
+static long
+written(void)
+{
+    struct stat st;
+    assert_int_equal(fstat(2, &st), 0);
+    return (long)st.st_size;
+}
+
+static long g_sizes[4];
+
+static void
+buffered(void)
+{
+    log_buffer(true);
+    log_info("member.applied", "n=%d", 1);
+    log_debug("request.ok", "n=%d", 2);
+    log_info("member.applied", "n=%d", 3);
+    g_sizes[0] = written(); /* held */
+    log_warn("follow.timeout", "n=%d", 4);
+    g_sizes[1] = written(); /* held lines first, then the warning */
+    log_info("member.applied", "n=%d", 5);
+    g_sizes[2] = written();
+    log_flush();
+    g_sizes[3] = written();
+    log_info("member.applied", "n=%d", 6);
+    log_buffer(false);                     /* writes what is held */
+    log_info("member.applied", "n=%d", 7); /* at once */
+}
+
+static void
+test_buffer(void **state)
+{
+    (void)state;
+    log_init("coordination");
+    log_set_level(LOG_DEBUG);
+    capture(buffered);
+    log_set_level(LOG_INFO);
+    printf("%s", g_out);
+    assert_int_equal(g_sizes[0], 0);
+    assert_true(g_sizes[1] > 0);
+    assert_int_equal(g_sizes[2], g_sizes[1]);
+    assert_true(g_sizes[3] > g_sizes[2]);
+    const char *a = strstr(g_out, " n=1\n"), *b = strstr(g_out, " n=2\n"),
+               *c = strstr(g_out, " n=3\n"), *d = strstr(g_out, " n=4\n"),
+               *e = strstr(g_out, " n=5\n"), *f = strstr(g_out, " n=6\n"),
+               *g = strstr(g_out, " n=7\n");
+    assert_true(a && b && c && d && e && f && g);
+    assert_true(a < b && b < c && c < d && d < e && e < f && f < g);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_line_shape),
         cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
