@@ -55,6 +55,21 @@ static const char SCHEMA_COMMON[] =
     "  created_at INTEGER NOT NULL,\n"
     "  retried INTEGER NOT NULL DEFAULT 0);\n";
 
+/* Discarded dead letters (cogovctl deadletter discard): the audit trail. */
+static const char SCHEMA_DISCARDED[] =
+    "CREATE TABLE IF NOT EXISTS dead_letters_discarded(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  producer TEXT NOT NULL,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  type TEXT NOT NULL,\n"
+    "  error TEXT NOT NULL,\n"
+    "  event BLOB,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  retried INTEGER NOT NULL,\n"
+    "  discarded_at INTEGER NOT NULL,\n"
+    "  discarded_by TEXT NOT NULL,\n"
+    "  reason TEXT NOT NULL);\n";
+
 struct stmt_entry {
     const char *key; /* the caller's pointer, for the fast path */
     char *sql;       /* our copy of the text */
@@ -538,6 +553,13 @@ store_open(const char *path, const char *name, const char *const *migrations,
         goto fail;
     if (migrate(db, migrations, n_migrations, why, sizeof(why)) < 0)
         goto fail;
+    /* Not in SCHEMA_COMMON: version 1 is shipped and the services' versions
+     * follow it, so a table every daemon gets later is ensured here. */
+    if (sqlite3_exec(db, SCHEMA_DISCARDED, NULL, NULL, NULL) != SQLITE_OK) {
+        set_err(why, sizeof(why), "dead_letters_discarded: %s",
+                sqlite3_errmsg(db));
+        goto fail;
+    }
 
     s = xcalloc(1, sizeof(*s));
     s->db = db;
@@ -1023,6 +1045,12 @@ store_in_tx(const store_t *s)
     return s->in_tx;
 }
 
+int
+store_in_savepoint(const store_t *s)
+{
+    return s->in_sp;
+}
+
 int64_t
 store_changes(store_t *s)
 {
@@ -1319,6 +1347,148 @@ int64_t
 store_dead_letter_count(store_t *s)
 {
     return stmt_int(s, "SELECT COUNT(*) FROM dead_letters");
+}
+
+int64_t
+store_dead_letter_discarded_count(store_t *s)
+{
+    return stmt_int(s, "SELECT COUNT(*) FROM dead_letters_discarded");
+}
+
+static const char DL_LIST_OPEN[] =
+    "SELECT id, producer, seq, type, error, event, created_at, retried, 0, "
+    "NULL, NULL FROM dead_letters WHERE (?1 = '' OR producer = ?1) AND "
+    "(?2 = 0 OR seq = ?2) ORDER BY id LIMIT ?3";
+static const char DL_LIST_DISCARDED[] =
+    "SELECT id, producer, seq, type, error, event, created_at, retried, "
+    "discarded_at, discarded_by, reason FROM dead_letters_discarded WHERE "
+    "(?1 = '' OR producer = ?1) AND (?2 = 0 OR seq = ?2) ORDER BY id LIMIT ?3";
+
+int
+store_dead_letter_list(store_t *s, const char *producer, uint64_t seq,
+                       bool discarded, uint32_t limit,
+                       store_dead_letter_t **out, size_t *n)
+{
+    const char *sql = discarded ? DL_LIST_DISCARDED : DL_LIST_OPEN;
+    sqlite3_stmt *st = store_stmt(s, sql);
+    store_dead_letter_t *v = NULL;
+    size_t len = 0, cap = 0;
+    int rc, ret = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_text(st, 1, producer ? producer : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)seq);
+    sqlite3_bind_int64(st, 3, (int64_t)limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = xrealloc(v, cap * sizeof(*v));
+        }
+        store_dead_letter_t *d = &v[len++];
+        memset(d, 0, sizeof(*d));
+        d->id = sqlite3_column_int64(st, 0);
+        d->producer = store_col_text(st, 1);
+        d->seq = (uint64_t)sqlite3_column_int64(st, 2);
+        d->type = store_col_text(st, 3);
+        d->error = store_col_text(st, 4);
+        d->len = (size_t)sqlite3_column_bytes(st, 5);
+        if (d->len > 0) {
+            d->event = xmalloc(d->len);
+            memcpy(d->event, sqlite3_column_blob(st, 5), d->len);
+        }
+        d->created_at = sqlite3_column_int64(st, 6);
+        d->attempts = sqlite3_column_int64(st, 7);
+        d->discarded_at = sqlite3_column_int64(st, 8);
+        d->discarded_by = store_col_text(st, 9);
+        d->reason = store_col_text(st, 10);
+    }
+    if (rc != SQLITE_DONE)
+        ret = db_fail(s, sql, rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (ret != 0) {
+        store_dead_letter_free(v, len);
+        return ret;
+    }
+    *out = v;
+    *n = len;
+    return 0;
+}
+
+void
+store_dead_letter_free(store_dead_letter_t *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++) {
+        free(v[i].producer);
+        free(v[i].type);
+        free(v[i].error);
+        free(v[i].event);
+        free(v[i].discarded_by);
+        free(v[i].reason);
+    }
+    free(v);
+}
+
+/* Run a write on one dead letter by id: -ENOENT if no row changed. */
+static int
+dl_write(store_t *s, const char *sql, int64_t id, const char *a, const char *b,
+         bool stamp)
+{
+    sqlite3_stmt *st;
+    int rc = tx_lost(s);
+
+    if (rc < 0)
+        return rc;
+    st = store_stmt(s, sql);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, id);
+    if (a != NULL)
+        sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
+    if (b != NULL)
+        sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
+    if (stamp)
+        sqlite3_bind_int64(st, 4, now_wall_ms());
+    rc = step_done(s, st);
+    sqlite3_clear_bindings(st);
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        rc = -ENOENT;
+    return rc;
+}
+
+int
+store_dead_letter_remove(store_t *s, int64_t id)
+{
+    return dl_write(s, "DELETE FROM dead_letters WHERE id = ?1", id, NULL, NULL,
+                    false);
+}
+
+int
+store_dead_letter_failed(store_t *s, int64_t id, const char *error)
+{
+    return dl_write(s,
+                    "UPDATE dead_letters SET error = ?2, retried = retried + 1 "
+                    "WHERE id = ?1",
+                    id, error ? error : "", NULL, false);
+}
+
+int
+store_dead_letter_discard(store_t *s, int64_t id, const char *by,
+                          const char *reason)
+{
+    int rc = dl_write(
+        s,
+        "INSERT INTO dead_letters_discarded(id, producer, seq, type, error, "
+        "event, created_at, retried, discarded_at, discarded_by, reason) "
+        "SELECT id, producer, seq, type, error, event, created_at, retried, "
+        "?4, ?2, ?3 FROM dead_letters WHERE id = ?1",
+        id, by ? by : "", reason ? reason : "", true);
+    if (rc == 0)
+        rc = store_dead_letter_remove(s, id);
+    return rc;
 }
 
 /* ---- meta ---------------------------------------------------------------- */

@@ -13,6 +13,8 @@
  *           PRIMARY KEY(principal, request_id))
  *   dead_letters(id PRIMARY KEY AUTOINCREMENT, producer, seq, type, error,
  *           event BLOB, created_at, retried)
+ *   dead_letters_discarded(the same + discarded_at, discarded_by, reason)
+ *                                        ensured at open (not version 1)
  *
  * All functions run on the daemon's loop thread. Errors are negative errno:
  * -EBUSY (SQLITE_BUSY/LOCKED), -ENOSPC (SQLITE_FULL), -EEXIST (constraint),
@@ -22,6 +24,7 @@
 #define COGOV_STORE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +69,8 @@ int store_savepoint(store_t *s);
 int store_release(store_t *s);
 void store_rollback_to(store_t *s); /* and release */
 int store_in_tx(const store_t *s);
+/* Is a savepoint open (store_savepoint without release/rollback_to)? */
+int store_in_savepoint(const store_t *s);
 /* Rows inserted, updated or deleted on this store's connection since it was
  * opened (sqlite3_total_changes64): unchanged across a piece of work means
  * that work wrote nothing, so there is nothing to roll back. */
@@ -140,6 +145,39 @@ int store_dead_letter_add(store_t *s, const char *producer, uint64_t seq,
                           const char *type, const char *error,
                           const uint8_t *event, size_t len);
 int64_t store_dead_letter_count(store_t *s);
+/* One row of dead_letters (or of the audit trail dead_letters_discarded,
+ * where discarded_at/_by and reason are set). created_at and discarded_at
+ * are wall-clock Unix milliseconds; attempts = the `retried` column. */
+typedef struct store_dead_letter {
+    int64_t id;
+    char *producer;
+    uint64_t seq;
+    char *type;
+    char *error;
+    uint8_t *event; /* the packed Event, len bytes (NULL if none) */
+    size_t len;
+    int64_t created_at;
+    int64_t attempts;
+    int64_t discarded_at;
+    char *discarded_by;
+    char *reason;
+} store_dead_letter_t;
+/* Rows oldest first, of producer (NULL or "": all) and seq (0: any), at
+ * most limit, from dead_letters or (discarded) the audit trail. *out is an
+ * xmalloc'd array of *n rows: free with store_dead_letter_free. */
+int store_dead_letter_list(store_t *s, const char *producer, uint64_t seq,
+                           bool discarded, uint32_t limit,
+                           store_dead_letter_t **out, size_t *n);
+void store_dead_letter_free(store_dead_letter_t *v, size_t n);
+int64_t store_dead_letter_discarded_count(store_t *s);
+/* In the current transaction, by id; -ENOENT if there is no such row.
+ * remove: the event was applied. failed: a retry failed again (error
+ * replaced, retried + 1). discard: the row moves to dead_letters_discarded
+ * with who and why (never deleted). */
+int store_dead_letter_remove(store_t *s, int64_t id);
+int store_dead_letter_failed(store_t *s, int64_t id, const char *error);
+int store_dead_letter_discard(store_t *s, int64_t id, const char *by,
+                              const char *reason);
 
 /* meta key/value. get: -ENOENT if absent. */
 int store_meta_get_int(store_t *s, const char *key, int64_t *value);
