@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "deadletter.h"
 #include "log.h"
 #include "pb.h"
 #include "util.h"
@@ -357,7 +358,7 @@ apply_one(follow_t *f, const Cogov__V1__Event *ev, bool careful)
                    f->producer, (unsigned long long)ev->seq, log_q(ev->type));
         rc = 0;
     } else {
-        rc = svc_react(s, &c, ev);
+        rc = deadletter_react(s, &c, ev); /* deterministic errno: REJECT */
     }
     if (rc == 0 &&
         ev->payload_case == COGOV__V1__EVENT__PAYLOAD_CALENDAR_TICK &&

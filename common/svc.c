@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "admin.h"
+#include "deadletter.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -827,7 +828,7 @@ route_find(const svc_t *s, Cogov__V1__Request__BodyCase body)
     for (size_t i = 0; i < s->def->n_routes; i++)
         if (s->def->routes[i].body == body)
             return &s->def->routes[i];
-    return NULL;
+    return deadletter_route(body); /* every daemon's: deadletter.c */
 }
 
 static const char *
