@@ -416,10 +416,15 @@ ind_score(const indicator_t *ind, int64_t observed, int64_t target,
 }
 
 bool
-ind_applies(const indicator_t *ind, int64_t target, const fact_t *facts,
-            size_t n)
+ind_applies(const indicator_t *ind, int64_t observed, int64_t target,
+            const fact_t *facts, size_t n)
 {
-    if (ind->group == GROUP_VETO || ind->down || target > 0)
+    if (ind->group == GROUP_VETO)
+        return true;
+    /* an undefined share measures nothing: not a 0, not full marks */
+    if (observed < 0 && (ind->agg == AGG_RATIO || ind->agg == AGG_ONTIME))
+        return false;
+    if (ind->down || target > 0)
         return true;
     for (size_t i = 0; i < n; i++)
         if (strcmp(facts[i].source, ind->fact) == 0 ||

@@ -87,14 +87,21 @@ int64_t ind_target(const indicator_t *ind, int member_type);
 int64_t ind_score(const indicator_t *ind, int64_t observed, int64_t target,
                   bool *veto_failed);
 
-/* Whether a weighted indicator applies to a member: not when it is an "up"
- * indicator whose target for the member's type is zero or less (nothing is
- * expected of that type) and the member has no fact of its source(s) in
- * the facts given — such an indicator is excluded from the total with its
- * weight (the others renormalized), neither scored 0 nor given full marks.
- * Veto and "down" indicators always apply (no evidence is a pass there). */
-bool ind_applies(const indicator_t *ind, int64_t target, const fact_t *facts,
-                 size_t n);
+/* Whether an indicator applies to a member in a round, given what
+ * ind_observe gave (observed) and the member's target. A non-veto
+ * indicator does not apply — it is n/a, excluded from the total with its
+ * weight (the others renormalized), neither scored 0 nor given full marks —
+ * when
+ *  - it is an on-time share or a ratio with nothing to divide by (observed
+ *    -1: the unit made no pledges, received no inquiries), either
+ *    direction; or
+ *  - it is an "up" indicator whose target for the member's type is zero or
+ *    less (nothing is expected of that type) and the member has no fact of
+ *    its source(s) in the facts given.
+ * Veto indicators always apply (no evidence is judged by their rule), and so
+ * do other "down" indicators with something measured. */
+bool ind_applies(const indicator_t *ind, int64_t observed, int64_t target,
+                 const fact_t *facts, size_t n);
 
 /* Total in hundredths of 100 from the per-indicator scores of the non-veto
  * indicators: sum(scores) * 100 / sum(weights). A negative score marks an

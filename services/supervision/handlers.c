@@ -281,9 +281,9 @@ compute(svc_t *s, const supv_app_t *a, Cogov__V1__Round *r,
             bool vf = false;
             int64_t obs = ind_observe(&inds[k], facts, n_f);
             int64_t tgt = ind_target(&inds[k], m[i].type);
-            /* not expected of this type and nothing done: excluded (-1),
-             * the other weights renormalized */
-            scores[k] = ind_applies(&inds[k], tgt, facts, n_f)
+            /* nothing to divide by, or not expected of this type and
+             * nothing done: n/a (-1), the other weights renormalized */
+            scores[k] = ind_applies(&inds[k], obs, tgt, facts, n_f)
                             ? ind_score(&inds[k], obs, tgt, &vf)
                             : -1;
             Cogov__V1__IndicatorScore *sc = xmalloc(sizeof *sc);
@@ -348,13 +348,38 @@ get_round_msg(svc_t *s, Cogov__V1__Reply *rep, const char *id,
     return OK;
 }
 
+/* round_drafted for a stored draft; its causation is c's (the command or
+ * the calendar tick). */
+static int
+emit_drafted(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Round *r,
+             Cogov__V1__RoundDraftedBy by)
+{
+    Cogov__V1__Event ev = COGOV__V1__EVENT__INIT;
+    Cogov__V1__RoundDrafted rd = COGOV__V1__ROUND_DRAFTED__INIT;
+
+    rd.round_id = r->round_id;
+    rd.period = r->period;
+    rd.has_by = rd.has_indicator_version = true;
+    rd.by = by;
+    rd.indicator_version = r->indicator_version;
+    rd.has_from = rd.has_to = rd.has_members = rd.has_consortium_total = true;
+    rd.from = r->from;
+    rd.to = r->to;
+    rd.members = (uint32_t)r->n_results;
+    rd.consortium_total = r->consortium_total;
+    ev.payload_case = P(ROUND_DRAFTED);
+    ev.round_drafted = &rd;
+    return svc_emit(s, c, &ev);
+}
+
 /* Draft (or re-draft) round-<period> from the latest indicators and the
- * facts so far, and store it. 0 and *out (the caller frees it); -EINVAL a
- * malformed period; -EPERM the round is published (frozen); -ENOENT no
- * indicators loaded; else a store error. */
+ * facts so far, store it and emit round_drafted (by: what drafted it). 0
+ * and *out (the caller frees it); -EINVAL a malformed period; -EPERM the
+ * round is published (frozen); -ENOENT no indicators loaded; else a store
+ * error. */
 static int
 draft(svc_t *s, const supv_app_t *a, const svc_ctx_t *c, const char *period,
-      Cogov__V1__Round **out)
+      Cogov__V1__RoundDraftedBy by, Cogov__V1__Round **out)
 {
     Cogov__V1__Round *old = NULL, *r;
     indicator_t *inds = NULL;
@@ -401,6 +426,8 @@ draft(svc_t *s, const supv_app_t *a, const svc_ctx_t *c, const char *period,
     err = compute(s, a, r, inds, n);
     if (err == 0)
         err = save_round(s, r, c->now);
+    if (err == 0)
+        err = emit_drafted(s, c, r, by);
     free(inds);
     free(name);
     if (err < 0) {
@@ -417,7 +444,8 @@ draft_round(svc_t *s, void *app, const svc_ctx_t *c,
 {
     const char *period = req->draft_round->period;
     Cogov__V1__Round *r = NULL;
-    int err = draft(s, app, c, period, &r);
+    int err = draft(s, app, c, period,
+                    COGOV__V1__ROUND_DRAFTED_BY__ROUND_DRAFTED_BY_COMMAND, &r);
 
     if (err == -EINVAL)
         return svc_fail(rep, INVALID,
@@ -461,7 +489,8 @@ auto_draft(svc_t *s, const supv_app_t *a, const svc_ctx_t *c,
     } else if (err != -ENOENT) {
         return err;
     }
-    err = draft(s, a, c, period, &r);
+    err = draft(s, a, c, period,
+                COGOV__V1__ROUND_DRAFTED_BY__ROUND_DRAFTED_BY_CALENDAR, &r);
     if (err == -ENOENT) {
         log_notice("round.auto_skipped",
                    "period=%s reason=no_indicators corr=%s", log_q(period),

@@ -14,7 +14,9 @@
  *  - auto_rounds = year drafts years only, off none, and an unknown value
  *    stops supervision from starting;
  *  - an indicator whose target for a unit's type is zero, with no evidence
- *    of that unit, is excluded from its total (weights renormalized).
+ *    of that unit, and an on-time share with nothing to divide by, are
+ *    excluded from its total (weights renormalized);
+ *  - every draft emits round_drafted, caused by the command or the tick.
  *
  * The tests share one world and run in order. */
 #include <setjmp.h>
@@ -151,6 +153,47 @@ progress(const char *report, const char *students)
     sync_all();
 }
 
+/* round_drafted events of supervision: drafted by a command (causation
+ * "req:..."), and by the calendar — each of those caused by a coordination
+ * event that must be a calendar_tick. */
+static void
+drafted(long long *by_command, long long *by_calendar)
+{
+    *by_command = supv_q("SELECT count(*) FROM outbox WHERE "
+                         "type='round_drafted' AND causation_id LIKE 'req:%'");
+    char *causes = h_dump(W->c.store[H_SUPV],
+                          "SELECT causation_id FROM outbox WHERE "
+                          "type='round_drafted' AND causation_id NOT LIKE "
+                          "'req:%' ORDER BY seq");
+    *by_calendar = 0;
+    char *save = NULL;
+    for (char *id = strtok_r(causes, "\n", &save); id;
+         id = strtok_r(NULL, "\n", &save)) {
+        unsigned long long seq = 0;
+        if (sscanf(id, "coordination:%llu", &seq) != 1)
+            fail_msg("round_drafted caused by %s: neither a command nor a "
+                     "coordination event",
+                     id);
+        char *sql = xasprintf("SELECT count(*) FROM outbox WHERE seq=%llu "
+                              "AND type='calendar_tick'",
+                              seq);
+        if (store_query_int(W->c.store[H_COORD], sql) != 1)
+            fail_msg("round_drafted caused by %s, not a calendar_tick", id);
+        free(sql);
+        (*by_calendar)++;
+    }
+    free(causes);
+}
+
+/* `events tail supervision --json` into W->out. */
+static void
+supv_events(void)
+{
+    assert_int_equal(
+        ctl("--json", "events", "tail", "supervision", "--max", "1000", NULL),
+        0);
+}
+
 static bool
 log_has(const char *needle)
 {
@@ -264,6 +307,14 @@ test_quarter_drafted_once(void **state)
                      0);
     assert_true(log_has("event=round.drafted round=round-2025Q2 "
                         "by=calendar"));
+    /* traceable: one round_drafted, caused by the tick */
+    long long cmd, cal;
+    drafted(&cmd, &cal);
+    assert_int_equal(cmd, 0);
+    assert_int_equal(cal, 1);
+    supv_events();
+    assert_true(has("\"round_id\":\"round-2025Q2\""));
+    assert_true(has("\"by\":\"CALENDAR\""));
     char *a = rounds();
     assert_string_equal(a, "2025Q2");
     free(a);
@@ -295,6 +346,14 @@ test_command_on_drafted_round(void **state)
     assert_int_equal(ctl("evaluation", "publish", "round-2025Q2", NULL), 0);
     assert_int_equal(ctl("evaluation", "draft", "2025Q2", NULL), 5);
     sync_all();
+    /* the command's draft: a second round_drafted, caused by the request;
+     * the refused one emits nothing */
+    long long cmd, cal;
+    drafted(&cmd, &cal);
+    assert_int_equal(cmd, 1);
+    assert_int_equal(cal, 1);
+    supv_events();
+    assert_true(has("\"by\":\"COMMAND\""));
     assert_int_equal(supv_q("SELECT count(*) FROM outbox WHERE "
                             "type='evaluation_published'"),
                      1);
@@ -355,6 +414,12 @@ test_catch_up(void **state)
     assert_int_equal(supv_q("SELECT count(*) FROM objects WHERE "
                             "kind='round' AND status=1"),
                      7); /* DRAFT */
+    /* the commands' three (2025Q2, the previews of Q3 and Q4); the tick's:
+     * 2025Q2, then the catch-up's seven — the reviewed Q3 left alone */
+    long long cmd, cal;
+    drafted(&cmd, &cal);
+    assert_int_equal(cmd, 3);
+    assert_int_equal(cal, 1 + 7);
 }
 
 static void
@@ -420,8 +485,9 @@ score_of(const char *member, const char *key, long long *total)
 }
 
 /* An indicator whose target for the unit's type is zero, with no evidence
- * of the unit: excluded with its weight (score -1, "n/a"), the others
- * renormalized; once the unit has evidence it counts again. */
+ * of the unit, and an on-time share with nothing to divide by: excluded
+ * with its weight (score -1, "n/a"), the others renormalized; once the unit
+ * has evidence it counts again. */
 static void
 test_not_applicable(void **state)
 {
@@ -433,7 +499,9 @@ test_not_applicable(void **state)
           "source=sum:progress.students_enrolled rule=threshold:10,20 "
           "target=20 target.LEADING_ENTERPRISE=0\n"
           "key=REPORTS group=basic weight=50 source=count:progress.reports "
-          "rule=linear target=1\n",
+          "rule=linear target=1\n"
+          "key=PLEDGES group=basic weight=20 source=ontime:pledge.on_time "
+          "rule=linear target=1000\n",
           f);
     assert_int_equal(fclose(f), 0);
     assert_int_equal(ctl("indicator", "load", file, NULL), 0);
@@ -450,6 +518,10 @@ test_not_applicable(void **state)
     /* B: nothing expected of a leading enterprise, nothing done */
     assert_int_equal(score_of(W->b, "STUDENTS", &total), -1);
     assert_int_equal(total, 10000); /* REPORTS alone, 50 of 50 */
+    /* no pledges made: an on-time share of nothing is n/a for both (not 0,
+     * which would have made A's total 100 of 120 points) */
+    assert_int_equal(score_of(W->a, "PLEDGES", &total), -1);
+    assert_int_equal(score_of(W->b, "PLEDGES", &total), -1);
     assert_int_equal(ctl("evaluation", "show", "round-2029Q2", NULL), 0);
     assert_true(has("n/a"));
     /* evidence: the indicator applies again (10 meets one threshold of 2) */

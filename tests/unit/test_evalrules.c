@@ -188,6 +188,106 @@ test_grade_and_total(void **state)
     assert_int_equal(ind_total(in, 3, sc), 8000);
 }
 
+/* A member's round as handlers.c computes it: observe, target, applies
+ * (n/a: -1), score, total over the first n indicators of inds. */
+static int64_t
+member_total(size_t n, const fact_t *f, size_t nf, int type, int64_t *scores,
+             bool *veto_failed)
+{
+    *veto_failed = false;
+    for (size_t k = 0; k < n; k++) {
+        bool vf = false;
+        int64_t obs = ind_observe(&inds[k], f, nf);
+        int64_t tgt = ind_target(&inds[k], type);
+        scores[k] = ind_applies(&inds[k], obs, tgt, f, nf)
+                        ? ind_score(&inds[k], obs, tgt, &vf)
+                        : -1;
+        *veto_failed = *veto_failed || vf;
+    }
+    return ind_total(inds, n, scores);
+}
+
+/* n/a: a non-veto on-time share or ratio with nothing to divide by, and an
+ * "up" indicator not expected of the type with no evidence, leave the total
+ * with their weights; veto indicators always apply. */
+static void
+test_not_applicable(void **state)
+{
+    (void)state;
+    int n = parse(
+        "key=P group=basic weight=20 source=ontime:pledge.on_time "
+        "rule=linear target=1000\n"
+        "key=Q group=basic weight=20 source=ratio:inq.on_time/inq.asked "
+        "rule=threshold:600,800,950 target=950\n"
+        "key=D group=basic weight=10 source=ratio:inq.breached/inq.asked "
+        "rule=linear direction=down target=100\n"
+        "key=S group=substantive weight=40 source=sum:students rule=linear "
+        "target=40\n"
+        "key=G group=substantive weight=10 source=sum:investment rule=linear "
+        "target=100 target.GOVERNMENT_DEPARTMENT=0\n"
+        "key=V group=veto source=ontime:meeting.attended rule=yesno "
+        "target=500\n"
+        "key=W group=veto source=ratio:missed/made rule=yesno direction=down "
+        "target=0\n");
+    assert_int_equal(n, 7);
+    int64_t sc[7];
+    bool vf;
+
+    /* only students: P, Q, D undefined -> n/a; G (up, target 100 for an
+     * enterprise) applies and scores 0; S 20 of 40 -> 20.00 of 40 */
+    fact_t f1[] = {{"students", 10, 20}};
+    int64_t t = member_total(7, f1, 1, 4, sc, &vf);
+    printf("students only: P %lld Q %lld D %lld S %lld G %lld total %lld\n",
+           (long long)sc[0], (long long)sc[1], (long long)sc[2],
+           (long long)sc[3], (long long)sc[4], (long long)t);
+    assert_int_equal(sc[0], -1);
+    assert_int_equal(sc[1], -1);
+    assert_int_equal(sc[2], -1); /* not full marks for nothing either */
+    assert_int_equal(sc[3], 2000);
+    assert_int_equal(sc[4], 0);
+    /* (2000 + 0) of S and G's 50 points: 40.00 (it was 2000 + D's 1000 of
+     * 100 points, 30.00, when an undefined share scored) */
+    assert_int_equal(t, 4000);
+    /* the veto indicators apply with no data: V (up) fails, W (down)
+     * passes */
+    assert_true(ind_applies(&inds[5], -1, 500, f1, 1));
+    assert_true(ind_applies(&inds[6], -1, 0, f1, 1));
+    assert_true(vf);
+    assert_int_equal(ind_grade(t, vf, 90, 80, 60), 4);
+
+    /* the same unit as a government department: G not expected, no
+     * investment -> n/a too; S alone decides: 50.00 */
+    t = member_total(7, f1, 1, 1, sc, &vf);
+    assert_int_equal(sc[4], -1);
+    assert_int_equal(t, 5000);
+
+    /* something to divide by: counted again. Pledges 1 of 2 on time (500
+     * per mille: 10.00 of 20), inquiries answered 1 of 1 on time (20.00),
+     * none breached (a down ratio of 0: 10.00), attendance 1 of 1 (V
+     * passes); a numerator without its denominator (inq.breached with no
+     * inq.asked) stays n/a */
+    fact_t f2[] = {{"students", 10, 20},      {"pledge.on_time", 11, 1},
+                   {"pledge.on_time", 12, 0}, {"inq.on_time", 13, 1},
+                   {"inq.asked", 13, 1},      {"meeting.attended", 14, 1}};
+    t = member_total(7, f2, 6, 4, sc, &vf);
+    assert_int_equal(sc[0], 1000);
+    assert_int_equal(sc[1], 2000);
+    assert_int_equal(sc[2], 1000);
+    assert_int_equal(sc[3], 2000);
+    assert_int_equal(sc[4], 0);
+    assert_false(vf);
+    /* 6000 of 100 points */
+    assert_int_equal(t, 6000);
+    fact_t f3[] = {{"inq.breached", 13, 1}};
+    assert_false(
+        ind_applies(&inds[2], ind_observe(&inds[2], f3, 1), 100, f3, 1));
+
+    /* nothing applies (P, Q, D alone, nothing to divide by): total 0 */
+    t = member_total(3, f1, 1, 4, sc, &vf);
+    assert_int_equal(sc[0] + sc[1] + sc[2], -3);
+    assert_int_equal(t, 0);
+}
+
 static void
 test_reproducible(void **state)
 {
@@ -203,22 +303,27 @@ test_reproducible(void **state)
     assert_int_equal(n, 3);
     fact_t f[64];
     const char *srcs[] = {"a", "b", "v"};
-    for (int i = 0; i < 64; i++)
-        f[i] = (fact_t){srcs[rand() % 2], rand() % 1000, rand() % 10 > 6};
-    int64_t t1, t2, s[3];
-    for (int k = 0; k < 3; k++)
-        s[k] = ind_score(&inds[k], ind_observe(&inds[k], f, 64), 50, NULL);
-    t1 = ind_total(inds, 3, s);
-    /* same facts in another order: identical numbers */
-    for (int i = 0; i < 32; i++) {
-        fact_t x = f[i];
-        f[i] = f[63 - i];
-        f[63 - i] = x;
+    /* round 0: any source; round 1: no "b" (B's share is n/a) */
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 64; i++)
+            f[i] = (fact_t){srcs[round ? 0 : rand() % 2], rand() % 1000,
+                            rand() % 10 > 6};
+        int64_t t1, t2, s1[3], s2[3];
+        bool v1, v2;
+        t1 = member_total(3, f, 64, 4, s1, &v1);
+        /* same facts in another order: identical numbers */
+        for (int i = 0; i < 32; i++) {
+            fact_t x = f[i];
+            f[i] = f[63 - i];
+            f[63 - i] = x;
+        }
+        t2 = member_total(3, f, 64, 4, s2, &v2);
+        assert_int_equal(t1, t2);
+        assert_memory_equal(s1, s2, sizeof s1);
+        assert_true(v1 == v2);
+        if (round == 1)
+            assert_int_equal(s1[1], -1);
     }
-    for (int k = 0; k < 3; k++)
-        s[k] = ind_score(&inds[k], ind_observe(&inds[k], f, 64), 50, NULL);
-    t2 = ind_total(inds, 3, s);
-    assert_int_equal(t1, t2);
 }
 
 static void
@@ -307,6 +412,7 @@ main(void)
         cmocka_unit_test(test_observe),
         cmocka_unit_test(test_score_rules),
         cmocka_unit_test(test_veto),
+        cmocka_unit_test(test_not_applicable),
         cmocka_unit_test(test_grade_and_total),
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_periods),
