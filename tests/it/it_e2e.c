@@ -469,6 +469,8 @@ test_causation(void **state)
         {H_COORD, "calendar_tick", H_SECR, "inquiry_sla_breached", 0},
         {H_COORD, "calendar_tick", H_SUPV, "rectification_overdue", 0},
         {H_COORD, "calendar_tick", H_SUPV, "warning_raised", 0},
+        /* calendar tick -> periodic rounds (drafted past each quarter) */
+        {H_COORD, "calendar_tick", H_SUPV, "round_drafted", 0},
         {H_COORD, "calendar_tick", H_COORD, "milestone_overdue", 0},
         {H_COORD, "calendar_tick", H_COORD, "pledge_missed", 0},
         {H_COORD, "calendar_tick", H_SECR, "resolution_reviewed", 0},
