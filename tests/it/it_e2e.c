@@ -305,26 +305,33 @@ check_outcomes(cluster_t *c)
                      3);
     /* incentives: the pool is capped — what was paid and what queues add
      * up to more than it holds; what stays held is the unit whose order
-     * escalated (3 awards); 精工's Q2 award, held by its order, released
-     * when the order closed and paid; its 良好 in Q4 earns the good-bonus
-     * and the honour */
+     * escalated (新能源: 3 intern awards and its Q4 good-bonus); 精工's Q2
+     * award, held by its order, released when the order closed and paid;
+     * in Q4 精工 and 新能源 reach 良好, each earning the good-bonus and the
+     * honour. (新能源's 良好: on-time shares with nothing to divide by —
+     * no pledges, no inquiries — are n/a rather than 0 since the rounds
+     * renormalize them, so its interns carry it past 30 points.) */
     assert_int_equal(q(c, H_INCE, "SELECT budget FROM pools"), 20000000);
     assert_int_equal(q(c, H_INCE, "SELECT disbursed FROM pools"), 19250000);
     assert_int_equal(q(c, H_INCE, "SELECT approved FROM pools"), 0);
-    assert_int_equal(q(c, H_INCE, "SELECT count(*) FROM awards"), 13);
+    assert_int_equal(q(c, H_INCE, "SELECT count(*) FROM awards"), 14);
     assert_int_equal(q(c, H_INCE, "SELECT sum(amount) FROM awards"),
-                     19250000 + 4350000 + 6240000);
+                     19250000 + 4350000 + 6740000);
     assert_int_equal(
         q(c, H_INCE, "SELECT sum(amount) FROM awards WHERE status = 5"),
-        6240000);
+        6240000 + 500000);
     assert_int_equal(q(c, H_INCE,
                        "SELECT count(*) FROM awards WHERE status = 3 AND "
                        "award_id LIKE 'binjiang-2025:good-bonus@%'"),
                      1);
     assert_int_equal(q(c, H_INCE,
+                       "SELECT count(*) FROM awards WHERE status = 5 AND "
+                       "award_id LIKE 'binjiang-2025:good-bonus@%'"),
+                     1);
+    assert_int_equal(q(c, H_INCE,
                        "SELECT count(*) FROM honours WHERE honour_id LIKE "
                        "'binjiang-2025:good-unit@%'"),
-                     1);
+                     2);
     assert_int_equal(q(c, H_INCE,
                        "SELECT count(*) FROM outbox WHERE "
                        "type = 'award_released'"),
