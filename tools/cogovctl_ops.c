@@ -1,5 +1,5 @@
 /* cogovctl_ops: operations — events tail, status, sync, keys, backup,
- * restore, pause/resume, stream accept. */
+ * restore, pause/resume, stream accept, dead letters. */
 #include "cogovctl.h"
 
 #include <ctype.h>
@@ -1612,6 +1612,261 @@ cmd_stream_accept(ctl_t *c, int argc, char **argv)
     return rc;
 }
 
+/* ==== dead letters ==========================================================
+ * Events a daemon's reaction could not apply (README "Dead letters"). */
+
+enum { DL_OPEN, DL_OUTCOME, DL_DISCARDED };
+
+static table_t *
+dl_table_new(int kind)
+{
+    static const char *const open_hdr[] = {"SERVICE", "PRODUCER",  ">SEQ",
+                                           "TYPE",    ">ATTEMPTS", "FIRST_SEEN",
+                                           "ERROR",   "OUTCOME"};
+    static const char *const disc_hdr[] = {
+        "SERVICE",    "PRODUCER", ">SEQ",      "TYPE", ">ATTEMPTS",
+        "FIRST_SEEN", "ERROR",    "DISCARDED", "BY",   "REASON"};
+    if (kind == DL_DISCARDED)
+        return table_new(ARRAY_LEN(disc_hdr), disc_hdr);
+    return table_new(kind == DL_OUTCOME ? 8 : 7, open_hdr);
+}
+
+static void
+dl_table_rows(table_t *t, const Cogov__V1__DeadLetterList *l, int kind)
+{
+    for (size_t i = 0; i < l->n_dead_letters; i++) {
+        const Cogov__V1__DeadLetter *d = l->dead_letters[i];
+        char tb[32];
+        table_cell(t, l->service);
+        table_cell(t, d->producer);
+        table_cellf(t, "%llu", (unsigned long long)d->seq);
+        table_cell(t, d->type);
+        table_cellf(t, "%u", d->attempts);
+        fmt_time(d->first_seen_ms / 1000, CTL_UTC_OFFSET, tb, sizeof tb);
+        table_cell(t, tb);
+        table_cell(t, d->error);
+        if (kind == DL_DISCARDED) {
+            fmt_time(d->discarded_ms / 1000, CTL_UTC_OFFSET, tb, sizeof tb);
+            table_cell(t, tb);
+            table_cell(t, d->discarded_by);
+            table_cell(t, d->reason);
+        } else if (kind == DL_OUTCOME) {
+            table_cell(t, d->outcome);
+        }
+    }
+}
+
+static const ctl_opt_t dl_list_opts[] = {
+    {"producer", true}, {"limit", true}, {"discarded", false}, {NULL, false}};
+
+static int
+cmd_deadletter_list(ctl_t *c, int argc, char **argv)
+{
+    const char *v[3] = {0};
+    int npos;
+    const char *pos[1];
+    int rc =
+        ctl_parse(c, argc, argv, dl_list_opts, opt_store, v, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    uint64_t limit = 0;
+    if (v[1] != NULL && ctl_parse_u64(c, "--limit", v[1], 1000, &limit))
+        return CTL_EXIT_USAGE;
+    if (v[0] != NULL && ctl_service_parse(v[0]) < 0)
+        return ctl_usage(c, "--producer: unknown service '%s'", v[0]);
+    if (ctl_need_conf(c) != 0)
+        return CTL_EXIT_USAGE;
+    int only = -1;
+    if (npos == 1 && (only = parse_service(c, pos[0], true)) < 0)
+        return CTL_EXIT_USAGE;
+    int kind = v[2] != NULL ? DL_DISCARDED : DL_OPEN;
+    sbuf_t b;
+    sbuf_init(&b);
+    jw_t w;
+    jw_init(&w, &b);
+    if (c->json && only < 0)
+        jw_arr(&w);
+    table_t *t = dl_table_new(kind);
+    size_t rows = 0;
+    uint64_t total = 0;
+    rc = CTL_EXIT_OK;
+    for (int s = 0; s < SVC_COUNT; s++) {
+        if ((only >= 0 && s != only) || (only < 0 && !ctl_configured(c, s)))
+            continue;
+        Cogov__V1__ListDeadLetters q = COGOV__V1__LIST_DEAD_LETTERS__INIT;
+        q.producer = (char *)v[0];
+        q.limit = (uint32_t)limit;
+        q.has_limit = limit > 0;
+        q.discarded = kind == DL_DISCARDED;
+        q.has_discarded = kind == DL_DISCARDED;
+        Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+        req.body_case = COGOV__V1__REQUEST__BODY_LIST_DEAD_LETTERS;
+        req.list_dead_letters = &q;
+        Cogov__V1__Reply *rep = NULL;
+        int e = ctl_call(c, s, &req, &rep);
+        if (e != CTL_EXIT_OK) { /* printed; the others are still shown */
+            if (rc == CTL_EXIT_OK)
+                rc = e;
+            continue;
+        }
+        const Cogov__V1__DeadLetterList *l = rep->dead_letter_list;
+        if (l != NULL && c->json) {
+            pbjson_message(&w, (const ProtobufCMessage *)l);
+        } else if (l != NULL) {
+            dl_table_rows(t, l, kind);
+            rows += l->n_dead_letters;
+            total += l->total;
+        }
+        cogov__v1__reply__free_unpacked(rep, NULL);
+    }
+    if (c->json) {
+        if (only < 0)
+            jw_arr_end(&w);
+        sbuf_putc(&b, '\n');
+    } else if (rows == 0) {
+        sbuf_printf(&b, "no %s dead letters\n",
+                    kind == DL_DISCARDED ? "discarded" : "open");
+    } else {
+        table_render(t, &b);
+        if (total > rows)
+            sbuf_printf(&b, "(%zu of %llu shown: --limit N)\n", rows,
+                        (unsigned long long)total);
+    }
+    table_destroy(&t);
+    ctl_flush(&b);
+    sbuf_free(&b);
+    return rc;
+}
+
+/* Print a Retry or Discard answer: each row and its outcome. Exit 5
+ * (CONFLICT) if an event still fails. */
+static int
+dl_print_outcome(ctl_t *c, const Cogov__V1__Reply *rep)
+{
+    const Cogov__V1__DeadLetterList *l = rep->dead_letter_list;
+    if (l == NULL) {
+        ctl_err("no dead-letter list in the answer");
+        return CTL_EXIT_INTERNAL;
+    }
+    size_t failed = 0;
+    for (size_t i = 0; i < l->n_dead_letters; i++)
+        if (l->dead_letters[i]->outcome != NULL &&
+            strcmp(l->dead_letters[i]->outcome, "failed") == 0)
+            failed++;
+    if (c->json) {
+        ctl_print_message(c, (const ProtobufCMessage *)l);
+    } else {
+        sbuf_t b;
+        sbuf_init(&b);
+        table_t *t = dl_table_new(DL_OUTCOME);
+        dl_table_rows(t, l, DL_OUTCOME);
+        table_render(t, &b);
+        table_destroy(&t);
+        sbuf_printf(&b, "%llu dead letter(s) left on %s\n",
+                    (unsigned long long)l->total, l->service);
+        ctl_flush(&b);
+        sbuf_free(&b);
+    }
+    if (failed > 0) {
+        ctl_err("%zu event(s) still fail; their rows keep the new error",
+                failed);
+        return CTL_EXIT_CONFLICT;
+    }
+    return CTL_EXIT_OK;
+}
+
+/* SERVICE PRODUCER [SEQ]: the daemon, the producer and the seq (0 if
+ * none). */
+static int
+dl_target(ctl_t *c, const char *const *pos, int npos, bool seq_wanted, int *svc,
+          uint64_t *seq)
+{
+    if (npos < 2)
+        return ctl_usage(c, "SERVICE and PRODUCER are required");
+    if (seq_wanted && npos != 3)
+        return ctl_usage(c, "SEQ is required");
+    if (!seq_wanted && npos != 2)
+        return ctl_usage(c, "give SEQ or --all, not both");
+    if ((*svc = parse_service(c, pos[0], true)) < 0)
+        return CTL_EXIT_USAGE;
+    if (ctl_service_parse(pos[1]) < 0)
+        return ctl_usage(c, "unknown producer '%s'", pos[1]);
+    *seq = 0;
+    if (seq_wanted &&
+        (ctl_parse_u64(c, "SEQ", pos[2], UINT64_MAX, seq) || *seq == 0))
+        return *seq == 0 ? ctl_usage(c, "SEQ counts from 1") : CTL_EXIT_USAGE;
+    return 0;
+}
+
+static const ctl_opt_t dl_retry_opts[] = {{"all", false}, {NULL, false}};
+
+static int
+cmd_deadletter_retry(ctl_t *c, int argc, char **argv)
+{
+    const char *v[1] = {0};
+    int npos;
+    const char *pos[3];
+    int rc =
+        ctl_parse(c, argc, argv, dl_retry_opts, opt_store, v, pos, 3, &npos);
+    if (rc != 0)
+        return rc;
+    bool all = v[0] != NULL;
+    int svc;
+    uint64_t seq;
+    if ((rc = dl_target(c, pos, npos, !all, &svc, &seq)) != 0)
+        return rc;
+    Cogov__V1__RetryDeadLetter q = COGOV__V1__RETRY_DEAD_LETTER__INIT;
+    q.producer = (char *)pos[1];
+    q.seq = seq;
+    q.has_seq = !all;
+    q.all = all;
+    q.has_all = all;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_RETRY_DEAD_LETTER;
+    req.retry_dead_letter = &q;
+    Cogov__V1__Reply *rep = NULL;
+    if ((rc = ctl_call(c, svc, &req, &rep)) != CTL_EXIT_OK)
+        return rc;
+    rc = dl_print_outcome(c, rep);
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    return rc;
+}
+
+static const ctl_opt_t dl_discard_opts[] = {{"reason", true}, {NULL, false}};
+
+static int
+cmd_deadletter_discard(ctl_t *c, int argc, char **argv)
+{
+    const char *v[1] = {0};
+    int npos;
+    const char *pos[3];
+    int rc =
+        ctl_parse(c, argc, argv, dl_discard_opts, opt_store, v, pos, 3, &npos);
+    if (rc != 0)
+        return rc;
+    if (str_empty(v[0]))
+        return ctl_usage(c, "--reason TEXT is required (why the event can "
+                            "never apply; it is kept)");
+    int svc;
+    uint64_t seq;
+    if ((rc = dl_target(c, pos, npos, true, &svc, &seq)) != 0)
+        return rc;
+    Cogov__V1__DiscardDeadLetter q = COGOV__V1__DISCARD_DEAD_LETTER__INIT;
+    q.producer = (char *)pos[1];
+    q.seq = seq;
+    q.has_seq = 1;
+    q.reason = (char *)v[0];
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_DISCARD_DEAD_LETTER;
+    req.discard_dead_letter = &q;
+    Cogov__V1__Reply *rep = NULL;
+    if ((rc = ctl_call(c, svc, &req, &rep)) != CTL_EXIT_OK)
+        return rc;
+    rc = dl_print_outcome(c, rep);
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    return rc;
+}
+
 const ctl_cmd_t ctl_cmds_ops[] = {
     {"events", "tail", "SERVICE [--after N] [--max N] [--follow]",
      "Print a daemon's event stream, one line per event: seq, business time,\n"
@@ -1704,5 +1959,31 @@ const ctl_cmd_t ctl_cmds_ops[] = {
      "are applied (again) — reactions are idempotent, so nothing applied\n"
      "twice doubles — and nothing the consumer applied is undone.\n",
      cmd_stream_accept},
+    {"deadletter", "list", "[SERVICE] [--producer P] [--limit N] [--discarded]",
+     "Events a daemon's reaction could not apply (refused, or failed with a\n"
+     "deterministic error such as a key collision), on every configured\n"
+     "daemon or one: service, producer, seq, type, failed retries, when\n"
+     "first seen, the latest error. The stream went on past them; each\n"
+     "waits for `deadletter retry` after a fix, or `deadletter discard`.\n"
+     "  --producer P  only events of producer P\n"
+     "  --limit N     at most N per daemon (default 100, at most 1000)\n"
+     "  --discarded   the audit trail of discarded ones (who, when, why)\n"
+     "--json: an array of {service, dead_letters[], total} (one object for\n"
+     "a named SERVICE).\n",
+     cmd_deadletter_list},
+    {"deadletter", "retry", "SERVICE PRODUCER SEQ|--all",
+     "Apply PRODUCER's event SEQ (or --all of PRODUCER's, oldest first)\n"
+     "again through SERVICE's reaction, each in one transaction with its\n"
+     "effects. Applied: the row goes. Fails again: the row stays with the\n"
+     "new error and one more attempt, and the exit code is 5. A transient\n"
+     "failure (busy, disk full) changes nothing and exits 6. No such dead\n"
+     "letter: 3.\n",
+     cmd_deadletter_retry},
+    {"deadletter", "discard", "SERVICE PRODUCER SEQ --reason TEXT",
+     "Give up on an event that can never apply: its row moves to the\n"
+     "audit trail (deadletter list --discarded) with TEXT and your name,\n"
+     "and is logged (event=dead_letter.discarded). Nothing of it is\n"
+     "applied.\n",
+     cmd_deadletter_discard},
     {NULL, NULL, NULL, NULL, NULL},
 };

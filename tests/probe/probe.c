@@ -15,10 +15,20 @@
  * transaction: the other stream's cursor is what this daemon has applied,
  * the event's own stream reads seq - 1 (the runtime advances it after the
  * reaction). No uniqueness constraint: an event applied twice shows up
- * twice, which is what the integration tests look for. */
+ * twice, which is what the integration tests look for.
+ *
+ * COGOV_PROBE_FAIL=TYPE[:MODE] makes the reaction to every event of TYPE
+ * fail after it wrote its `applied` row (a partial write the runtime must
+ * undo), the way a buggy reaction would (it_deadletter):
+ *   collide  a real key collision: the same key inserted twice into
+ *            claims(key PRIMARY KEY) -> SQLite CONSTRAINT -> -EEXIST
+ *   reject   SVC_REACT_REJECT with a reason
+ *   busy     -EBUSY, a transient failure (the stream must wait)
+ * The variable is read at start: restart without it to "fix the bug". */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -39,7 +49,74 @@ static const char *const probe_migrations[] = {
     "  causation_id TEXT NOT NULL\n"
     ");\n"
     "CREATE INDEX applied_by_event ON applied(producer, seq);\n",
+    "CREATE TABLE claims (key TEXT PRIMARY KEY NOT NULL);\n",
 };
+
+enum { FAIL_COLLIDE, FAIL_REJECT, FAIL_BUSY };
+
+typedef struct probe {
+    char fail_type[64]; /* "" = nothing fails */
+    int fail_mode;
+} probe_t;
+
+static void *
+probe_new(svc_t *s)
+{
+    (void)s;
+    probe_t *p = xcalloc(1, sizeof(*p));
+    const char *env = getenv("COGOV_PROBE_FAIL");
+    if (str_empty(env))
+        return p;
+    str_copy(p->fail_type, sizeof(p->fail_type), env);
+    char *colon = strchr(p->fail_type, ':');
+    const char *mode = "collide";
+    if (colon != NULL) {
+        *colon = 0;
+        mode = env + (colon - p->fail_type) + 1;
+    }
+    if (strcmp(mode, "collide") == 0) {
+        p->fail_mode = FAIL_COLLIDE;
+    } else if (strcmp(mode, "reject") == 0) {
+        p->fail_mode = FAIL_REJECT;
+    } else if (strcmp(mode, "busy") == 0) {
+        p->fail_mode = FAIL_BUSY;
+    } else {
+        log_error("probe.bad_fail", "mode=%s", log_q(mode));
+        free(p);
+        return NULL;
+    }
+    log_notice("probe.fail", "type=%s mode=%s", log_q(p->fail_type),
+               log_q(mode));
+    return p;
+}
+
+static void
+probe_destroy(void *app)
+{
+    free(app);
+}
+
+/* The failure COGOV_PROBE_FAIL asks for, after the applied row. */
+static int
+probe_fail(svc_t *s, const probe_t *p)
+{
+    if (p->fail_mode == FAIL_REJECT) {
+        svc_react_error(s, "probe: told to refuse this event");
+        return SVC_REACT_REJECT;
+    }
+    if (p->fail_mode == FAIL_BUSY)
+        return -EBUSY;
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        sqlite3_stmt *q =
+            store_stmt(svc_store(s), "INSERT INTO claims (key) VALUES ('x')");
+        if (q == NULL)
+            return -EIO;
+        rc = store_errno(sqlite3_step(q));
+        sqlite3_reset(q);
+    }
+    return rc;
+}
 
 static const char *const probe_follows[] = {"coordination", "secretariat"};
 
@@ -69,7 +146,7 @@ stamp_text(const Cogov__V1__Event *ev, char *buf, size_t size,
 static int
 probe_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
 {
-    (void)app;
+    const probe_t *p = app;
     store_t *st = svc_store(s);
     uint64_t epoch = 0, cur_coord = 0, cur_secr = 0;
     int rc = store_cursor_get(st, "coordination", &epoch, &cur_coord);
@@ -100,6 +177,9 @@ probe_react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
                       -1, SQLITE_STATIC);
     rc = store_errno(sqlite3_step(q));
     sqlite3_reset(q);
+    if (rc == 0 && p->fail_type[0] != 0 && ev->type != NULL &&
+        strcmp(ev->type, p->fail_type) == 0)
+        return probe_fail(s, p);
     if (rc == 0)
         log_debug("probe.applied",
                   "producer=%s seq=%" PRIu64 " type=%s "
@@ -124,8 +204,8 @@ main(int argc, char **argv)
         .react = probe_react,
         .config = NULL,
         .config_obj = NULL,
-        .app_new = NULL,
-        .app_destroy = NULL,
+        .app_new = probe_new,
+        .app_destroy = probe_destroy,
     };
 
     return svc_main(&def, argc, argv);
