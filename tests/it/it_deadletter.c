@@ -127,6 +127,10 @@ test_collision_retry_discard(void **state)
     (void)state;
     cluster_t c;
     assert_int_equal(cluster_init(&c, "dlq"), 0);
+    keypair_t observer;
+    assert_int_equal(
+        cluster_add_principal(&c, "observer", "-", "OBSERVER", "-", &observer),
+        0);
     ctl_conf(&c);
     assert_int_equal(cluster_start(&c, H_COORD), 0);
     assert_int_equal(cluster_start(&c, H_SECR), 0);
@@ -173,6 +177,24 @@ test_collision_retry_discard(void **state)
     printf("%s", out);
     assert_int_equal(h_lines(out), 4); /* header + 3 */
     assert_non_null(strstr(out, "member_applied"));
+
+    /* Only an OPERATOR may see or touch them. */
+    Cogov__V1__ListDeadLetters lq = COGOV__V1__LIST_DEAD_LETTERS__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = COGOV__V1__REQUEST__BODY_LIST_DEAD_LETTERS;
+    req.list_dead_letters = &lq;
+    assert_int_equal(h_code_as(&c, H_SUPV, &observer, &req),
+                     COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED);
+    Cogov__V1__DiscardDeadLetter dq = COGOV__V1__DISCARD_DEAD_LETTER__INIT;
+    dq.producer = "coordination";
+    dq.seq = s[0];
+    dq.has_seq = 1;
+    dq.reason = "not mine to decide";
+    req.body_case = COGOV__V1__REQUEST__BODY_DISCARD_DEAD_LETTER;
+    req.discard_dead_letter = &dq;
+    assert_int_equal(h_code_as(&c, H_SUPV, &observer, &req),
+                     COGOV__V1__STATUS_CODE__STATUS_PERMISSION_DENIED);
+    assert_int_equal(dead(&c), 3);
 
     /* The bug changed, not fixed: the retry fails with the new error. */
     probe_restart(&c, "member_applied:reject");
