@@ -1404,7 +1404,7 @@ const ctl_cmd_t ctl_cmds_supv[] = {
      "Load an indicator system (指标体系) from FILE (README \"Indicator\n"
      "files\"; at most 64 KiB). A malformed file is refused (exit 2, the\n"
      "error names the line) and nothing changes; a valid one becomes the\n"
-     "next version. Prints the loaded set." SUP,
+     "next version. Prints the loaded set.\n" SUP,
      cmd_indicator_load},
     {"indicator", "list", "[--version N]",
      "The indicators of a version (default: the latest). --json prints the\n"
@@ -1416,14 +1416,17 @@ const ctl_cmd_t ctl_cmds_supv[] = {
      "round-PERIOD. The first calendar tick past a period's end drafts it\n"
      "already (supervision's auto_rounds); drafting it again recomputes\n"
      "it (the same facts give the same numbers) and a reviewed round goes\n"
-     "back to draft. A published round is frozen (exit 5). Scores are\n"
-     "points of 100, shown with two decimals." SUP,
+     "back to draft. A published round is frozen (exit 5). Each draft\n"
+     "emits round_drafted. Scores are points of 100, shown with two\n"
+     "decimals; n/a: the indicator does not apply to the unit (an on-time\n"
+     "share or ratio with nothing to divide by, or a zero target for its\n"
+     "type and no evidence) and its weight is left out of the total.\n" SUP,
      cmd_eval_draft},
     {"evaluation", "review", "ROUND_ID [--note T]",
-     "Mark a drafted round reviewed." SUP, cmd_eval_review},
+     "Mark a drafted round reviewed.\n" SUP, cmd_eval_review},
     {"evaluation", "publish", "ROUND_ID",
      "Publish and freeze a reviewed round (emits evaluation_published with\n"
-     "every member's grade and breakdown)." SUP,
+     "every member's grade and breakdown).\n" SUP,
      cmd_eval_publish},
     {"evaluation", "show", "ROUND_ID [--member M]",
      "A round: the consortium's total and grade, each member's total, grade\n"
@@ -1459,16 +1462,16 @@ const ctl_cmd_t ctl_cmds_supv[] = {
      "[--warning ID] [--round ID] [--id ID]",
      "Issue a rectification order (整改) to an ADMITTED or SUSPENDED unit,\n"
      "due at the end of --due; --evidence is the evidence required. Without\n"
-     "--id the id is derived from the request." SUP,
+     "--id the id is derived from the request.\n" SUP,
      cmd_rect_issue},
     {"rectification", "report", "ID --text T [--evidence T]",
      "Submit the unit's report on an ISSUED or RETURNED order.\n"
      "Roles: SUPERVISOR, MEMBER_REP of the owner unit.\n",
      cmd_rect_report},
     {"rectification", "accept", "ID [--note T]",
-     "Accept the report: the order is closed." SUP, cmd_rect_accept},
+     "Accept the report: the order is closed.\n" SUP, cmd_rect_accept},
     {"rectification", "return", "ID --note T",
-     "Return the report for revision (a note is required)." SUP,
+     "Return the report for revision (a note is required).\n" SUP,
      cmd_rect_return},
     {"rectification", "show", "ID", "One order.\n" READ, cmd_rect_show},
     {"rectification", "list", "[--member M] [--status S]",
