@@ -83,7 +83,8 @@ int64_t ind_target(const indicator_t *ind, int member_type);
 /* Score in hundredths of a point, 0..weight*100, for an observed value and
  * target. For veto indicators *veto_failed is set when the rule is not met
  * in full (score is 0 then). observed -1 (no data) scores 0 except for a
- * "down" indicator, where no data is the best case. */
+ * "down" indicator, where no data is the best case (ask ind_applies first:
+ * a non-veto on-time share or ratio without data is n/a, not scored). */
 int64_t ind_score(const indicator_t *ind, int64_t observed, int64_t target,
                   bool *veto_failed);
 
