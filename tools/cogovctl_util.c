@@ -1254,18 +1254,3 @@ import_request_id(const csv_row_t *row, const char *prefix, char *buf,
              (unsigned long long)hash64(b.p, b.len));
     sbuf_free(&b);
 }
-
-int
-ctl_parse_id(ctl_t *c, int argc, char **argv, const ctl_opt_t *opts,
-             int (*on_opt)(ctl_t *c, int idx, const char *value, void *arg),
-             void *arg, const char *what, const char **id)
-{
-    const char *pos[1];
-    int npos, rc = ctl_parse(c, argc, argv, opts, on_opt, arg, pos, 1, &npos);
-    if (rc != 0)
-        return rc;
-    if (npos != 1)
-        return ctl_usage(c, "%s is required", what);
-    *id = pos[0];
-    return 0;
-}
