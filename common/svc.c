@@ -68,6 +68,8 @@ typedef struct held {
 typedef struct unsynced {
     zmq_msg_t rid;
     Cogov__V1__Reply *rep;
+    uint8_t *packed; /* rep packed without heads (stored reply), or NULL */
+    size_t packed_len;
     uint64_t need; /* store_commit_no when it was ready */
 } unsynced_t;
 
@@ -75,6 +77,8 @@ typedef struct unsynced {
 typedef struct pending {
     zmq_msg_t rid;
     Cogov__V1__Reply *rep;
+    uint8_t *packed; /* rep packed without heads (stored reply), or NULL */
+    size_t packed_len;
     bool write;   /* its effects are in the open transaction */
     held_t *held; /* with write: the request, to apply it again */
 } pending_t;
@@ -102,6 +106,7 @@ struct svc {
     uv_timer_t stats_timer;
     uv_timer_t fetch_timer;
     uv_timer_t deferred_timer;
+    uv_prepare_t log_prepare; /* writes the iteration's log lines */
     deferred_t *deferred;
     bool handles_open;
     waiter_t *waiters;
@@ -536,15 +541,36 @@ send_bytes(svc_t *s, zmq_msg_t *rid, const uint8_t *data, size_t len)
         log_warn("reply.dropped", "reason=%s", log_q(zmq_strerror(errno)));
 }
 
-/* Pack with this daemon's head and send; frees rep. */
+/* Pack with this daemon's head and send; frees rep and packed. packed, when
+ * not NULL, is rep already packed without heads (for its stored reply): the
+ * head is appended to it as one more field (Reply.heads, field 5) rather
+ * than packing rep again; protobuf readers take fields in any order. */
 static void
-send_reply(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep)
+send_packed_reply(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep,
+                  uint8_t *packed, size_t packed_len)
 {
     Cogov__V1__Position head = COGOV__V1__POSITION__INIT;
     Cogov__V1__Position *heads[1] = {&head};
     head.producer = (char *)s->def->name;
     head.seq = store_durable_head(s->store);
     head.has_seq = 1;
+    if (packed != NULL) {
+        size_t hlen = protobuf_c_message_get_packed_size(&head.base);
+        uint8_t *buf = xrealloc(packed, packed_len + 2 * 10 + hlen);
+        size_t off = packed_len;
+        uint64_t v = (5u << 3) | 2u;
+        for (int k = 0; k < 2; k++, v = hlen) {
+            do {
+                buf[off++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+                v >>= 7;
+            } while (v != 0);
+        }
+        off += protobuf_c_message_pack(&head.base, buf + off);
+        send_bytes(s, rid, buf, off);
+        free(buf);
+        protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+        return;
+    }
     rep->heads = heads;
     rep->n_heads = 1;
     size_t len = 0;
@@ -554,6 +580,12 @@ send_reply(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep)
     send_bytes(s, rid, buf, len);
     free(buf);
     protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+}
+
+static void
+send_reply(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep)
+{
+    send_packed_reply(s, rid, rep, NULL, 0);
 }
 
 static void send_error(svc_t *s, zmq_msg_t *rid, const char *request_id,
@@ -867,12 +899,15 @@ pending_add(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep, bool write)
     zmq_msg_init(&p->rid);
     zmq_msg_copy(&p->rid, rid);
     p->rep = rep;
+    p->packed = NULL;
+    p->packed_len = 0;
     p->write = write;
     p->held = NULL;
 }
 
 static void
-unsynced_add(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep, uint64_t need)
+unsynced_add(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep, uint8_t *packed,
+             size_t packed_len, uint64_t need)
 {
     if (s->unsynced_first + s->n_unsynced == s->cap_unsynced) {
         if (s->unsynced_first > 0) {
@@ -890,6 +925,8 @@ unsynced_add(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep, uint64_t need)
     zmq_msg_init(&u->rid);
     zmq_msg_move(&u->rid, rid);
     u->rep = rep;
+    u->packed = packed;
+    u->packed_len = packed_len;
     u->need = need;
 }
 
@@ -946,7 +983,7 @@ answer_retry(svc_t *s, zmq_msg_t *rid, const principal_t *who,
 static Cogov__V1__Reply *
 apply_write(svc_t *s, const principal_t *who, const svc_route_t *r,
             const Cogov__V1__Request *req, uint64_t hash, bool *wrote,
-            bool *redo)
+            bool *redo, uint8_t **packed, size_t *packed_len)
 {
     char causation[PRINCIPAL_NAME_MAX + 160];
     snprintf(causation, sizeof(causation), "req:%s:%s", who->name,
@@ -965,9 +1002,13 @@ apply_write(svc_t *s, const principal_t *who, const svc_route_t *r,
     int64_t bt = s->business_time;
     int64_t changes = store_changes(s->store);
     Cogov__V1__Reply *rep = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
     int rc = 0;
     *wrote = false;
     *redo = false;
+    *packed = NULL;
+    *packed_len = 0;
     if (careful && (rc = store_savepoint(s->store)) != 0)
         goto store_failed;
     rep = reply_new(req->request_id, req->correlation_id);
@@ -981,12 +1022,12 @@ apply_write(svc_t *s, const principal_t *who, const svc_route_t *r,
         return rep;
     }
     if (idempotent) {
-        size_t len = 0;
-        uint8_t *buf = pb_pack((ProtobufCMessage *)rep, &len);
+        buf = pb_pack((ProtobufCMessage *)rep, &len);
         rc = store_reply_put(s->store, who->name, req->request_id, hash, buf,
                              len, now_wall_ms());
-        free(buf);
         if (rc != 0) {
+            free(buf);
+            buf = NULL;
             s->business_time = bt;
             if (!careful)
                 goto redo;
@@ -995,11 +1036,14 @@ apply_write(svc_t *s, const principal_t *who, const svc_route_t *r,
         }
     }
     if (careful && (rc = store_release(s->store)) != 0) {
+        free(buf);
         store_rollback_to(s->store);
         s->business_time = bt;
         goto store_failed;
     }
     *wrote = true;
+    *packed = buf; /* sent as it is, with the head appended */
+    *packed_len = len;
     return rep;
 redo:
     protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
@@ -1046,10 +1090,13 @@ redo_group(svc_t *s)
             continue;
         held_t *h = p->held;
         protobuf_c_message_free_unpacked((ProtobufCMessage *)p->rep, NULL);
+        free(p->packed);
+        p->packed = NULL;
+        p->packed_len = 0;
         bool wrote = false, redo = false;
         if (rc == 0)
             p->rep = apply_write(s, h->who, h->route, h->req, h->hash, &wrote,
-                                 &redo);
+                                 &redo, &p->packed, &p->packed_len);
         else
             p->rep = store_failed_reply(h->req, rc);
         p->write = wrote;
@@ -1095,13 +1142,19 @@ run_route(svc_t *s, zmq_msg_t *rid, const principal_t *who,
             return;
     }
     bool wrote = false, redo = false;
-    Cogov__V1__Reply *rep = apply_write(s, who, r, req, hash, &wrote, &redo);
+    uint8_t *packed = NULL;
+    size_t packed_len = 0;
+    Cogov__V1__Reply *rep =
+        apply_write(s, who, r, req, hash, &wrote, &redo, &packed, &packed_len);
     if (redo) {
         rc = redo_group(s);
-        rep = rc == 0 ? apply_write(s, who, r, req, hash, &wrote, &redo)
+        rep = rc == 0 ? apply_write(s, who, r, req, hash, &wrote, &redo,
+                                    &packed, &packed_len)
                       : store_failed_reply(req, rc);
     }
     pending_add(s, rid, rep, wrote);
+    s->pending[s->n_pending - 1].packed = packed;
+    s->pending[s->n_pending - 1].packed_len = packed_len;
     if (wrote) {
         held_t *h = xcalloc(1, sizeof(*h));
         h->who = who;
@@ -1396,6 +1449,8 @@ flush_pending(svc_t *s)
                 if (!p->write)
                     continue;
                 Cogov__V1__Reply *rep = p->rep;
+                free(p->packed);
+                p->packed = NULL;
                 free(rep->error);
                 rep->error = xasprintf("store commit failed: %s; nothing was "
                                        "applied",
@@ -1418,9 +1473,9 @@ flush_pending(svc_t *s)
     for (size_t i = 0; i < s->n_pending; i++) {
         pending_t *p = &s->pending[i];
         if (now)
-            send_reply(s, &p->rid, p->rep);
+            send_packed_reply(s, &p->rid, p->rep, p->packed, p->packed_len);
         else
-            unsynced_add(s, &p->rid, p->rep, need);
+            unsynced_add(s, &p->rid, p->rep, p->packed, p->packed_len, need);
         zmq_msg_close(&p->rid);
         held_free(&p->held);
     }
@@ -1438,7 +1493,7 @@ release_unsynced(svc_t *s, bool all)
         unsynced_t *u = &s->unsynced[s->unsynced_first];
         if (!all && u->need > durable)
             break;
-        send_reply(s, &u->rid, u->rep);
+        send_packed_reply(s, &u->rid, u->rep, u->packed, u->packed_len);
         zmq_msg_close(&u->rid);
         s->unsynced_first++;
         s->n_unsynced--;
@@ -1454,6 +1509,7 @@ drop_unsynced(svc_t *s)
         unsynced_t *u = &s->unsynced[s->unsynced_first + i];
         zmq_msg_close(&u->rid);
         protobuf_c_message_free_unpacked((ProtobufCMessage *)u->rep, NULL);
+        free(u->packed);
     }
     s->unsynced_first = s->n_unsynced = 0;
 }
@@ -1692,6 +1748,14 @@ on_close_noop(uv_handle_t *h)
     (void)h;
 }
 
+/* Right before the loop would block: the iteration's log lines, one write. */
+static void
+on_log_prepare(uv_prepare_t *h)
+{
+    (void)h;
+    log_flush();
+}
+
 static void
 stop(svc_t *s)
 {
@@ -1743,6 +1807,7 @@ stop(svc_t *s)
         uv_close((uv_handle_t *)&s->stats_timer, on_close_noop);
         uv_close((uv_handle_t *)&s->fetch_timer, on_close_noop);
         uv_close((uv_handle_t *)&s->deferred_timer, on_close_noop);
+        uv_close((uv_handle_t *)&s->log_prepare, on_close_noop);
         uv_close((uv_handle_t *)&s->sig_hup, on_close_noop);
         notify_destroy(&s->notify);
         uv_signal_stop(&s->sig_term);
@@ -1962,6 +2027,9 @@ svc_main(const svc_def_t *def, int argc, char **argv)
     uv_timer_init(&s->loop, &s->stats_timer);
     uv_timer_init(&s->loop, &s->fetch_timer);
     uv_timer_init(&s->loop, &s->deferred_timer);
+    uv_prepare_init(&s->loop, &s->log_prepare);
+    uv_prepare_start(&s->log_prepare, on_log_prepare);
+    uv_unref((uv_handle_t *)&s->log_prepare);
     uv_signal_init(&s->loop, &s->sig_term);
     uv_signal_init(&s->loop, &s->sig_int);
     uv_signal_init(&s->loop, &s->sig_hup);
@@ -1988,7 +2056,9 @@ svc_main(const svc_def_t *def, int argc, char **argv)
         status_text(s, status, sizeof(status));
         write_metrics(s);
         notify_ready(s->notify, status);
+        log_buffer(true); /* see on_log_prepare */
         uv_run(&s->loop, UV_RUN_DEFAULT);
+        log_buffer(false);
         s->exit_code = s->sync_failed ? 1 : 0;
     }
     stop(s);
