@@ -46,7 +46,8 @@ struct follow {
     int backoff_ms;
     char state[160];
     /* A batch being applied (held for causal order or for a retry). */
-    Cogov__V1__Reply *batch_rep;
+    Cogov__V1__Reply *batch_rep; /* decoded into arena */
+    pb_arena_t *arena;
     size_t next; /* index of the next event to apply */
 };
 
@@ -86,9 +87,8 @@ follow_status(const follow_t *f, Cogov__V1__CursorStatus *cs)
 static void
 drop_batch(follow_t *f)
 {
-    if (f->batch_rep != NULL)
-        cogov__v1__reply__free_unpacked(f->batch_rep, NULL);
     f->batch_rep = NULL;
+    pb_arena_reset(f->arena);
     f->next = 0;
 }
 
@@ -544,7 +544,7 @@ take_batch(follow_t *f, Cogov__V1__Reply *rep)
                  rep->error ? rep->error : "no batch");
         log_error("follow.refused", "producer=%s code=%d error=%s", f->producer,
                   rep->code, log_q(rep->error));
-        cogov__v1__reply__free_unpacked(rep, NULL);
+        pb_arena_reset(f->arena);
         schedule_retry(f, -EACCES);
         return;
     }
@@ -555,7 +555,7 @@ take_batch(follow_t *f, Cogov__V1__Reply *rep)
         char why[128];
         snprintf(why, sizeof(why), "epoch changed from %llu to %llu",
                  (unsigned long long)f->epoch, (unsigned long long)b->epoch);
-        cogov__v1__reply__free_unpacked(rep, NULL);
+        pb_arena_reset(f->arena);
         stop_stream(f, "stream.epoch_changed", why);
         return;
     }
@@ -564,14 +564,14 @@ take_batch(follow_t *f, Cogov__V1__Reply *rep)
         snprintf(why, sizeof(why), "head went backwards to %llu below %llu",
                  (unsigned long long)b->head_seq,
                  (unsigned long long)f->applied);
-        cogov__v1__reply__free_unpacked(rep, NULL);
+        pb_arena_reset(f->arena);
         stop_stream(f, "stream.head_backwards", why);
         return;
     }
     f->head_seen = b->head_seq;
     snprintf(f->state, sizeof(f->state), "following");
     if (b->n_events == 0) {
-        cogov__v1__reply__free_unpacked(rep, NULL);
+        pb_arena_reset(f->arena);
         send_fetch(f); /* heartbeat: ask again, the producer long-polls */
         return;
     }
@@ -592,12 +592,18 @@ on_sock(void *arg)
             return;
         }
         bool more = zmq_msg_more(&msg);
-        /* A producer is trusted less than our own store: decode with a
-         * budget. */
-        Cogov__V1__Reply *rep =
-            more ? NULL
-                 : cogov__v1__reply__unpack(NULL, zmq_msg_size(&msg),
-                                            zmq_msg_data(&msg));
+        /* Only an answer to the Fetch in flight is decoded, into the arena
+         * (no malloc per field; given back when the batch is dropped): with
+         * a batch held, which lives in the arena, no Fetch is in flight and
+         * whatever comes is stale. */
+        Cogov__V1__Reply *rep = NULL;
+        bool want = f->in_flight && f->batch_rep == NULL;
+        if (want && !more) {
+            pb_arena_reset(f->arena);
+            rep = (Cogov__V1__Reply *)pb_unpack_arena(
+                f->arena, &cogov__v1__reply__descriptor, zmq_msg_data(&msg),
+                zmq_msg_size(&msg), SIZE_MAX);
+        }
         zmq_msg_close(&msg);
         while (more) { /* not our shape: drain */
             zmq_msg_init(&msg);
@@ -607,19 +613,21 @@ on_sock(void *arg)
                 more = zmq_msg_more(&msg);
             zmq_msg_close(&msg);
         }
+        if (!want)
+            continue; /* stale */
         if (rep == NULL) {
             log_warn("follow.bad_reply", "producer=%s", f->producer);
             continue;
         }
         if (rep->request_id == NULL ||
-            strcmp(rep->request_id, f->want_id) != 0 || !f->in_flight) {
-            cogov__v1__reply__free_unpacked(rep, NULL); /* stale */
+            strcmp(rep->request_id, f->want_id) != 0) {
+            pb_arena_reset(f->arena); /* stale */
             continue;
         }
         f->in_flight = false;
         uv_timer_stop(&f->timer);
         if (f->stopped || svc_stopping(f->s)) {
-            cogov__v1__reply__free_unpacked(rep, NULL);
+            pb_arena_reset(f->arena);
             continue;
         }
         take_batch(f, rep);
@@ -632,16 +640,19 @@ follow_new(svc_t *s, const char *producer, const char *endpoint)
     const svc_conf_t *conf = svc_conf(s);
     follow_t *f = xcalloc(1, sizeof(*f));
     f->s = s;
+    f->arena = pb_arena_new();
     str_copy(f->producer, sizeof(f->producer), producer);
     str_copy(f->endpoint, sizeof(f->endpoint), endpoint);
     snprintf(f->state, sizeof(f->state), "connecting");
     if (keys_load_public(conf->keys_dir, producer, f->server_pub) != 0) {
         log_error("follow.no_key", "producer=%s keys_dir=%s", producer,
                   log_q(conf->keys_dir));
+        pb_arena_destroy(&f->arena);
         free(f);
         return NULL;
     }
     if (store_cursor_get(svc_store(s), producer, &f->epoch, &f->applied) != 0) {
+        pb_arena_destroy(&f->arena);
         free(f);
         return NULL;
     }
@@ -674,6 +685,7 @@ follow_destroy(follow_t **fp)
     *fp = NULL;
     close_sock(f);
     drop_batch(f);
+    pb_arena_destroy(&f->arena);
     if (f->timer_open)
         uv_close((uv_handle_t *)&f->timer, on_timer_closed);
     else

@@ -82,6 +82,114 @@ pb_free(ProtobufCMessage *m)
         protobuf_c_message_free_unpacked(m, &a);
 }
 
+/* ---- arena ---------------------------------------------------------------
+ */
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t size, used; /* of data */
+    _Alignas(16) unsigned char data[];
+} chunk_t;
+
+struct pb_arena {
+    chunk_t *head;  /* the chunk being filled; full ones follow */
+    chunk_t *spare; /* kept by the last reset, empty */
+    size_t used, budget;
+};
+
+pb_arena_t *
+pb_arena_new(void)
+{
+    return xcalloc(1, sizeof(pb_arena_t));
+}
+
+static void *
+arena_alloc(void *data, size_t size)
+{
+    pb_arena_t *a = data;
+    size = (size + 15) & ~(size_t)15;
+    if (size == 0 || size > a->budget - a->used)
+        return NULL; /* past the budget: protobuf-c fails the unpack */
+    chunk_t *c = a->head;
+    if (c == NULL || c->size - c->used < size) {
+        if (a->spare != NULL && a->spare->size >= size) {
+            c = a->spare;
+            a->spare = c->next;
+        } else {
+            size_t n = 64 * 1024;
+            while (n < size)
+                n *= 2;
+            c = xmalloc(sizeof(*c) + n);
+            c->size = n;
+        }
+        c->used = 0;
+        c->next = a->head;
+        a->head = c;
+    }
+    void *p = c->data + c->used;
+    c->used += size;
+    a->used += size;
+    return p;
+}
+
+static void
+arena_free(void *data, void *ptr)
+{
+    (void)data;
+    (void)ptr; /* given back by pb_arena_reset */
+}
+
+ProtobufCMessage *
+pb_unpack_arena(pb_arena_t *a, const ProtobufCMessageDescriptor *d,
+                const uint8_t *data, size_t len, size_t budget)
+{
+    if (d == NULL || (data == NULL && len > 0))
+        return NULL;
+    a->budget = budget;
+    ProtobufCAllocator al = {
+        .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
+    return protobuf_c_message_unpack(d, &al, len, data);
+}
+
+void
+pb_arena_reset(pb_arena_t *a)
+{
+    if (a == NULL)
+        return;
+    /* Keep chunks up to PB_ARENA_KEEP bytes as spares, free the rest. */
+    size_t kept = 0;
+    for (chunk_t *c = a->spare; c != NULL; c = c->next)
+        kept += c->size;
+    while (a->head != NULL) {
+        chunk_t *c = a->head;
+        a->head = c->next;
+        if (kept + c->size <= PB_ARENA_KEEP) {
+            kept += c->size;
+            c->next = a->spare;
+            a->spare = c;
+        } else {
+            free(c);
+        }
+    }
+    a->used = 0;
+}
+
+void
+pb_arena_destroy(pb_arena_t **ap)
+{
+    if (ap == NULL || *ap == NULL)
+        return;
+    pb_arena_t *a = *ap;
+    *ap = NULL;
+    pb_arena_reset(a); /* moves what it keeps to the spares */
+    while (a->spare != NULL) {
+        chunk_t *c = a->spare;
+        a->spare = c->next;
+        free(c);
+    }
+    free(a);
+}
+
 uint8_t *
 pb_pack(const ProtobufCMessage *m, size_t *len)
 {

@@ -14,6 +14,23 @@ ProtobufCMessage *pb_unpack(const ProtobufCMessageDescriptor *d,
                             const uint8_t *data, size_t len, size_t budget);
 void pb_free(ProtobufCMessage *m);
 
+/* An arena for messages decoded over and over (a follower's Batches): one
+ * bump allocation per field instead of malloc/free, everything given back
+ * at once by pb_arena_reset. Chunks up to PB_ARENA_KEEP bytes are kept for
+ * the next message; larger ones are freed at the reset. */
+#define PB_ARENA_KEEP (256 * 1024)
+typedef struct pb_arena pb_arena_t;
+pb_arena_t *pb_arena_new(void);
+void pb_arena_destroy(pb_arena_t **ap);
+/* Like pb_unpack, into the arena: the message lives until the next
+ * pb_arena_reset (never pb_free it). NULL on invalid bytes or past the
+ * budget. */
+ProtobufCMessage *pb_unpack_arena(pb_arena_t *a,
+                                  const ProtobufCMessageDescriptor *d,
+                                  const uint8_t *data, size_t len,
+                                  size_t budget);
+void pb_arena_reset(pb_arena_t *a);
+
 /* Walk every field of m recursively: every string valid UTF-8 and at most
  * max_string bytes, every enum value known to its descriptor, every repeated
  * field at most max_repeated long, nesting at most 16 deep. Returns 0, or

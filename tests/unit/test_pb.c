@@ -426,6 +426,48 @@ test_unknown_fields(void **state)
     pb_free(m);
 }
 
+/* The arena: messages decoded into it over and over are equal to what was
+ * packed, a message bigger than what is kept between resets decodes too,
+ * past the budget is NULL (and the arena still works), and everything is
+ * given back (ASan/LSan in the sanitizer build). */
+static void
+test_arena(void **state)
+{
+    (void)state;
+    pb_arena_t *a = pb_arena_new();
+    char big[200000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    for (int round = 0; round < 50; round++) {
+        const char *name = round % 7 == 3 ? big : "滨江职业技术学院";
+        size_t len = 0;
+        uint8_t *buf = pack_request(name, 2, true, &len, NULL);
+        pb_arena_reset(a);
+        Cogov__V1__Request *r = (Cogov__V1__Request *)pb_unpack_arena(
+            a, REQ_DESC, buf, len, SIZE_MAX);
+        assert_non_null(r);
+        assert_int_equal(r->body_case, COGOV__V1__REQUEST__BODY_APPLY_MEMBER);
+        assert_string_equal(r->apply_member->name, name);
+        assert_int_equal(r->n_after, 2);
+        assert_int_equal(r->after[1]->seq, 7);
+        assert_int_equal((uintptr_t)r->after[0] % 16, 0);
+        /* a second message in the same arena before the reset */
+        Cogov__V1__Request *r2 = (Cogov__V1__Request *)pb_unpack_arena(
+            a, REQ_DESC, buf, len, SIZE_MAX);
+        assert_non_null(r2);
+        assert_string_equal(r->apply_member->name, name); /* still there */
+        assert_string_equal(r2->request_id, "r-1");
+        /* a budget smaller than the message needs */
+        pb_arena_reset(a);
+        assert_null(pb_unpack_arena(a, REQ_DESC, buf, len, 64));
+        free(buf);
+    }
+    pb_arena_reset(a);
+    pb_arena_destroy(&a);
+    assert_null(a);
+    pb_arena_destroy(&a); /* NULL is fine */
+}
+
 int
 main(void)
 {
@@ -443,6 +485,7 @@ main(void)
         cmocka_unit_test(test_presence),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_unknown_fields),
+        cmocka_unit_test(test_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
