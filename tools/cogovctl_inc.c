@@ -901,8 +901,8 @@ cmd_guarantee_list(ctl_t *c, int argc, char **argv)
 static void
 print_honours(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
-    static const char *const hdr[] = {"MEMBER", "TITLE", "ROUND", "POLICY",
-                                      "HONOUR_ID"};
+    static const char *const hdr[] = {"MEMBER", "TITLE",     "ROUND", "STATUS",
+                                      "POLICY", "HONOUR_ID", "WHY"};
     const Cogov__V1__HonourList *l = rep->honour_list;
     table_t *t = table_new(ARRAY_LEN(hdr), hdr);
     sbuf_t b;
@@ -915,8 +915,11 @@ print_honours(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
         table_cell(t, h->member_id);
         table_cell(t, h->title);
         table_cell(t, h->round_id ? h->round_id : "");
+        table_cell(t, h->withheld ? "WITHHELD" : "GRANTED");
         table_cellf(t, "%s v%u", h->policy_id, h->policy_version);
         table_cell(t, h->honour_id);
+        table_cell(t, h->withheld && h->withheld_reason ? h->withheld_reason
+                                                        : "-");
     }
     table_render(t, &b);
     table_destroy(&t);
@@ -1030,7 +1033,9 @@ const ctl_cmd_t ctl_cmds_inc[] = {
      "Guarantees per task and per department, delivered or not.\n",
      cmd_guarantee_list},
     {"honour", "list", "[--member ID]",
-     "Honours granted from published evaluation grades by policy rules.\n",
+     "Honours decided from published evaluation grades by policy rules:\n"
+     "GRANTED, or WITHHELD (WHY) when the unit was suspended or under a\n"
+     "rectification order not yet closed at the publication.\n",
      cmd_honour_list},
     {NULL, NULL, NULL, NULL, NULL},
 };

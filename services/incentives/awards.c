@@ -539,45 +539,6 @@ done:
     return err;
 }
 
-/* Grant the honour of a rule to the member of an evaluation result, once
- * (the id derives from policy, rule, event and member). */
-static int
-honour(svc_t *s, const svc_ctx_t *c, const policy_t *p, const pol_rule_t *r,
-       const facts_t *f)
-{
-    Cogov__V1__Honour h = COGOV__V1__HONOUR__INIT;
-    Cogov__V1__Event ev = COGOV__V1__EVENT__INIT;
-    char id[200], src[64];
-    int err, stand;
-
-    stand = standing(svc_store(s), p, f->member_id, &err);
-    if (err < 0 || stand == 0)
-        return err;
-    snprintf(src, sizeof src, "%s:%" PRIu64, f->ev->producer, f->ev->seq);
-    snprintf(id, sizeof id, "%s:%s@%s/%s", p->id, r->id, src, f->member_id);
-    h.honour_id = id;
-    h.member_id = (char *)f->member_id;
-    h.title = (char *)r->title;
-    h.policy_id = (char *)p->id;
-    h.has_policy_version = h.has_grade = h.has_granted_at = true;
-    h.policy_version = p->version;
-    h.rule_id = (char *)r->id;
-    h.round_id = (char *)(f->task_id ? f->task_id : "");
-    h.grade = f->grade;
-    h.source_event = src;
-    h.granted_at = f->ev->occurred_at;
-    err = inc_store_honour_add(svc_store(s), &h);
-    if (err <= 0)
-        return err; /* granted before: a replay */
-    ev.payload_case = PAY(HONOUR_GRANTED);
-    ev.honour_granted = &h;
-    if ((err = svc_emit(s, c, &ev)) < 0)
-        return err;
-    log_info("honour.granted", "honour=%s member=%s corr=%s", log_q(id),
-             log_q(f->member_id), log_q(c->correlation_id));
-    return 0;
-}
-
 typedef bool (*rule_filter_fn)(const pol_rule_t *r, const facts_t *f);
 
 /* Every rule of every policy in force on the event's date that the filter
@@ -601,9 +562,11 @@ apply_policies(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const facts_t *f,
         }
         for (size_t j = 0; err == 0 && j < p->n_rules; j++)
             if (keep(&p->rules[j], f))
-                err = p->rules[j].kind == RULE_HONOUR
-                          ? honour(s, c, p, &p->rules[j], f)
-                          : propose(s, a, c, p, &p->rules[j], f);
+                err =
+                    p->rules[j].kind == RULE_HONOUR
+                        ? inc_honour_decide(s, c, p, &p->rules[j], f->ev,
+                                            f->member_id, f->task_id, f->grade)
+                        : propose(s, a, c, p, &p->rules[j], f);
     }
     inc_strv_free(texts, n);
     free(p);

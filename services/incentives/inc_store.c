@@ -107,7 +107,22 @@ static const char migration_3[] =
     "ALTER TABLE pools_v3 RENAME TO pools;"
     "CREATE INDEX awards_member_pool ON awards(member_id, pool_id, year);";
 
-const char *const inc_migrations[] = {migration_1, migration_2, migration_3};
+/* Honours are decided on the unit's standing at the publication, in cap
+ * order: member status changes are logged with their cap order key (a
+ * suspension from coordination may arrive after a publication from
+ * supervision that it precedes), and each honour keeps its key, the orders
+ * open at its publication and whether it was withheld. */
+static const char migration_4[] =
+    "CREATE TABLE member_status_log("
+    "  member_id TEXT NOT NULL, ckey TEXT NOT NULL, status INTEGER NOT NULL,"
+    "  PRIMARY KEY (member_id, ckey));"
+    "ALTER TABLE honours ADD COLUMN ckey TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE honours ADD COLUMN open_orders TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE honours ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX honours_member ON honours(member_id, ckey);";
+
+const char *const inc_migrations[] = {migration_1, migration_2, migration_3,
+                                      migration_4};
 const size_t inc_n_migrations = ARRAY_LEN(inc_migrations);
 
 static const char *
@@ -1184,11 +1199,12 @@ inc_store_guarantees(store_t *st, const char *task_id, const char *dept_id,
 }
 
 int
-inc_store_honour_add(store_t *st, const Cogov__V1__Honour *h)
+inc_store_honour_add(store_t *st, const Cogov__V1__Honour *h, const char *ckey,
+                     const char *open_orders)
 {
     sqlite3_stmt *q = store_stmt(
-        st, "INSERT OR IGNORE INTO honours(honour_id, member_id, body)"
-            " VALUES (?,?,?)");
+        st, "INSERT OR IGNORE INTO honours(honour_id, member_id, body, ckey,"
+            " open_orders, withheld) VALUES (?,?,?,?,?,?)");
     uint8_t *buf = NULL;
     int err;
 
@@ -1197,10 +1213,124 @@ inc_store_honour_add(store_t *st, const Cogov__V1__Honour *h)
     sqlite3_bind_text(q, 1, h->honour_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, h->member_id, -1, SQLITE_STATIC);
     put_blob(q, 3, &h->base, &buf);
+    sqlite3_bind_text(q, 4, ckey, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, open_orders, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 6, h->withheld);
     err = store_exec(q);
     free(buf);
     if (err == 0)
         err = sqlite3_changes(store_db(st)) > 0 ? 1 : 0;
+    return err;
+}
+
+int
+inc_store_honour_set(store_t *st, const Cogov__V1__Honour *h)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "UPDATE honours SET body = ?, withheld = ? WHERE honour_id = ?");
+    uint8_t *buf = NULL;
+    int err;
+
+    if (q == NULL)
+        return -EIO;
+    put_blob(q, 1, &h->base, &buf);
+    sqlite3_bind_int(q, 2, h->withheld);
+    sqlite3_bind_text(q, 3, h->honour_id, -1, SQLITE_STATIC);
+    err = store_exec(q);
+    free(buf);
+    return err;
+}
+
+int
+inc_store_honours_after(store_t *st, const char *member_id, const char *ckey,
+                        Cogov__V1__HonourList **out, char ***orders)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT body, open_orders FROM honours WHERE member_id = ?"
+            " AND ckey > ? ORDER BY ckey, honour_id");
+    Cogov__V1__HonourList *l = xmalloc(sizeof *l);
+    char **o = NULL;
+    int rc;
+
+    cogov__v1__honour_list__init(l);
+    *out = l;
+    *orders = NULL;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, ckey, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        Cogov__V1__Honour *h =
+            cogov__v1__honour__unpack(NULL, (size_t)sqlite3_column_bytes(q, 0),
+                                      sqlite3_column_blob(q, 0));
+        if (h == NULL)
+            continue;
+        l->honours = xrealloc(l->honours, (l->n_honours + 1) * sizeof h);
+        o = xrealloc(o, (l->n_honours + 1) * sizeof *o);
+        o[l->n_honours] = xstrdup(col(q, 1));
+        l->honours[l->n_honours++] = h;
+    }
+    *orders = o;
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int
+inc_store_open_orders(store_t *st, const char *member_id, char **out)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT coalesce(group_concat(rectification_id, ','), '') FROM"
+            " (SELECT rectification_id FROM rectifications WHERE member_id = ?"
+            " AND open ORDER BY rectification_id)");
+    int rc;
+
+    *out = NULL;
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *out = xstrdup(col(q, 0));
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : store_errno(rc);
+}
+
+int
+inc_store_status_log(store_t *st, const char *member_id, const char *ckey,
+                     int status)
+{
+    sqlite3_stmt *q = store_stmt(
+        st, "INSERT OR IGNORE INTO member_status_log(member_id, ckey, status)"
+            " VALUES (?,?,?)");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, ckey, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, status);
+    return store_exec(q);
+}
+
+int
+inc_store_status_at(store_t *st, const char *member_id, const char *ckey,
+                    int *status)
+{
+    /* a store from before the log knows only the current status */
+    sqlite3_stmt *q = store_stmt(
+        st, "SELECT coalesce((SELECT status FROM member_status_log"
+            " WHERE member_id = ?1 AND ckey < ?2 ORDER BY ckey DESC LIMIT 1),"
+            " (SELECT status FROM members WHERE member_id = ?1))");
+    int rc, err = 0;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, ckey, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+        *status = sqlite3_column_int(q, 0);
+    else
+        err = rc == SQLITE_ROW ? -ENOENT : store_errno(rc);
+    sqlite3_reset(q);
     return err;
 }
 

@@ -152,9 +152,31 @@ int inc_store_guarantee(store_t *st, const char *id,
                         Cogov__V1__Guarantee **out);
 int inc_store_guarantees(store_t *st, const char *task_id, const char *dept_id,
                          Cogov__V1__GuaranteeList **out);
-/* 1 if granted now, 0 if it was already (idempotent). */
-int inc_store_honour_add(store_t *st, const Cogov__V1__Honour *h);
+/* Record the decision on an honour (granted or withheld, h->withheld) with
+ * its cap order key (the publication's) and the unit's rectification
+ * orders open at the publication ("" none). 1 if recorded now, 0 if it
+ * was already (idempotent: the first decision's row is kept). */
+int inc_store_honour_add(store_t *st, const Cogov__V1__Honour *h,
+                         const char *ckey, const char *open_orders);
+/* Replace a recorded honour's body (the decision changed). */
+int inc_store_honour_set(store_t *st, const Cogov__V1__Honour *h);
 int inc_store_honours(store_t *st, const char *member_id,
                       Cogov__V1__HonourList **out);
+/* The member's honours published after ckey (cap order), each with the
+ * orders open at its publication (*orders[i], caller frees both with
+ * inc_strv_free / protobuf_c_message_free_unpacked). */
+int inc_store_honours_after(store_t *st, const char *member_id,
+                            const char *ckey, Cogov__V1__HonourList **out,
+                            char ***orders);
+/* The unit's rectification orders open now, comma-separated in id order
+ * ("" none; caller frees). */
+int inc_store_open_orders(store_t *st, const char *member_id, char **out);
+/* A member status change at cap order key ckey (idempotent). */
+int inc_store_status_log(store_t *st, const char *member_id, const char *ckey,
+                         int status);
+/* The member's status in force just before ckey: the last change before
+ * it, else the current status; -ENOENT for a unit never seen. */
+int inc_store_status_at(store_t *st, const char *member_id, const char *ckey,
+                        int *status);
 
 #endif

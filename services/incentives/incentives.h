@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "award_rules.h"
+#include "policy.h"
 #include "svc.h"
 
 #define OK COGOV__V1__STATUS_CODE__STATUS_OK
@@ -54,6 +55,22 @@ int inc_awards_evaluation(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
  * standing again (admitted, no open rectification). */
 int inc_awards_standing(svc_t *s, inc_app_t *a, const svc_ctx_t *c,
                         const char *member_id);
+/* honours.c: decide the honour of rule r for a member's published grade
+ * (ev: the evaluation_published), granted or withheld by the unit's
+ * standing just before the publication in cap order; idempotent. */
+int inc_honour_decide(svc_t *s, const svc_ctx_t *c, const policy_t *p,
+                      const pol_rule_t *r, const Cogov__V1__Event *ev,
+                      const char *member_id, const char *round_id, int grade);
+/* A member status change (ev, from coordination) re-decides the member's
+ * honours published after it in cap order (a change that arrived late). */
+int inc_honours_restanding(svc_t *s, const svc_ctx_t *c, const char *member_id,
+                           const Cogov__V1__Event *ev);
+/* Whether a unit of member status `status` with these open orders
+ * ("A,B", "" none) has its honour withheld; why = the reason ("" if not).
+ * Pure. */
+bool inc_honour_withheld(int status, const char *open_orders, char *why,
+                         size_t whylen);
+
 /* A command on an award: the state machine, the pool's accounting and the
  * queue, in the caller's transaction. On refusal *why is set (static or
  * the store's error) and the status returned. */

@@ -2,10 +2,12 @@
  * (DESIGN 1.6): keep the units and their standing (suspension, open
  * rectifications), propose awards from progress reports, task completions
  * and evaluation results, hold a unit's pending awards while it is
- * suspended or under rectification and release them when that ends.
+ * suspended or under rectification and release them when that ends; log
+ * status changes in cap order for the honours (honours.c).
  * Idempotent: award ids derive from (policy, rule, source event). */
 #include "incentives.h"
 
+#include "cap_alloc.h"
 #include "inc_store.h"
 #include "util.h"
 
@@ -21,9 +23,15 @@ member(svc_t *s, inc_app_t *a, const svc_ctx_t *c, const Cogov__V1__Event *ev)
         svc_react_error(s, "%s: member_id missing", svc_event_type(ev));
         return SVC_REACT_REJECT;
     }
+    char key[200];
+    cap_order_key(ev->occurred_at, ev->producer, ev->seq, "", key, sizeof key);
     err = inc_store_member_put(svc_store(s), m->member_id, m->type, m->to);
     if (err == 0)
+        err = inc_store_status_log(svc_store(s), m->member_id, key, m->to);
+    if (err == 0)
         err = inc_awards_standing(s, a, c, m->member_id);
+    if (err == 0)
+        err = inc_honours_restanding(s, c, m->member_id, ev);
     return err;
 }
 

@@ -422,6 +422,139 @@ test_honours(void **state)
         iq("SELECT count(*) FROM outbox WHERE type = 'honour_granted'"), n);
 }
 
+/* The honours table as one string (ids, decisions, bodies), to compare. */
+static char *
+honours_dump(void)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    char *out = NULL;
+    assert_int_equal(
+        sqlite3_open_v2(W->c.store[H_INCE], &db, SQLITE_OPEN_READONLY, NULL),
+        SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT group_concat(honour_id || ' ' || withheld "
+                           "|| ' ' || hex(body), char(10)) FROM (SELECT * "
+                           "FROM honours ORDER BY honour_id)",
+                           -1, &q, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    out = xstrdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return out;
+}
+
+static void
+ctl_ok(const char **argv)
+{
+    char out[32768];
+    int rc = h_ctl(&W->c, out, sizeof out, argv);
+    if (rc != 0)
+        fail_msg("cogovctl %s %s: exit %d: %s", argv[0], argv[1], rc, out);
+}
+
+/* An honour is withheld from a unit under a rectification order not yet
+ * closed, or suspended, at the publication — decided in business-time
+ * order, recorded with the reason, shown by `honour list`, and not granted
+ * later when the order closes or the unit is reinstated. A status change
+ * that incentives applies after a publication it precedes re-decides the
+ * honour: replaying coordination's stream (the suspension arriving after
+ * the publication) ends in the same honours. */
+static void
+test_honours_withheld(void **state)
+{
+    world_t *w = *state;
+    char out[32768], x[19];
+    gen_uscc(813, x);
+    admit(x, "滨江精密模具有限公司", MT(ENTERPRISE));
+    sync_all();
+    const char *ri[] = {
+        "rectification", "issue",      "--id",       "RZ-H1",
+        "--member",      w->e,         "--findings", "培训台账不全",
+        "--due",         "2031-06-30", NULL};
+    ctl_ok(ri);
+    const char *su[] = {"member",   "suspend",        x,
+                        "--reason", "连续两次不合格", NULL};
+    ctl_ok(su);
+    advance_to("2031-03-05");
+    const char *dr[] = {"evaluation", "draft", "2032", NULL};
+    ctl_ok(dr);
+    const char *rv[] = {"evaluation", "review", "round-2032",
+                        "--note",     "已核对", NULL};
+    ctl_ok(rv);
+    const char *pb[] = {"evaluation", "publish", "round-2032", NULL};
+    ctl_ok(pb);
+    sync_all();
+
+    /* three results, three decisions: two withheld with their reasons */
+    assert_int_equal(iq("SELECT count(*) FROM honours WHERE honour_id LIKE "
+                        "'%@supervision:%' AND ckey > '' AND member_id IN "
+                        "(SELECT member_id FROM members)"),
+                     iq("SELECT count(*) FROM honours"));
+    long long before = iq("SELECT count(*) FROM honours");
+    assert_int_equal(iq("SELECT count(*) FROM honours WHERE withheld = 1"), 2);
+    const char *hl[] = {"honour", "list", "--member", w->e, NULL};
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, hl), 0);
+    assert_non_null(strstr(out, "WITHHELD"));
+    assert_non_null(strstr(out, "rectification RZ-H1"));
+    hl[3] = x;
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, hl), 0);
+    assert_non_null(strstr(out, "WITHHELD"));
+    assert_non_null(strstr(out, "suspended"));
+    hl[3] = w->g;
+    assert_int_equal(h_ctl(&W->c, out, sizeof out, hl), 0);
+    assert_null(strstr(out, "WITHHELD"));
+    assert_non_null(strstr(out, "GRANTED"));
+    assert_int_equal(
+        iq("SELECT count(*) FROM outbox WHERE type = 'honour_withheld'"), 2);
+
+    /* the order closes and the unit is reinstated later: still withheld */
+    advance_to("2031-03-08");
+    const char *rp[] = {"rectification", "report", "RZ-H1",
+                        "--text",        "已补全", NULL};
+    ctl_ok(rp);
+    const char *ac[] = {"rectification", "accept", "RZ-H1", NULL};
+    ctl_ok(ac);
+    const char *re[] = {"member", "reinstate", x, NULL};
+    ctl_ok(re);
+    sync_all();
+    assert_int_equal(iq("SELECT count(*) FROM honours WHERE withheld = 1"), 2);
+    assert_int_equal(
+        iq("SELECT count(*) FROM outbox WHERE type = 'honour_withheld'"), 2);
+    char *want = honours_dump();
+
+    /* coordination's stream again from the start, the status log emptied:
+     * x's admission, suspension and reinstatement now all arrive after the
+     * publication; the honour flips back and forth and ends withheld */
+    client_destroy(&w->inc);
+    client_destroy(&w->taxcl);
+    assert_int_equal(cluster_stop(&w->c, H_INCE), 0);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(w->c.store[H_INCE], &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE cursors SET applied_seq = 0 WHERE "
+                                  "producer = 'coordination';"
+                                  "DELETE FROM member_status_log;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(cluster_start(&w->c, H_INCE), 0);
+    w->inc = cluster_client_as(&w->c, H_INCE, &w->boss);
+    w->taxcl = cluster_client_as(&w->c, H_INCE, &w->tax);
+    sync_all();
+    char *got = honours_dump();
+    assert_string_equal(got, want);
+    assert_int_equal(iq("SELECT count(*) FROM honours"), before);
+    /* it did flip on the way: granted when only the admission was known */
+    assert_true(
+        iq("SELECT count(*) FROM outbox WHERE type = 'honour_withheld'") > 2);
+    free(got);
+    free(want);
+}
+
 int
 main(void)
 {
@@ -429,6 +562,7 @@ main(void)
         cmocka_unit_test(test_tax_credit),
         cmocka_unit_test(test_guarantees),
         cmocka_unit_test(test_honours),
+        cmocka_unit_test(test_honours_withheld),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
