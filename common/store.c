@@ -165,6 +165,48 @@ store_col_text(sqlite3_stmt *q, int i)
 }
 
 int
+store_one(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+
+    if (rc == SQLITE_ROW)
+        return 0;
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+}
+
+bool
+store_row(sqlite3_stmt *q, int *err)
+{
+    int rc = sqlite3_step(q);
+
+    *err = 0;
+    if (rc == SQLITE_ROW)
+        return true;
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        *err = store_errno(rc);
+    return false;
+}
+
+ProtobufCMessage *
+store_col_msg(sqlite3_stmt *q, int i, const ProtobufCMessageDescriptor *d)
+{
+    return protobuf_c_message_unpack(
+        d, NULL, (size_t)sqlite3_column_bytes(q, i), sqlite3_column_blob(q, i));
+}
+
+int
+store_bind_msg(sqlite3_stmt *q, int i, const ProtobufCMessage *m)
+{
+    size_t len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = xmalloc(len);
+
+    protobuf_c_message_pack(m, buf);
+    return sqlite3_bind_blob64(q, i, buf, len, free);
+}
+
+int
 store_errno(int rc)
 {
     switch (rc & 0xff) {

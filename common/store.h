@@ -60,6 +60,31 @@ int store_exec(sqlite3_stmt *q);
 /* Column i as an xmalloc'd string the caller frees; SQL NULL -> NULL. */
 char *store_col_text(sqlite3_stmt *q, int i);
 
+/* Row readers. store_one: step q for its single row: 0 with one (read it,
+ * then sqlite3_reset(q)), else q is reset and -ENOENT (no row) or -errno.
+ * store_row: step q for the next row: true with one (*err 0); false, q
+ * reset, at the end (*err 0) or on an error (*err -errno); so
+ *     while (store_row(q, &err))
+ *         STORE_PUSH(l->items, l->n_items, item_from_row(q));
+ *     return err;
+ * A loop left early must sqlite3_reset(q) itself. */
+int store_one(sqlite3_stmt *q);
+bool store_row(sqlite3_stmt *q, int *err);
+/* Append v to the xrealloc'd array arr of n items (n incremented). */
+#define STORE_PUSH(arr, n, v)                                                  \
+    do {                                                                       \
+        (arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));                    \
+        (arr)[(n)++] = (v);                                                    \
+    } while (0)
+
+/* Column i, a message of type d packed, unpacked: free it with
+ * protobuf_c_message_free_unpacked; NULL if it does not unpack. */
+ProtobufCMessage *store_col_msg(sqlite3_stmt *q, int i,
+                                const ProtobufCMessageDescriptor *d);
+/* Bind m packed as the blob of parameter i; the statement owns the bytes
+ * (freed when the binding is cleared). SQLite's result code. */
+int store_bind_msg(sqlite3_stmt *q, int i, const ProtobufCMessage *m);
+
 /* Transactions. begin = BEGIN IMMEDIATE. Savepoints nest one level inside a
  * transaction so one bad request in a group commit is rolled back alone. */
 int store_begin(store_t *s);
