@@ -180,21 +180,19 @@ inc_store_member(store_t *st, const char *member_id, int *type, int *status,
         st, "SELECT type, status, (SELECT count(*) FROM rectifications r"
             " WHERE r.member_id = m.member_id AND r.open)"
             " FROM members m WHERE member_id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        *type = sqlite3_column_int(q, 0);
-        *status = sqlite3_column_int(q, 1);
-        *open_rect = sqlite3_column_int(q, 2);
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    *type = sqlite3_column_int(q, 0);
+    *status = sqlite3_column_int(q, 1);
+    *open_rect = sqlite3_column_int(q, 2);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -219,21 +217,19 @@ inc_store_pool_acct(store_t *st, const char *pool_id, pool_acct_t *a)
 {
     sqlite3_stmt *q = store_stmt(
         st, "SELECT budget, approved, disbursed FROM pools WHERE pool_id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, pool_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        a->budget = sqlite3_column_int64(q, 0);
-        a->approved = sqlite3_column_int64(q, 1);
-        a->disbursed = sqlite3_column_int64(q, 2);
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    a->budget = sqlite3_column_int64(q, 0);
+    a->approved = sqlite3_column_int64(q, 1);
+    a->disbursed = sqlite3_column_int64(q, 2);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -259,18 +255,17 @@ inc_store_pool_flag(store_t *st, const char *pool_id, const char *flag,
         store_stmt(st, strcmp(flag, "low") == 0
                            ? "SELECT low FROM pools WHERE pool_id = ?"
                            : "SELECT exhausted FROM pools WHERE pool_id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, pool_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *value = sqlite3_column_int(q, 0);
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    *value = sqlite3_column_int(q, 0);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -330,18 +325,17 @@ int
 inc_store_pool(store_t *st, const char *pool_id, Cogov__V1__Pool **out)
 {
     sqlite3_stmt *q = store_stmt(st, POOL_SELECT " WHERE p.pool_id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, pool_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *out = pool_row(q);
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    *out = pool_row(q);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -349,18 +343,15 @@ inc_store_pools(store_t *st, Cogov__V1__PoolList **out)
 {
     sqlite3_stmt *q = store_stmt(st, POOL_SELECT " ORDER BY p.pool_id");
     Cogov__V1__PoolList *l = xmalloc(sizeof *l);
-    int rc;
+    int err;
 
     cogov__v1__pool_list__init(l);
     *out = l;
     if (q == NULL)
         return -EIO;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        l->pools = xrealloc(l->pools, (l->n_pools + 1) * sizeof *l->pools);
-        l->pools[l->n_pools++] = pool_row(q);
-    }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    while (store_row(q, &err))
+        STORE_PUSH(l->pools, l->n_pools, pool_row(q));
+    return err;
 }
 
 int
@@ -393,19 +384,33 @@ inc_store_policies_on(store_t *st, const char *date, char ***texts, size_t *n)
             " p2.policy_id = p.policy_id AND p2.effective_on <= ?1"
             " ORDER BY effective_on DESC, version DESC LIMIT 1)"
             " ORDER BY policy_id");
-    int rc;
+    int err;
 
     *texts = NULL;
     *n = 0;
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, date, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *texts = xrealloc(*texts, (*n + 1) * sizeof **texts);
-        (*texts)[(*n)++] = xstrdup(col(q, 0));
-    }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    while (store_row(q, &err))
+        STORE_PUSH(*texts, *n, xstrdup(col(q, 0)));
+    return err;
+}
+
+static Cogov__V1__PolicyInfo *
+policy_row(sqlite3_stmt *q)
+{
+    Cogov__V1__PolicyInfo *p = xmalloc(sizeof *p);
+
+    cogov__v1__policy_info__init(p);
+    p->policy_id = xstrdup(col(q, 0));
+    p->has_version = true;
+    p->version = (uint32_t)sqlite3_column_int(q, 1);
+    p->effective_on = xstrdup(col(q, 2));
+    p->pool_id = xstrdup(col(q, 3));
+    p->text = xstrdup(col(q, 4));
+    p->has_loaded_at = true;
+    p->loaded_at = sqlite3_column_int64(q, 5);
+    return p;
 }
 
 int
@@ -415,29 +420,15 @@ inc_store_policies(store_t *st, Cogov__V1__PolicyList **out)
         store_stmt(st, "SELECT policy_id, version, effective_on, pool_id, text,"
                        " loaded_at FROM policies ORDER BY policy_id, version");
     Cogov__V1__PolicyList *l = xmalloc(sizeof *l);
-    int rc;
+    int err;
 
     cogov__v1__policy_list__init(l);
     *out = l;
     if (q == NULL)
         return -EIO;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        Cogov__V1__PolicyInfo *p = xmalloc(sizeof *p);
-        cogov__v1__policy_info__init(p);
-        p->policy_id = xstrdup(col(q, 0));
-        p->has_version = true;
-        p->version = (uint32_t)sqlite3_column_int(q, 1);
-        p->effective_on = xstrdup(col(q, 2));
-        p->pool_id = xstrdup(col(q, 3));
-        p->text = xstrdup(col(q, 4));
-        p->has_loaded_at = true;
-        p->loaded_at = sqlite3_column_int64(q, 5);
-        l->policies =
-            xrealloc(l->policies, (l->n_policies + 1) * sizeof *l->policies);
-        l->policies[l->n_policies++] = p;
-    }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    while (store_row(q, &err))
+        STORE_PUSH(l->policies, l->n_policies, policy_row(q));
+    return err;
 }
 
 int
@@ -449,15 +440,9 @@ inc_store_award_put(store_t *st, const Cogov__V1__Award *a, int year)
             " source_event, body, claim_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT(award_id) DO UPDATE SET status = excluded.status,"
             " amount = excluded.amount, body = excluded.body");
-    size_t len = protobuf_c_message_get_packed_size(&a->base);
-    uint8_t *buf = xmalloc(len ? len : 1);
-    int err;
 
-    if (q == NULL) {
-        free(buf);
+    if (q == NULL)
         return -EIO;
-    }
-    protobuf_c_message_pack(&a->base, buf);
     sqlite3_bind_text(q, 1, a->award_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 2, a->status);
     sqlite3_bind_text(q, 3, a->member_id, -1, SQLITE_STATIC);
@@ -469,19 +454,17 @@ inc_store_award_put(store_t *st, const Cogov__V1__Award *a, int year)
     sqlite3_bind_int64(q, 8, a->amount_fen);
     sqlite3_bind_int64(q, 9, a->occurred_at);
     sqlite3_bind_text(q, 10, a->source_event, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(q, 11, buf, (int)len, SQLITE_STATIC);
+    store_bind_msg(q, 11, &a->base);
     if (a->claim_id && a->claim_id[0])
         sqlite3_bind_text(q, 12, a->claim_id, -1, SQLITE_STATIC);
-    err = store_exec(q);
-    free(buf);
-    return err;
+    return store_exec(q);
 }
 
 static Cogov__V1__Award *
 award_row(sqlite3_stmt *q, int i)
 {
-    return cogov__v1__award__unpack(NULL, (size_t)sqlite3_column_bytes(q, i),
-                                    sqlite3_column_blob(q, i));
+    return (Cogov__V1__Award *)store_col_msg(q, i,
+                                             &cogov__v1__award__descriptor);
 }
 
 int
@@ -489,16 +472,15 @@ inc_store_award(store_t *st, const char *award_id, Cogov__V1__Award **out)
 {
     sqlite3_stmt *q =
         store_stmt(st, "SELECT body FROM awards WHERE award_id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, award_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        err = (*out = award_row(q, 0)) ? 0 : -EIO;
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    err = (*out = award_row(q, 0)) ? 0 : -EIO;
     sqlite3_reset(q);
     return err;
 }
@@ -507,19 +489,16 @@ static int
 award_list(sqlite3_stmt *q, Cogov__V1__AwardList **out)
 {
     Cogov__V1__AwardList *l = xmalloc(sizeof *l);
-    int rc;
+    int err;
 
     cogov__v1__award_list__init(l);
     *out = l;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         Cogov__V1__Award *a = award_row(q, 0);
-        if (a == NULL)
-            continue;
-        l->awards = xrealloc(l->awards, (l->n_awards + 1) * sizeof *l->awards);
-        l->awards[l->n_awards++] = a;
+        if (a != NULL)
+            STORE_PUSH(l->awards, l->n_awards, a);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 int
@@ -603,6 +582,25 @@ inc_store_award_sum(store_t *st, const char *policy_id, const char *member_id,
     return rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
+static Cogov__V1__LedgerRow *
+ledger_row(sqlite3_stmt *q)
+{
+    Cogov__V1__LedgerRow *r = xmalloc(sizeof *r);
+
+    cogov__v1__ledger_row__init(r);
+    r->pool_id = xstrdup(col(q, 0));
+    r->member_id = xstrdup(col(q, 1));
+    r->has_proposed_fen = r->has_approved_fen = r->has_disbursed_fen = true;
+    r->has_held_fen = r->has_queued_fen = r->has_rejected_fen = true;
+    r->proposed_fen = sqlite3_column_int64(q, 2);
+    r->approved_fen = sqlite3_column_int64(q, 3);
+    r->disbursed_fen = sqlite3_column_int64(q, 4);
+    r->held_fen = sqlite3_column_int64(q, 5);
+    r->queued_fen = sqlite3_column_int64(q, 6);
+    r->rejected_fen = sqlite3_column_int64(q, 7);
+    return r;
+}
+
 int
 inc_store_ledger(store_t *st, const char *pool_id, const char *member_id,
                  Cogov__V1__Ledger **out)
@@ -619,7 +617,7 @@ inc_store_ledger(store_t *st, const char *pool_id, const char *member_id,
             " AND (?2 IS NULL OR member_id = ?2)"
             " GROUP BY pool_id, member_id ORDER BY pool_id, member_id");
     Cogov__V1__Ledger *l = xmalloc(sizeof *l);
-    int rc;
+    int err;
 
     cogov__v1__ledger__init(l);
     *out = l;
@@ -629,24 +627,9 @@ inc_store_ledger(store_t *st, const char *pool_id, const char *member_id,
         sqlite3_bind_text(q, 1, pool_id, -1, SQLITE_STATIC);
     if (member_id && member_id[0])
         sqlite3_bind_text(q, 2, member_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        Cogov__V1__LedgerRow *r = xmalloc(sizeof *r);
-        cogov__v1__ledger_row__init(r);
-        r->pool_id = xstrdup(col(q, 0));
-        r->member_id = xstrdup(col(q, 1));
-        r->has_proposed_fen = r->has_approved_fen = r->has_disbursed_fen = true;
-        r->has_held_fen = r->has_queued_fen = r->has_rejected_fen = true;
-        r->proposed_fen = sqlite3_column_int64(q, 2);
-        r->approved_fen = sqlite3_column_int64(q, 3);
-        r->disbursed_fen = sqlite3_column_int64(q, 4);
-        r->held_fen = sqlite3_column_int64(q, 5);
-        r->queued_fen = sqlite3_column_int64(q, 6);
-        r->rejected_fen = sqlite3_column_int64(q, 7);
-        l->rows = xrealloc(l->rows, (l->n_rows + 1) * sizeof *l->rows);
-        l->rows[l->n_rows++] = r;
-    }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    while (store_row(q, &err))
+        STORE_PUSH(l->rows, l->n_rows, ledger_row(q));
+    return err;
 }
 
 int
@@ -679,18 +662,17 @@ inc_store_report_root(store_t *st, const char *report_id, char **root)
 {
     sqlite3_stmt *q =
         store_stmt(st, "SELECT root FROM report_roots WHERE report_id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, report_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *root = xstrdup(col(q, 0));
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    *root = xstrdup(col(q, 0));
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -788,7 +770,7 @@ inc_store_claim(store_t *st, const char *claim_id, const char *policy_id,
         claim_id ? store_stmt(st, CLAIM_SELECT " WHERE claim_id = ?1")
                  : store_stmt(st, CLAIM_SELECT " WHERE policy_id = ?2 AND"
                                                " rule_id = ?3 AND chain = ?4");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
@@ -799,13 +781,12 @@ inc_store_claim(store_t *st, const char *claim_id, const char *policy_id,
         sqlite3_bind_text(q, 3, rule_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 4, chain, -1, SQLITE_STATIC);
     }
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        claim_row(q, out);
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    claim_row(q, out);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -814,7 +795,7 @@ inc_store_claims_from(store_t *st, const char *policy_id, const char *ckey,
 {
     sqlite3_stmt *q = store_stmt(st, CLAIM_SELECT " WHERE policy_id = ? AND"
                                                   " ckey >= ? ORDER BY ckey");
-    int rc;
+    int err;
 
     *out = NULL;
     *n = 0;
@@ -822,12 +803,11 @@ inc_store_claims_from(store_t *st, const char *policy_id, const char *ckey,
         return -EIO;
     sqlite3_bind_text(q, 1, policy_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, ckey, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
         claim_row(q, &(*out)[(*n)++]);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 int
@@ -839,7 +819,7 @@ inc_store_claims_before(store_t *st, const char *policy_id, const char *ckey,
             " claims WHERE policy_id = ? AND ckey < ? AND counts"
             " GROUP BY member_id, year");
     int64_t pool = 0;
-    int rc;
+    int err;
 
     *out = NULL;
     if (q == NULL)
@@ -847,15 +827,14 @@ inc_store_claims_before(store_t *st, const char *policy_id, const char *ckey,
     sqlite3_bind_text(q, 1, policy_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, ckey, -1, SQLITE_STATIC);
     *out = cap_tally_new(0);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         int64_t used = sqlite3_column_int64(q, 2);
         cap_tally_seed(*out, col(q, 0), sqlite3_column_int(q, 1), used,
                        sqlite3_column_int64(q, 3));
         pool += used;
     }
-    sqlite3_reset(q);
     cap_tally_add(*out, "", 0, pool); /* the pool's sum; "" is no member */
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 int
@@ -880,7 +859,8 @@ inc_store_claim_entries(store_t *st, const char *claim_id,
         store_stmt(st, "SELECT body, ver FROM awards WHERE claim_id = ?"
                        " ORDER BY ver < 0, ver, award_id");
     Cogov__V1__AwardList *l = xmalloc(sizeof *l);
-    int rc;
+    size_t nv = 0;
+    int err;
 
     cogov__v1__award_list__init(l);
     *out = l;
@@ -888,17 +868,14 @@ inc_store_claim_entries(store_t *st, const char *claim_id,
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, claim_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         Cogov__V1__Award *a = award_row(q, 0);
         if (a == NULL)
             continue;
-        l->awards = xrealloc(l->awards, (l->n_awards + 1) * sizeof *l->awards);
-        *vers = xrealloc(*vers, (l->n_awards + 1) * sizeof **vers);
-        (*vers)[l->n_awards] = sqlite3_column_int(q, 1);
-        l->awards[l->n_awards++] = a;
+        STORE_PUSH(*vers, nv, sqlite3_column_int(q, 1));
+        STORE_PUSH(l->awards, l->n_awards, a);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 int
@@ -907,19 +884,18 @@ inc_store_policy_text(store_t *st, const char *policy_id, uint32_t version,
 {
     sqlite3_stmt *q = store_stmt(
         st, "SELECT text FROM policies WHERE policy_id = ? AND version = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, policy_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 2, (int)version);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *text = xstrdup(col(q, 0));
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    *text = xstrdup(col(q, 0));
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 /* ---- 产教融合: qualification and tax credit ---------------------------- */
@@ -931,22 +907,20 @@ inc_store_qual(store_t *st, const char *member_id, int *stage, int *reason,
     sqlite3_stmt *q = store_stmt(
         st, "SELECT stage, reason, since, banned_until FROM qualifications"
             " WHERE member_id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        *stage = sqlite3_column_int(q, 0);
-        *reason = sqlite3_column_int(q, 1);
-        snprintf(since, 11, "%s", col(q, 2));
-        snprintf(banned, 11, "%s", col(q, 3));
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    *stage = sqlite3_column_int(q, 0);
+    *reason = sqlite3_column_int(q, 1);
+    snprintf(since, 11, "%s", col(q, 2));
+    snprintf(banned, 11, "%s", col(q, 3));
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -990,19 +964,17 @@ inc_store_invest_withdraw(store_t *st, const char *member_id,
     sqlite3_stmt *q = store_stmt(
         st, "SELECT withdrawn FROM investments WHERE member_id = ? AND"
             " investment_id = ?");
-    int rc, w;
+    int err, w;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, inv_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    w = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    w = sqlite3_column_int(q, 0);
     sqlite3_reset(q);
-    if (rc == SQLITE_DONE)
-        return -ENOENT;
-    if (rc != SQLITE_ROW)
-        return store_errno(rc);
     if (w)
         return -EALREADY;
     q = store_stmt(st, "UPDATE investments SET withdrawn = ?,"
@@ -1033,6 +1005,37 @@ inc_store_surcharge_add(store_t *st, const char *member_id, int year,
     return store_exec(q);
 }
 
+static Cogov__V1__Investment *
+investment_row(sqlite3_stmt *q)
+{
+    Cogov__V1__Investment *v = xmalloc(sizeof *v);
+
+    cogov__v1__investment__init(v);
+    v->investment_id = xstrdup(col(q, 0));
+    v->has_year = v->has_amount_fen = true;
+    v->year = (uint32_t)sqlite3_column_int(q, 1);
+    v->amount_fen = sqlite3_column_int64(q, 2);
+    v->has_withdrawn = sqlite3_column_int(q, 3) != 0;
+    v->withdrawn = sqlite3_column_int(q, 3);
+    v->has_withdrawn_year = v->has_withdrawn;
+    v->withdrawn_year = (uint32_t)sqlite3_column_int(q, 4);
+    v->description = xstrdup(col(q, 5));
+    return v;
+}
+
+static Cogov__V1__SurchargeYear *
+surcharge_row(sqlite3_stmt *q)
+{
+    Cogov__V1__SurchargeYear *y = xmalloc(sizeof *y);
+
+    cogov__v1__surcharge_year__init(y);
+    y->has_year = y->has_due_fen = true;
+    y->year = (uint32_t)sqlite3_column_int(q, 0);
+    y->due_fen = sqlite3_column_int64(q, 1);
+    y->report_ref = xstrdup(col(q, 2));
+    return y;
+}
+
 int
 inc_store_tax_facts(store_t *st, const char *member_id,
                     Cogov__V1__TaxCreditAccount *a)
@@ -1041,47 +1044,23 @@ inc_store_tax_facts(store_t *st, const char *member_id,
         st, "SELECT investment_id, year, amount, withdrawn,"
             " coalesce(withdrawn_year, 0), description FROM investments"
             " WHERE member_id = ? ORDER BY year, investment_id");
-    int rc;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        Cogov__V1__Investment *v = xmalloc(sizeof *v);
-        cogov__v1__investment__init(v);
-        v->investment_id = xstrdup(col(q, 0));
-        v->has_year = v->has_amount_fen = true;
-        v->year = (uint32_t)sqlite3_column_int(q, 1);
-        v->amount_fen = sqlite3_column_int64(q, 2);
-        v->has_withdrawn = sqlite3_column_int(q, 3) != 0;
-        v->withdrawn = sqlite3_column_int(q, 3);
-        v->has_withdrawn_year = v->has_withdrawn;
-        v->withdrawn_year = (uint32_t)sqlite3_column_int(q, 4);
-        v->description = xstrdup(col(q, 5));
-        a->investments =
-            xrealloc(a->investments, (a->n_investments + 1) * sizeof *v);
-        a->investments[a->n_investments++] = v;
-    }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        return store_errno(rc);
+    while (store_row(q, &err))
+        STORE_PUSH(a->investments, a->n_investments, investment_row(q));
+    if (err < 0)
+        return err;
     q = store_stmt(st, "SELECT year, due, report_ref FROM surcharges WHERE"
                        " member_id = ? ORDER BY year");
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        Cogov__V1__SurchargeYear *y = xmalloc(sizeof *y);
-        cogov__v1__surcharge_year__init(y);
-        y->has_year = y->has_due_fen = true;
-        y->year = (uint32_t)sqlite3_column_int(q, 0);
-        y->due_fen = sqlite3_column_int64(q, 1);
-        y->report_ref = xstrdup(col(q, 2));
-        a->years = xrealloc(a->years, (a->n_years + 1) * sizeof *y);
-        a->years[a->n_years++] = y;
-    }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    while (store_row(q, &err))
+        STORE_PUSH(a->years, a->n_years, surcharge_row(q));
+    return err;
 }
 
 /* ---- tasks, guarantees, honours ---------------------------------------- */
@@ -1103,23 +1082,15 @@ int
 inc_store_task_exists(store_t *st, const char *task_id)
 {
     sqlite3_stmt *q = store_stmt(st, "SELECT 1 FROM tasks WHERE task_id = ?");
-    int rc;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-}
-
-static int
-put_blob(sqlite3_stmt *q, int i, const ProtobufCMessage *m, uint8_t **buf)
-{
-    size_t len = protobuf_c_message_get_packed_size(m);
-    *buf = xmalloc(len ? len : 1);
-    protobuf_c_message_pack(m, *buf);
-    return sqlite3_bind_blob(q, i, *buf, (int)len, SQLITE_STATIC);
+    err = store_one(q);
+    if (err == 0)
+        sqlite3_reset(q);
+    return err;
 }
 
 int
@@ -1128,18 +1099,28 @@ inc_store_guarantee_put(store_t *st, const Cogov__V1__Guarantee *g)
     sqlite3_stmt *q = store_stmt(
         st, "INSERT OR REPLACE INTO guarantees(guarantee_id, task_id,"
             " department_id, body) VALUES (?,?,?,?)");
-    uint8_t *buf = NULL;
-    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, g->guarantee_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, g->task_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, g->department_id, -1, SQLITE_STATIC);
-    put_blob(q, 4, &g->base, &buf);
-    err = store_exec(q);
-    free(buf);
-    return err;
+    store_bind_msg(q, 4, &g->base);
+    return store_exec(q);
+}
+
+static Cogov__V1__Guarantee *
+guarantee_row(sqlite3_stmt *q)
+{
+    return (Cogov__V1__Guarantee *)store_col_msg(
+        q, 0, &cogov__v1__guarantee__descriptor);
+}
+
+static Cogov__V1__Honour *
+honour_row(sqlite3_stmt *q)
+{
+    return (Cogov__V1__Honour *)store_col_msg(q, 0,
+                                              &cogov__v1__honour__descriptor);
 }
 
 int
@@ -1147,20 +1128,15 @@ inc_store_guarantee(store_t *st, const char *id, Cogov__V1__Guarantee **out)
 {
     sqlite3_stmt *q =
         store_stmt(st, "SELECT body FROM guarantees WHERE guarantee_id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        err = (*out = cogov__v1__guarantee__unpack(
-                   NULL, (size_t)sqlite3_column_bytes(q, 0),
-                   sqlite3_column_blob(q, 0)))
-                  ? 0
-                  : -EIO;
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    err = (*out = guarantee_row(q)) ? 0 : -EIO;
     sqlite3_reset(q);
     return err;
 }
@@ -1174,7 +1150,7 @@ inc_store_guarantees(store_t *st, const char *task_id, const char *dept_id,
             " AND (?2 IS NULL OR department_id = ?2)"
             " ORDER BY task_id, department_id, guarantee_id");
     Cogov__V1__GuaranteeList *l = xmalloc(sizeof *l);
-    int rc;
+    int err;
 
     cogov__v1__guarantee_list__init(l);
     *out = l;
@@ -1184,18 +1160,12 @@ inc_store_guarantees(store_t *st, const char *task_id, const char *dept_id,
         sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
     if (dept_id && dept_id[0])
         sqlite3_bind_text(q, 2, dept_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        Cogov__V1__Guarantee *g = cogov__v1__guarantee__unpack(
-            NULL, (size_t)sqlite3_column_bytes(q, 0),
-            sqlite3_column_blob(q, 0));
-        if (g == NULL)
-            continue;
-        l->guarantees =
-            xrealloc(l->guarantees, (l->n_guarantees + 1) * sizeof g);
-        l->guarantees[l->n_guarantees++] = g;
+    while (store_row(q, &err)) {
+        Cogov__V1__Guarantee *g = guarantee_row(q);
+        if (g != NULL)
+            STORE_PUSH(l->guarantees, l->n_guarantees, g);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 int
@@ -1205,19 +1175,17 @@ inc_store_honour_add(store_t *st, const Cogov__V1__Honour *h, const char *ckey,
     sqlite3_stmt *q = store_stmt(
         st, "INSERT OR IGNORE INTO honours(honour_id, member_id, body, ckey,"
             " open_orders, withheld) VALUES (?,?,?,?,?,?)");
-    uint8_t *buf = NULL;
     int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, h->honour_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, h->member_id, -1, SQLITE_STATIC);
-    put_blob(q, 3, &h->base, &buf);
+    store_bind_msg(q, 3, &h->base);
     sqlite3_bind_text(q, 4, ckey, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 5, open_orders, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 6, h->withheld);
     err = store_exec(q);
-    free(buf);
     if (err == 0)
         err = sqlite3_changes(store_db(st)) > 0 ? 1 : 0;
     return err;
@@ -1228,17 +1196,13 @@ inc_store_honour_set(store_t *st, const Cogov__V1__Honour *h)
 {
     sqlite3_stmt *q = store_stmt(
         st, "UPDATE honours SET body = ?, withheld = ? WHERE honour_id = ?");
-    uint8_t *buf = NULL;
-    int err;
 
     if (q == NULL)
         return -EIO;
-    put_blob(q, 1, &h->base, &buf);
+    store_bind_msg(q, 1, &h->base);
     sqlite3_bind_int(q, 2, h->withheld);
     sqlite3_bind_text(q, 3, h->honour_id, -1, SQLITE_STATIC);
-    err = store_exec(q);
-    free(buf);
-    return err;
+    return store_exec(q);
 }
 
 int
@@ -1249,8 +1213,8 @@ inc_store_honours_after(store_t *st, const char *member_id, const char *ckey,
         st, "SELECT body, open_orders FROM honours WHERE member_id = ?"
             " AND ckey > ? ORDER BY ckey, honour_id");
     Cogov__V1__HonourList *l = xmalloc(sizeof *l);
-    char **o = NULL;
-    int rc;
+    size_t n = 0;
+    int err;
 
     cogov__v1__honour_list__init(l);
     *out = l;
@@ -1259,20 +1223,14 @@ inc_store_honours_after(store_t *st, const char *member_id, const char *ckey,
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, ckey, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        Cogov__V1__Honour *h =
-            cogov__v1__honour__unpack(NULL, (size_t)sqlite3_column_bytes(q, 0),
-                                      sqlite3_column_blob(q, 0));
+    while (store_row(q, &err)) {
+        Cogov__V1__Honour *h = honour_row(q);
         if (h == NULL)
             continue;
-        l->honours = xrealloc(l->honours, (l->n_honours + 1) * sizeof h);
-        o = xrealloc(o, (l->n_honours + 1) * sizeof *o);
-        o[l->n_honours] = xstrdup(col(q, 1));
-        l->honours[l->n_honours++] = h;
+        STORE_PUSH(*orders, n, xstrdup(col(q, 1)));
+        STORE_PUSH(l->honours, l->n_honours, h);
     }
-    *orders = o;
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 int
@@ -1342,7 +1300,7 @@ inc_store_honours(store_t *st, const char *member_id,
         st, "SELECT body FROM honours WHERE (?1 IS NULL OR member_id = ?1)"
             " ORDER BY member_id, honour_id");
     Cogov__V1__HonourList *l = xmalloc(sizeof *l);
-    int rc;
+    int err;
 
     cogov__v1__honour_list__init(l);
     *out = l;
@@ -1350,15 +1308,10 @@ inc_store_honours(store_t *st, const char *member_id,
         return -EIO;
     if (member_id && member_id[0])
         sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        Cogov__V1__Honour *h =
-            cogov__v1__honour__unpack(NULL, (size_t)sqlite3_column_bytes(q, 0),
-                                      sqlite3_column_blob(q, 0));
-        if (h == NULL)
-            continue;
-        l->honours = xrealloc(l->honours, (l->n_honours + 1) * sizeof h);
-        l->honours[l->n_honours++] = h;
+    while (store_row(q, &err)) {
+        Cogov__V1__Honour *h = honour_row(q);
+        if (h != NULL)
+            STORE_PUSH(l->honours, l->n_honours, h);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
