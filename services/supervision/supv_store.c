@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pb.h"
 #include "util.h"
 
 static const char migration_1[] =
@@ -63,24 +62,22 @@ supv_store_member(store_t *st, const char *member_id, char **name, int *type,
 {
     sqlite3_stmt *q = store_stmt(
         st, "SELECT name, type, status FROM members WHERE member_id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        if (name)
-            *name = col_str(q, 0);
-        if (type)
-            *type = sqlite3_column_int(q, 1);
-        if (status)
-            *status = sqlite3_column_int(q, 2);
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    if (name)
+        *name = col_str(q, 0);
+    if (type)
+        *type = sqlite3_column_int(q, 1);
+    if (status)
+        *status = sqlite3_column_int(q, 2);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -93,13 +90,13 @@ supv_store_members(store_t *st, supv_member_t **out, size_t *n)
             "   AND f.source NOT IN ('pledge.missed', 'milestone.overdue',"
             "   'inquiry.breached', 'rectification.overdue')), 0))"
             " FROM members m WHERE m.status IN (2, 3) ORDER BY m.member_id");
-    int rc;
+    int err;
 
     *out = NULL;
     *n = 0;
     if (q == NULL)
         return -EIO;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
         supv_member_t *m = &(*out)[(*n)++];
         m->member_id = col_str(q, 0);
@@ -108,8 +105,7 @@ supv_store_members(store_t *st, supv_member_t **out, size_t *n)
         m->status = sqlite3_column_int(q, 3);
         m->last_active = sqlite3_column_int64(q, 4);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 void
@@ -153,7 +149,7 @@ supv_store_facts(store_t *st, const char *member_id, int64_t from, int64_t to,
             " WHERE (?1 IS NULL OR member_id = ?1) AND at >= ?2"
             " AND (?3 = 0 OR at < ?3)"
             " ORDER BY member_id, at, event_id, source");
-    int rc;
+    int err;
 
     *out = NULL;
     *n = 0;
@@ -163,7 +159,7 @@ supv_store_facts(store_t *st, const char *member_id, int64_t from, int64_t to,
         sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, from);
     sqlite3_bind_int64(q, 3, to);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
         supv_fact_t *f = &(*out)[(*n)++];
         f->member_id = col_str(q, 0);
@@ -172,8 +168,7 @@ supv_store_facts(store_t *st, const char *member_id, int64_t from, int64_t to,
         f->at = sqlite3_column_int64(q, 3);
         f->value = sqlite3_column_int64(q, 4);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 void
@@ -241,22 +236,20 @@ supv_store_indicators_get(store_t *st, uint32_t version, uint32_t *out_ver,
     sqlite3_stmt *q = store_stmt(
         st, "SELECT version, name, text, loaded_at FROM indicator_sets"
             " WHERE ?1 = 0 OR version = ?1 ORDER BY version DESC LIMIT 1");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_int64(q, 1, version);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        *out_ver = (uint32_t)sqlite3_column_int(q, 0);
-        *name = col_str(q, 1);
-        *text = col_str(q, 2);
-        *at = sqlite3_column_int64(q, 3);
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    *out_ver = (uint32_t)sqlite3_column_int(q, 0);
+    *name = col_str(q, 1);
+    *text = col_str(q, 2);
+    *at = sqlite3_column_int64(q, 3);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 static int
@@ -265,22 +258,18 @@ obj_write(store_t *st, const char *sql, const char *kind, const char *id,
           const ProtobufCMessage *m)
 {
     sqlite3_stmt *q = store_stmt(st, sql);
-    size_t len;
-    uint8_t *buf;
     int err;
 
     if (q == NULL)
         return -EIO;
-    buf = pb_pack(m, &len);
     sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, member_id ? member_id : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 4, status);
     sqlite3_bind_int64(q, 5, due_at);
     sqlite3_bind_int64(q, 6, at);
-    sqlite3_bind_blob(q, 7, buf, (int)len, SQLITE_STATIC);
+    store_bind_msg(q, 7, m);
     err = store_exec(q);
-    free(buf);
     if (err < 0)
         return err;
     return sqlite3_changes(store_db(st)) > 0 ? 1 : 0;
@@ -311,33 +300,24 @@ supv_store_obj_add(store_t *st, const char *kind, const char *id,
         kind, id, member_id, status, due_at, at, m);
 }
 
-static ProtobufCMessage *
-unpack_col(sqlite3_stmt *q, int i, const ProtobufCMessageDescriptor *d)
-{
-    return protobuf_c_message_unpack(
-        d, NULL, (size_t)sqlite3_column_bytes(q, i), sqlite3_column_blob(q, i));
-}
-
 int
 supv_store_obj(store_t *st, const char *kind, const char *id,
                const ProtobufCMessageDescriptor *d, ProtobufCMessage **out)
 {
     sqlite3_stmt *q =
         store_stmt(st, "SELECT body FROM objects WHERE kind = ? AND id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        *out = unpack_col(q, 0, d);
-        if (*out == NULL)
-            err = -EIO;
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    *out = store_col_msg(q, 0, d);
+    if (*out == NULL)
+        err = -EIO;
     sqlite3_reset(q);
     return err;
 }
@@ -353,7 +333,7 @@ supv_store_objs(store_t *st, const char *kind, const char *member_id,
             " AND (?2 IS NULL OR member_id = ?2) AND (?3 = 0 OR status = ?3)"
             " AND (?4 = 0 OR (due_at > 0 AND due_at <= ?4))"
             " ORDER BY at, id");
-    int rc;
+    int err;
 
     *out = NULL;
     *n = 0;
@@ -364,17 +344,15 @@ supv_store_objs(store_t *st, const char *kind, const char *member_id,
         sqlite3_bind_text(q, 2, member_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, status);
     sqlite3_bind_int64(q, 4, due_before);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        ProtobufCMessage *m = unpack_col(q, 0, d);
+    while (store_row(q, &err)) {
+        ProtobufCMessage *m = store_col_msg(q, 0, d);
         if (m == NULL) {
-            rc = SQLITE_CORRUPT;
-            break;
+            sqlite3_reset(q);
+            return -EIO;
         }
-        *out = xrealloc(*out, (*n + 1) * sizeof **out);
-        (*out)[(*n)++] = m;
+        STORE_PUSH(*out, *n, m);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 void
