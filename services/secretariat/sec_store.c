@@ -78,14 +78,12 @@ sec_store_consortium_name(store_t *st, char **name)
         store_stmt(st, "SELECT name FROM consortium WHERE id = 1");
     if (q == NULL)
         return -EIO;
-    int rc = sqlite3_step(q);
-    int err = 0;
-    if (rc == SQLITE_ROW)
-        *name = store_col_text(q, 0);
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    int err = store_one(q);
+    if (err < 0)
+        return err;
+    *name = store_col_text(q, 0);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -115,18 +113,15 @@ sec_store_member(store_t *st, const char *member_id, char **name,
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    int err = 0;
-    if (rc == SQLITE_ROW) {
-        if (name != NULL)
-            *name = store_col_text(q, 0);
-        if (status != NULL)
-            *status = (Cogov__V1__MemberStatus)sqlite3_column_int(q, 1);
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    int err = store_one(q);
+    if (err < 0)
+        return err;
+    if (name != NULL)
+        *name = store_col_text(q, 0);
+    if (status != NULL)
+        *status = (Cogov__V1__MemberStatus)sqlite3_column_int(q, 1);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -165,13 +160,6 @@ sec_store_notice_add(store_t *st, const Cogov__V1__Notice *n)
     return 1;
 }
 
-static void
-push(char ***v, size_t *n, char *s)
-{
-    *v = xrealloc(*v, (*n + 1) * sizeof **v);
-    (*v)[(*n)++] = s;
-}
-
 static int
 load_addressees(store_t *st, Cogov__V1__Notice *n)
 {
@@ -181,14 +169,14 @@ load_addressees(store_t *st, Cogov__V1__Notice *n)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, n->notice_id, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        push(&n->addressees, &n->n_addressees, store_col_text(q, 0));
+    int err;
+    while (store_row(q, &err)) {
+        STORE_PUSH(n->addressees, n->n_addressees, store_col_text(q, 0));
         if (sqlite3_column_int(q, 1))
-            push(&n->acknowledged, &n->n_acknowledged, store_col_text(q, 0));
+            STORE_PUSH(n->acknowledged, n->n_acknowledged,
+                       store_col_text(q, 0));
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 #define NOTICE_COLS "notice_id, kind, title, body, published_at, causation_id"
@@ -218,15 +206,12 @@ sec_store_notice(store_t *st, const char *notice_id, Cogov__V1__Notice **out)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, notice_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        int err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-        sqlite3_reset(q);
+    int err = store_one(q);
+    if (err < 0)
         return err;
-    }
     Cogov__V1__Notice *n = notice_from_row(q);
     sqlite3_reset(q);
-    int err = load_addressees(st, n);
+    err = load_addressees(st, n);
     if (err < 0) {
         protobuf_c_message_free_unpacked(&n->base, NULL);
         return err;
@@ -255,16 +240,9 @@ sec_store_notices(store_t *st, const char *member_id,
 
     Cogov__V1__NoticeList *l = xmalloc(sizeof *l);
     cogov__v1__notice_list__init(l);
-    int rc, err = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        Cogov__V1__Notice *n = notice_from_row(q);
-        l->notices =
-            xrealloc(l->notices, (l->n_notices + 1) * sizeof *l->notices);
-        l->notices[l->n_notices++] = n;
-    }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        err = store_errno(rc);
+    int err;
+    while (store_row(q, &err))
+        STORE_PUSH(l->notices, l->n_notices, notice_from_row(q));
     /* Addressees after the walk: one statement active at a time. */
     for (size_t i = 0; err == 0 && i < l->n_notices; i++)
         err = load_addressees(st, l->notices[i]);
@@ -301,9 +279,9 @@ sec_store_acknowledge(store_t *st, const char *notice_id, const char *member_id,
         return -EIO;
     sqlite3_bind_text(q, 1, notice_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, member_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    err = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    sqlite3_reset(q);
+    err = store_one(q);
+    if (err == 0)
+        sqlite3_reset(q);
     return err;
 }
 
@@ -333,11 +311,11 @@ sec_store_charter_rules(store_t *st, const char *on, charter_rules_t *out)
             " extraordinary_permille FROM charters ORDER BY version");
     charter_ver_t *v = NULL;
     size_t n = 0;
-    int rc;
+    int err;
 
     if (q == NULL)
         return -EIO;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         v = xrealloc(v, (n + 1) * sizeof *v);
         v[n].version = (uint32_t)sqlite3_column_int64(q, 0);
         v[n].effective_on = store_col_text(q, 1);
@@ -348,12 +326,11 @@ sec_store_charter_rules(store_t *st, const char *on, charter_rules_t *out)
             (uint32_t)sqlite3_column_int64(q, 4);
         n++;
     }
-    sqlite3_reset(q);
     *out = charter_in_force(v, n, on);
     for (size_t i = 0; i < n; i++)
         free((char *)v[i].effective_on);
     free(v);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 int
@@ -380,16 +357,15 @@ sec_store_seats(store_t *st, char ***ids, size_t *n)
     sqlite3_stmt *q = store_stmt(
         st, "SELECT DISTINCT member_id FROM seats WHERE member_id <> ''"
             " ORDER BY member_id");
-    int rc;
+    int err;
 
     if (q == NULL)
         return -EIO;
     *ids = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        push(ids, n, store_col_text(q, 0));
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    while (store_row(q, &err))
+        STORE_PUSH(*ids, *n, store_col_text(q, 0));
+    return err;
 }
 
 int
@@ -399,16 +375,15 @@ sec_store_admitted(store_t *st, Cogov__V1__MemberType type, char ***ids,
     sqlite3_stmt *q =
         store_stmt(st, "SELECT member_id FROM members WHERE status = ?"
                        " AND (?2 = 0 OR type = ?2) ORDER BY member_id");
-    int rc;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_int(q, 1, COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_ADMITTED);
     sqlite3_bind_int(q, 2, (int)type);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        push(ids, n, store_col_text(q, 0));
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    while (store_row(q, &err))
+        STORE_PUSH(*ids, *n, store_col_text(q, 0));
+    return err;
 }
 
 void
@@ -426,32 +401,16 @@ sec_store_obj_put(store_t *st, const char *kind, const char *id, int status,
     sqlite3_stmt *q = store_stmt(
         st, "INSERT OR REPLACE INTO objects(kind, id, status, due_at, at, body)"
             " VALUES (?, ?, ?, ?, ?, ?)");
-    size_t len = protobuf_c_message_get_packed_size(m);
-    uint8_t *buf = xmalloc(len + 1);
-    int err;
 
-    if (q == NULL) {
-        free(buf);
+    if (q == NULL)
         return -EIO;
-    }
-    protobuf_c_message_pack(m, buf);
     sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, status);
     sqlite3_bind_int64(q, 4, due_at);
     sqlite3_bind_int64(q, 5, at);
-    sqlite3_bind_blob(q, 6, buf, (int)len, SQLITE_STATIC);
-    err = store_exec(q);
-    free(buf);
-    return err;
-}
-
-static ProtobufCMessage *
-obj_from_row(sqlite3_stmt *q, int col, const ProtobufCMessageDescriptor *d)
-{
-    return protobuf_c_message_unpack(
-        d, NULL, (size_t)sqlite3_column_bytes(q, col),
-        (const uint8_t *)sqlite3_column_blob(q, col));
+    store_bind_msg(q, 6, m);
+    return store_exec(q);
 }
 
 int
@@ -460,20 +419,18 @@ sec_store_obj(store_t *st, const char *kind, const char *id,
 {
     sqlite3_stmt *q =
         store_stmt(st, "SELECT body FROM objects WHERE kind = ? AND id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        *out = obj_from_row(q, 0, d);
-        if (*out == NULL)
-            err = -EIO;
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    *out = store_col_msg(q, 0, d);
+    if (*out == NULL)
+        err = -EIO;
     sqlite3_reset(q);
     return err;
 }
@@ -489,7 +446,7 @@ sec_store_objs(store_t *st, const char *kind, int status, int64_t due_before,
                        " AND (?3 = 0 OR (due_at > 0 AND due_at <= ?3))"
                        " AND at >= ?4 AND (?5 = 0 OR at < ?5)"
                        " ORDER BY at, id");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
@@ -500,18 +457,14 @@ sec_store_objs(store_t *st, const char *kind, int status, int64_t due_before,
     sqlite3_bind_int64(q, 3, due_before);
     sqlite3_bind_int64(q, 4, from);
     sqlite3_bind_int64(q, 5, to);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        ProtobufCMessage *m = obj_from_row(q, 0, d);
+    while (store_row(q, &err)) {
+        ProtobufCMessage *m = store_col_msg(q, 0, d);
         if (m == NULL) {
-            err = -EIO;
-            break;
+            sqlite3_reset(q);
+            return -EIO;
         }
-        *out = xrealloc(*out, (*n + 1) * sizeof **out);
-        (*out)[(*n)++] = m;
+        STORE_PUSH(*out, *n, m);
     }
-    sqlite3_reset(q);
-    if (err == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        err = store_errno(rc);
     return err;
 }
 
@@ -541,7 +494,7 @@ sec_store_unacked(store_t *st, int64_t published_before, char ***notice_ids,
             " WHERE a.acknowledged_at IS NULL AND n.kind = ?"
             " AND n.published_at <= ? ORDER BY a.notice_id, a.member_id");
     size_t m = 0;
-    int rc;
+    int err;
 
     if (q == NULL)
         return -EIO;
@@ -550,12 +503,11 @@ sec_store_unacked(store_t *st, int64_t published_before, char ***notice_ids,
     *n = 0;
     sqlite3_bind_int(q, 1, COGOV__V1__NOTICE_KIND__NOTICE_KIND_GENERAL);
     sqlite3_bind_int64(q, 2, published_before);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        push(notice_ids, n, store_col_text(q, 0));
-        push(member_ids, &m, store_col_text(q, 1));
+    while (store_row(q, &err)) {
+        STORE_PUSH(*notice_ids, *n, store_col_text(q, 0));
+        STORE_PUSH(*member_ids, m, store_col_text(q, 1));
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 int
@@ -598,24 +550,22 @@ sec_store_task(store_t *st, const char *task_id, char **title, char **lead,
     sqlite3_stmt *q =
         store_stmt(st, "SELECT title, lead_member_id, status FROM tasks"
                        " WHERE task_id = ?");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        if (title != NULL)
-            *title = store_col_text(q, 0);
-        if (lead != NULL)
-            *lead = store_col_text(q, 1);
-        if (status != NULL)
-            *status = sqlite3_column_int(q, 2);
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    if (title != NULL)
+        *title = store_col_text(q, 0);
+    if (lead != NULL)
+        *lead = store_col_text(q, 1);
+    if (status != NULL)
+        *status = sqlite3_column_int(q, 2);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -625,21 +575,19 @@ sec_store_task_for_item(store_t *st, const char *resolution_id,
     sqlite3_stmt *q = store_stmt(
         st, "SELECT task_id, status FROM tasks WHERE resolution_id = ?"
             " AND action_item_id = ? ORDER BY task_id LIMIT 1");
-    int rc, err = 0;
+    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, resolution_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, item_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        *task_id = store_col_text(q, 0);
-        *status = sqlite3_column_int(q, 1);
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    *task_id = store_col_text(q, 0);
+    *status = sqlite3_column_int(q, 1);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -670,7 +618,7 @@ sec_store_digest(store_t *st, const char *kind, int64_t from, int64_t to,
         store_stmt(st, "SELECT id, member_id, title, at, detail FROM digest"
                        " WHERE kind = ?1 AND at >= ?2 AND (?3 = 0 OR at < ?3)"
                        " AND (?4 IS NULL OR member_id = ?4) ORDER BY at, id");
-    int rc;
+    int err;
 
     if (q == NULL)
         return -EIO;
@@ -683,7 +631,7 @@ sec_store_digest(store_t *st, const char *kind, int64_t from, int64_t to,
         sqlite3_bind_null(q, 4);
     else
         sqlite3_bind_text(q, 4, member_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         Cogov__V1__BriefingEntry *e = xmalloc(sizeof *e);
         cogov__v1__briefing_entry__init(e);
         e->id = store_col_text(q, 0);
@@ -692,9 +640,7 @@ sec_store_digest(store_t *st, const char *kind, int64_t from, int64_t to,
         e->has_at = true;
         e->at = sqlite3_column_int64(q, 3);
         e->detail = store_col_text(q, 4);
-        *out = xrealloc(*out, (*n + 1) * sizeof **out);
-        (*out)[(*n)++] = e;
+        STORE_PUSH(*out, *n, e);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
