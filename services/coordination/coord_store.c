@@ -219,13 +219,10 @@ get_texts(store_t *st, const char *list, char ***items, size_t *n)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *items = xrealloc(*items, (*n + 1) * sizeof **items);
-        (*items)[(*n)++] = store_col_text(q, 0);
-    }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    int err;
+    while (store_row(q, &err))
+        STORE_PUSH(*items, *n, store_col_text(q, 0));
+    return err;
 }
 
 int
@@ -239,12 +236,9 @@ coord_store_consortium(store_t *st, Cogov__V1__Consortium **out)
 
     if (q == NULL)
         return -EIO;
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-        sqlite3_reset(q);
+    err = store_one(q);
+    if (err < 0)
         return err;
-    }
     m = xmalloc(sizeof *m);
     cogov__v1__consortium__init(m);
     m->name = store_col_text(q, 0);
@@ -307,14 +301,12 @@ coord_store_member(store_t *st, const char *member_id, bool contacts,
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    int err = 0;
-    if (rc == SQLITE_ROW)
-        *out = member_from_row(q, contacts);
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    int err = store_one(q);
+    if (err < 0)
+        return err;
+    *out = member_from_row(q, contacts);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -435,16 +427,12 @@ coord_store_members(store_t *st, Cogov__V1__MemberStatus status,
 
     Cogov__V1__MemberList *l = xmalloc(sizeof *l);
     cogov__v1__member_list__init(l);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        l->members =
-            xrealloc(l->members, (l->n_members + 1) * sizeof *l->members);
-        l->members[l->n_members++] = member_from_row(q, false);
-    }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
+    int err;
+    while (store_row(q, &err))
+        STORE_PUSH(l->members, l->n_members, member_from_row(q, false));
+    if (err < 0) {
         protobuf_c_message_free_unpacked(&l->base, NULL);
-        return store_errno(rc);
+        return err;
     }
     *out = l;
     return 0;
@@ -482,13 +470,6 @@ one_int(sqlite3_stmt *q, int64_t none, int *err)
     sqlite3_reset(q);
     return v;
 }
-
-/* Append to a repeated field of pointers. */
-#define PUSH(arr, n, v)                                                        \
-    do {                                                                       \
-        (arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));                    \
-        (arr)[(n)++] = (v);                                                    \
-    } while (0)
 
 int
 coord_store_charter_latest(store_t *st)
@@ -544,11 +525,9 @@ coord_store_charter(store_t *st, uint32_t v, const char *as_of,
         sqlite3_bind_text(q, 2, as_of, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(q, 2);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(q);
-        return rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    int err = store_one(q);
+    if (err < 0)
+        return err;
     Cogov__V1__Charter *c = xmalloc(sizeof *c);
     Cogov__V1__CharterRules *r = xmalloc(sizeof *r);
     cogov__v1__charter__init(c);
@@ -631,14 +610,12 @@ coord_store_seat(store_t *st, const char *seat_id, Cogov__V1__Seat **out)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, seat_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    int err = 0;
-    if (rc == SQLITE_ROW)
-        *out = seat_from_row(q);
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    int err = store_one(q);
+    if (err < 0)
+        return err;
+    *out = seat_from_row(q);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -695,11 +672,10 @@ committee_members(store_t *st, Cogov__V1__Committee *c)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, c->committee_id, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        PUSH(c->member_ids, c->n_member_ids, store_col_text(q, 0));
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    int err;
+    while (store_row(q, &err))
+        STORE_PUSH(c->member_ids, c->n_member_ids, store_col_text(q, 0));
+    return err;
 }
 
 int
@@ -707,7 +683,7 @@ coord_store_council(store_t *st, const char *member_id,
                     Cogov__V1__Council **out)
 {
     Cogov__V1__Council *c = xmalloc(sizeof *c);
-    int rc, err = 0;
+    int err = 0;
     cogov__v1__council__init(c);
 
     sqlite3_stmt *q =
@@ -718,13 +694,10 @@ coord_store_council(store_t *st, const char *member_id,
         goto done;
     }
     bind_opt(q, 1, member_id);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        PUSH(c->seats, c->n_seats, seat_from_row(q));
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        err = store_errno(rc);
+    while (store_row(q, &err))
+        STORE_PUSH(c->seats, c->n_seats, seat_from_row(q));
+    if (err < 0)
         goto done;
-    }
     q = store_stmt(st, "SELECT member_id FROM secretariat_unit WHERE id = 1");
     if (q == NULL) {
         err = -EIO;
@@ -743,19 +716,16 @@ coord_store_council(store_t *st, const char *member_id,
         goto done;
     }
     bind_opt(q, 1, member_id);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         Cogov__V1__Committee *m = xmalloc(sizeof *m);
         cogov__v1__committee__init(m);
         m->committee_id = store_col_text(q, 0);
         m->name = store_col_text(q, 1);
         m->convenor_member_id = store_col_text(q, 2);
-        PUSH(c->committees, c->n_committees, m);
+        STORE_PUSH(c->committees, c->n_committees, m);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        err = store_errno(rc);
+    if (err < 0)
         goto done;
-    }
     for (size_t i = 0; i < c->n_committees && err == 0; i++)
         err = committee_members(st, c->committees[i]);
 done:
@@ -832,8 +802,8 @@ coord_store_goals(store_t *st, uint32_t year, Cogov__V1__GoalList **out)
     Cogov__V1__GoalList *l = xmalloc(sizeof *l);
     cogov__v1__goal_list__init(l);
     sqlite3_bind_int64(q, 1, year);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int err;
+    while (store_row(q, &err)) {
         Cogov__V1__Goal *g = xmalloc(sizeof *g);
         cogov__v1__goal__init(g);
         g->goal_id = store_col_text(q, 0);
@@ -847,12 +817,11 @@ coord_store_goals(store_t *st, uint32_t year, Cogov__V1__GoalList **out)
         g->planned = sqlite3_column_int64(q, 6);
         g->delivered = sqlite3_column_int64(q, 7);
         g->tasks = (uint32_t)sqlite3_column_int64(q, 8);
-        PUSH(l->goals, l->n_goals, g);
+        STORE_PUSH(l->goals, l->n_goals, g);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
+    if (err < 0) {
         protobuf_c_message_free_unpacked(&l->base, NULL);
-        return store_errno(rc);
+        return err;
     }
     q = store_stmt(st, "SELECT text FROM vision WHERE id = 1");
     if (q != NULL) {
@@ -974,15 +943,15 @@ task_fill(store_t *st, Cogov__V1__Task *t, bool reports)
     sqlite3_stmt *q = store_stmt(
         st, "SELECT member_id FROM task_participants WHERE task_id = ?"
             " ORDER BY member_id");
-    int rc;
+    int rc, err;
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        PUSH(t->participant_ids, t->n_participant_ids, store_col_text(q, 0));
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        return store_errno(rc);
+    while (store_row(q, &err))
+        STORE_PUSH(t->participant_ids, t->n_participant_ids,
+                   store_col_text(q, 0));
+    if (err < 0)
+        return err;
 
     q = store_stmt(st, "SELECT milestone_id, title, due_on, due_at,"
                        " completed_at, overdue_raised FROM milestones"
@@ -990,7 +959,7 @@ task_fill(store_t *st, Cogov__V1__Task *t, bool reports)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         Cogov__V1__Milestone *m = xmalloc(sizeof *m);
         cogov__v1__milestone__init(m);
         m->milestone_id = store_col_text(q, 0);
@@ -1000,11 +969,10 @@ task_fill(store_t *st, Cogov__V1__Task *t, bool reports)
         m->due_at = sqlite3_column_int64(q, 3);
         m->completed_at = sqlite3_column_int64(q, 4);
         m->overdue_raised = sqlite3_column_int(q, 5) != 0;
-        PUSH(t->milestones, t->n_milestones, m);
+        STORE_PUSH(t->milestones, t->n_milestones, m);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        return store_errno(rc);
+    if (err < 0)
+        return err;
 
     q = store_stmt(st, "SELECT coalesce(sum(students), 0),"
                        " coalesce(sum(interns), 0), coalesce(sum(hours), 0),"
@@ -1033,7 +1001,7 @@ task_fill(store_t *st, Cogov__V1__Task *t, bool reports)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, t->task_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         Cogov__V1__ProgressReport *r = xmalloc(sizeof *r);
         cogov__v1__progress_report__init(r);
         r->report_id = store_col_text(q, 0);
@@ -1044,10 +1012,9 @@ task_fill(store_t *st, Cogov__V1__Task *t, bool reports)
         r->has_reported_at = true;
         r->reported_at = sqlite3_column_int64(q, 9);
         r->corrected_by = store_col_text(q, 10);
-        PUSH(t->reports, t->n_reports, r);
+        STORE_PUSH(t->reports, t->n_reports, r);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
 
 int
@@ -1060,14 +1027,12 @@ coord_store_task(store_t *st, const char *task_id, bool reports, int64_t now,
         return -EIO;
     sqlite3_bind_int64(q, 1, now);
     sqlite3_bind_text(q, 2, task_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(q);
-        return rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    int err = store_one(q);
+    if (err < 0)
+        return err;
     Cogov__V1__Task *t = task_from_row(q);
     sqlite3_reset(q);
-    int err = task_fill(st, t, reports);
+    err = task_fill(st, t, reports);
     if (err < 0) {
         protobuf_c_message_free_unpacked(&t->base, NULL);
         return err;
@@ -1115,12 +1080,9 @@ coord_store_tasks(store_t *st, Cogov__V1__TaskStatus status,
     sqlite3_bind_int(q, 4, overdue_only ? 1 : 0);
     Cogov__V1__TaskList *l = xmalloc(sizeof *l);
     cogov__v1__task_list__init(l);
-    int rc, err = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        PUSH(l->tasks, l->n_tasks, task_from_row(q));
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        err = store_errno(rc);
+    int err = 0;
+    while (store_row(q, &err))
+        STORE_PUSH(l->tasks, l->n_tasks, task_from_row(q));
     for (size_t i = 0; i < l->n_tasks && err == 0; i++)
         err = task_fill(st, l->tasks[i], false);
     if (err < 0) {
@@ -1191,21 +1153,18 @@ coord_store_report(store_t *st, const char *task_id, const char *report_id,
         return -EIO;
     sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, report_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    int err = 0;
-    if (rc == SQLITE_ROW) {
-        Cogov__V1__ProgressReport *r = xmalloc(sizeof *r);
-        cogov__v1__progress_report__init(r);
-        r->report_id = store_col_text(q, 0);
-        r->member_id = store_col_text(q, 1);
-        r->delivered = delivered_from(q, 2);
-        r->corrected_by = store_col_text(q, 7);
-        *out = r;
-    } else {
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
-    }
+    int err = store_one(q);
+    if (err < 0)
+        return err;
+    Cogov__V1__ProgressReport *r = xmalloc(sizeof *r);
+    cogov__v1__progress_report__init(r);
+    r->report_id = store_col_text(q, 0);
+    r->member_id = store_col_text(q, 1);
+    r->delivered = delivered_from(q, 2);
+    r->corrected_by = store_col_text(q, 7);
+    *out = r;
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -1242,10 +1201,10 @@ coord_store_milestone_done(store_t *st, const char *task_id,
 static int
 due_rows(sqlite3_stmt *q, coord_due_t **out, size_t *n)
 {
-    int rc;
+    int err;
     *out = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
         coord_due_t *d = &(*out)[(*n)++];
         d->task_id = store_col_text(q, 0);
@@ -1255,12 +1214,11 @@ due_rows(sqlite3_stmt *q, coord_due_t **out, size_t *n)
         d->completed_at = sqlite3_column_int64(q, 4);
         d->raised = sqlite3_column_int(q, 5) != 0;
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
+    if (err < 0) {
         coord_due_free(*out, *n);
         *out = NULL;
         *n = 0;
-        return store_errno(rc);
+        return err;
     }
     return 0;
 }
@@ -1379,14 +1337,12 @@ coord_store_pledge(store_t *st, const char *pledge_id, Cogov__V1__Pledge **out)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, pledge_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    int err = 0;
-    if (rc == SQLITE_ROW)
-        *out = pledge_from_row(q);
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    int err = store_one(q);
+    if (err < 0)
+        return err;
+    *out = pledge_from_row(q);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -1424,13 +1380,12 @@ coord_store_pledges(store_t *st, const char *task_id, const char *member_id,
     sqlite3_bind_int(q, 3, (int)status);
     Cogov__V1__PledgeList *l = xmalloc(sizeof *l);
     cogov__v1__pledge_list__init(l);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        PUSH(l->pledges, l->n_pledges, pledge_from_row(q));
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
+    int err;
+    while (store_row(q, &err))
+        STORE_PUSH(l->pledges, l->n_pledges, pledge_from_row(q));
+    if (err < 0) {
         protobuf_c_message_free_unpacked(&l->base, NULL);
-        return store_errno(rc);
+        return err;
     }
     *out = l;
     return 0;
@@ -1498,14 +1453,12 @@ coord_store_escalation(store_t *st, const char *case_id,
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, case_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    int err = 0;
-    if (rc == SQLITE_ROW)
-        *out = escalation_from_row(q);
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    int err = store_one(q);
+    if (err < 0)
+        return err;
+    *out = escalation_from_row(q);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -1551,13 +1504,12 @@ coord_store_escalations(store_t *st, Cogov__V1__EscalationStatus status,
     bind_opt(q, 2, member_id);
     Cogov__V1__EscalationList *l = xmalloc(sizeof *l);
     cogov__v1__escalation_list__init(l);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        PUSH(l->escalations, l->n_escalations, escalation_from_row(q));
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
+    int err;
+    while (store_row(q, &err))
+        STORE_PUSH(l->escalations, l->n_escalations, escalation_from_row(q));
+    if (err < 0) {
         protobuf_c_message_free_unpacked(&l->base, NULL);
-        return store_errno(rc);
+        return err;
     }
     *out = l;
     return 0;
@@ -1660,14 +1612,12 @@ coord_store_demand(store_t *st, const char *demand_id, Cogov__V1__Demand **out)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, demand_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    int err = 0;
-    if (rc == SQLITE_ROW)
-        *out = demand_from_row(q);
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    int err = store_one(q);
+    if (err < 0)
+        return err;
+    *out = demand_from_row(q);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -1683,13 +1633,12 @@ coord_store_demands(store_t *st, const char *member_id,
     sqlite3_bind_int(q, 2, (int)kind);
     Cogov__V1__DemandList *l = xmalloc(sizeof *l);
     cogov__v1__demand_list__init(l);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        PUSH(l->demands, l->n_demands, demand_from_row(q));
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
+    int err;
+    while (store_row(q, &err))
+        STORE_PUSH(l->demands, l->n_demands, demand_from_row(q));
+    if (err < 0) {
         protobuf_c_message_free_unpacked(&l->base, NULL);
-        return store_errno(rc);
+        return err;
     }
     *out = l;
     return 0;
@@ -1762,7 +1711,7 @@ supply_from_row(sqlite3_stmt *q)
         char *item = xmalloc(n + 1);
         memcpy(item, r, n);
         item[n] = 0;
-        PUSH(s->research_capabilities, s->n_research_capabilities, item);
+        STORE_PUSH(s->research_capabilities, s->n_research_capabilities, item);
         r = e ? e + 1 : r + n;
     }
     s->details = store_col_text(q, 8);
@@ -1780,14 +1729,12 @@ coord_store_supply(store_t *st, const char *supply_id, Cogov__V1__Supply **out)
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, supply_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    int err = 0;
-    if (rc == SQLITE_ROW)
-        *out = supply_from_row(q);
-    else
-        err = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    int err = store_one(q);
+    if (err < 0)
+        return err;
+    *out = supply_from_row(q);
     sqlite3_reset(q);
-    return err;
+    return 0;
 }
 
 int
@@ -1802,13 +1749,12 @@ coord_store_supplies(store_t *st, const char *member_id,
     bind_opt(q, 1, member_id);
     Cogov__V1__SupplyList *l = xmalloc(sizeof *l);
     cogov__v1__supply_list__init(l);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        PUSH(l->supplies, l->n_supplies, supply_from_row(q));
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
+    int err;
+    while (store_row(q, &err))
+        STORE_PUSH(l->supplies, l->n_supplies, supply_from_row(q));
+    if (err < 0) {
         protobuf_c_message_free_unpacked(&l->base, NULL);
-        return store_errno(rc);
+        return err;
     }
     *out = l;
     return 0;
@@ -1869,7 +1815,7 @@ coord_store_map(store_t *st, match_map_t *m, Cogov__V1__OccupationMap **out)
             cogov__v1__occupation_pair__init(p);
             p->occupation = store_col_text(q, 0);
             p->major = store_col_text(q, 1);
-            PUSH(om->pairs, om->n_pairs, p);
+            STORE_PUSH(om->pairs, om->n_pairs, p);
         }
     }
     sqlite3_reset(q);
@@ -1918,17 +1864,16 @@ coord_store_coop(store_t *st, coord_coop_t *out)
     if (q == NULL)
         return -EIO;
     memset(out, 0, sizeof *out);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int err;
+    while (store_row(q, &err)) {
         out->pairs = xrealloc(out->pairs, (out->n + 1) * sizeof *out->pairs);
         out->pairs[out->n].a = store_col_text(q, 0);
         out->pairs[out->n].b = store_col_text(q, 1);
         out->n++;
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
+    if (err < 0) {
         coord_coop_free(out);
-        return store_errno(rc);
+        return err;
     }
     return 0;
 }
@@ -2016,10 +1961,10 @@ coord_store_funding(store_t *st, Cogov__V1__FundingAlert ***out, size_t *n)
     sqlite3_stmt *q = store_stmt(
         st, "SELECT pool_id, state, budget, available, queued, since,"
             " causation_id FROM funding ORDER BY pool_id");
-    int rc;
+    int err;
     if (q == NULL)
         return -EIO;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (store_row(q, &err)) {
         Cogov__V1__FundingAlert *f = xmalloc(sizeof *f);
         cogov__v1__funding_alert__init(f);
         f->pool_id = store_col_text(q, 0);
@@ -2031,8 +1976,7 @@ coord_store_funding(store_t *st, Cogov__V1__FundingAlert ***out, size_t *n)
         f->queued_fen = sqlite3_column_int64(q, 4);
         f->since = sqlite3_column_int64(q, 5);
         f->causation_id = store_col_text(q, 6);
-        PUSH(*out, *n, f);
+        STORE_PUSH(*out, *n, f);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return err;
 }
