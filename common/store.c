@@ -207,6 +207,37 @@ store_bind_msg(sqlite3_stmt *q, int i, const ProtobufCMessage *m)
 }
 
 int
+store_one_msg(sqlite3_stmt *q, int i, const ProtobufCMessageDescriptor *d,
+              ProtobufCMessage **out)
+{
+    int err = store_one(q);
+
+    *out = NULL;
+    if (err < 0)
+        return err;
+    *out = store_col_msg(q, i, d);
+    sqlite3_reset(q);
+    return *out ? 0 : -EIO;
+}
+
+int
+store_rows_msg(sqlite3_stmt *q, int i, const ProtobufCMessageDescriptor *d,
+               ProtobufCMessage ***v, size_t *n)
+{
+    int err;
+
+    while (store_row(q, &err)) {
+        ProtobufCMessage *m = store_col_msg(q, i, d);
+        if (m == NULL) {
+            sqlite3_reset(q);
+            return -EIO;
+        }
+        STORE_PUSH(*v, *n, m);
+    }
+    return err;
+}
+
+int
 store_errno(int rc)
 {
     switch (rc & 0xff) {

@@ -84,6 +84,15 @@ ProtobufCMessage *store_col_msg(sqlite3_stmt *q, int i,
 /* Bind m packed as the blob of parameter i; the statement owns the bytes
  * (freed when the binding is cleared). SQLite's result code. */
 int store_bind_msg(sqlite3_stmt *q, int i, const ProtobufCMessage *m);
+/* Step q for its one row, column i unpacked as d into *out (NULL unless
+ * 0): 0, -ENOENT (no row), -EIO (it does not unpack) or -errno; q reset. */
+int store_one_msg(sqlite3_stmt *q, int i, const ProtobufCMessageDescriptor *d,
+                  ProtobufCMessage **out);
+/* Every row of q, column i unpacked as d, appended to the xrealloc'd array
+ * *v of *n: 0, -EIO (a row does not unpack: the rows before it stay in *v)
+ * or -errno; q reset. */
+int store_rows_msg(sqlite3_stmt *q, int i, const ProtobufCMessageDescriptor *d,
+                   ProtobufCMessage ***v, size_t *n);
 
 /* Transactions. begin = BEGIN IMMEDIATE. Savepoints nest one level inside a
  * transaction so one bad request in a group commit is rolled back alone. */
