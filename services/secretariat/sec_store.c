@@ -419,20 +419,12 @@ sec_store_obj(store_t *st, const char *kind, const char *id,
 {
     sqlite3_stmt *q =
         store_stmt(st, "SELECT body FROM objects WHERE kind = ? AND id = ?");
-    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
-    err = store_one(q);
-    if (err < 0)
-        return err;
-    *out = store_col_msg(q, 0, d);
-    if (*out == NULL)
-        err = -EIO;
-    sqlite3_reset(q);
-    return err;
+    return store_one_msg(q, 0, d, out);
 }
 
 int
@@ -446,7 +438,6 @@ sec_store_objs(store_t *st, const char *kind, int status, int64_t due_before,
                        " AND (?3 = 0 OR (due_at > 0 AND due_at <= ?3))"
                        " AND at >= ?4 AND (?5 = 0 OR at < ?5)"
                        " ORDER BY at, id");
-    int err;
 
     if (q == NULL)
         return -EIO;
@@ -457,15 +448,7 @@ sec_store_objs(store_t *st, const char *kind, int status, int64_t due_before,
     sqlite3_bind_int64(q, 3, due_before);
     sqlite3_bind_int64(q, 4, from);
     sqlite3_bind_int64(q, 5, to);
-    while (store_row(q, &err)) {
-        ProtobufCMessage *m = store_col_msg(q, 0, d);
-        if (m == NULL) {
-            sqlite3_reset(q);
-            return -EIO;
-        }
-        STORE_PUSH(*out, *n, m);
-    }
-    return err;
+    return store_rows_msg(q, 0, d, out, n);
 }
 
 int

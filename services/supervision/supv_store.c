@@ -306,20 +306,12 @@ supv_store_obj(store_t *st, const char *kind, const char *id,
 {
     sqlite3_stmt *q =
         store_stmt(st, "SELECT body FROM objects WHERE kind = ? AND id = ?");
-    int err;
 
     if (q == NULL)
         return -EIO;
     sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
-    err = store_one(q);
-    if (err < 0)
-        return err;
-    *out = store_col_msg(q, 0, d);
-    if (*out == NULL)
-        err = -EIO;
-    sqlite3_reset(q);
-    return err;
+    return store_one_msg(q, 0, d, out);
 }
 
 int
@@ -333,7 +325,6 @@ supv_store_objs(store_t *st, const char *kind, const char *member_id,
             " AND (?2 IS NULL OR member_id = ?2) AND (?3 = 0 OR status = ?3)"
             " AND (?4 = 0 OR (due_at > 0 AND due_at <= ?4))"
             " ORDER BY at, id");
-    int err;
 
     *out = NULL;
     *n = 0;
@@ -344,15 +335,7 @@ supv_store_objs(store_t *st, const char *kind, const char *member_id,
         sqlite3_bind_text(q, 2, member_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, status);
     sqlite3_bind_int64(q, 4, due_before);
-    while (store_row(q, &err)) {
-        ProtobufCMessage *m = store_col_msg(q, 0, d);
-        if (m == NULL) {
-            sqlite3_reset(q);
-            return -EIO;
-        }
-        STORE_PUSH(*out, *n, m);
-    }
-    return err;
+    return store_rows_msg(q, 0, d, out, n);
 }
 
 void
