@@ -150,6 +150,11 @@ void table_cellf(table_t *t, const char *fmt, ...)
 /* Columns separated by two spaces, widths by display width, no trailing
  * blanks. */
 void table_render(const table_t *t, sbuf_t *out);
+/* n messages as a list into b: a JSON array of them (json), else a table
+ * of ncols columns headed hdr with a row each by row(t, item). */
+void list_render(sbuf_t *b, bool json, ProtobufCMessage *const *items, size_t n,
+                 void (*row)(table_t *t, const ProtobufCMessage *m),
+                 size_t ncols, const char *const *hdr);
 
 /* ---- CSV (RFC 4180) ------------------------------------------------------ */
 typedef struct csv_row {
@@ -282,6 +287,9 @@ int ctl_parse(ctl_t *c, int argc, char **argv, const ctl_opt_t *opts,
 int ctl_parse_id(ctl_t *c, int argc, char **argv, const ctl_opt_t *opts,
                  int (*on_opt)(ctl_t *c, int idx, const char *value, void *arg),
                  void *arg, const char *what, const char **id);
+/* An on_opt for ctl_parse: option idx's value into ((const char **)arg)[idx]
+ * (the last one wins; "1" for a flag). In cogovctl_util.c. */
+int ctl_opt_store(ctl_t *c, int idx, const char *value, void *arg);
 /* Parse a non-negative integer option; CTL_EXIT_USAGE (printed) if bad. */
 int ctl_parse_u64(ctl_t *c, const char *opt, const char *value, uint64_t max,
                   uint64_t *out);

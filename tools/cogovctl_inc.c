@@ -13,14 +13,6 @@
 
 #define RB(x) COGOV__V1__REQUEST__BODY_##x
 
-static int
-opt_store(ctl_t *c, int idx, const char *value, void *arg)
-{
-    (void)c;
-    ((const char **)arg)[idx] = value != NULL ? value : "1";
-    return 0;
-}
-
 /* "12345" fen -> "123.45" (integers only, never floats). */
 static void
 yuan(int64_t fen, char *buf, size_t size)
@@ -55,6 +47,23 @@ run(ctl_t *c, Cogov__V1__Request *req,
     cogov__v1__reply__free_unpacked(rep, NULL);
     return CTL_EXIT_OK;
 }
+
+/* A table of n messages, a row each by row(), to stdout. */
+static void
+print_table(ProtobufCMessage *const *items, size_t n,
+            void (*row)(table_t *t, const ProtobufCMessage *m), size_t ncols,
+            const char *const *hdr)
+{
+    sbuf_t b;
+
+    sbuf_init(&b);
+    list_render(&b, false, items, n, row, ncols, hdr);
+    ctl_flush(&b);
+    sbuf_free(&b);
+}
+#define PRINT_TABLE(items, n, row, hdr)                                        \
+    print_table((ProtobufCMessage *const *)(items), (n), (row),                \
+                ARRAY_LEN(hdr), (hdr))
 
 static char *
 slurp(const char *path, int *err)
@@ -93,8 +102,8 @@ cmd_pool_create(ctl_t *c, int argc, char **argv)
     Cogov__V1__CreatePool b = COGOV__V1__CREATE_POOL__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc =
-        ctl_parse(c, argc, argv, pool_create_opts, opt_store, v, pos, 1, &npos);
+    rc = ctl_parse(c, argc, argv, pool_create_opts, ctl_opt_store, v, pos, 1,
+                   &npos);
     if (rc != 0)
         return rc;
     if (npos != 1 || !v[1] || !v[2] || !v[3])
@@ -128,7 +137,7 @@ cmd_pool_topup(ctl_t *c, int argc, char **argv)
     Cogov__V1__TopUpPool b = COGOV__V1__TOP_UP_POOL__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, topup_opts, opt_store, v, pos, 1, &npos);
+    rc = ctl_parse(c, argc, argv, topup_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1 || !v[0] || str_empty(v[1]))
@@ -144,36 +153,33 @@ cmd_pool_topup(ctl_t *c, int argc, char **argv)
 }
 
 static void
+pool_row(table_t *t, const ProtobufCMessage *m)
+{
+    const Cogov__V1__Pool *p = (const Cogov__V1__Pool *)m;
+    char y[40];
+
+    table_cell(t, p->pool_id);
+    table_cell(t, enum_text(&cogov__v1__pool_source__descriptor, p->source));
+    table_cellf(t, "%u", p->fiscal_year);
+    table_cellf(t, "%" PRId64, p->budget_fen);
+    table_cellf(t, "%" PRId64, p->approved_fen);
+    table_cellf(t, "%" PRId64, p->disbursed_fen);
+    yuan(p->available_fen, y, sizeof y);
+    table_cell(t, y);
+    table_cellf(t, "%" PRId64, p->queued_fen);
+}
+
+static void
 print_pools(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
     static const char *const hdr[] = {
         "POOL_ID",       "SOURCE",         ">YEAR",           ">BUDGET_FEN",
         ">APPROVED_FEN", ">DISBURSED_FEN", ">AVAILABLE_YUAN", ">QUEUED_FEN"};
     const Cogov__V1__PoolList *l = rep->pool_list;
-    table_t *t = table_new(ARRAY_LEN(hdr), hdr);
-    sbuf_t b;
-    char y[40];
 
     (void)c;
     (void)arg;
-    sbuf_init(&b);
-    for (size_t i = 0; l && i < l->n_pools; i++) {
-        const Cogov__V1__Pool *p = l->pools[i];
-        table_cell(t, p->pool_id);
-        table_cell(t,
-                   enum_text(&cogov__v1__pool_source__descriptor, p->source));
-        table_cellf(t, "%u", p->fiscal_year);
-        table_cellf(t, "%" PRId64, p->budget_fen);
-        table_cellf(t, "%" PRId64, p->approved_fen);
-        table_cellf(t, "%" PRId64, p->disbursed_fen);
-        yuan(p->available_fen, y, sizeof y);
-        table_cell(t, y);
-        table_cellf(t, "%" PRId64, p->queued_fen);
-    }
-    table_render(t, &b);
-    table_destroy(&t);
-    ctl_flush(&b);
-    sbuf_free(&b);
+    PRINT_TABLE(l ? l->pools : NULL, l ? l->n_pools : 0, pool_row, hdr);
 }
 
 static int
@@ -181,7 +187,7 @@ cmd_pool_list(ctl_t *c, int argc, char **argv)
 {
     const char *pos[1];
     int npos,
-        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
+        rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 0, &npos);
     Cogov__V1__ListPools b = COGOV__V1__LIST_POOLS__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
@@ -198,7 +204,8 @@ static int
 cmd_pool_show(ctl_t *c, int argc, char **argv)
 {
     const char *id;
-    int rc = ctl_parse_id(c, argc, argv, NULL, opt_store, NULL, "POOL_ID", &id);
+    int rc =
+        ctl_parse_id(c, argc, argv, NULL, ctl_opt_store, NULL, "POOL_ID", &id);
     Cogov__V1__GetPool b = COGOV__V1__GET_POOL__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
@@ -216,8 +223,8 @@ static int
 cmd_policy_load(ctl_t *c, int argc, char **argv)
 {
     const char *path;
-    int err,
-        rc = ctl_parse_id(c, argc, argv, NULL, opt_store, NULL, "FILE", &path);
+    int err, rc = ctl_parse_id(c, argc, argv, NULL, ctl_opt_store, NULL, "FILE",
+                               &path);
     Cogov__V1__LoadPolicy b = COGOV__V1__LOAD_POLICY__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     char *text;
@@ -239,27 +246,26 @@ cmd_policy_load(ctl_t *c, int argc, char **argv)
 }
 
 static void
+policy_row(table_t *t, const ProtobufCMessage *m)
+{
+    const Cogov__V1__PolicyInfo *p = (const Cogov__V1__PolicyInfo *)m;
+
+    table_cell(t, p->policy_id);
+    table_cellf(t, "%u", p->version);
+    table_cell(t, p->effective_on);
+    table_cell(t, p->pool_id);
+}
+
+static void
 print_policies(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
     static const char *const hdr[] = {"POLICY_ID", ">VERSION", "EFFECTIVE",
                                       "POOL"};
     const Cogov__V1__PolicyList *l = rep->policy_list;
-    table_t *t = table_new(ARRAY_LEN(hdr), hdr);
-    sbuf_t b;
 
     (void)c;
     (void)arg;
-    sbuf_init(&b);
-    for (size_t i = 0; l && i < l->n_policies; i++) {
-        table_cell(t, l->policies[i]->policy_id);
-        table_cellf(t, "%u", l->policies[i]->version);
-        table_cell(t, l->policies[i]->effective_on);
-        table_cell(t, l->policies[i]->pool_id);
-    }
-    table_render(t, &b);
-    table_destroy(&t);
-    ctl_flush(&b);
-    sbuf_free(&b);
+    PRINT_TABLE(l ? l->policies : NULL, l ? l->n_policies : 0, policy_row, hdr);
 }
 
 static int
@@ -267,7 +273,7 @@ cmd_policy_list(ctl_t *c, int argc, char **argv)
 {
     const char *pos[1];
     int npos,
-        rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
+        rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 0, &npos);
     Cogov__V1__ListPolicies b = COGOV__V1__LIST_POLICIES__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
@@ -284,31 +290,28 @@ static const ctl_opt_t award_list_opts[] = {
     {"member", true}, {"pool", true}, {"status", true}, {NULL, false}};
 
 static void
+award_row(table_t *t, const ProtobufCMessage *m)
+{
+    const Cogov__V1__Award *a = (const Cogov__V1__Award *)m;
+
+    table_cell(t, a->award_id);
+    table_cell(t, enum_text(&cogov__v1__award_kind__descriptor, a->kind));
+    table_cell(t, enum_text(&cogov__v1__award_status__descriptor, a->status));
+    table_cell(t, a->member_id);
+    table_cellf(t, "%" PRId64, a->amount_fen);
+    table_cell(t, a->source_type);
+}
+
+static void
 print_awards(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
     static const char *const hdr[] = {"AWARD_ID", "KIND",        "STATUS",
                                       "MEMBER",   ">AMOUNT_FEN", "SOURCE"};
     const Cogov__V1__AwardList *l = rep->award_list;
-    table_t *t = table_new(ARRAY_LEN(hdr), hdr);
-    sbuf_t b;
 
     (void)c;
     (void)arg;
-    sbuf_init(&b);
-    for (size_t i = 0; l && i < l->n_awards; i++) {
-        const Cogov__V1__Award *a = l->awards[i];
-        table_cell(t, a->award_id);
-        table_cell(t, enum_text(&cogov__v1__award_kind__descriptor, a->kind));
-        table_cell(t,
-                   enum_text(&cogov__v1__award_status__descriptor, a->status));
-        table_cell(t, a->member_id);
-        table_cellf(t, "%" PRId64, a->amount_fen);
-        table_cell(t, a->source_type);
-    }
-    table_render(t, &b);
-    table_destroy(&t);
-    ctl_flush(&b);
-    sbuf_free(&b);
+    PRINT_TABLE(l ? l->awards : NULL, l ? l->n_awards : 0, award_row, hdr);
 }
 
 static int
@@ -319,7 +322,8 @@ cmd_award_list(ctl_t *c, int argc, char **argv)
     Cogov__V1__ListAwards b = COGOV__V1__LIST_AWARDS__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, award_list_opts, opt_store, v, pos, 0, &npos);
+    rc = ctl_parse(c, argc, argv, award_list_opts, ctl_opt_store, v, pos, 0,
+                   &npos);
     if (rc != 0)
         return rc;
     b.member_id = (char *)v[0];
@@ -391,7 +395,7 @@ award_get(ctl_t *c, int argc, char **argv, bool explain)
 {
     const char *id;
     int rc =
-        ctl_parse_id(c, argc, argv, NULL, opt_store, NULL, "AWARD_ID", &id);
+        ctl_parse_id(c, argc, argv, NULL, ctl_opt_store, NULL, "AWARD_ID", &id);
     Cogov__V1__GetAward b = COGOV__V1__GET_AWARD__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
@@ -429,7 +433,8 @@ award_op(ctl_t *c, int argc, char **argv, Cogov__V1__Request__BodyCase body)
     Cogov__V1__ConfirmDisbursement cd = COGOV__V1__CONFIRM_DISBURSEMENT__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, award_op_opts, opt_store, v, pos, 1, &npos);
+    rc = ctl_parse(c, argc, argv, award_op_opts, ctl_opt_store, v, pos, 1,
+                   &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -490,6 +495,21 @@ static const ctl_opt_t ledger_opts[] = {
     {"pool", true}, {"member", true}, {"csv", false}, {NULL, false}};
 
 static void
+ledger_row(table_t *t, const ProtobufCMessage *m)
+{
+    const Cogov__V1__LedgerRow *r = (const Cogov__V1__LedgerRow *)m;
+
+    table_cell(t, r->pool_id);
+    table_cell(t, r->member_id);
+    table_cellf(t, "%" PRId64, r->proposed_fen);
+    table_cellf(t, "%" PRId64, r->approved_fen);
+    table_cellf(t, "%" PRId64, r->disbursed_fen);
+    table_cellf(t, "%" PRId64, r->held_fen);
+    table_cellf(t, "%" PRId64, r->queued_fen);
+    table_cellf(t, "%" PRId64, r->rejected_fen);
+}
+
+static void
 print_ledger(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
     static const char *const hdr[] = {
@@ -515,20 +535,8 @@ print_ledger(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
                         r->queued_fen, r->rejected_fen);
         }
     } else {
-        table_t *t = table_new(ARRAY_LEN(hdr), hdr);
-        for (size_t i = 0; l && i < l->n_rows; i++) {
-            const Cogov__V1__LedgerRow *r = l->rows[i];
-            table_cell(t, r->pool_id);
-            table_cell(t, r->member_id);
-            table_cellf(t, "%" PRId64, r->proposed_fen);
-            table_cellf(t, "%" PRId64, r->approved_fen);
-            table_cellf(t, "%" PRId64, r->disbursed_fen);
-            table_cellf(t, "%" PRId64, r->held_fen);
-            table_cellf(t, "%" PRId64, r->queued_fen);
-            table_cellf(t, "%" PRId64, r->rejected_fen);
-        }
-        table_render(t, &b);
-        table_destroy(&t);
+        list_render(&b, false, l ? (ProtobufCMessage *const *)l->rows : NULL,
+                    l ? l->n_rows : 0, ledger_row, ARRAY_LEN(hdr), hdr);
     }
     ctl_flush(&b);
     sbuf_free(&b);
@@ -542,7 +550,7 @@ cmd_ledger(ctl_t *c, int argc, char **argv)
     Cogov__V1__GetLedger b = COGOV__V1__GET_LEDGER__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, ledger_opts, opt_store, v, pos, 0, &npos);
+    rc = ctl_parse(c, argc, argv, ledger_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     b.pool_id = (char *)v[0];
@@ -556,6 +564,38 @@ cmd_ledger(ctl_t *c, int argc, char **argv)
  */
 
 static void
+investment_row(table_t *t, const ProtobufCMessage *m)
+{
+    const Cogov__V1__Investment *v = (const Cogov__V1__Investment *)m;
+
+    table_cell(t, v->investment_id);
+    table_cellf(t, "%u", v->year);
+    table_cellf(t, "%" PRId64, v->amount_fen);
+    table_cellf(t, "%" PRId64, v->credit_fen);
+    table_cellf(t, "%" PRId64, v->used_fen);
+    if (v->has_withdrawn && v->withdrawn)
+        table_cellf(
+            t, "%s %u",
+            enum_text(&cogov__v1__withdrawal_kind__descriptor, v->withdrawn),
+            v->withdrawn_year);
+    else
+        table_cell(t, "-");
+    table_cellf(t, "%" PRId64, v->recaptured_fen);
+}
+
+static void
+surcharge_row(table_t *t, const ProtobufCMessage *m)
+{
+    const Cogov__V1__SurchargeYear *y = (const Cogov__V1__SurchargeYear *)m;
+
+    table_cellf(t, "%u", y->year);
+    table_cellf(t, "%" PRId64, y->due_fen);
+    table_cellf(t, "%" PRId64, y->credit_applied_fen);
+    table_cellf(t, "%" PRId64, y->payable_fen);
+    table_cellf(t, "%" PRId64, y->carried_forward_fen);
+}
+
+static void
 print_tax(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
     static const char *const ih[] = {
@@ -564,7 +604,6 @@ print_tax(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
     static const char *const yh[] = {">YEAR", ">DUE_FEN", ">APPLIED_FEN",
                                      ">PAYABLE_FEN", ">CARRIED_FWD_FEN"};
     const Cogov__V1__TaxCreditAccount *a = rep->tax_credit;
-    table_t *t;
     sbuf_t b;
     char y1[40], y2[40];
 
@@ -589,37 +628,11 @@ print_tax(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
         !str_empty(a->banned_until) ? "  may apply again from " : "",
         a->banned_until ? a->banned_until : "", a->balance_fen, y1,
         a->recaptured_fen, y2);
-    t = table_new(ARRAY_LEN(ih), ih);
-    for (size_t i = 0; i < a->n_investments; i++) {
-        const Cogov__V1__Investment *v = a->investments[i];
-        table_cell(t, v->investment_id);
-        table_cellf(t, "%u", v->year);
-        table_cellf(t, "%" PRId64, v->amount_fen);
-        table_cellf(t, "%" PRId64, v->credit_fen);
-        table_cellf(t, "%" PRId64, v->used_fen);
-        if (v->has_withdrawn && v->withdrawn)
-            table_cellf(t, "%s %u",
-                        enum_text(&cogov__v1__withdrawal_kind__descriptor,
-                                  v->withdrawn),
-                        v->withdrawn_year);
-        else
-            table_cell(t, "-");
-        table_cellf(t, "%" PRId64, v->recaptured_fen);
-    }
-    table_render(t, &b);
-    table_destroy(&t);
+    list_render(&b, false, (ProtobufCMessage *const *)a->investments,
+                a->n_investments, investment_row, ARRAY_LEN(ih), ih);
     sbuf_printf(&b, "\n");
-    t = table_new(ARRAY_LEN(yh), yh);
-    for (size_t k = 0; k < a->n_years; k++) {
-        const Cogov__V1__SurchargeYear *y = a->years[k];
-        table_cellf(t, "%u", y->year);
-        table_cellf(t, "%" PRId64, y->due_fen);
-        table_cellf(t, "%" PRId64, y->credit_applied_fen);
-        table_cellf(t, "%" PRId64, y->payable_fen);
-        table_cellf(t, "%" PRId64, y->carried_forward_fen);
-    }
-    table_render(t, &b);
-    table_destroy(&t);
+    list_render(&b, false, (ProtobufCMessage *const *)a->years, a->n_years,
+                surcharge_row, ARRAY_LEN(yh), yh);
     (void)c;
     ctl_flush(&b);
     sbuf_free(&b);
@@ -636,7 +649,8 @@ cmd_tax_qualify(ctl_t *c, int argc, char **argv)
     Cogov__V1__SetQualification b = COGOV__V1__SET_QUALIFICATION__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, qualify_opts, opt_store, v, pos, 1, &npos);
+    rc =
+        ctl_parse(c, argc, argv, qualify_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1 || !v[0])
@@ -671,7 +685,7 @@ cmd_tax_invest(ctl_t *c, int argc, char **argv)
     Cogov__V1__RecordInvestment b = COGOV__V1__RECORD_INVESTMENT__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, invest_opts, opt_store, v, pos, 2, &npos);
+    rc = ctl_parse(c, argc, argv, invest_opts, ctl_opt_store, v, pos, 2, &npos);
     if (rc != 0)
         return rc;
     if (npos != 2 || !v[0])
@@ -699,7 +713,8 @@ cmd_tax_withdraw(ctl_t *c, int argc, char **argv)
     Cogov__V1__WithdrawInvestment b = COGOV__V1__WITHDRAW_INVESTMENT__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, withdraw_opts, opt_store, v, pos, 2, &npos);
+    rc = ctl_parse(c, argc, argv, withdraw_opts, ctl_opt_store, v, pos, 2,
+                   &npos);
     if (rc != 0)
         return rc;
     if (npos != 2 || !v[0] || str_empty(v[1]))
@@ -730,7 +745,8 @@ cmd_tax_surcharge(ctl_t *c, int argc, char **argv)
     Cogov__V1__ReportSurcharge b = COGOV__V1__REPORT_SURCHARGE__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, surcharge_opts, opt_store, v, pos, 1, &npos);
+    rc = ctl_parse(c, argc, argv, surcharge_opts, ctl_opt_store, v, pos, 1,
+                   &npos);
     if (rc != 0)
         return rc;
     if (npos != 1 || !v[0] || !v[1])
@@ -751,8 +767,8 @@ static int
 cmd_tax_show(ctl_t *c, int argc, char **argv)
 {
     const char *id;
-    int rc =
-        ctl_parse_id(c, argc, argv, NULL, opt_store, NULL, "MEMBER_ID", &id);
+    int rc = ctl_parse_id(c, argc, argv, NULL, ctl_opt_store, NULL, "MEMBER_ID",
+                          &id);
     Cogov__V1__GetTaxCredit b = COGOV__V1__GET_TAX_CREDIT__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
@@ -767,43 +783,36 @@ cmd_tax_show(ctl_t *c, int argc, char **argv)
 /* ---- guarantees and honours ---------------------------------------------- */
 
 static void
+guarantee_row(table_t *t, const ProtobufCMessage *m)
+{
+    const Cogov__V1__Guarantee *g = (const Cogov__V1__Guarantee *)m;
+
+    table_cell(t, g->guarantee_id);
+    table_cell(t, g->department_id);
+    table_cell(t, g->task_id);
+    table_cell(t, enum_text(&cogov__v1__guarantee_kind__descriptor, g->kind));
+    table_cellf(t, "%" PRId64, g->quantity);
+    table_cell(t, g->due_on ? g->due_on : "");
+    table_cell(t,
+               enum_text(&cogov__v1__guarantee_status__descriptor, g->status));
+    table_cellf(t, "%" PRId64, g->delivered_quantity);
+}
+
+static void
 print_guarantees(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
     static const char *const hdr[] = {"GUARANTEE", "DEPARTMENT", "TASK",
                                       "KIND",      ">QUANTITY",  "DUE",
                                       "STATUS",    ">DELIVERED"};
     const Cogov__V1__GuaranteeList *l = rep->guarantee_list;
-    Cogov__V1__Guarantee *one[1];
-    Cogov__V1__GuaranteeList single = COGOV__V1__GUARANTEE_LIST__INIT;
-    table_t *t = table_new(ARRAY_LEN(hdr), hdr);
-    sbuf_t b;
 
     (void)c;
     (void)arg;
-    if (rep->body_case == COGOV__V1__REPLY__BODY_GUARANTEE) {
-        one[0] = rep->guarantee;
-        single.n_guarantees = 1;
-        single.guarantees = one;
-        l = &single;
-    }
-    sbuf_init(&b);
-    for (size_t i = 0; l && i < l->n_guarantees; i++) {
-        const Cogov__V1__Guarantee *g = l->guarantees[i];
-        table_cell(t, g->guarantee_id);
-        table_cell(t, g->department_id);
-        table_cell(t, g->task_id);
-        table_cell(t,
-                   enum_text(&cogov__v1__guarantee_kind__descriptor, g->kind));
-        table_cellf(t, "%" PRId64, g->quantity);
-        table_cell(t, g->due_on ? g->due_on : "");
-        table_cell(
-            t, enum_text(&cogov__v1__guarantee_status__descriptor, g->status));
-        table_cellf(t, "%" PRId64, g->delivered_quantity);
-    }
-    table_render(t, &b);
-    table_destroy(&t);
-    ctl_flush(&b);
-    sbuf_free(&b);
+    if (rep->body_case == COGOV__V1__REPLY__BODY_GUARANTEE)
+        PRINT_TABLE(&rep->guarantee, 1, guarantee_row, hdr);
+    else
+        PRINT_TABLE(l ? l->guarantees : NULL, l ? l->n_guarantees : 0,
+                    guarantee_row, hdr);
 }
 
 static const ctl_opt_t gmake_opts[] = {
@@ -819,7 +828,7 @@ cmd_guarantee_make(ctl_t *c, int argc, char **argv)
     Cogov__V1__MakeGuarantee b = COGOV__V1__MAKE_GUARANTEE__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, gmake_opts, opt_store, v, pos, 1, &npos);
+    rc = ctl_parse(c, argc, argv, gmake_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1 || !v[0] || !v[1] || !v[2] || !v[3])
@@ -857,7 +866,8 @@ cmd_guarantee_settle(ctl_t *c, int argc, char **argv)
     Cogov__V1__SettleGuarantee b = COGOV__V1__SETTLE_GUARANTEE__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, gsettle_opts, opt_store, v, pos, 1, &npos);
+    rc =
+        ctl_parse(c, argc, argv, gsettle_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1 || (!v[0] == !v[1]))
@@ -888,7 +898,7 @@ cmd_guarantee_list(ctl_t *c, int argc, char **argv)
     Cogov__V1__ListGuarantees b = COGOV__V1__LIST_GUARANTEES__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, glist_opts, opt_store, v, pos, 0, &npos);
+    rc = ctl_parse(c, argc, argv, glist_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     b.task_id = (char *)v[0];
@@ -899,32 +909,29 @@ cmd_guarantee_list(ctl_t *c, int argc, char **argv)
 }
 
 static void
+honour_row(table_t *t, const ProtobufCMessage *m)
+{
+    const Cogov__V1__Honour *h = (const Cogov__V1__Honour *)m;
+
+    table_cell(t, h->member_id);
+    table_cell(t, h->title);
+    table_cell(t, h->round_id ? h->round_id : "");
+    table_cell(t, h->withheld ? "WITHHELD" : "GRANTED");
+    table_cellf(t, "%s v%u", h->policy_id, h->policy_version);
+    table_cell(t, h->honour_id);
+    table_cell(t, h->withheld && h->withheld_reason ? h->withheld_reason : "-");
+}
+
+static void
 print_honours(ctl_t *c, const Cogov__V1__Reply *rep, void *arg)
 {
     static const char *const hdr[] = {"MEMBER", "TITLE",     "ROUND", "STATUS",
                                       "POLICY", "HONOUR_ID", "WHY"};
     const Cogov__V1__HonourList *l = rep->honour_list;
-    table_t *t = table_new(ARRAY_LEN(hdr), hdr);
-    sbuf_t b;
 
     (void)c;
     (void)arg;
-    sbuf_init(&b);
-    for (size_t i = 0; l && i < l->n_honours; i++) {
-        const Cogov__V1__Honour *h = l->honours[i];
-        table_cell(t, h->member_id);
-        table_cell(t, h->title);
-        table_cell(t, h->round_id ? h->round_id : "");
-        table_cell(t, h->withheld ? "WITHHELD" : "GRANTED");
-        table_cellf(t, "%s v%u", h->policy_id, h->policy_version);
-        table_cell(t, h->honour_id);
-        table_cell(t, h->withheld && h->withheld_reason ? h->withheld_reason
-                                                        : "-");
-    }
-    table_render(t, &b);
-    table_destroy(&t);
-    ctl_flush(&b);
-    sbuf_free(&b);
+    PRINT_TABLE(l ? l->honours : NULL, l ? l->n_honours : 0, honour_row, hdr);
 }
 
 static const ctl_opt_t honour_opts[] = {{"member", true}, {NULL, false}};
@@ -937,7 +944,7 @@ cmd_honour_list(ctl_t *c, int argc, char **argv)
     Cogov__V1__ListHonours b = COGOV__V1__LIST_HONOURS__INIT;
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
 
-    rc = ctl_parse(c, argc, argv, honour_opts, opt_store, v, pos, 0, &npos);
+    rc = ctl_parse(c, argc, argv, honour_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     b.member_id = (char *)v[0];

@@ -16,15 +16,6 @@
 #define SUPV_FILE_MAX (64 * 1024) /* LoadIndicators.text limit */
 #define BODY(x) COGOV__V1__REQUEST__BODY_##x
 
-/* Options are collected into vals[idx] (last one wins; "1" for a flag). */
-static int
-opt_store(ctl_t *c, int idx, const char *value, void *arg)
-{
-    (void)c;
-    ((const char **)arg)[idx] = value != NULL ? value : "1";
-    return 0;
-}
-
 static int
 parse_enum(ctl_t *c, const ProtobufCEnumDescriptor *d, const char *opt,
            const char *value, int *out)
@@ -120,21 +111,7 @@ print_list(ctl_t *c, ProtobufCMessage *const *items, size_t n,
 {
     sbuf_t b;
     sbuf_init(&b);
-    if (c->json) {
-        jw_t w;
-        jw_init(&w, &b);
-        jw_arr(&w);
-        for (size_t i = 0; i < n; i++)
-            pbjson_message(&w, items[i]);
-        jw_arr_end(&w);
-        sbuf_putc(&b, '\n');
-    } else {
-        table_t *t = table_new(ncols, hdr);
-        for (size_t i = 0; i < n; i++)
-            row(t, items[i]);
-        table_render(t, &b);
-        table_destroy(&t);
-    }
+    list_render(&b, c->json, items, n, row, ncols, hdr);
     ctl_flush(&b);
     sbuf_free(&b);
 }
@@ -222,7 +199,7 @@ cmd_indicator_load(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -252,7 +229,7 @@ cmd_indicator_list(ctl_t *c, int argc, char **argv)
     int npos;
     const char *pos[1];
     int rc =
-        ctl_parse(c, argc, argv, version_opts, opt_store, v, pos, 0, &npos);
+        ctl_parse(c, argc, argv, version_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListIndicators body = COGOV__V1__LIST_INDICATORS__INIT;
@@ -373,7 +350,7 @@ cmd_eval_draft(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -396,7 +373,8 @@ cmd_eval_review(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, note_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, note_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -415,7 +393,7 @@ cmd_eval_publish(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -436,7 +414,8 @@ cmd_eval_show(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, member_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, member_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -474,7 +453,7 @@ cmd_eval_list(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListRounds body = COGOV__V1__LIST_ROUNDS__INIT;
@@ -522,7 +501,8 @@ cmd_warning_list(ctl_t *c, int argc, char **argv)
     const char *v[WL_N] = {0};
     int npos, kind = 0;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, wlist_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, wlist_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListWarnings body = COGOV__V1__LIST_WARNINGS__INIT;
@@ -588,7 +568,8 @@ cmd_rect_issue(ctl_t *c, int argc, char **argv)
     const char *v[RI_N] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, issue_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, issue_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (str_empty(v[RI_MEMBER]) || str_empty(v[RI_FINDINGS]) ||
@@ -620,7 +601,8 @@ cmd_rect_report(ctl_t *c, int argc, char **argv)
     const char *v[RR_N] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, report_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, report_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -644,7 +626,8 @@ rect_decide(ctl_t *c, int argc, char **argv, bool accept)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, note_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, note_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -677,7 +660,7 @@ cmd_rect_show(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -715,7 +698,8 @@ cmd_rect_list(ctl_t *c, int argc, char **argv)
     const char *v[RL_N] = {0};
     int npos, st = 0;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, rlist_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, rlist_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListRectifications body = COGOV__V1__LIST_RECTIFICATIONS__INIT;
@@ -973,8 +957,8 @@ cmd_scorecard(ctl_t *c, int argc, char **argv)
     const char *v[RP_N] = {0};
     int npos;
     const char *pos[1];
-    int rc =
-        ctl_parse(c, argc, argv, report_fmt_opts, opt_store, v, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, report_fmt_opts, ctl_opt_store, v, pos, 1,
+                       &npos);
     if (rc != 0)
         return rc;
     if (npos != 1 || v[RP_PERIOD] == NULL)
@@ -1121,7 +1105,7 @@ cmd_eval_report(ctl_t *c, int argc, char **argv)
     int npos;
     const char *pos[1];
     int rc =
-        ctl_parse(c, argc, argv, report_opts2, opt_store, v, pos, 1, &npos);
+        ctl_parse(c, argc, argv, report_opts2, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -1321,7 +1305,8 @@ cmd_health(ctl_t *c, int argc, char **argv)
     const char *v[HE_N] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, health_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, health_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (v[HE_PERIOD] != NULL &&
@@ -1366,7 +1351,8 @@ cmd_facts(ctl_t *c, int argc, char **argv)
     const char *v[FA_N] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, facts_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, facts_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (v[FA_PERIOD] != NULL &&

@@ -1053,6 +1053,38 @@ table_render(const table_t *t, sbuf_t *out)
     free(w);
 }
 
+void
+list_render(sbuf_t *b, bool json, ProtobufCMessage *const *items, size_t n,
+            void (*row)(table_t *t, const ProtobufCMessage *m), size_t ncols,
+            const char *const *hdr)
+{
+    if (json) {
+        jw_t w;
+        jw_init(&w, b);
+        jw_arr(&w);
+        for (size_t i = 0; i < n; i++)
+            pbjson_message(&w, items[i]);
+        jw_arr_end(&w);
+        sbuf_putc(b, '\n');
+        return;
+    }
+    table_t *t = table_new(ncols, hdr);
+    for (size_t i = 0; i < n; i++)
+        row(t, items[i]);
+    table_render(t, b);
+    table_destroy(&t);
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+int
+ctl_opt_store(ctl_t *c, int idx, const char *value, void *arg)
+{
+    (void)c;
+    ((const char **)arg)[idx] = value != NULL ? value : "1";
+    return 0;
+}
+
 /* ---- CSV --------------------------------------------------------------- */
 
 void
