@@ -1,6 +1,7 @@
 /* validate: UTF-8, unified social credit codes, dates and text fields. */
 #include "validate.h"
 
+#include <stdio.h>
 #include <string.h>
 
 bool
@@ -74,9 +75,10 @@ uscc_value(char c)
     return p ? (int)(p - uscc_charset) : -1;
 }
 
-/* GB 11714 organisation code: 8 body chars and a check digit 0-9 or X. */
-static bool
-valid_org_code(const char *o)
+/* The check digit of a GB 11714 organisation code's 8 body chars o (digits
+ * and capitals), or 0 if one is neither. */
+static char
+org_check(const char *o)
 {
     static const int w[8] = {3, 7, 9, 10, 5, 8, 4, 2};
     int sum = 0;
@@ -88,21 +90,34 @@ valid_org_code(const char *o)
         else if (c >= 'A' && c <= 'Z')
             v = c - 'A' + 10;
         else
-            return false;
+            return 0;
         sum += v * w[i];
     }
     int check = 11 - sum % 11;
-    char want = check == 10 ? 'X' : check == 11 ? '0' : (char)('0' + check);
-    return o[8] == want;
+    return check == 10 ? 'X' : check == 11 ? '0' : (char)('0' + check);
+}
+
+/* The check character of a USCC's first 17 chars s, or 0 if one is not in
+ * the character set. */
+static char
+uscc_check(const char *s)
+{
+    static const int w[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                              29, 25, 13, 8,  24, 10, 30, 28};
+    int sum = 0;
+    for (int i = 0; i < 17; i++) {
+        int v = uscc_value(s[i]);
+        if (v < 0)
+            return 0;
+        sum += v * w[i];
+    }
+    int check = 31 - sum % 31;
+    return uscc_charset[check == 31 ? 0 : check];
 }
 
 bool
 valid_uscc(const char *s)
 {
-    static const int w[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
-                              29, 25, 13, 8,  24, 10, 30, 28};
-    int sum = 0;
-
     if (s == NULL || strlen(s) != 18)
         return false;
     /* Registration authority (1-9 and the later A, N, Y) and the
@@ -113,18 +128,21 @@ valid_uscc(const char *s)
     for (int i = 2; i < 8; i++)
         if (s[i] < '0' || s[i] > '9')
             return false;
-    for (int i = 0; i < 17; i++) {
-        int v = uscc_value(s[i]);
-        if (v < 0)
-            return false;
-        sum += v * w[i];
-    }
-    int check = 31 - sum % 31;
-    if (check == 31)
-        check = 0;
-    if (s[17] != uscc_charset[check])
+    char want = uscc_check(s);
+    if (want == 0 || s[17] != want)
         return false;
-    return valid_org_code(s + 8);
+    want = org_check(s + 8);
+    return want != 0 && s[16] == want;
+}
+
+void
+uscc_make(unsigned n, char *buf)
+{
+    /* "91" enterprise, region 330100, then an organisation code from n */
+    snprintf(buf, 19, "91330100%08u", 10000000u + n % 89999999u);
+    buf[16] = org_check(buf + 8);
+    buf[17] = uscc_check(buf);
+    buf[18] = 0;
 }
 
 bool

@@ -15,6 +15,9 @@ bool valid_utf8(const char *s, size_t len);
  * the first two, a 9-char organisation code whose own check digit (GB 11714)
  * is right, and the final check character right. */
 bool valid_uscc(const char *s);
+/* A valid USCC made from n (enterprise "91", region 330100, an
+ * organisation code from n): fixtures for tests and benchmarks. buf >= 19. */
+void uscc_make(unsigned n, char *buf);
 
 /* "YYYY-MM-DD", a real calendar date, years 1900..2199. */
 bool valid_date(const char *s);
