@@ -387,31 +387,6 @@ done:
     return v;
 }
 
-void
-gen_uscc(unsigned n, char *buf)
-{
-    static const char cs[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    static const int w_uscc[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
-                                   29, 25, 13, 8,  24, 10, 30, 28};
-    static const int w_org[8] = {3, 7, 9, 10, 5, 8, 4, 2};
-    /* "91" enterprise, region 330100, then an organisation code. */
-    char org[10];
-    snprintf(org, sizeof(org), "%08u", 10000000u + n % 89999999u);
-    int sum = 0;
-    for (int i = 0; i < 8; i++)
-        sum += (org[i] - '0') * w_org[i];
-    int c9 = 11 - sum % 11;
-    org[8] = c9 == 10 ? 'X' : c9 == 11 ? '0' : (char)('0' + c9);
-    org[9] = 0;
-    snprintf(buf, 19, "91330100%s", org);
-    sum = 0;
-    for (int i = 0; i < 17; i++)
-        sum += (int)(strchr(cs, buf[i]) - cs) * w_uscc[i];
-    int check = 31 - sum % 31;
-    buf[17] = cs[check == 31 ? 0 : check];
-    buf[18] = 0;
-}
-
 /* ---- principals ------------------------------------------------------- */
 
 int

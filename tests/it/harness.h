@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "client.h"
+#include "validate.h" /* uscc_make: a valid USCC from n */
 
 /* H_CORE: the daemons every earlier test drives (coordination,
  * secretariat); H_N: all four. */
@@ -64,10 +65,6 @@ long long store_query_int(const char *path, const char *sql);
 
 /* Seed from COGOV_SEED or the clock; printed. */
 unsigned test_seed(void);
-
-/* A valid unified social credit code made from n (distinct n, distinct
- * codes). buf >= 19. */
-void gen_uscc(unsigned n, char *buf);
 
 /* ---- principals (appended by the security tests) ------------------------ */
 /* A fresh keypair for a new principal, appended to the allow-list as

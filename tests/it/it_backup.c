@@ -74,7 +74,7 @@ static void
 start_world(cluster_t *c, const char *tag)
 {
     for (unsigned i = 0; i < 8; i++)
-        gen_uscc(700 + i, g_units[i]);
+        uscc_make(700 + i, g_units[i]);
     assert_int_equal(cluster_init(c, tag), 0);
     for (int i = 0; i < H_N; i++)
         assert_int_equal(cluster_start(c, i), 0);

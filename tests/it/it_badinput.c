@@ -217,8 +217,8 @@ setup(void **state)
                      0);
     assert_int_equal(cluster_start(c, H_COORD), 0);
     assert_int_equal(cluster_start(c, H_SECR), 0);
-    gen_uscc(501, w->a);
-    gen_uscc(502, w->b);
+    uscc_make(501, w->a);
+    uscc_make(502, w->b);
 
     Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
     fc.name = "滨江市智能制造市域产教联合体";

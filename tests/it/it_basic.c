@@ -117,9 +117,9 @@ test_welcome_farewell_and_restart(void **state)
     assert_int_equal(cluster_start(&c, H_SECR), 0);
 
     char a[19], b[19], d[19];
-    gen_uscc(11, a);
-    gen_uscc(12, b);
-    gen_uscc(13, d);
+    uscc_make(11, a);
+    uscc_make(12, b);
+    uscc_make(13, d);
     /* Nothing can be applied for before the consortium exists. */
     assert_int_equal(apply(&c, a, "滨江职业技术学院", "early"),
                      COGOV__V1__STATUS_CODE__STATUS_CONFLICT);
@@ -259,7 +259,7 @@ test_cogovctl(void **state)
     assert_int_equal(cluster_ctl(&c, out, sizeof(out), found_args), 0);
     assert_int_equal(cluster_ctl(&c, out, sizeof(out), found_args), 5);
     char a[19];
-    gen_uscc(77, a);
+    uscc_make(77, a);
     const char *apply_args[] = {
         "member", "apply",        "--uscc", a,
         "--name", "滨江技师学院", "--type", "higher_vocational_college",
@@ -307,7 +307,7 @@ test_consistency_token(void **state)
     assert_int_equal(cluster_start(&c, H_COORD), 0);
     assert_int_equal(found(&c, "found"), OK);
     char a[19];
-    gen_uscc(4242, a);
+    uscc_make(4242, a);
     assert_int_equal(apply(&c, a, "滨江航空职业技术学院", "apply"), OK);
     /* The secretariat is down while the unit is admitted. */
     Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;

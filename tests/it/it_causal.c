@@ -304,7 +304,7 @@ test_hold_and_release(void **state)
     while (admitted < n_units) {
         if (applied < n_units && (applied == admitted || rand() % 2 == 0)) {
             char name[64];
-            gen_uscc(5000u + (unsigned)applied, ids[applied]);
+            uscc_make(5000u + (unsigned)applied, ids[applied]);
             snprintf(name, sizeof(name), "滨江第%d精密制造有限公司",
                      applied + 1);
             assert_int_equal(apply(&c, ids[applied], name), OK);

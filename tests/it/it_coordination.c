@@ -179,11 +179,11 @@ setup(void **state)
     cluster_t *c = &w->c;
     printf("# seed %u\n", test_seed());
     assert_int_equal(cluster_init(c, "coord"), 0);
-    gen_uscc(701, w->a);
-    gen_uscc(702, w->b);
-    gen_uscc(703, w->s);
-    gen_uscc(704, w->p);
-    gen_uscc(705, w->x);
+    uscc_make(701, w->a);
+    uscc_make(702, w->b);
+    uscc_make(703, w->s);
+    uscc_make(704, w->p);
+    uscc_make(705, w->x);
     assert_int_equal(
         cluster_add_principal(c, "observer", "-", "OBSERVER", "-", &w->obs), 0);
     assert_int_equal(

@@ -109,7 +109,7 @@ apply_units(cluster_t *c, size_t n, unsigned base, unsigned long long *seq)
         assert_int_equal(h_found(op, "滨江高新区", "2025-01-01"), OK);
     for (size_t i = 0; i < n; i++) {
         char uscc[19];
-        gen_uscc(base + 700 + (unsigned)i, uscc);
+        uscc_make(base + 700 + (unsigned)i, uscc);
         assert_int_equal(
             h_apply(op, uscc, k_units[i % 3],
                     COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_UNIVERSITY),

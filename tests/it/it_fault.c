@@ -160,7 +160,7 @@ test_kill9_exactly_once(void **state)
     int n_admitted = 0, n = 0, kills_due = 0, kills_armed = 0;
     for (int i = 0; i < units; i++) {
         char uscc[19], name[64], rid[32];
-        gen_uscc((unsigned)i + 1, uscc);
+        uscc_make((unsigned)i + 1, uscc);
         snprintf(name, sizeof(name), "滨江第%d精密制造有限公司", i + 1);
         Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
         am.uscc = uscc;
@@ -244,7 +244,7 @@ test_kill9_exactly_once(void **state)
         int found = -1;
         for (int u = 0; u < units && found < 0; u++) {
             char uscc[19];
-            gen_uscc((unsigned)u + 1, uscc);
+            uscc_make((unsigned)u + 1, uscc);
             if (strcmp(uscc, no->addressees[0]) == 0)
                 found = u;
         }

@@ -421,7 +421,7 @@ scenario(world_t *w)
         "--park 滨江高新区 --lead-department 滨江市教育局 "
         "--founded-on 2025-01-01");
     for (int u = 0; u < NU; u++) {
-        gen_uscc(831 + (unsigned)u, w->unit[u]);
+        uscc_make(831 + (unsigned)u, w->unit[u]);
         ctl("member apply --uscc %s --name %s --type %s", w->unit[u], names[u],
             u % 2 ? "leading_enterprise" : "enterprise");
         ctl("member admit %s", w->unit[u]);

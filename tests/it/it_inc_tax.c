@@ -127,8 +127,8 @@ setup(void **state)
     *state = w;
     printf("# seed %u\n", test_seed());
     assert_int_equal(cluster_init(c, "itax"), 0);
-    gen_uscc(811, w->e);
-    gen_uscc(812, w->g);
+    uscc_make(811, w->e);
+    uscc_make(812, w->g);
     assert_int_equal(cluster_add_principal(c, "boss", "-",
                                            "GOV_COORDINATOR,SUPERVISOR,"
                                            "FINANCE_OFFICER,OPERATOR",
@@ -468,7 +468,7 @@ test_honours_withheld(void **state)
 {
     world_t *w = *state;
     char out[32768], x[19];
-    gen_uscc(813, x);
+    uscc_make(813, x);
     admit(x, "滨江精密模具有限公司", MT(ENTERPRISE));
     sync_all();
     const char *ri[] = {

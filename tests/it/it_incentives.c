@@ -212,8 +212,8 @@ setup(void **state)
     *state = w;
     printf("# seed %u\n", test_seed());
     assert_int_equal(cluster_init(c, "ince"), 0);
-    gen_uscc(801, w->a);
-    gen_uscc(802, w->b);
+    uscc_make(801, w->a);
+    uscc_make(802, w->b);
     assert_int_equal(
         cluster_add_principal(c, "fin", "-", "FINANCE_OFFICER", "-", &w->fin),
         0);

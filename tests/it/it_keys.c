@@ -158,7 +158,7 @@ apply_req(Cogov__V1__Request *req, Cogov__V1__ApplyMember *am, const char *uscc,
 static void
 admit(cluster_t *c, unsigned n, char uscc[19])
 {
-    gen_uscc(n, uscc);
+    uscc_make(n, uscc);
     char name[64];
     snprintf(name, sizeof(name), "滨江精工机械有限公司%u", n);
     Cogov__V1__Request req;
@@ -261,7 +261,7 @@ test_client_key_rotation(void **state)
     /* Overlap: old and new both work, as one principal — a retry of the same
      * request id with the other key gets the stored reply. */
     char uscc[19];
-    gen_uscc(7, uscc);
+    uscc_make(7, uscc);
     Cogov__V1__Request req;
     Cogov__V1__ApplyMember am;
     apply_req(&req, &am, uscc, "滨江数控装备有限公司");

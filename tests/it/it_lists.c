@@ -118,12 +118,12 @@ setup(void **state)
     printf("# seed %u\n", test_seed());
     assert_int_equal(cluster_init(&w->c, "lists"), 0);
     snprintf(w->dir, sizeof w->dir, "%s", w->c.dir);
-    gen_uscc(801, w->e1);
-    gen_uscc(802, w->e2);
-    gen_uscc(803, w->s1);
-    gen_uscc(804, w->s2);
-    gen_uscc(805, w->p);
-    gen_uscc(806, w->x);
+    uscc_make(801, w->e1);
+    uscc_make(802, w->e2);
+    uscc_make(803, w->s1);
+    uscc_make(804, w->s2);
+    uscc_make(805, w->p);
+    uscc_make(806, w->x);
     assert_int_equal(cluster_add_principal(&w->c, "rep-e1", w->e1, "MEMBER_REP",
                                            "-", &w->rep_e1),
                      0);

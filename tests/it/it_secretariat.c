@@ -70,7 +70,7 @@ setup_world(world_t *w, const char *tag)
                      0);
     for (int i = 0; i < 4; i++) {
         char name[16];
-        gen_uscc(700 + (unsigned)i, w->unit[i]);
+        uscc_make(700 + (unsigned)i, w->unit[i]);
         snprintf(name, sizeof name, "rep-%c", 'a' + i);
         assert_int_equal(cluster_add_principal(&w->c, name, w->unit[i],
                                                "MEMBER_REP", "-", &w->rep[i]),

@@ -352,8 +352,8 @@ test_role_denied(void **state)
     for (int w = 0; w < H_CORE; w++)
         assert_int_equal(cluster_start(&c, w), 0);
     char a[19], b[19];
-    gen_uscc(101, a);
-    gen_uscc(102, b);
+    uscc_make(101, a);
+    uscc_make(102, b);
     setup_consortium(&c, a, b);
 
     keypair_t watcher;
@@ -442,8 +442,8 @@ test_member_rep_and_revocation(void **state)
     for (int w = 0; w < H_CORE; w++)
         assert_int_equal(cluster_start(&c, w), 0);
     char a[19], b[19];
-    gen_uscc(201, a);
-    gen_uscc(202, b);
+    uscc_make(201, a);
+    uscc_make(202, b);
     setup_consortium(&c, a, b);
     Cogov__V1__DecideMember dm;
     Cogov__V1__Request req;
@@ -569,8 +569,8 @@ test_fetch_needs_the_stream(void **state)
     for (int w = 0; w < H_CORE; w++)
         assert_int_equal(cluster_start(&c, w), 0);
     char a[19], b[19];
-    gen_uscc(301, a);
-    gen_uscc(302, b);
+    uscc_make(301, a);
+    uscc_make(302, b);
     setup_consortium(&c, a, b);
 
     Cogov__V1__Fetch f;
@@ -630,8 +630,8 @@ test_idempotency_scoped_to_principal(void **state)
     assert_int_equal(code_as(&c, H_COORD, &c.op, &req), OK);
 
     char a[19], d[19];
-    gen_uscc(401, a);
-    gen_uscc(402, d);
+    uscc_make(401, a);
+    uscc_make(402, d);
     apply_req(&req, &am, a, "滨江智能装备有限公司", "0571-1");
     req.request_id = "same-1";
     req.correlation_id = "corr-same-1";

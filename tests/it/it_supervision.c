@@ -238,8 +238,8 @@ setup(void **state)
     printf("# seed %u\n", test_seed());
     assert_int_equal(cluster_init(c, "supv"), 0);
     snprintf(w->tmp, sizeof w->tmp, "%s", c->dir);
-    gen_uscc(901, w->a);
-    gen_uscc(902, w->b);
+    uscc_make(901, w->a);
+    uscc_make(902, w->b);
     assert_int_equal(
         cluster_add_principal(c, "supervisor", "-", "SUPERVISOR", "-", &w->sup),
         0);
@@ -730,7 +730,7 @@ test_bad_input(void **state)
     refused_on(w->sv, &req, NOT_FOUND, "rect-nope", "unknown rectification");
 
     char nobody[19];
-    gen_uscc(999, nobody);
+    uscc_make(999, nobody);
     Cogov__V1__IssueRectification ir = COGOV__V1__ISSUE_RECTIFICATION__INIT;
     ir.member_id = nobody;
     ir.findings = "x";

@@ -154,7 +154,7 @@ events_free(Cogov__V1__Event **v, size_t n)
 static void
 admit(int u, const char *name, Cogov__V1__MemberType type)
 {
-    gen_uscc(600 + (unsigned)u, W->u[u]);
+    uscc_make(600 + (unsigned)u, W->u[u]);
     assert_int_equal(h_admit(W->co, W->u[u], name, type), OK);
 }
 

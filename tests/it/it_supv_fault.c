@@ -232,7 +232,7 @@ found(world_t *w)
                      OK);
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     for (int i = 0; i < NU; i++) {
-        gen_uscc(700 + (unsigned)i, w->unit[i]);
+        uscc_make(700 + (unsigned)i, w->unit[i]);
         assert_int_equal(h_admit(w->co, w->unit[i], names[i], types[i]), OK);
     }
     assert_int_equal(h_charter(w->co), OK);

@@ -216,8 +216,8 @@ setup(void **state)
     find_root();
     printf("# seed %u (unused: the calendar is manual)\n", test_seed());
     assert_int_equal(cluster_init(c, "rnd"), 0);
-    gen_uscc(1101, w->a);
-    gen_uscc(1102, w->b);
+    uscc_make(1101, w->a);
+    uscc_make(1102, w->b);
     assert_int_equal(cluster_add_principal(
                          c, "chief", "-", "GOV_COORDINATOR,OPERATOR,SUPERVISOR",
                          "*", &w->chief),

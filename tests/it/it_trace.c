@@ -39,7 +39,7 @@ setup_world(world_t *w)
                      0);
     for (int i = 0; i < 3; i++) {
         char name[16];
-        gen_uscc(900 + (unsigned)i, w->unit[i]);
+        uscc_make(900 + (unsigned)i, w->unit[i]);
         snprintf(name, sizeof name, "rep-%c", 'a' + i);
         assert_int_equal(cluster_add_principal(&w->c, name, w->unit[i],
                                                "MEMBER_REP", "-", &w->rep[i]),
