@@ -7,10 +7,15 @@
 
 #include "harness_req.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -126,6 +131,73 @@ h_stop_all(cluster_t *c)
     for (int i = 0; i < H_N; i++)
         if (c->pid[i] > 0)
             assert_int_equal(cluster_stop(c, i), 0);
+}
+
+void
+h_conf_derive(cluster_t *c, int which, const char *dst, const char *const *set)
+{
+    FILE *in = fopen(c->conf[which], "r");
+    FILE *out = fopen(dst, "w");
+    size_t n = 0;
+    char line[1024];
+
+    assert_non_null(in);
+    assert_non_null(out);
+    while (set[2 * n] != NULL)
+        n++;
+    bool *done = xcalloc(n ? n : 1, sizeof *done);
+    while (fgets(line, sizeof line, in) != NULL) {
+        size_t i = 0;
+        for (; i < n; i++) {
+            size_t kl = strlen(set[2 * i]);
+            if (strncmp(line, set[2 * i], kl) == 0 &&
+                strncmp(line + kl, " =", 2) == 0)
+                break;
+        }
+        if (i == n) {
+            fputs(line, out);
+            continue;
+        }
+        fprintf(out, "%s = %s\n", set[2 * i], set[2 * i + 1]);
+        done[i] = true;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!done[i])
+            fprintf(out, "%s = %s\n", set[2 * i], set[2 * i + 1]);
+    free(done);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+pid_t
+h_spawn(const char *env, const char *conf, const char *log)
+{
+    const char *bin = getenv(env);
+    assert_non_null(bin);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(bin, bin, "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+void
+h_reap(pid_t pid, const char *log)
+{
+    int st = 0;
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        printf("# pid %d: exit status 0x%x; see %s\n", (int)pid, st, log);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 void

@@ -39,6 +39,17 @@ int h_code_as(cluster_t *c, int which, const keypair_t *kp,
               Cogov__V1__Request *req);
 /* cluster_stop every daemon of c that runs; each must exit 0. */
 void h_stop_all(cluster_t *c);
+/* A daemon beside c's (a second, reference one): dst gets c's config of
+ * daemon `which` with the lines of the keys in set (NULL-terminated key,
+ * value pairs) given those values, a key not there appended. */
+void h_conf_derive(cluster_t *c, int which, const char *dst,
+                   const char *const *set);
+/* Start the daemon binary named by the environment variable env with
+ * config conf, its stderr appended to log; it dies with the test. */
+pid_t h_spawn(const char *env, const char *conf, const char *log);
+/* SIGTERM pid and reap it: it must exit 0 (else its status and log are
+ * printed). */
+void h_reap(pid_t pid, const char *log);
 /* cluster_sync within ms; must succeed. */
 void h_sync(cluster_t *c, int ms);
 /* cluster_ctl, the exit code printed when not 0. */

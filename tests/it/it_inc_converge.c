@@ -178,60 +178,35 @@ ref_conf(ref_t *r, const char *name, int max_events, const char *co_ep,
     snprintf(r->store, sizeof r->store, "%s/%s.db", c->dir, name);
     snprintf(r->log, sizeof r->log, "%s/%s.log", c->dir, name);
     snprintf(r->sock, sizeof r->sock, "ipc://%s/%s.sock", c->dir, name);
-    FILE *in = fopen(c->conf[H_INCE], "r");
-    FILE *out = fopen(r->conf, "w");
-    assert_non_null(in);
-    assert_non_null(out);
-    char line[1024];
-    while (fgets(line, sizeof line, in) != NULL) {
-        if (strncmp(line, "store =", 7) == 0)
-            fprintf(out, "store = %s\n", r->store);
-        else if (strncmp(line, "incentives_endpoint =", 21) == 0)
-            fprintf(out, "incentives_endpoint = %s\n", r->sock);
-        else if (su_ep && strncmp(line, "supervision_endpoint =", 22) == 0)
-            fprintf(out, "supervision_endpoint = %s\n", su_ep);
-        else if (co_ep && strncmp(line, "coordination_endpoint =", 23) == 0)
-            fprintf(out, "coordination_endpoint = %s\n", co_ep);
-        else if (strncmp(line, "fetch_max_events =", 18) != 0)
-            fputs(line, out);
+    char max[16];
+    snprintf(max, sizeof max, "%d", max_events);
+    const char *set[12] = {"store", r->store,           "incentives_endpoint",
+                           r->sock, "fetch_max_events", max};
+    size_t n = 6;
+    if (su_ep) {
+        set[n++] = "supervision_endpoint";
+        set[n++] = su_ep;
     }
-    fprintf(out, "fetch_max_events = %d\n", max_events);
-    fclose(in);
-    fclose(out);
+    if (co_ep) {
+        set[n++] = "coordination_endpoint";
+        set[n++] = co_ep;
+    }
+    h_conf_derive(c, H_INCE, r->conf, set);
 }
 
 static void
 ref_start(ref_t *r)
 {
-    const char *bin = getenv("COGOV_INCENTIVES");
-    assert_non_null(bin);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(r->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 2);
-            close(fd);
-        }
-        execl(bin, bin, "-c", r->conf, (char *)NULL);
-        _exit(127);
-    }
-    r->pid = pid;
+    r->pid = h_spawn("COGOV_INCENTIVES", r->conf, r->log);
 }
 
 static void
 ref_stop(ref_t *r)
 {
-    int st = 0;
     if (r->pid <= 0)
         return;
-    assert_int_equal(kill(r->pid, SIGTERM), 0);
-    assert_int_equal(waitpid(r->pid, &st, 0), r->pid);
+    h_reap(r->pid, r->log);
     r->pid = 0;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        printf("# %s: exit status 0x%x; see %s\n", r->conf, st, r->log);
-    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 /* The reference's own commands (pools and policies are commands to

@@ -126,36 +126,12 @@ ref_start(world_t *w)
     snprintf(w->ref_conf, sizeof w->ref_conf, "%s/ref.conf", c->dir);
     snprintf(w->ref_store, sizeof w->ref_store, "%s/ref.db", c->dir);
     snprintf(w->ref_log, sizeof w->ref_log, "%s/ref.log", c->dir);
-    FILE *in = fopen(c->conf[H_SUPV], "r");
-    FILE *out = fopen(w->ref_conf, "w");
-    assert_non_null(in);
-    assert_non_null(out);
-    char line[1024];
-    while (fgets(line, sizeof line, in) != NULL) {
-        if (strncmp(line, "store =", 7) == 0)
-            fprintf(out, "store = %s\n", w->ref_store);
-        else if (strncmp(line, "supervision_endpoint =", 22) == 0)
-            fprintf(out, "supervision_endpoint = ipc://%s/sr.sock\n", c->dir);
-        else
-            fputs(line, out);
-    }
-    fclose(in);
-    fclose(out);
-    const char *bin = getenv("COGOV_SUPERVISION");
-    assert_non_null(bin);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(w->ref_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 2);
-            close(fd);
-        }
-        execl(bin, bin, "-c", w->ref_conf, (char *)NULL);
-        _exit(127);
-    }
-    w->ref = pid;
+    char ep[160];
+    snprintf(ep, sizeof ep, "ipc://%s/sr.sock", c->dir);
+    const char *const set[] = {"store", w->ref_store, "supervision_endpoint",
+                               ep, NULL};
+    h_conf_derive(c, H_SUPV, w->ref_conf, set);
+    w->ref = h_spawn("COGOV_SUPERVISION", w->ref_conf, w->ref_log);
 }
 
 /* The reference has applied both streams to their heads (bounded). */
@@ -575,10 +551,7 @@ test_kill9_converges(void **state)
 
     client_destroy(&w->co);
     client_destroy(&w->se);
-    kill(w->ref, SIGTERM);
-    int st = 0;
-    assert_int_equal(waitpid(w->ref, &st, 0), w->ref);
-    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    h_reap(w->ref, w->ref_log);
     assert_int_equal(cluster_stop(c, H_SUPV), 0);
     assert_int_equal(cluster_stop(c, H_SECR), 0);
     assert_int_equal(cluster_stop(c, H_COORD), 0);
