@@ -21,6 +21,9 @@
 #include "util.h"
 
 #define RETRY_MIN_MS 100
+/* A batch of at least this many events means the stream is ahead of us:
+ * the next Fetch waits until this commit is durable (see apply_batch). */
+#define FETCH_DEFER_MIN 2
 #define RETRY_MAX_MS 5000
 
 struct follow {
@@ -41,6 +44,7 @@ struct follow {
     bool stopped; /* epoch change / head backwards: needs an operator */
     uint64_t stopped_epoch; /* the producer's epoch when it stopped */
     bool in_flight;
+    uint64_t fetch_after; /* next Fetch once this commit is durable, or 0 */
     uint64_t fetch_no;
     char want_id[32];
     int backoff_ms;
@@ -269,6 +273,7 @@ send_fetch(follow_t *f)
     if (f->stopped || svc_stopping(f->s) || f->in_flight ||
         f->batch_rep != NULL)
         return;
+    f->fetch_after = 0;
     const svc_conf_t *conf = svc_conf(f->s);
     Cogov__V1__Fetch fetch = COGOV__V1__FETCH__INIT;
     fetch.after_seq = f->applied;
@@ -476,7 +481,30 @@ redo:;
     if (gap)
         log_warn("follow.gap", "producer=%s applied=%llu", f->producer,
                  (unsigned long long)f->applied);
-    drop_batch(f);
+    bool full = b->n_events >= (size_t)svc_conf(s)->fetch_max_events;
+    drop_batch(f); /* b is gone */
+    /* A stream that gave us several events at once is ahead of us: ask
+     * for more only once this commit is durable (follow_durable), so what
+     * the producer makes meanwhile comes in one larger batch — one commit
+     * and one WAL sync instead of many small ones (the reference pipeline
+     * gets the same from its synchronous commits). A batch of one event
+     * (a stream we keep up with) fetches again at once: no latency added;
+     * so does a full one (a replay: the next is full anyway). */
+    if (f->applied - start_applied >= FETCH_DEFER_MIN && !gap && !full &&
+        store_durable_no(st) < store_commit_no(st)) {
+        f->fetch_after = store_commit_no(st);
+        return;
+    }
+    send_fetch(f);
+}
+
+void
+follow_durable(follow_t *f)
+{
+    if (f == NULL || f->fetch_after == 0 ||
+        store_durable_no(svc_store(f->s)) < f->fetch_after)
+        return;
+    f->fetch_after = 0;
     send_fetch(f);
 }
 

@@ -1536,6 +1536,8 @@ on_durable(uv_async_t *h)
         s->last_served_head = store_durable_head(s->store);
         serve_waiters(s, false);
     }
+    for (size_t i = 0; i < s->n_follows; i++)
+        follow_durable(s->follows[i]);
 }
 
 static void

@@ -36,6 +36,9 @@ typedef struct follow follow_t;
 /* Stream consumer of one producer (follow.c). */
 follow_t *follow_new(svc_t *s, const char *producer, const char *endpoint);
 void follow_destroy(follow_t **fp);
+/* The store's durable commit count moved: send a Fetch deferred until its
+ * last commit was durable. */
+void follow_durable(follow_t *f);
 /* Try to go on applying a batch held for causal order. */
 void follow_resume(follow_t *f);
 uint64_t follow_applied(const follow_t *f);
