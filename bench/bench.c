@@ -1031,7 +1031,11 @@ run_cogov(bench_t *b, result_t *r)
         str_copy(b->rep.pub, sizeof(b->rep.pub), b->su.pub);
         write_conf(b, &b->rep, store, "");
         unlink(b->su.ipc_path);
-        if (start_and_wait(b, &b->rep) != 0)
+        /* The secretariat is stopped: follow coordination only. */
+        setenv("COGOV_BENCH_FOLLOW_ONLY", "coordination", 1);
+        int started = start_and_wait(b, &b->rep);
+        unsetenv("COGOV_BENCH_FOLLOW_ONLY");
+        if (started != 0)
             goto done;
         int64_t dl = b->rep.spawn_us + 600 * 1000000LL;
         while (mono_us() < dl) {

@@ -74,14 +74,26 @@ main(int argc, char **argv)
                         "\"incentives\" or \"supervision\"\n");
         return 2;
     }
+    /* COGOV_BENCH_FOLLOW_ONLY=coordination: follow that stream only (the
+     * replay phase runs with the secretariat stopped; following it too
+     * would hold every coordination event stamped after a secretariat
+     * position, for causal order). */
+    const char *only = getenv("COGOV_BENCH_FOLLOW_ONLY");
+    const char *const *fl = follows;
+    size_t n_fl = ARRAY_LEN(follows);
+    for (size_t i = 0; only != NULL && i < ARRAY_LEN(follows); i++)
+        if (strcmp(only, follows[i]) == 0) {
+            fl = &follows[i];
+            n_fl = 1;
+        }
     svc_def_t def = {
         .name = as,
         .migrations = migrations,
         .n_migrations = ARRAY_LEN(migrations),
         .routes = NULL,
         .n_routes = 0,
-        .follows = follows,
-        .n_follows = ARRAY_LEN(follows),
+        .follows = fl,
+        .n_follows = n_fl,
         .react = react,
         .config = NULL,
         .config_obj = NULL,
