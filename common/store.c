@@ -217,7 +217,7 @@ store_one_msg(sqlite3_stmt *q, int i, const ProtobufCMessageDescriptor *d,
         return err;
     *out = store_col_msg(q, i, d);
     sqlite3_reset(q);
-    return *out ? 0 : -EIO;
+    return *out ? 0 : -EBADMSG; /* a stored blob that does not decode */
 }
 
 int
@@ -230,7 +230,7 @@ store_rows_msg(sqlite3_stmt *q, int i, const ProtobufCMessageDescriptor *d,
         ProtobufCMessage *m = store_col_msg(q, i, d);
         if (m == NULL) {
             sqlite3_reset(q);
-            return -EIO;
+            return -EBADMSG;
         }
         STORE_PUSH(*v, *n, m);
     }
@@ -254,7 +254,23 @@ store_errno(int rc)
         return -EEXIST;
     case SQLITE_NOTFOUND:
         return -ENOENT;
-    default:
+    /* Deterministic: the same statement on the same state fails the same
+     * way (a bug), so a reaction that meets one is dead-lettered rather
+     * than retried forever (common/deadletter.c classifies errnos). */
+    case SQLITE_ERROR: /* SQL logic error: no such column, syntax */
+        return -EPROTO;
+    case SQLITE_MISMATCH:
+        return -EINVAL;
+    case SQLITE_RANGE:
+        return -ERANGE;
+    case SQLITE_TOOBIG:
+        return -E2BIG;
+    /* Transient or the machine's: retried with backoff. */
+    case SQLITE_NOMEM:
+        return -ENOMEM;
+    case SQLITE_READONLY:
+        return -EROFS;
+    default: /* IOERR, CORRUPT, CANTOPEN, PROTOCOL, ... */
         return -EIO;
     }
 }
