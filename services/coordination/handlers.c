@@ -54,6 +54,15 @@ text_list(Cogov__V1__Reply *rep, const char *field, char **items, size_t n)
     return OK;
 }
 
+static void
+member_drop_contacts(Cogov__V1__Member *m)
+{
+    free(m->contact_name);
+    free(m->contact_phone);
+    free(m->contact_email);
+    m->contact_name = m->contact_phone = m->contact_email = NULL;
+}
+
 /* Contacts are personal data: coordinators, the secretariat and the unit's
  * own representative see them. */
 static bool
@@ -177,6 +186,35 @@ reply_member(svc_t *s, Cogov__V1__Reply *rep, const char *member_id,
     return OK;
 }
 
+/* The reply's Member after apply_member: what the row now holds (status
+ * APPLIED, applied_at = changed_at = now, no reason; "" stored as NULL), so
+ * the reply is not read back from the store. */
+static Cogov__V1__Member *
+applied_member(const Cogov__V1__ApplyMember *a, int64_t now)
+{
+    Cogov__V1__Member *m = xmalloc(sizeof *m);
+
+    cogov__v1__member__init(m);
+    m->member_id = xstrdup(a->uscc);
+    m->uscc = xstrdup(a->uscc);
+    m->name = xstrdup(a->name);
+    m->has_type = true;
+    m->type = a->type;
+    m->has_status = true;
+    m->status = COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_APPLIED;
+    m->has_applied_at = true;
+    m->applied_at = now;
+    m->has_changed_at = true;
+    m->changed_at = now;
+    m->contact_name =
+        str_empty(a->contact_name) ? NULL : xstrdup(a->contact_name);
+    m->contact_phone =
+        str_empty(a->contact_phone) ? NULL : xstrdup(a->contact_phone);
+    m->contact_email =
+        str_empty(a->contact_email) ? NULL : xstrdup(a->contact_email);
+    return m;
+}
+
 /* ---- FoundConsortium ---------------------------------------------------- */
 
 static Cogov__V1__StatusCode
@@ -297,7 +335,9 @@ apply_member(svc_t *s, void *app, const svc_ctx_t *c,
         return store_fail(rep, err, "emit member_applied");
     log_info("member.applied", "member=%s corr=%s", a->uscc,
              log_q(c->correlation_id));
-    return reply_member(s, rep, a->uscc, true);
+    rep->body_case = COGOV__V1__REPLY__BODY_MEMBER;
+    rep->member = applied_member(a, c->now);
+    return OK;
 }
 
 /* ---- DecideMember ------------------------------------------------------- */
@@ -323,7 +363,8 @@ decide_member(svc_t *s, void *app, const svc_ctx_t *c,
     CHECK(text_field(rep, "decide_member.reason", d->reason, REASON_MAX_CHARS,
                      false));
 
-    err = coord_store_member(st, d->member_id, false, &m);
+    /* Read with contacts: the row becomes the reply (no read-back). */
+    err = coord_store_member(st, d->member_id, true, &m);
     if (err == -ENOENT)
         return svc_fail(rep, NOT_FOUND, "member %s: not found", d->member_id);
     if (err < 0)
@@ -365,8 +406,17 @@ decide_member(svc_t *s, void *app, const svc_ctx_t *c,
     log_info("member.status", "member=%s from=%s to=%s corr=%s", m->member_id,
              member_status_name(m->status), member_status_name(to),
              log_q(c->correlation_id));
-    rc =
-        reply_member(s, rep, m->member_id, sees_contacts(c->who, m->member_id));
+
+    /* What coord_store_member_change wrote ("" stored as NULL). */
+    m->status = to;
+    m->changed_at = c->now;
+    free(m->reason);
+    m->reason = str_empty(d->reason) ? NULL : xstrdup(d->reason);
+    if (!sees_contacts(c->who, m->member_id))
+        member_drop_contacts(m);
+    rep->body_case = COGOV__V1__REPLY__BODY_MEMBER;
+    rep->member = m;
+    return OK;
 done:
     protobuf_c_message_free_unpacked(&m->base, NULL);
     return rc;
