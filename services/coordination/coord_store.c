@@ -141,8 +141,25 @@ static const char migration_4[] =
     "  queued INTEGER NOT NULL, since INTEGER NOT NULL,"
     "  causation_id TEXT NOT NULL);";
 
+/* perf4: member_history without AUTOINCREMENT (no sqlite_sequence update per
+ * row). Rows are never deleted, so the next id is still max(id) + 1, as
+ * before; rows and ids kept. DROP TABLE removes its sqlite_sequence row. */
+static const char migration_5[] =
+    "CREATE TABLE member_history_new("
+    "  id INTEGER PRIMARY KEY,"
+    "  member_id TEXT NOT NULL REFERENCES members(member_id),"
+    "  from_status INTEGER NOT NULL, to_status INTEGER NOT NULL,"
+    "  reason TEXT, at INTEGER NOT NULL, causation_id TEXT NOT NULL);"
+    "INSERT INTO member_history_new(id, member_id, from_status, to_status,"
+    "  reason, at, causation_id)"
+    " SELECT id, member_id, from_status, to_status, reason, at, causation_id"
+    " FROM member_history;"
+    "DROP TABLE member_history;"
+    "ALTER TABLE member_history_new RENAME TO member_history;"
+    "CREATE INDEX member_history_member ON member_history(member_id, id);";
+
 const char *const coord_migrations[] = {migration_1, migration_2, migration_3,
-                                        migration_4};
+                                        migration_4, migration_5};
 const size_t coord_n_migrations = ARRAY_LEN(coord_migrations);
 
 /* Bind a text, NULL for NULL or "". */
