@@ -776,6 +776,85 @@ test_dossier(void **state)
 /* ---- bad input: each refused, nothing changed -----------------------------
  */
 
+/* ---- a write's reply is what a read returns ------------------------------
+ * apply_member and decide_member answer with the Member they wrote, built
+ * from what the handler holds (no read-back): it must be the Member that
+ * get_member returns right after, byte for byte. */
+
+static uint8_t *
+packed_member(const Cogov__V1__Member *m, size_t *len)
+{
+    assert_non_null(m);
+    *len = protobuf_c_message_get_packed_size((const ProtobufCMessage *)m);
+    uint8_t *buf = xmalloc(*len + 1);
+    protobuf_c_message_pack((const ProtobufCMessage *)m, buf);
+    return buf;
+}
+
+static void
+same_as_read(Cogov__V1__Reply *rep, const char *id, const char *what)
+{
+    Cogov__V1__GetMember gm = COGOV__V1__GET_MEMBER__INIT;
+    gm.member_id = (char *)id;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = BODY(GET_MEMBER);
+    req.get_member = &gm;
+    Cogov__V1__Reply *got = ok(&req, "get_member");
+    size_t a = 0, b = 0;
+    uint8_t *wa = packed_member(rep->member, &a);
+    uint8_t *rb = packed_member(got->member, &b);
+    if (a != b || memcmp(wa, rb, a) != 0)
+        printf("# %s: the reply's member (%zu bytes) differs from "
+               "get_member's (%zu bytes)\n",
+               what, a, b);
+    assert_int_equal(a, b);
+    assert_memory_equal(wa, rb, a);
+    free(wa);
+    free(rb);
+    cogov__v1__reply__free_unpacked(got, NULL);
+    cogov__v1__reply__free_unpacked(rep, NULL);
+}
+
+static void
+test_write_reply_is_the_read(void **state)
+{
+    (void)state;
+    char id[19];
+    uscc_make(709, id);
+
+    Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
+    am.uscc = id;
+    am.name = "滨江数控刀具有限公司";
+    am.has_type = true;
+    am.type = COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE;
+    am.contact_name = "周敏";
+    am.contact_phone = "0571-8800 1709";
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = BODY(APPLY_MEMBER);
+    req.apply_member = &am;
+    same_as_read(ok(&req, "apply_member"), id, "apply");
+
+    static const struct {
+        Cogov__V1__MemberDecision d;
+        const char *reason;
+    } steps[] = {
+        {COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_ADMIT, "材料齐全"},
+        {COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_SUSPEND, "整改期间暂停"},
+        {COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_REINSTATE, NULL},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
+        dm.member_id = id;
+        dm.has_decision = true;
+        dm.decision = steps[i].d;
+        dm.reason = (char *)steps[i].reason;
+        cogov__v1__request__init(&req);
+        req.body_case = BODY(DECIDE_MEMBER);
+        req.decide_member = &dm;
+        same_as_read(ok(&req, "decide_member"), id, "decide");
+    }
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -1200,6 +1279,7 @@ main(void)
         cmocka_unit_test(test_pledges),
         cmocka_unit_test(test_escalation_suspends),
         cmocka_unit_test(test_dossier),
+        cmocka_unit_test(test_write_reply_is_the_read),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_cogovctl),
     };
