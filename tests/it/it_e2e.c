@@ -60,7 +60,7 @@ ignored_column(const char *table, const char *col)
     size_t n = strlen(col);
     if (n >= 3 && strcmp(col + n - 3, "seq") == 0)
         return true;
-    /* member_history's AUTOINCREMENT key counts rows in arrival order */
+    /* member_history's integer key counts rows in arrival order */
     return strcmp(table, "member_history") == 0 && strcmp(col, "id") == 0;
 }
 
