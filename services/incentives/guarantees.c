@@ -25,19 +25,6 @@ fail_store(Cogov__V1__Reply *rep, int err, const char *what)
                     strerror(-err));
 }
 
-static bool
-gid_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 40)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
-            return false;
-    return true;
-}
-
 static int
 emit_guarantee(svc_t *s, const svc_ctx_t *c, Cogov__V1__Event__PayloadCase pc,
                Cogov__V1__Guarantee *g)
@@ -61,7 +48,7 @@ inc_make_guarantee(svc_t *s, void *app, const svc_ctx_t *c,
     int type = 0, status = 0, rect = 0, err;
 
     (void)app;
-    if (!gid_ok(m->guarantee_id))
+    if (!inc_id_ok(m->guarantee_id))
         return svc_fail(rep, INVALID,
                         "make_guarantee.guarantee_id: 1..40 of "
                         "[A-Za-z0-9._-]");

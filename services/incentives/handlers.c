@@ -36,8 +36,8 @@ confined(const principal_t *p)
            !principal_has(p, INC_READ_ROLES & ~R(MEMBER_REP));
 }
 
-static bool
-id_ok(const char *s)
+bool
+inc_id_ok(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > 40)
@@ -93,7 +93,7 @@ create_pool(svc_t *s, void *app, const svc_ctx_t *c,
     int err;
 
     (void)app;
-    if (!id_ok(cp->pool_id))
+    if (!inc_id_ok(cp->pool_id))
         return svc_fail(rep, INVALID,
                         "create_pool.pool_id: 1..40 of "
                         "[A-Za-z0-9._-]");

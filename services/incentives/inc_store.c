@@ -294,6 +294,45 @@ inc_store_pool_flag_set(store_t *st, const char *pool_id, const char *flag,
     "  p.pool_id AND a.status = 6)"                                            \
     " FROM pools p"
 
+/* Bind s as text parameter i unless it is NULL or empty (the parameter
+ * stays NULL: "?i IS NULL" in the query means any). */
+static void
+bind_opt(sqlite3_stmt *q, int i, const char *s)
+{
+    if (s && s[0])
+        sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+}
+
+/* The one row of sql for id, its body (column 0) unpacked as d into *out:
+ * 0, -EIO (it does not unpack: *out NULL) or store_one's error (*out left
+ * as it was). */
+static int
+body_one(store_t *st, const char *sql, const char *id,
+         const ProtobufCMessageDescriptor *d, ProtobufCMessage **out)
+{
+    sqlite3_stmt *q = store_stmt(st, sql);
+    int err;
+
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    err = store_one(q);
+    if (err < 0)
+        return err;
+    err = (*out = store_col_msg(q, 0, d)) ? 0 : -EIO;
+    sqlite3_reset(q);
+    return err;
+}
+
+/* Append the body (column 0) of every row of q, unpacked as d, to arr of
+ * n, passing over a row that does not unpack; err: 0 or -errno. */
+#define BODY_ROWS(q, d, arr, n, err)                                           \
+    while (store_row((q), &(err))) {                                           \
+        void *m_ = store_col_msg((q), 0, (d));                                 \
+        if (m_ != NULL)                                                        \
+            STORE_PUSH(arr, n, m_);                                            \
+    }
+
 static Cogov__V1__Pool *
 pool_row(sqlite3_stmt *q)
 {
@@ -449,40 +488,20 @@ inc_store_award_put(store_t *st, const Cogov__V1__Award *a, int year)
     sqlite3_bind_text(q, 4, a->pool_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 5, a->policy_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 6, year);
-    if (a->report_id && a->report_id[0])
-        sqlite3_bind_text(q, 7, a->report_id, -1, SQLITE_STATIC);
+    bind_opt(q, 7, a->report_id);
     sqlite3_bind_int64(q, 8, a->amount_fen);
     sqlite3_bind_int64(q, 9, a->occurred_at);
     sqlite3_bind_text(q, 10, a->source_event, -1, SQLITE_STATIC);
     store_bind_msg(q, 11, &a->base);
-    if (a->claim_id && a->claim_id[0])
-        sqlite3_bind_text(q, 12, a->claim_id, -1, SQLITE_STATIC);
+    bind_opt(q, 12, a->claim_id);
     return store_exec(q);
-}
-
-static Cogov__V1__Award *
-award_row(sqlite3_stmt *q, int i)
-{
-    return (Cogov__V1__Award *)store_col_msg(q, i,
-                                             &cogov__v1__award__descriptor);
 }
 
 int
 inc_store_award(store_t *st, const char *award_id, Cogov__V1__Award **out)
 {
-    sqlite3_stmt *q =
-        store_stmt(st, "SELECT body FROM awards WHERE award_id = ?");
-    int err;
-
-    if (q == NULL)
-        return -EIO;
-    sqlite3_bind_text(q, 1, award_id, -1, SQLITE_STATIC);
-    err = store_one(q);
-    if (err < 0)
-        return err;
-    err = (*out = award_row(q, 0)) ? 0 : -EIO;
-    sqlite3_reset(q);
-    return err;
+    return body_one(st, "SELECT body FROM awards WHERE award_id = ?", award_id,
+                    &cogov__v1__award__descriptor, (ProtobufCMessage **)out);
 }
 
 static int
@@ -493,11 +512,7 @@ award_list(sqlite3_stmt *q, Cogov__V1__AwardList **out)
 
     cogov__v1__award_list__init(l);
     *out = l;
-    while (store_row(q, &err)) {
-        Cogov__V1__Award *a = award_row(q, 0);
-        if (a != NULL)
-            STORE_PUSH(l->awards, l->n_awards, a);
-    }
+    BODY_ROWS(q, &cogov__v1__award__descriptor, l->awards, l->n_awards, err);
     return err;
 }
 
@@ -514,13 +529,10 @@ inc_store_awards(store_t *st, const char *member_id, const char *pool_id,
         *out = NULL;
         return -EIO;
     }
-    if (member_id && member_id[0])
-        sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    if (pool_id && pool_id[0])
-        sqlite3_bind_text(q, 2, pool_id, -1, SQLITE_STATIC);
+    bind_opt(q, 1, member_id);
+    bind_opt(q, 2, pool_id);
     sqlite3_bind_int(q, 3, status);
-    if (report_id && report_id[0])
-        sqlite3_bind_text(q, 4, report_id, -1, SQLITE_STATIC);
+    bind_opt(q, 4, report_id);
     return award_list(q, out);
 }
 
@@ -623,10 +635,8 @@ inc_store_ledger(store_t *st, const char *pool_id, const char *member_id,
     *out = l;
     if (q == NULL)
         return -EIO;
-    if (pool_id && pool_id[0])
-        sqlite3_bind_text(q, 1, pool_id, -1, SQLITE_STATIC);
-    if (member_id && member_id[0])
-        sqlite3_bind_text(q, 2, member_id, -1, SQLITE_STATIC);
+    bind_opt(q, 1, pool_id);
+    bind_opt(q, 2, member_id);
     while (store_row(q, &err))
         STORE_PUSH(l->rows, l->n_rows, ledger_row(q));
     return err;
@@ -869,7 +879,8 @@ inc_store_claim_entries(store_t *st, const char *claim_id,
         return -EIO;
     sqlite3_bind_text(q, 1, claim_id, -1, SQLITE_STATIC);
     while (store_row(q, &err)) {
-        Cogov__V1__Award *a = award_row(q, 0);
+        Cogov__V1__Award *a = (Cogov__V1__Award *)store_col_msg(
+            q, 0, &cogov__v1__award__descriptor);
         if (a == NULL)
             continue;
         STORE_PUSH(*vers, nv, sqlite3_column_int(q, 1));
@@ -1109,13 +1120,6 @@ inc_store_guarantee_put(store_t *st, const Cogov__V1__Guarantee *g)
     return store_exec(q);
 }
 
-static Cogov__V1__Guarantee *
-guarantee_row(sqlite3_stmt *q)
-{
-    return (Cogov__V1__Guarantee *)store_col_msg(
-        q, 0, &cogov__v1__guarantee__descriptor);
-}
-
 static Cogov__V1__Honour *
 honour_row(sqlite3_stmt *q)
 {
@@ -1126,19 +1130,9 @@ honour_row(sqlite3_stmt *q)
 int
 inc_store_guarantee(store_t *st, const char *id, Cogov__V1__Guarantee **out)
 {
-    sqlite3_stmt *q =
-        store_stmt(st, "SELECT body FROM guarantees WHERE guarantee_id = ?");
-    int err;
-
-    if (q == NULL)
-        return -EIO;
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    err = store_one(q);
-    if (err < 0)
-        return err;
-    err = (*out = guarantee_row(q)) ? 0 : -EIO;
-    sqlite3_reset(q);
-    return err;
+    return body_one(st, "SELECT body FROM guarantees WHERE guarantee_id = ?",
+                    id, &cogov__v1__guarantee__descriptor,
+                    (ProtobufCMessage **)out);
 }
 
 int
@@ -1156,15 +1150,10 @@ inc_store_guarantees(store_t *st, const char *task_id, const char *dept_id,
     *out = l;
     if (q == NULL)
         return -EIO;
-    if (task_id && task_id[0])
-        sqlite3_bind_text(q, 1, task_id, -1, SQLITE_STATIC);
-    if (dept_id && dept_id[0])
-        sqlite3_bind_text(q, 2, dept_id, -1, SQLITE_STATIC);
-    while (store_row(q, &err)) {
-        Cogov__V1__Guarantee *g = guarantee_row(q);
-        if (g != NULL)
-            STORE_PUSH(l->guarantees, l->n_guarantees, g);
-    }
+    bind_opt(q, 1, task_id);
+    bind_opt(q, 2, dept_id);
+    BODY_ROWS(q, &cogov__v1__guarantee__descriptor, l->guarantees,
+              l->n_guarantees, err);
     return err;
 }
 
@@ -1306,12 +1295,7 @@ inc_store_honours(store_t *st, const char *member_id,
     *out = l;
     if (q == NULL)
         return -EIO;
-    if (member_id && member_id[0])
-        sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
-    while (store_row(q, &err)) {
-        Cogov__V1__Honour *h = honour_row(q);
-        if (h != NULL)
-            STORE_PUSH(l->honours, l->n_honours, h);
-    }
+    bind_opt(q, 1, member_id);
+    BODY_ROWS(q, &cogov__v1__honour__descriptor, l->honours, l->n_honours, err);
     return err;
 }

@@ -103,6 +103,9 @@ Cogov__V1__StatusCode inc_get_tax_credit(svc_t *s, void *app,
                                          const svc_ctx_t *c,
                                          const Cogov__V1__Request *req,
                                          Cogov__V1__Reply *rep);
+/* handlers.c: an id clients choose (pool, guarantee, investment): 1..40 of
+ * [A-Za-z0-9._-]. */
+bool inc_id_ok(const char *s);
 /* guarantees.c: guarantees and the honours list. */
 Cogov__V1__StatusCode inc_make_guarantee(svc_t *s, void *app,
                                          const svc_ctx_t *c,

@@ -235,19 +235,6 @@ inc_set_qualification(svc_t *s, void *app, const svc_ctx_t *c,
     return reply_account(s, q->member_id, rep);
 }
 
-static bool
-inv_id_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 40)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
-            return false;
-    return true;
-}
-
 Cogov__V1__StatusCode
 inc_record_investment(svc_t *s, void *app, const svc_ctx_t *c,
                       const Cogov__V1__Request *req, Cogov__V1__Reply *rep)
@@ -260,7 +247,7 @@ inc_record_investment(svc_t *s, void *app, const svc_ctx_t *c,
 
     if ((code = enterprise(s, r->member_id, "record_investment", rep)) != OK)
         return code;
-    if (!inv_id_ok(r->investment_id))
+    if (!inc_id_ok(r->investment_id))
         return svc_fail(rep, INVALID,
                         "record_investment.investment_id: 1..40 of "
                         "[A-Za-z0-9._-]");
