@@ -1001,6 +1001,18 @@ admin_call(ctl_t *c, int svc, Cogov__V1__Request *req, int total_ms, int *exit,
     return rep;
 }
 
+/* admin_call whose reply is not needed: CTL_EXIT_OK or its exit code. */
+static int
+admin_send(ctl_t *c, int svc, Cogov__V1__Request *req, char *err, size_t errlen)
+{
+    int exit;
+    Cogov__V1__Reply *rep = admin_call(c, svc, req, 0, &exit, err, errlen);
+    if (rep == NULL)
+        return exit;
+    cogov__v1__reply__free_unpacked(rep, NULL);
+    return CTL_EXIT_OK;
+}
+
 static int
 send_pause(ctl_t *c, int svc, uint32_t ttl_ms, const char *reason, char *err,
            size_t errlen)
@@ -1012,12 +1024,7 @@ send_pause(ctl_t *c, int svc, uint32_t ttl_ms, const char *reason, char *err,
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_PAUSE;
     req.pause = &p;
-    int exit;
-    Cogov__V1__Reply *rep = admin_call(c, svc, &req, 0, &exit, err, errlen);
-    if (rep == NULL)
-        return exit;
-    cogov__v1__reply__free_unpacked(rep, NULL);
-    return CTL_EXIT_OK;
+    return admin_send(c, svc, &req, err, errlen);
 }
 
 static int
@@ -1027,12 +1034,7 @@ send_resume(ctl_t *c, int svc, char *err, size_t errlen)
     Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
     req.body_case = COGOV__V1__REQUEST__BODY_RESUME;
     req.resume = &r;
-    int exit;
-    Cogov__V1__Reply *rep = admin_call(c, svc, &req, 0, &exit, err, errlen);
-    if (rep == NULL)
-        return exit;
-    cogov__v1__reply__free_unpacked(rep, NULL);
-    return CTL_EXIT_OK;
+    return admin_send(c, svc, &req, err, errlen);
 }
 
 /* Wait until every configured daemon answers, every cursor stands at its
