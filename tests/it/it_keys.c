@@ -23,6 +23,7 @@
 #include <zmq.h>
 
 #include "harness.h"
+#include "harness_req.h"
 #include "pb.h"
 #include "util.h"
 
@@ -123,19 +124,10 @@ status_as(cluster_t *c, int which, const keypair_t *kp, int ms)
 static void
 found(cluster_t *c)
 {
-    Cogov__V1__FoundConsortium fc = COGOV__V1__FOUND_CONSORTIUM__INIT;
-    fc.name = "滨江市智能制造市域产教联合体";
-    fc.city = "滨江市";
-    fc.park = "滨江高新技术产业开发区";
-    fc.lead_department = "滨江市教育局";
-    fc.founded_on = "2025-01-10";
-    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
-    req.body_case = COGOV__V1__REQUEST__BODY_FOUND_CONSORTIUM;
-    req.found_consortium = &fc;
-    Cogov__V1__Reply *rep = cluster_call(c, H_COORD, &req, 10000);
-    assert_non_null(rep);
-    assert_int_equal(rep->code, OK);
-    cogov__v1__reply__free_unpacked(rep, NULL);
+    client_t *op = cluster_client(c, H_COORD);
+    assert_non_null(op);
+    assert_int_equal(h_found(op, "滨江高新技术产业开发区", "2025-01-10"), OK);
+    client_destroy(&op);
 }
 
 static void
