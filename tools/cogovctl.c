@@ -306,6 +306,28 @@ ctl_parse_id(ctl_t *c, int argc, char **argv, const ctl_opt_t *opts,
 }
 
 int
+ctl_parse_enum(ctl_t *c, const ProtobufCEnumDescriptor *d, const char *opt,
+               const char *value, int *out)
+{
+    int v = enum_parse(d, value);
+    if (v < 0) {
+        sbuf_t b;
+        sbuf_init(&b);
+        for (unsigned i = 0; i < d->n_values; i++)
+            if (d->values[i].value != 0) {
+                const char *s = enum_short(d, d->values[i].value);
+                sbuf_printf(&b, "%s%s", b.len ? ", " : "", s ? s : "?");
+            }
+        int rc = ctl_usage(c, "%s: unknown value '%s' (one of: %s)", opt, value,
+                           b.p);
+        sbuf_free(&b);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+int
 ctl_parse_u64(ctl_t *c, const char *opt, const char *value, uint64_t max,
               uint64_t *out)
 {

@@ -290,6 +290,10 @@ int ctl_parse_id(ctl_t *c, int argc, char **argv, const ctl_opt_t *opts,
 /* An on_opt for ctl_parse: option idx's value into ((const char **)arg)[idx]
  * (the last one wins; "1" for a flag). In cogovctl_util.c. */
 int ctl_opt_store(ctl_t *c, int idx, const char *value, void *arg);
+/* Parse value as one of d's values (enum_parse); a usage error naming opt
+ * and listing the accepted values if it is none. */
+int ctl_parse_enum(ctl_t *c, const ProtobufCEnumDescriptor *d, const char *opt,
+                   const char *value, int *out);
 /* Parse a non-negative integer option; CTL_EXIT_USAGE (printed) if bad. */
 int ctl_parse_u64(ctl_t *c, const char *opt, const char *value, uint64_t max,
                   uint64_t *out);

@@ -11,14 +11,6 @@
 #include "cogov/v1/coordination.pb-c.h"
 #include "cogov/v1/types.pb-c.h"
 
-/* Options are collected into vals[idx] (last one wins; "1" for a flag). */
-static int
-opt_store(ctl_t *c, int idx, const char *value, void *arg)
-{
-    ((const char **)arg)[idx] = value != NULL ? value : "1";
-    return 0;
-}
-
 /* Print an OK reply's body and free the reply. */
 static int
 print_reply(ctl_t *c, Cogov__V1__Reply *rep)
@@ -119,7 +111,7 @@ cmd_consortium_show(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__GetConsortium body = COGOV__V1__GET_CONSORTIUM__INIT;
@@ -146,7 +138,8 @@ cmd_member_apply(ctl_t *c, int argc, char **argv)
     const char *v[MA_N] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, apply_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, apply_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (str_empty(v[MA_USCC]) || str_empty(v[MA_NAME]) || str_empty(v[MA_TYPE]))
@@ -178,7 +171,8 @@ member_decide(ctl_t *c, int argc, char **argv, int decision)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, reason_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, reason_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -262,7 +256,8 @@ cmd_member_list(ctl_t *c, int argc, char **argv)
     const char *v[2] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, list_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, list_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListMembers body = COGOV__V1__LIST_MEMBERS__INIT;
@@ -299,7 +294,7 @@ cmd_member_show(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -580,7 +575,8 @@ cmd_member_import(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, import_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, import_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -647,7 +643,7 @@ cmd_calendar_show(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__GetCalendar body = COGOV__V1__GET_CALENDAR__INIT;
@@ -669,7 +665,7 @@ cmd_calendar_advance(ctl_t *c, int argc, char **argv)
     int npos;
     const char *pos[1];
     int rc =
-        ctl_parse(c, argc, argv, advance_opts, opt_store, v, pos, 0, &npos);
+        ctl_parse(c, argc, argv, advance_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (str_empty(v[0]))

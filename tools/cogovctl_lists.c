@@ -18,14 +18,6 @@
 
 #define LISTS_FILE_MAX (4 << 20)
 
-static int
-opt_store(ctl_t *c, int idx, const char *value, void *arg)
-{
-    (void)c;
-    ((const char **)arg)[idx] = value != NULL ? value : "1";
-    return 0;
-}
-
 /* Repeatable --research: collected into a list. */
 typedef struct multi {
     const char **v;
@@ -43,7 +35,7 @@ opt_multi(ctl_t *c, int idx, const char *value, void *arg)
         m->list[m->n++] = (char *)value;
         return 0;
     }
-    return opt_store(c, idx, value, m->v);
+    return ctl_opt_store(c, idx, value, m->v);
 }
 
 static int
@@ -133,7 +125,8 @@ cmd_demand_post(ctl_t *c, int argc, char **argv)
     const char *v[DP_N] = {0};
     int npos, kind = COGOV__V1__DEMAND_KIND__DEMAND_KIND_TALENT;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, demand_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, demand_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (str_empty(v[DP_ID]) || str_empty(v[DP_UNIT]))
@@ -176,7 +169,8 @@ cmd_demand_list(ctl_t *c, int argc, char **argv)
     const char *v[DL_N] = {0};
     int npos, kind = 0;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, dlist_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, dlist_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (v[DL_KIND] != NULL &&
@@ -273,7 +267,8 @@ cmd_supply_list(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, slist_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, slist_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListSupplies body = COGOV__V1__LIST_SUPPLIES__INIT;
@@ -291,7 +286,7 @@ cmd_map_load(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -325,7 +320,7 @@ cmd_map_show(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__GetOccupationMap body = COGOV__V1__GET_OCCUPATION_MAP__INIT;
@@ -348,7 +343,7 @@ cmd_match_propose(ctl_t *c, int argc, char **argv)
     int npos;
     const char *pos[1];
     int rc =
-        ctl_parse(c, argc, argv, propose_opts, opt_store, v, pos, 0, &npos);
+        ctl_parse(c, argc, argv, propose_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ProposeMatches body = COGOV__V1__PROPOSE_MATCHES__INIT;
@@ -408,7 +403,8 @@ cmd_match_accept(ctl_t *c, int argc, char **argv)
     const char *v[MA_N] = {0};
     int npos, kind;
     const char *pos[2];
-    int rc = ctl_parse(c, argc, argv, accept_opts, opt_store, v, pos, 2, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, accept_opts, ctl_opt_store, v, pos, 2, &npos);
     if (rc != 0)
         return rc;
     if (npos != 2 || str_empty(v[MA_KIND]))
@@ -890,7 +886,7 @@ cmd_import(ctl_t *c, const imp_kind_t *k, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)

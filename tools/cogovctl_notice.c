@@ -7,13 +7,6 @@
 #include "util.h"
 #include "cogov/v1/secretariat.pb-c.h"
 
-static int
-opt_store(ctl_t *c, int idx, const char *value, void *arg)
-{
-    ((const char **)arg)[idx] = value != NULL ? value : "1";
-    return 0;
-}
-
 static const ctl_opt_t list_opts[] = {
     {"member", true}, {"kind", true}, {NULL, false}};
 
@@ -65,7 +58,8 @@ cmd_notice_list(ctl_t *c, int argc, char **argv)
     const char *v[2] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, list_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, list_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListNotices body = COGOV__V1__LIST_NOTICES__INIT;
@@ -99,7 +93,7 @@ cmd_notice_show(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -126,7 +120,8 @@ cmd_notice_ack(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, ack_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, ack_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -171,7 +166,8 @@ cmd_notice_publish(ctl_t *c, int argc, char **argv)
     const char *v[5] = {0};
     int npos, rc;
     const char *pos[1];
-    rc = ctl_parse(c, argc, argv, publish_opts, opt_store, v, pos, 0, &npos);
+    rc =
+        ctl_parse(c, argc, argv, publish_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (str_empty(v[0]) || str_empty(v[1]))

@@ -15,13 +15,6 @@
 #include "util.h"
 
 static int
-opt_store(ctl_t *c, int idx, const char *value, void *arg)
-{
-    ((const char **)arg)[idx] = value != NULL ? value : "1";
-    return 0;
-}
-
-static int
 parse_service(ctl_t *c, const char *name, bool must_be_configured)
 {
     if (ctl_need_conf(c) != 0)
@@ -103,7 +96,8 @@ cmd_events_tail(ctl_t *c, int argc, char **argv)
     const char *v[3] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, tail_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, tail_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -366,7 +360,7 @@ cmd_status(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (ctl_need_conf(c) != 0)
@@ -469,7 +463,8 @@ cmd_sync(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, sync_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, sync_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     uint64_t secs = 30;
@@ -601,7 +596,8 @@ cmd_keys_generate(ctl_t *c, int argc, char **argv)
     const char *v[KG_N] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, keygen_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, keygen_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -724,7 +720,7 @@ cmd_keys_init(ctl_t *c, int argc, char **argv)
     int npos;
     const char *pos[1];
     int rc =
-        ctl_parse(c, argc, argv, keyinit_opts, opt_store, v, pos, 0, &npos);
+        ctl_parse(c, argc, argv, keyinit_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     const char *dir = v[0] ? v[0] : c->conf.keys_dir;
@@ -789,7 +785,8 @@ cmd_keys_rotate(ctl_t *c, int argc, char **argv)
     const char *v[KR_N] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, keyrot_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, keyrot_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1 || !key_name_ok(pos[0]))
@@ -904,7 +901,8 @@ cmd_keys_retire(ctl_t *c, int argc, char **argv)
     const char *v[3] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, keyret_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, keyret_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1 || !key_name_ok(pos[0]))
@@ -1174,7 +1172,8 @@ cmd_backup(ctl_t *c, int argc, char **argv)
     const char *v[2] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, backup_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, backup_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -1374,7 +1373,7 @@ cmd_restore(ctl_t *c, int argc, char **argv)
     int npos;
     const char *pos[1];
     int rc =
-        ctl_parse(c, argc, argv, restore_opts, opt_store, v, pos, 1, &npos);
+        ctl_parse(c, argc, argv, restore_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -1465,8 +1464,8 @@ cmd_pause_resume(ctl_t *c, int argc, char **argv, bool pause)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, pause ? pause_opts : NULL, opt_store, v,
-                       pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, pause ? pause_opts : NULL, ctl_opt_store,
+                       v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     uint64_t ttl_s = BACKUP_TTL_S;
@@ -1518,7 +1517,8 @@ cmd_stream_accept(ctl_t *c, int argc, char **argv)
     const char *v[2] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, accept_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, accept_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -1668,7 +1668,7 @@ cmd_deadletter_list(ctl_t *c, int argc, char **argv)
     int npos;
     const char *pos[1];
     int rc =
-        ctl_parse(c, argc, argv, dl_list_opts, opt_store, v, pos, 1, &npos);
+        ctl_parse(c, argc, argv, dl_list_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     uint64_t limit = 0;
@@ -1808,8 +1808,8 @@ cmd_deadletter_retry(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[3];
-    int rc =
-        ctl_parse(c, argc, argv, dl_retry_opts, opt_store, v, pos, 3, &npos);
+    int rc = ctl_parse(c, argc, argv, dl_retry_opts, ctl_opt_store, v, pos, 3,
+                       &npos);
     if (rc != 0)
         return rc;
     bool all = v[0] != NULL;
@@ -1842,8 +1842,8 @@ cmd_deadletter_discard(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[3];
-    int rc =
-        ctl_parse(c, argc, argv, dl_discard_opts, opt_store, v, pos, 3, &npos);
+    int rc = ctl_parse(c, argc, argv, dl_discard_opts, ctl_opt_store, v, pos, 3,
+                       &npos);
     if (rc != 0)
         return rc;
     if (str_empty(v[0]))

@@ -14,16 +14,6 @@
 #include "cogov/v1/types.pb-c.h"
 
 #define PLAN_TEXT_FILE_MAX (1 << 20)
-
-/* Options are collected into vals[idx] (last one wins; "1" for a flag). */
-static int
-opt_store(ctl_t *c, int idx, const char *value, void *arg)
-{
-    (void)c;
-    ((const char **)arg)[idx] = value != NULL ? value : "1";
-    return 0;
-}
-
 /* Options with repeatable ones: vals[idx], and for idx == rep_idx a list. */
 typedef struct multi {
     const char **v;
@@ -42,7 +32,7 @@ opt_multi(ctl_t *c, int idx, const char *value, void *arg)
             m->list[i][m->n[i]++] = (char *)value;
             return 0;
         }
-    return opt_store(c, idx, value, m->v);
+    return ctl_opt_store(c, idx, value, m->v);
 }
 
 static int
@@ -95,28 +85,6 @@ parse_u32(ctl_t *c, const char *opt, const char *value, uint32_t *out)
     if (rc == 0)
         *out = (uint32_t)v;
     return rc;
-}
-
-static int
-parse_enum(ctl_t *c, const ProtobufCEnumDescriptor *d, const char *opt,
-           const char *value, int *out)
-{
-    int v = enum_parse(d, value);
-    if (v < 0) {
-        sbuf_t b;
-        sbuf_init(&b);
-        for (unsigned i = 0; i < d->n_values; i++)
-            if (d->values[i].value != 0) {
-                const char *s = enum_short(d, d->values[i].value);
-                sbuf_printf(&b, "%s%s", b.len ? ", " : "", s ? s : "?");
-            }
-        int rc = ctl_usage(c, "%s: unknown value '%s' (one of: %s)", opt, value,
-                           b.p);
-        sbuf_free(&b);
-        return rc;
-    }
-    *out = v;
-    return 0;
 }
 
 static char *
@@ -209,7 +177,8 @@ cmd_charter_adopt(ctl_t *c, int argc, char **argv)
     int npos;
     const char *pos[1];
     char *text = NULL;
-    int rc = ctl_parse(c, argc, argv, adopt_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, adopt_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (str_empty(v[CA_TITLE]))
@@ -259,8 +228,8 @@ cmd_charter_show(ctl_t *c, int argc, char **argv)
     const char *v[2] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, charter_show_opts, opt_store, v, pos, 0,
-                       &npos);
+    int rc = ctl_parse(c, argc, argv, charter_show_opts, ctl_opt_store, v, pos,
+                       0, &npos);
     if (rc != 0)
         return rc;
     if (v[0] != NULL && v[1] != NULL)
@@ -352,14 +321,15 @@ cmd_council_assign(ctl_t *c, int argc, char **argv)
     const char *v[AS_N] = {0};
     int npos, role;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, assign_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, assign_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     for (int i = 0; i < AS_N; i++)
         if (str_empty(v[i]))
             return ctl_usage(c, "--%s is required", assign_opts[i].name);
-    if ((rc = parse_enum(c, &cogov__v1__seat_role__descriptor, "--role",
-                         v[AS_ROLE], &role)) ||
+    if ((rc = ctl_parse_enum(c, &cogov__v1__seat_role__descriptor, "--role",
+                             v[AS_ROLE], &role)) ||
         (rc = check_date(c, "--from", v[AS_FROM])) ||
         (rc = check_date(c, "--to", v[AS_TO])))
         return rc;
@@ -384,7 +354,8 @@ cmd_council_vacate(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, reason_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, reason_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -403,7 +374,7 @@ cmd_council_show(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 0, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListSeats body = COGOV__V1__LIST_SEATS__INIT;
@@ -418,7 +389,7 @@ cmd_council_secretariat(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -523,7 +494,8 @@ cmd_goal_vision(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, text_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, text_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (v[0] == NULL)
@@ -549,7 +521,8 @@ cmd_goal_set(ctl_t *c, int argc, char **argv)
     int npos;
     const char *pos[1];
     char id[96];
-    int rc = ctl_parse(c, argc, argv, goal_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, goal_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (v[GS_YEAR] == NULL || str_empty(v[GS_CODE]) || v[GS_TARGET] == NULL)
@@ -579,7 +552,8 @@ cmd_goal_list(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, year_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, year_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListGoals body = COGOV__V1__LIST_GOALS__INIT;
@@ -633,8 +607,8 @@ cmd_task_create(ctl_t *c, int argc, char **argv)
         rc = ctl_usage(c, "--id, --title, --kind and --lead are required");
         goto done;
     }
-    if ((rc = parse_enum(c, &cogov__v1__task_kind__descriptor, "--kind",
-                         v[TC_KIND], &kind)) != 0)
+    if ((rc = ctl_parse_enum(c, &cogov__v1__task_kind__descriptor, "--kind",
+                             v[TC_KIND], &kind)) != 0)
         goto done;
     Cogov__V1__CreateTask body = COGOV__V1__CREATE_TASK__INIT;
     if (v[TC_PLANNED] != NULL) {
@@ -701,7 +675,8 @@ task_change(ctl_t *c, int argc, char **argv, int action)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, reason_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, reason_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -754,8 +729,8 @@ cmd_task_progress(ctl_t *c, int argc, char **argv)
     const char *v[TP_N] = {0};
     int npos;
     const char *pos[1];
-    int rc =
-        ctl_parse(c, argc, argv, progress_opts, opt_store, v, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, progress_opts, ctl_opt_store, v, pos, 1,
+                       &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -806,7 +781,8 @@ cmd_task_milestone(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[2];
-    int rc = ctl_parse(c, argc, argv, note_opts, opt_store, v, pos, 2, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, note_opts, ctl_opt_store, v, pos, 2, &npos);
     if (rc != 0)
         return rc;
     if (npos != 2)
@@ -826,7 +802,7 @@ cmd_task_show(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -875,13 +851,14 @@ cmd_task_list(ctl_t *c, int argc, char **argv)
     const char *v[TL_N] = {0};
     int npos, st;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, tlist_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, tlist_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListTasks body = COGOV__V1__LIST_TASKS__INIT;
     if (v[TL_STATUS] != NULL) {
-        if ((rc = parse_enum(c, &cogov__v1__task_status__descriptor, "--status",
-                             v[TL_STATUS], &st)) != 0)
+        if ((rc = ctl_parse_enum(c, &cogov__v1__task_status__descriptor,
+                                 "--status", v[TL_STATUS], &st)) != 0)
             return rc;
         body.has_status = true;
         body.status = st;
@@ -933,7 +910,8 @@ cmd_pledge_make(ctl_t *c, int argc, char **argv)
     const char *v[PM_N] = {0};
     int npos, kind;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, pledge_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, pledge_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     const char *unit = v[PM_UNIT] != NULL ? v[PM_UNIT] : v[PM_MEMBER];
@@ -941,8 +919,8 @@ cmd_pledge_make(ctl_t *c, int argc, char **argv)
         str_empty(v[PM_KIND]) || v[PM_DUE] == NULL)
         return ctl_usage(c, "--id, --task, --unit, --kind and --due-on are "
                             "required");
-    if ((rc = parse_enum(c, &cogov__v1__pledge_kind__descriptor, "--kind",
-                         v[PM_KIND], &kind)) ||
+    if ((rc = ctl_parse_enum(c, &cogov__v1__pledge_kind__descriptor, "--kind",
+                             v[PM_KIND], &kind)) ||
         (rc = check_date(c, "--due-on", v[PM_DUE])))
         return rc;
     Cogov__V1__MakePledge body = COGOV__V1__MAKE_PLEDGE__INIT;
@@ -973,8 +951,8 @@ cmd_pledge_deliver(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc =
-        ctl_parse(c, argc, argv, evidence_opts, opt_store, v, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, evidence_opts, ctl_opt_store, v, pos, 1,
+                       &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -1019,13 +997,14 @@ cmd_pledge_list(ctl_t *c, int argc, char **argv)
     const char *v[PL_N] = {0};
     int npos, st;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, plist_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, plist_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListPledges body = COGOV__V1__LIST_PLEDGES__INIT;
     if (v[PL_STATUS] != NULL) {
-        if ((rc = parse_enum(c, &cogov__v1__pledge_status__descriptor,
-                             "--status", v[PL_STATUS], &st)) != 0)
+        if ((rc = ctl_parse_enum(c, &cogov__v1__pledge_status__descriptor,
+                                 "--status", v[PL_STATUS], &st)) != 0)
             return rc;
         body.has_status = true;
         body.status = st;
@@ -1064,7 +1043,8 @@ cmd_escalation_open(ctl_t *c, int argc, char **argv)
     const char *v[EO_N] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, esc_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, esc_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     if (str_empty(v[EO_ID]) || str_empty(v[EO_SUBJECT]))
@@ -1089,15 +1069,16 @@ cmd_escalation_decide(ctl_t *c, int argc, char **argv)
     const char *v[2] = {0};
     int npos, dec;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, decide_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, decide_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
         return ctl_usage(c, "CASE_ID is required");
     if (str_empty(v[0]) || v[1] == NULL)
         return ctl_usage(c, "--decision and --rationale are required");
-    if ((rc = parse_enum(c, &cogov__v1__escalation_decision__descriptor,
-                         "--decision", v[0], &dec)) != 0)
+    if ((rc = ctl_parse_enum(c, &cogov__v1__escalation_decision__descriptor,
+                             "--decision", v[0], &dec)) != 0)
         return rc;
     Cogov__V1__DecideEscalation body = COGOV__V1__DECIDE_ESCALATION__INIT;
     body.case_id = (char *)pos[0];
@@ -1116,7 +1097,8 @@ cmd_escalation_close(ctl_t *c, int argc, char **argv)
     const char *v[1] = {0};
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, note_opts, opt_store, v, pos, 1, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, note_opts, ctl_opt_store, v, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)
@@ -1164,13 +1146,14 @@ cmd_escalation_list(ctl_t *c, int argc, char **argv)
     const char *v[EL_N] = {0};
     int npos, st;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, elist_opts, opt_store, v, pos, 0, &npos);
+    int rc =
+        ctl_parse(c, argc, argv, elist_opts, ctl_opt_store, v, pos, 0, &npos);
     if (rc != 0)
         return rc;
     Cogov__V1__ListEscalations body = COGOV__V1__LIST_ESCALATIONS__INIT;
     if (v[EL_STATUS] != NULL) {
-        if ((rc = parse_enum(c, &cogov__v1__escalation_status__descriptor,
-                             "--status", v[EL_STATUS], &st)) != 0)
+        if ((rc = ctl_parse_enum(c, &cogov__v1__escalation_status__descriptor,
+                                 "--status", v[EL_STATUS], &st)) != 0)
             return rc;
         body.has_status = true;
         body.status = st;
@@ -1202,7 +1185,7 @@ cmd_dossier(ctl_t *c, int argc, char **argv)
 {
     int npos;
     const char *pos[1];
-    int rc = ctl_parse(c, argc, argv, NULL, opt_store, NULL, pos, 1, &npos);
+    int rc = ctl_parse(c, argc, argv, NULL, ctl_opt_store, NULL, pos, 1, &npos);
     if (rc != 0)
         return rc;
     if (npos != 1)

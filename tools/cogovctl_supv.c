@@ -16,28 +16,6 @@
 #define SUPV_FILE_MAX (64 * 1024) /* LoadIndicators.text limit */
 #define BODY(x) COGOV__V1__REQUEST__BODY_##x
 
-static int
-parse_enum(ctl_t *c, const ProtobufCEnumDescriptor *d, const char *opt,
-           const char *value, int *out)
-{
-    int v = enum_parse(d, value);
-    if (v < 0) {
-        sbuf_t b;
-        sbuf_init(&b);
-        for (unsigned i = 0; i < d->n_values; i++)
-            if (d->values[i].value != 0) {
-                const char *s = enum_short(d, d->values[i].value);
-                sbuf_printf(&b, "%s%s", b.len ? ", " : "", s ? s : "?");
-            }
-        int rc = ctl_usage(c, "%s: unknown value '%s' (one of: %s)", opt, value,
-                           b.p);
-        sbuf_free(&b);
-        return rc;
-    }
-    *out = v;
-    return 0;
-}
-
 /* "YYYY" or "YYYYQn" (n 1..4). */
 static int
 check_period(ctl_t *c, const char *opt, const char *s)
@@ -508,8 +486,8 @@ cmd_warning_list(ctl_t *c, int argc, char **argv)
     Cogov__V1__ListWarnings body = COGOV__V1__LIST_WARNINGS__INIT;
     body.member_id = (char *)v[WL_MEMBER];
     if (v[WL_KIND] != NULL) {
-        if ((rc = parse_enum(c, &cogov__v1__warning_kind__descriptor, "--kind",
-                             v[WL_KIND], &kind)) != 0)
+        if ((rc = ctl_parse_enum(c, &cogov__v1__warning_kind__descriptor,
+                                 "--kind", v[WL_KIND], &kind)) != 0)
             return rc;
         body.has_kind = true;
         body.kind = kind;
@@ -705,8 +683,9 @@ cmd_rect_list(ctl_t *c, int argc, char **argv)
     Cogov__V1__ListRectifications body = COGOV__V1__LIST_RECTIFICATIONS__INIT;
     body.member_id = (char *)v[RL_MEMBER];
     if (v[RL_STATUS] != NULL) {
-        if ((rc = parse_enum(c, &cogov__v1__rectification_status__descriptor,
-                             "--status", v[RL_STATUS], &st)) != 0)
+        if ((rc =
+                 ctl_parse_enum(c, &cogov__v1__rectification_status__descriptor,
+                                "--status", v[RL_STATUS], &st)) != 0)
             return rc;
         body.has_status = true;
         body.status = st;
