@@ -18,6 +18,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -121,7 +122,9 @@ typedef struct proc {
     double ready_ms; /* < 0: not measured */
     long rss_kib, hwm_kib;
     double idle_cpu_pct;
-    double busy_cpu_s; /* CPU seconds during (a) */
+    double busy_cpu_s;  /* CPU seconds during (a) */
+    double busy_sys_s;  /* of which in the kernel (stime) */
+    long long busy_csw; /* context switches of all its threads in (a) */
     int exit_code;
     void *st_sock; /* DEALER for GetStatus */
     uint64_t st_no;
@@ -219,9 +222,10 @@ proc_rss(proc_t *p)
     fclose(f);
 }
 
-/* utime + stime in clock ticks, -1 if unreadable. */
+/* utime + stime in clock ticks, -1 if unreadable; stime alone in *sys
+ * when sys is not NULL. */
 static long long
-cpu_ticks(pid_t pid)
+cpu_ticks2(pid_t pid, long long *sys)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -249,7 +253,45 @@ cpu_ticks(pid_t pid)
         while (*s == ' ')
             s++;
     }
+    if (sys != NULL)
+        *sys = st;
     return ut + st;
+}
+
+/* Voluntary + involuntary context switches of every thread of pid. */
+static long long
+ctx_switches(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return -1;
+    long long sum = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char sp[300], line[256];
+        snprintf(sp, sizeof(sp), "%s/%s/status", path, e->d_name);
+        FILE *f = fopen(sp, "r");
+        if (f == NULL)
+            continue;
+        while (fgets(line, sizeof(line), f) != NULL) {
+            const char *v = strstr(line, "ctxt_switches:");
+            if (v != NULL)
+                sum += strtoll(v + 14, NULL, 10);
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return sum;
+}
+
+static long long
+cpu_ticks(pid_t pid)
+{
+    return cpu_ticks2(pid, NULL);
 }
 
 /* ---- request/reply on a DEALER ------------------------------------------ */
@@ -784,6 +826,7 @@ proc_setup(bench_t *b, proc_t *p, const char *name, const char *bin,
     p->ready_ms = -1;
     p->idle_cpu_pct = -1;
     p->busy_cpu_s = -1;
+    p->busy_sys_s = -1;
     p->rss_kib = p->hwm_kib = -1;
     p->exit_code = -1;
 }
@@ -797,9 +840,11 @@ write_conf(bench_t *b, proc_t *p, const char *store, const char *extra)
              "# cogov-bench\nstore = %s\nkeys_dir = %s\nallow_list = %s\n"
              "log_level = %s\n"
              "coordination_endpoint = %s\nsecretariat_endpoint = %s\n"
-             "incentives_endpoint = %s\nsupervision_endpoint = %s\n%s",
+             "incentives_endpoint = %s\nsupervision_endpoint = %s\n"
+             "metrics_file = %s/%s.prom\n%s",
              store, b->keys_dir, b->allow, b->o.log_level, b->co.endpoint,
-             b->se.endpoint, b->in.endpoint, b->su.endpoint, extra);
+             b->se.endpoint, b->in.endpoint, b->su.endpoint, b->dir, p->name,
+             extra);
     str_copy(p->arg1, sizeof(p->arg1), "-c");
     str_copy(p->arg2, sizeof(p->arg2), path);
     return write_file(path, text);
@@ -897,12 +942,18 @@ measure_idle(proc_t **ps, size_t n)
     }
 }
 
+/* CPU ticks of each process (and the bench's own, at out[n]); stime in
+ * sys[i]. */
 static void
-ticks_snapshot(proc_t **ps, size_t n, long long *out)
+ticks_snapshot(proc_t **ps, size_t n, long long *out, long long *sys)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = cpu_ticks(ps[i]->pid);
-    out[n] = cpu_ticks(getpid());
+    for (size_t i = 0; i < n; i++) {
+        out[i] = cpu_ticks2(ps[i]->pid, &sys[i]);
+        long long c = ctx_switches(ps[i]->pid);
+        ps[i]->busy_csw =
+            ps[i]->busy_csw < 0 || c < 0 ? -1 : c - ps[i]->busy_csw;
+    }
+    out[n] = cpu_ticks2(getpid(), &sys[n]);
 }
 
 static int
@@ -962,8 +1013,8 @@ run_cogov(bench_t *b, result_t *r)
         goto done;
 
     /* (a) throughput */
-    long long t0[5], t1[5];
-    ticks_snapshot(all, 4, t0);
+    long long t0[5], t1[5], s0[5], s1[5];
+    ticks_snapshot(all, 4, t0, s0);
     int64_t start = mono_us();
     if (load_run(&L, (uint64_t)b->o.n, 0, b->o.window,
                  (int64_t)(120 + b->o.n / 500) * 1000000LL) != 0)
@@ -973,10 +1024,12 @@ run_cogov(bench_t *b, result_t *r)
         cogov_wait_synced(b, (int64_t)(60 + b->o.n / 500) * 1000000LL);
     if (synced < 0)
         goto done;
-    ticks_snapshot(all, 4, t1);
+    ticks_snapshot(all, 4, t1, s1);
     long hz = sysconf(_SC_CLK_TCK);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 4; i++) {
         all[i]->busy_cpu_s = (double)(t1[i] - t0[i]) / (double)hz;
+        all[i]->busy_sys_s = (double)(s1[i] - s0[i]) / (double)hz;
+    }
     r->client_cpu_s = (double)(t1[4] - t0[4]) / (double)hz;
     r->commands = (uint64_t)b->o.n;
     r->accept_s = (double)(accepted - start) / 1e6;
@@ -1173,8 +1226,8 @@ run_reference(bench_t *b, result_t *r)
         ref_wait_synced(b, dbs, 20 * 1000000LL) < 0)
         goto done;
 
-    long long t0[5], t1[5];
-    ticks_snapshot(all, 4, t0);
+    long long t0[5], t1[5], s0[5], s1[5];
+    ticks_snapshot(all, 4, t0, s0);
     int64_t start = mono_us();
     if (load_run(&L, (uint64_t)b->o.n, 0, b->o.window,
                  (int64_t)(120 + b->o.n / 500) * 1000000LL) != 0)
@@ -1184,10 +1237,12 @@ run_reference(bench_t *b, result_t *r)
         ref_wait_synced(b, dbs, (int64_t)(60 + b->o.n / 500) * 1000000LL);
     if (synced < 0)
         goto done;
-    ticks_snapshot(all, 4, t1);
+    ticks_snapshot(all, 4, t1, s1);
     long hz = sysconf(_SC_CLK_TCK);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 4; i++) {
         all[i]->busy_cpu_s = (double)(t1[i] - t0[i]) / (double)hz;
+        all[i]->busy_sys_s = (double)(s1[i] - s0[i]) / (double)hz;
+    }
     r->client_cpu_s = (double)(t1[4] - t0[4]) / (double)hz;
     r->commands = (uint64_t)b->o.n;
     r->accept_s = (double)(accepted - start) / 1e6;
@@ -1373,23 +1428,25 @@ print_table(const bench_t *b, const result_t *c, const result_t *r)
         row("    replay events/s", (double)c->replay_events / c->replay_s, NA,
             "%.0f", ">= 66667", false);
     }
-    printf("\n%-22s %9s %9s %9s %10s %11s %5s\n", "process", "ready ms",
-           "RSS MiB", "peak MiB", "idle CPU%", "CPU s in (a)", "exit");
+    printf("\n%-22s %9s %9s %9s %10s %11s %6s %8s %5s\n", "process", "ready ms",
+           "RSS MiB", "peak MiB", "idle CPU%", "CPU s in (a)", "of sys",
+           "csw (a)", "exit");
     const result_t *rs[2] = {c, r};
     for (int k = 0; k < 2; k++) {
         if (!rs[k]->ran)
             continue;
         for (size_t i = 0; i < rs[k]->n_procs; i++) {
             const proc_t *p = rs[k]->procs[i];
-            char a[16], m[16], h[16], id[16], bz[16];
+            char a[16], m[16], h[16], id[16], bz[16], sy[16];
             fmt_num(a, sizeof(a), p->ready_ms, "%.1f");
             fmt_num(m, sizeof(m), f_rss(p), "%.1f");
             fmt_num(h, sizeof(h),
                     p->hwm_kib < 0 ? -1 : (double)p->hwm_kib / 1024.0, "%.1f");
             fmt_num(id, sizeof(id), p->idle_cpu_pct, "%.2f");
             fmt_num(bz, sizeof(bz), p->busy_cpu_s, "%.2f");
-            printf("%-22s %9s %9s %9s %10s %11s %5d\n", p->name, a, m, h, id,
-                   bz, p->exit_code);
+            fmt_num(sy, sizeof(sy), p->busy_sys_s, "%.2f");
+            printf("%-22s %9s %9s %9s %10s %11s %6s %8lld %5d\n", p->name, a, m,
+                   h, id, bz, sy, p->busy_csw, p->exit_code);
         }
         printf("%-22s %9s %9s %9s %10s %11.2f\n",
                k == 0 ? "load client (cogov)" : "load client (ref)", "", "", "",
@@ -1451,6 +1508,9 @@ json_result(FILE *f, const char *key, const result_t *r)
                  true);
         json_num(f, "cpu_s_in_a", p->busy_cpu_s < 0 ? NAN : p->busy_cpu_s,
                  true);
+        json_num(f, "sys_s_in_a", p->busy_sys_s < 0 ? NAN : p->busy_sys_s,
+                 true);
+        fprintf(f, "\"context_switches_in_a\": %lld, ", p->busy_csw);
         fprintf(f, "\"exit\": %d}", p->exit_code);
     }
     fprintf(f, "\n    ],\n    ");
