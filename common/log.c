@@ -208,6 +208,59 @@ put_line(int prio, const char *line, size_t len)
     write_all(line, len);
 }
 
+/* The line's header, "<P>ts=YYYY-MM-DDTHH:MM:SS.mmmZ level=L svc=S event=E",
+ * without snprintf: the date and time to the second are formatted once per
+ * second (per thread). Returns its length (cut to fit size - 1). */
+static size_t
+put_header(char *out, size_t size, int prio, const char *event)
+{
+    static _Thread_local time_t cached_sec = (time_t)-1;
+    static _Thread_local char cached[24]; /* YYYY-MM-DDTHH:MM:SS */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ts.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec);
+        cached_sec = ts.tv_sec;
+    }
+    int p = prio < 0 ? LOG_ERR : prio;
+    long ms = ts.tv_nsec / 1000000;
+    char head[48];
+    size_t n = 0;
+    head[n++] = '<';
+    if (p >= 10)
+        head[n++] = (char)('0' + p / 10 % 10);
+    head[n++] = (char)('0' + p % 10);
+    memcpy(head + n, ">ts=", 4);
+    n += 4;
+    size_t c = strlen(cached);
+    memcpy(head + n, cached, c);
+    n += c;
+    head[n++] = '.';
+    head[n++] = (char)('0' + ms / 100);
+    head[n++] = (char)('0' + ms / 10 % 10);
+    head[n++] = (char)('0' + ms % 10);
+    memcpy(head + n, "Z level=", 8);
+    n += 8;
+    const char *parts[] = {head,      level_name(prio),
+                           " svc=",   log_service,
+                           " event=", event ? event : "unknown"};
+    size_t lens[] = {n, 0, 5, 0, 7, 0};
+    size_t len = 0;
+    for (size_t i = 0; i < ARRAY_LEN(parts); i++) {
+        size_t k = lens[i] ? lens[i] : strlen(parts[i]);
+        if (len + k > size - 1)
+            k = size - 1 - len;
+        memcpy(out + len, parts[i], k);
+        len += k;
+    }
+    out[len] = 0;
+    return len;
+}
+
 void
 log_emit(int prio, const char *event, const char *fmt, ...)
 {
@@ -220,24 +273,10 @@ log_emit(int prio, const char *event, const char *fmt, ...)
         return;
 
     int saved_errno = errno;
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-
     char stack[LOG_LINE_MAX];
     char *line = stack;
     char *heap = NULL;
-    int n = snprintf(stack, sizeof stack,
-                     "<%d>ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s "
-                     "svc=%s event=%s",
-                     prio < 0 ? LOG_ERR : prio, tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, level_name(prio),
-                     log_service, event ? event : "unknown");
-    if (n < 0)
-        goto done;
-    size_t len = (size_t)n < sizeof stack ? (size_t)n : sizeof stack - 1;
+    size_t len = put_header(stack, sizeof stack, prio, event);
 
     if (fmt != NULL && fmt[0] != 0) {
         va_list ap, ap2;
