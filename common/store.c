@@ -16,6 +16,7 @@
 #include <sys/random.h>
 
 #include "log.h"
+#include "pb.h"
 #include "util.h"
 
 /* Version 1: the tables every daemon has. The service's migrations follow as
@@ -1187,9 +1188,7 @@ store_outbox_append(store_t *s, Cogov__V1__Event *ev)
         ev->has_recorded_at = 1;
         ev->recorded_at = now_wall_us();
     }
-    len = protobuf_c_message_get_packed_size(&ev->base);
-    buf = xmalloc(len ? len : 1);
-    protobuf_c_message_pack(&ev->base, buf);
+    buf = pb_pack(&ev->base, &len); /* Event is nearly all one oneof */
 
     sqlite3_bind_int64(st, 1, (int64_t)ev->seq);
     sqlite3_bind_text(st, 2, ev->type ? ev->type : "", -1, SQLITE_STATIC);
