@@ -41,7 +41,18 @@ void pb_arena_reset(pb_arena_t *a);
 int pb_validate(const ProtobufCMessage *m, size_t max_string,
                 size_t max_repeated, char *err, size_t errlen);
 
-/* Pack into a fresh xmalloc'd buffer; *len set. */
+/* Pack into a fresh xmalloc'd buffer; *len set. The bytes are
+ * protobuf_c_message_pack's, made faster for a message with a large oneof:
+ * only its selected member is visited (see pb.c, "plans"). */
 uint8_t *pb_pack(const ProtobufCMessage *m, size_t *len);
+/* protobuf_c_message_get_packed_size and protobuf_c_message_pack, the same
+ * way: pb_pack_to writes pb_packed_size(m) bytes to out, returns that. */
+size_t pb_packed_size(const ProtobufCMessage *m);
+size_t pb_pack_to(const ProtobufCMessage *m, uint8_t *out);
+
+/* protobuf_c_message_free_unpacked(m, NULL) for a message built with
+ * malloc (xmalloc/xstrdup) or unpacked with the default allocator, visiting
+ * only the selected member of a large oneof. NULL is fine. */
+void pb_msg_free(ProtobufCMessage *m);
 
 #endif

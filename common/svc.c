@@ -568,7 +568,7 @@ send_packed_reply(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep,
         off += protobuf_c_message_pack(&head.base, buf + off);
         send_bytes(s, rid, buf, off);
         free(buf);
-        protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+        pb_msg_free((ProtobufCMessage *)rep);
         return;
     }
     rep->heads = heads;
@@ -579,7 +579,7 @@ send_packed_reply(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep,
     rep->n_heads = 0;
     send_bytes(s, rid, buf, len);
     free(buf);
-    protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+    pb_msg_free((ProtobufCMessage *)rep);
 }
 
 static void
@@ -1046,13 +1046,13 @@ apply_write(svc_t *s, const principal_t *who, const svc_route_t *r,
     *packed_len = len;
     return rep;
 redo:
-    protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+    pb_msg_free((ProtobufCMessage *)rep);
     *redo = true;
     return NULL;
 store_failed:
     /* rep may hold a half-built body; replace it. */
     if (rep != NULL)
-        protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+        pb_msg_free((ProtobufCMessage *)rep);
     rep = reply_new(req->request_id, req->correlation_id);
     reply_set_code(rep, rc == -ENOSPC || rc == -EBUSY
                             ? COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE
@@ -1089,7 +1089,7 @@ redo_group(svc_t *s)
         if (!p->write || p->held == NULL)
             continue;
         held_t *h = p->held;
-        protobuf_c_message_free_unpacked((ProtobufCMessage *)p->rep, NULL);
+        pb_msg_free((ProtobufCMessage *)p->rep);
         free(p->packed);
         p->packed = NULL;
         p->packed_len = 0;
@@ -1455,7 +1455,7 @@ flush_pending(svc_t *s)
                 rep->error = xasprintf("store commit failed: %s; nothing was "
                                        "applied",
                                        strerror(-rc));
-                protobuf_c_message_free_unpacked((ProtobufCMessage *)rep, NULL);
+                pb_msg_free((ProtobufCMessage *)rep);
                 p->rep = reply_new(NULL, NULL);
                 reply_set_code(p->rep,
                                COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
@@ -1508,7 +1508,7 @@ drop_unsynced(svc_t *s)
     for (size_t i = 0; i < s->n_unsynced; i++) {
         unsynced_t *u = &s->unsynced[s->unsynced_first + i];
         zmq_msg_close(&u->rid);
-        protobuf_c_message_free_unpacked((ProtobufCMessage *)u->rep, NULL);
+        pb_msg_free((ProtobufCMessage *)u->rep);
         free(u->packed);
     }
     s->unsynced_first = s->n_unsynced = 0;

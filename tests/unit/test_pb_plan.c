@@ -1,0 +1,388 @@
+/* test_pb_plan: pb_pack, pb_packed_size and pb_msg_free visit only the
+ * selected member of a large oneof; the bytes must be protobuf-c's own, for
+ * every case of Request, Reply and Event (and for Batch, which has no
+ * oneof), with seeded random contents in every other field. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "cogov/v1/envelope.pb-c.h"
+#include "pb.h"
+#include "util.h"
+
+#define ROUNDS 12 /* random messages per oneof case */
+#define MAX_DEPTH 3
+
+static unsigned test_seed;
+static uint64_t rng_state;
+
+static uint64_t
+rnd(void)
+{
+    /* splitmix64: the same sequence for the same seed everywhere */
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static unsigned
+rnd_below(unsigned n)
+{
+    return (unsigned)(rnd() % n);
+}
+
+static char *
+rnd_string(void)
+{
+    static const char *const parts[] = {"a",    "Z", "0",    " ",  "-",
+                                        "滨江", "é", "职业", "\t", "x9"};
+    size_t n = rnd_below(6);
+    char *s = xmalloc(n * 8 + 1);
+    s[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        strcat(s, parts[rnd_below(sizeof parts / sizeof parts[0])]);
+    return s;
+}
+
+static ProtobufCMessage *fill_message(const ProtobufCMessageDescriptor *d,
+                                      int depth, uint32_t force_case,
+                                      bool force);
+
+/* One random value of f's type at p (an element, not an array). */
+static void
+fill_value(const ProtobufCFieldDescriptor *f, void *p, int depth)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+        *(int32_t *)p = rnd_below(4) == 0 ? -(int32_t)rnd_below(1000)
+                                          : (int32_t)rnd_below(1u << 30);
+        break;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        *(uint32_t *)p = (uint32_t)rnd() >> rnd_below(32);
+        break;
+    case PROTOBUF_C_TYPE_FLOAT:
+        *(float *)p = (float)rnd_below(100000) / 7.0f;
+        break;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        *(int64_t *)p = rnd_below(4) == 0 ? -(int64_t)(rnd() >> 20)
+                                          : (int64_t)(rnd() >> rnd_below(64));
+        break;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        *(uint64_t *)p = rnd() >> rnd_below(64);
+        break;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        *(double *)p = (double)rnd_below(1000000) / 3.0;
+        break;
+    case PROTOBUF_C_TYPE_BOOL:
+        *(protobuf_c_boolean *)p = rnd_below(2);
+        break;
+    case PROTOBUF_C_TYPE_ENUM: {
+        const ProtobufCEnumDescriptor *e = f->descriptor;
+        *(int *)p =
+            e->n_values > 0 ? e->values[rnd_below(e->n_values)].value : 0;
+        break;
+    }
+    case PROTOBUF_C_TYPE_STRING:
+        *(char **)p = rnd_string();
+        break;
+    case PROTOBUF_C_TYPE_BYTES: {
+        ProtobufCBinaryData *bd = p;
+        bd->len = rnd_below(5);
+        bd->data = bd->len ? xmalloc(bd->len) : NULL;
+        for (size_t i = 0; i < bd->len; i++)
+            bd->data[i] = (uint8_t)rnd();
+        break;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE:
+        *(ProtobufCMessage **)p =
+            depth < MAX_DEPTH ? fill_message(f->descriptor, depth + 1, 0, false)
+                              : NULL;
+        break;
+    }
+}
+
+static size_t
+elt_size(ProtobufCType t)
+{
+    switch (t) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return 8;
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(void *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    default:
+        return 4;
+    }
+}
+
+/* A message of d with random contents: about three in four fields set; in
+ * each oneof one member (or none). With force, the oneof that holds
+ * force_case (or, for 0 and for a number that is no field, every oneof)
+ * gets exactly that case. */
+static ProtobufCMessage *
+fill_message(const ProtobufCMessageDescriptor *d, int depth,
+             uint32_t force_case, bool force)
+{
+    ProtobufCMessage *m = xcalloc(1, d->sizeof_message);
+    protobuf_c_message_init(d, m);
+    char *base = (char *)m;
+    const ProtobufCFieldDescriptor *forced =
+        force ? protobuf_c_message_descriptor_get_field(d, force_case) : NULL;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            uint32_t *qc = (uint32_t *)(base + f->quantifier_offset);
+            if (*qc != 0)
+                continue; /* this oneof has its member */
+            if (force && (forced == NULL ||
+                          forced->quantifier_offset == f->quantifier_offset)) {
+                if (forced == NULL) {
+                    *qc = force_case; /* none, or no such member */
+                    continue;
+                }
+                f = forced;
+            } else {
+                /* choose among this oneof's members: i and the rest */
+                unsigned n = 0;
+                for (unsigned k = i; k < d->n_fields; k++)
+                    n += (d->fields[k].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+                         d->fields[k].quantifier_offset == f->quantifier_offset;
+                unsigned pick = rnd_below(n + 1);
+                if (pick == n) {
+                    continue; /* none (the next member may still be set:
+                                 fine, also random) */
+                }
+                for (unsigned k = i; k < d->n_fields; k++) {
+                    const ProtobufCFieldDescriptor *g = &d->fields[k];
+                    if ((g->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+                        g->quantifier_offset == f->quantifier_offset &&
+                        pick-- == 0) {
+                        f = g;
+                        break;
+                    }
+                }
+            }
+            fill_value(f, base + f->offset, depth);
+            *qc = f->id;
+            continue;
+        }
+        if (rnd_below(4) == 0)
+            continue;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            /* a repeated message has no NULL entries: none at the depth
+             * where fill_value gives NULL */
+            size_t n = f->type == PROTOBUF_C_TYPE_MESSAGE && depth >= MAX_DEPTH
+                           ? 0
+                           : rnd_below(4);
+            size_t sz = elt_size(f->type);
+            char *arr = n ? xcalloc(n, sz) : NULL;
+            for (size_t k = 0; k < n; k++)
+                fill_value(f, arr + k * sz, depth);
+            *(size_t *)(base + f->quantifier_offset) = n;
+            *(void **)(base + f->offset) = arr;
+            continue;
+        }
+        fill_value(f, base + f->offset, depth);
+        if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset != 0)
+            *(protobuf_c_boolean *)(base + f->quantifier_offset) = 1;
+    }
+    return m;
+}
+
+/* pb_pack's bytes are protobuf_c_message_pack's, for m as it is. */
+static void
+check_same_bytes(const ProtobufCMessage *m, const char *what)
+{
+    size_t want_len = protobuf_c_message_get_packed_size(m);
+    uint8_t *want = xmalloc(want_len);
+    assert_int_equal(protobuf_c_message_pack(m, want), want_len);
+
+    size_t len = 0;
+    uint8_t *got = pb_pack(m, &len);
+    if (len != want_len || memcmp(got, want, len) != 0)
+        fail_msg("%s (seed %u): pb_pack gave %zu bytes, protobuf-c %zu, or "
+                 "other bytes",
+                 what, test_seed, len, want_len);
+    assert_int_equal(pb_packed_size(m), want_len);
+    uint8_t *to = xmalloc(want_len);
+    assert_int_equal(pb_pack_to(m, to), want_len);
+    assert_memory_equal(to, want, want_len);
+    free(to);
+    free(got);
+    free(want);
+}
+
+/* Every field number of d's largest oneof, then 0 (none) and a number that
+ * is no field at all. */
+static void
+check_every_case(const ProtobufCMessageDescriptor *d)
+{
+    unsigned cases = 0;
+    for (unsigned i = 0; i <= d->n_fields + 1; i++) {
+        uint32_t c;
+        if (i < d->n_fields) {
+            if (!(d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+                continue;
+            c = d->fields[i].id;
+        } else {
+            c = i == d->n_fields ? 0 : 100000;
+        }
+        cases++;
+        for (int round = 0; round < ROUNDS; round++) {
+            char what[160];
+            snprintf(what, sizeof what, "%s case %u round %d", d->name, c,
+                     round);
+            ProtobufCMessage *m = fill_message(d, 0, c, true);
+            check_same_bytes(m, what);
+            /* what pb_pack packed decodes to a message packing the same */
+            size_t len = 0;
+            uint8_t *buf = pb_pack(m, &len);
+            ProtobufCMessage *back =
+                protobuf_c_message_unpack(d, NULL, len, buf);
+            assert_non_null(back);
+            check_same_bytes(back, what);
+            pb_msg_free(back);
+            free(buf);
+            /* pb_msg_free frees everything (ASan/LSan in the sanitizer
+             * build), the selected member's nested blocks included */
+            pb_msg_free(m);
+        }
+    }
+    printf("%s: %u cases x %d rounds, same bytes\n", d->name, cases, ROUNDS);
+}
+
+static void
+test_request(void **state)
+{
+    (void)state;
+    check_every_case(&cogov__v1__request__descriptor);
+}
+
+static void
+test_reply(void **state)
+{
+    (void)state;
+    check_every_case(&cogov__v1__reply__descriptor);
+}
+
+static void
+test_event(void **state)
+{
+    (void)state;
+    check_every_case(&cogov__v1__event__descriptor);
+}
+
+static void
+test_batch(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 50; round++) {
+        ProtobufCMessage *m =
+            fill_message(&cogov__v1__batch__descriptor, 0, 0, false);
+        check_same_bytes(m, "Batch");
+        pb_msg_free(m);
+    }
+}
+
+/* pb_validate walks the selected member (through the shadow): invalid
+ * UTF-8 there is found and named; a member not selected is not looked at
+ * even when its bytes (the same union) would not be a valid string. */
+static void
+test_validate_selected(void **state)
+{
+    (void)state;
+    char err[256];
+    Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    am.name = "\xff\xfe";
+    req.request_id = "r-1";
+    req.body_case = COGOV__V1__REQUEST__BODY_APPLY_MEMBER;
+    req.apply_member = &am;
+    assert_int_equal(pb_validate(&req.base, 64, 4, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "apply_member.name: invalid UTF-8");
+    am.name = "滨江";
+    assert_int_equal(pb_validate(&req.base, 64, 4, err, sizeof err), 0);
+    req.request_id = "\xc3";
+    assert_int_equal(pb_validate(&req.base, 64, 4, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "request_id: invalid UTF-8");
+
+    /* random valid messages of every case pass; a bad string put into the
+     * selected member of Event is found */
+    for (int round = 0; round < 200; round++) {
+        ProtobufCMessage *m =
+            fill_message(&cogov__v1__event__descriptor, 0, 0, false);
+        assert_int_equal(pb_validate(m, 1 << 20, 1 << 20, err, sizeof err), 0);
+        Cogov__V1__Event *ev = (Cogov__V1__Event *)m;
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(
+                &cogov__v1__event__descriptor, ev->payload_case);
+        if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            ProtobufCMessage *sub =
+                *(ProtobufCMessage **)((char *)m + f->offset);
+            const ProtobufCMessageDescriptor *sd = f->descriptor;
+            for (unsigned i = 0; sub != NULL && i < sd->n_fields; i++) {
+                const ProtobufCFieldDescriptor *g = &sd->fields[i];
+                if (g->type != PROTOBUF_C_TYPE_STRING ||
+                    g->label == PROTOBUF_C_LABEL_REPEATED ||
+                    (g->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+                    continue;
+                char **sp = (char **)((char *)sub + g->offset);
+                if (*sp != NULL && *sp != g->default_value)
+                    free(*sp);
+                *sp = xstrdup("ok\xff");
+                char want[200];
+                snprintf(want, sizeof want, "%s.%s: invalid UTF-8", f->name,
+                         g->name);
+                assert_int_equal(
+                    pb_validate(m, 1 << 20, 1 << 20, err, sizeof err), -EINVAL);
+                assert_string_equal(err, want);
+                break;
+            }
+        }
+        pb_msg_free(m);
+    }
+}
+
+int
+main(void)
+{
+    const char *env = getenv("COGOV_TEST_SEED");
+    test_seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
+    rng_state = test_seed;
+    printf("test_pb_plan: seed %u (set COGOV_TEST_SEED to repeat)\n",
+           test_seed);
+
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_request),
+        cmocka_unit_test(test_reply),
+        cmocka_unit_test(test_event),
+        cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_validate_selected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
