@@ -420,23 +420,20 @@ status_changed(svc_t *s, const svc_ctx_t *c, const Cogov__V1__Event *ev,
                const Cogov__V1__MemberStatusChanged *m,
                Cogov__V1__NoticeKind notice)
 {
-    store_t *st = svc_store(s);
-    Cogov__V1__MemberStatus cur;
     int err;
 
     if (m == NULL || str_empty(m->member_id)) {
         svc_react_error(s, "%s: member_id missing", svc_event_type(ev));
         return SVC_REACT_REJECT;
     }
-    err = sec_store_member(st, m->member_id, NULL, &cur);
+    /* One UPDATE: no row changed means the member never applied. */
+    err = sec_store_member_set(svc_store(s), m->member_id, m->name, m->type,
+                               m->to);
     if (err == -ENOENT) {
         svc_react_error(s, "%s: member %s never applied", svc_event_type(ev),
                         m->member_id);
         return SVC_REACT_REJECT;
     }
-    if (err < 0)
-        return err;
-    err = sec_store_member_put(st, m->member_id, m->name, m->type, m->to);
     if (err < 0)
         return err;
     if (notice == KIND(UNSPECIFIED))

@@ -56,7 +56,34 @@ static const char migration_3[] =
     "  PRIMARY KEY (kind, id));"
     "CREATE INDEX digest_at ON digest(kind, at, id);";
 
-const char *const sec_migrations[] = {migration_1, migration_2, migration_3};
+/* Fewer B-trees per reaction (a member_admitted writes a member, a notice
+ * and its addressee: each B-tree is one more seek, one more dirty page and
+ * one more WAL frame per commit). members and notice_addressees become
+ * WITHOUT ROWID tables keyed by their primary key alone; the indexes no
+ * query needs go: notices_published (the listing orders by published_at
+ * and rowid, and scans every notice anyway) and notice_addressees_member
+ * (every lookup names the notice: the primary key serves it). Rows are
+ * kept. */
+static const char migration_4[] =
+    "DROP INDEX notices_published;"
+    "CREATE TABLE members_v4("
+    "  member_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  type INTEGER NOT NULL, status INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO members_v4(member_id, name, type, status)"
+    "  SELECT member_id, name, type, status FROM members;"
+    "DROP TABLE members;"
+    "ALTER TABLE members_v4 RENAME TO members;"
+    "CREATE TABLE notice_addressees_v4("
+    "  notice_id TEXT NOT NULL REFERENCES notices(notice_id),"
+    "  member_id TEXT NOT NULL, acknowledged_at INTEGER,"
+    "  PRIMARY KEY (notice_id, member_id)) WITHOUT ROWID;"
+    "INSERT INTO notice_addressees_v4(notice_id, member_id, acknowledged_at)"
+    "  SELECT notice_id, member_id, acknowledged_at FROM notice_addressees;"
+    "DROP TABLE notice_addressees;"
+    "ALTER TABLE notice_addressees_v4 RENAME TO notice_addressees;";
+
+const char *const sec_migrations[] = {migration_1, migration_2, migration_3,
+                                      migration_4};
 const size_t sec_n_migrations = ARRAY_LEN(sec_migrations);
 
 int
@@ -102,6 +129,25 @@ sec_store_member_put(store_t *st, const char *member_id, const char *name,
     sqlite3_bind_int(q, 3, (int)type);
     sqlite3_bind_int(q, 4, (int)status);
     return store_exec(q);
+}
+
+int
+sec_store_member_set(store_t *st, const char *member_id, const char *name,
+                     Cogov__V1__MemberType type, Cogov__V1__MemberStatus status)
+{
+    sqlite3_stmt *q =
+        store_stmt(st, "UPDATE members SET name = ?, type = ?, status = ?"
+                       " WHERE member_id = ?");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, name ? name : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, (int)type);
+    sqlite3_bind_int(q, 3, (int)status);
+    sqlite3_bind_text(q, 4, member_id, -1, SQLITE_STATIC);
+    int err = store_exec(q);
+    if (err < 0)
+        return err;
+    return sqlite3_changes(store_db(st)) == 0 ? -ENOENT : 0;
 }
 
 int

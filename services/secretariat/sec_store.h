@@ -24,6 +24,11 @@ int sec_store_consortium_name(store_t *st, char **name);
 int sec_store_member_put(store_t *st, const char *member_id, const char *name,
                          Cogov__V1__MemberType type,
                          Cogov__V1__MemberStatus status);
+/* Update a member coordination announced before (one statement, no
+ * read-back); -ENOENT if never heard of (nothing written). */
+int sec_store_member_set(store_t *st, const char *member_id, const char *name,
+                         Cogov__V1__MemberType type,
+                         Cogov__V1__MemberStatus status);
 /* A member's status and (if name != NULL) xmalloc'd name; -ENOENT if never
  * heard of. */
 int sec_store_member(store_t *st, const char *member_id, char **name,

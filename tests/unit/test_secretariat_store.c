@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -381,6 +382,124 @@ objects_once_unacked(void **state)
     sec_strv_free(ms, n);
 }
 
+/* member_set updates a known member in one statement and writes nothing
+ * for an unknown one. */
+static void
+member_set_needs_a_member(void **state)
+{
+    store_t *st = *state;
+    char *name = NULL;
+    Cogov__V1__MemberStatus s;
+
+    assert_int_equal(
+        sec_store_member_set(st, "M9", "无名", MT(ENTERPRISE), MS(ADMITTED)),
+        -ENOENT);
+    assert_int_equal(sec_store_member(st, "M9", NULL, &s), -ENOENT);
+    assert_int_equal(
+        sec_store_member_put(st, "M9", "甲", MT(ENTERPRISE), MS(APPLIED)), 0);
+    assert_int_equal(
+        sec_store_member_set(st, "M9", "甲公司", MT(ENTERPRISE), MS(ADMITTED)),
+        0);
+    assert_int_equal(sec_store_member(st, "M9", &name, &s), 0);
+    assert_string_equal(name, "甲公司");
+    assert_int_equal(s, MS(ADMITTED));
+    free(name);
+}
+
+static int64_t
+one_int(store_t *st, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* A store made by the previous build (migrations 1-3) goes through
+ * migration 4 with every member, notice, addressee and acknowledgement
+ * kept, and comes out with the WITHOUT ROWID tables and fewer indexes. */
+static void
+migration_4_keeps_rows(void **state)
+{
+    char dir[] = "/tmp/test_sec_migXXXXXX", path[64], err[256] = "";
+    char *addr[] = {"M2", "M1"};
+    Cogov__V1__NoticeList *l = NULL;
+    Cogov__V1__MemberStatus s;
+    char *name = NULL;
+    (void)state;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/sec.db", dir);
+    store_t *st =
+        store_open(path, "secretariat", sec_migrations, 3, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(one_int(st, "PRAGMA user_version"), 4);
+    assert_int_equal(sec_store_member_put(st, "M1", "滨江职院",
+                                          MT(HIGHER_VOCATIONAL_COLLEGE),
+                                          MS(ADMITTED)),
+                     0);
+    assert_int_equal(sec_store_member_put(st, "M2", "滨江集团",
+                                          MT(LEADING_ENTERPRISE), MS(APPLIED)),
+                     0);
+    assert_int_equal(add(st, "g:1", NK(GENERAL), 10, addr, 2), 1);
+    assert_int_equal(
+        add(st, "welcome:coordination:3", NK(WELCOME), 20, addr, 1), 1);
+    assert_int_equal(sec_store_acknowledge(st, "g:1", "M1", 15), 1);
+    store_destroy(&st);
+
+    st = store_open(path, "secretariat", sec_migrations, sec_n_migrations, err,
+                    sizeof err);
+    if (st == NULL)
+        print_error("store_open: %s\n", err);
+    assert_non_null(st);
+    assert_int_equal(one_int(st, "PRAGMA user_version"),
+                     1 + (int64_t)sec_n_migrations);
+    assert_int_equal(one_int(st, "SELECT count(*) FROM sqlite_schema WHERE "
+                                 "name IN ('notices_published', "
+                                 "'notice_addressees_member', 'members_v4', "
+                                 "'notice_addressees_v4')"),
+                     0);
+    assert_int_equal(one_int(st, "SELECT count(*) FROM sqlite_schema WHERE "
+                                 "sql LIKE '%WITHOUT ROWID%' AND name IN "
+                                 "('members', 'notice_addressees')"),
+                     2);
+    assert_int_equal(sec_store_member(st, "M1", &name, &s), 0);
+    assert_string_equal(name, "滨江职院");
+    assert_int_equal(s, MS(ADMITTED));
+    free(name);
+    assert_int_equal(sec_store_member(st, "M2", NULL, &s), 0);
+    assert_int_equal(s, MS(APPLIED));
+    assert_int_equal(sec_store_notices(st, "M1", NK(UNSPECIFIED), &l), 0);
+    assert_int_equal(l->n_notices, 1);
+    assert_string_equal(l->notices[0]->notice_id, "g:1");
+    assert_int_equal(l->notices[0]->n_addressees, 2);
+    assert_int_equal(l->notices[0]->n_acknowledged, 1);
+    assert_string_equal(l->notices[0]->acknowledged[0], "M1");
+    protobuf_c_message_free_unpacked(&l->base, NULL);
+    assert_int_equal(sec_store_notices(st, "M2", NK(UNSPECIFIED), &l), 0);
+    assert_int_equal(l->n_notices, 2);
+    assert_string_equal(l->notices[1]->notice_id, "welcome:coordination:3");
+    protobuf_c_message_free_unpacked(&l->base, NULL);
+    /* The acknowledgement kept: a second one is not new; the foreign key
+     * still holds. */
+    assert_int_equal(sec_store_acknowledge(st, "g:1", "M1", 30), 0);
+    assert_int_equal(sec_store_acknowledge(st, "g:1", "M2", 30), 1);
+    assert_int_equal(one_int(st,
+                             "SELECT count(*) FROM "
+                             "pragma_foreign_key_list('notice_addressees')"),
+                     1);
+    store_destroy(&st);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/sec.db-wal", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/sec.db-shm", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -396,6 +515,9 @@ main(void)
         cmocka_unit_test(reaction_texts),
         cmocka_unit_test_setup_teardown(charters_in_force, setup, teardown),
         cmocka_unit_test_setup_teardown(objects_once_unacked, setup, teardown),
+        cmocka_unit_test_setup_teardown(member_set_needs_a_member, setup,
+                                        teardown),
+        cmocka_unit_test(migration_4_keeps_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
