@@ -312,7 +312,10 @@ typedef struct chunk {
 struct pb_arena {
     chunk_t *head;  /* the chunk being filled; full ones follow */
     chunk_t *spare; /* kept by the last reset, empty */
-    size_t used, budget;
+    /* charged since the reset, and the limit of the message being decoded;
+     * a block is charged as budget_alloc charges it (size + PB_HDR), so a
+     * budget means the same for pb_unpack and pb_unpack_arena */
+    size_t used, limit;
 };
 
 pb_arena_t *
@@ -325,9 +328,10 @@ static void *
 arena_alloc(void *data, size_t size)
 {
     pb_arena_t *a = data;
-    size = (size + 15) & ~(size_t)15;
-    if (size == 0 || size > a->budget - a->used)
+    if (size == 0 || size > SIZE_MAX / 2 || size + PB_HDR > a->limit - a->used)
         return NULL; /* past the budget: protobuf-c fails the unpack */
+    a->used += size + PB_HDR;
+    size = (size + 15) & ~(size_t)15;
     chunk_t *c = a->head;
     if (c == NULL || c->size - c->used < size) {
         if (a->spare != NULL && a->spare->size >= size) {
@@ -346,7 +350,6 @@ arena_alloc(void *data, size_t size)
     }
     void *p = c->data + c->used;
     c->used += size;
-    a->used += size;
     return p;
 }
 
@@ -363,10 +366,16 @@ pb_unpack_arena(pb_arena_t *a, const ProtobufCMessageDescriptor *d,
 {
     if (d == NULL || (data == NULL && len > 0))
         return NULL;
-    a->budget = budget;
+    a->limit = budget > SIZE_MAX - a->used ? SIZE_MAX : a->used + budget;
     ProtobufCAllocator al = {
         .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
     return protobuf_c_message_unpack(d, &al, len, data);
+}
+
+size_t
+pb_arena_used(const pb_arena_t *a)
+{
+    return a->used;
 }
 
 void

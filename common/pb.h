@@ -24,12 +24,16 @@ pb_arena_t *pb_arena_new(void);
 void pb_arena_destroy(pb_arena_t **ap);
 /* Like pb_unpack, into the arena: the message lives until the next
  * pb_arena_reset (never pb_free it). NULL on invalid bytes or past the
- * budget. */
+ * budget, which bounds this message's allocations, counted as pb_unpack
+ * counts them (messages decoded before it since the reset do not count). */
 ProtobufCMessage *pb_unpack_arena(pb_arena_t *a,
                                   const ProtobufCMessageDescriptor *d,
                                   const uint8_t *data, size_t len,
                                   size_t budget);
 void pb_arena_reset(pb_arena_t *a);
+/* Bytes charged to the budgets of the messages decoded since the reset (an
+ * upper bound of what they hold). */
+size_t pb_arena_used(const pb_arena_t *a);
 
 /* Walk every field of m recursively: every string valid UTF-8 and at most
  * max_string bytes, every enum value known to its descriptor, every repeated

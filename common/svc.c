@@ -56,7 +56,8 @@ typedef struct deferred {
 /* A write request kept until its group commits, so that it can be applied
  * again if the group has to be rolled back (see redo_group). */
 typedef struct held {
-    Cogov__V1__Request *req; /* pb_unpack'd, pb_free'd at the flush */
+    Cogov__V1__Request *req; /* req_decode'd, req_release'd at the flush */
+    bool in_arena;           /* req lives in s->req_arena */
     char *given_corr;        /* req's own correlation id, for pb_free */
     char corr[48];           /* the one made up for it, if it had none */
     const principal_t *who;
@@ -133,6 +134,8 @@ struct svc {
     Cogov__V1__Position *after_ptr[SVC_MAX_FOLLOWS];
     uint64_t id_counter;
     rawbuf_t fetch_events, fetch_msg; /* reused by serve_fetch */
+    pb_arena_t *req_arena;            /* requests being handled (req_decode) */
+    size_t req_live;    /* of them alive: the arena is reset at 0 */
     notify_t *notify;   /* systemd: READY, STATUS, STOPPING, watchdog */
     metrics_t *metrics; /* Prometheus textfile figures */
     admin_t *admin;     /* pause, backup, accept epoch (admin.c) */
@@ -930,15 +933,54 @@ unsynced_add(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep, uint8_t *packed,
     u->need = need;
 }
 
+/* Requests are decoded into s->req_arena while it holds less than one
+ * unpack budget: one bump per field instead of a malloc, and nothing to
+ * walk to free them (protobuf-c's free visits all 113 fields). Past that
+ * they are decoded with pb_unpack, so that a group of large requests holds
+ * at most about one budget more than it did. The arena is reset whenever no
+ * request decoded into it is alive. */
+static Cogov__V1__Request *
+req_decode(svc_t *s, zmq_msg_t *body, bool *in_arena)
+{
+    size_t budget = (size_t)s->conf.unpack_budget;
+    *in_arena = pb_arena_used(s->req_arena) < budget;
+    if (!*in_arena)
+        return (Cogov__V1__Request *)pb_unpack(&cogov__v1__request__descriptor,
+                                               zmq_msg_data(body),
+                                               zmq_msg_size(body), budget);
+    Cogov__V1__Request *req = (Cogov__V1__Request *)pb_unpack_arena(
+        s->req_arena, &cogov__v1__request__descriptor, zmq_msg_data(body),
+        zmq_msg_size(body), budget);
+    if (req != NULL)
+        s->req_live++;
+    else if (s->req_live == 0)
+        pb_arena_reset(s->req_arena); /* what the failed decode took */
+    return req;
+}
+
 static void
-held_free(held_t **hp)
+req_release(svc_t *s, Cogov__V1__Request *req, bool in_arena)
+{
+    if (req == NULL)
+        return;
+    if (!in_arena) {
+        pb_free((ProtobufCMessage *)req);
+        return;
+    }
+    assert(s->req_live > 0);
+    if (--s->req_live == 0)
+        pb_arena_reset(s->req_arena);
+}
+
+static void
+held_free(svc_t *s, held_t **hp)
 {
     held_t *h = *hp;
     if (h == NULL)
         return;
     if (h->req->correlation_id == h->corr)
         h->req->correlation_id = h->given_corr;
-    pb_free((ProtobufCMessage *)h->req);
+    req_release(s, h->req, h->in_arena);
     free(h);
     *hp = NULL;
 }
@@ -1243,9 +1285,8 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     const principal_t *who = allow_by_msg(s->allow, body, &user);
     /* Decode (bounded) before judging, so that every error reply that can
      * carry the request id does, and the client can match it. */
-    Cogov__V1__Request *req = (Cogov__V1__Request *)pb_unpack(
-        &cogov__v1__request__descriptor, zmq_msg_data(body), zmq_msg_size(body),
-        (size_t)s->conf.unpack_budget);
+    bool in_arena = false;
+    Cogov__V1__Request *req = req_decode(s, body, &in_arena);
     const char *rq = NULL;
     if (req != NULL && req->request_id != NULL &&
         strlen(req->request_id) <= 128 &&
@@ -1258,7 +1299,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         send_error(s, rid, rq, NULL,
                    COGOV__V1__STATUS_CODE__STATUS_UNAUTHENTICATED,
                    "key is not on the allow-list");
-        pb_free((ProtobufCMessage *)req);
+        req_release(s, req, in_arena);
         return;
     }
     if (req == NULL) {
@@ -1281,7 +1322,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
                    "limit: %s holds %zu connections, at most %lld "
                    "(max_connections); close one and retry",
                    who->name, nconn, s->conf.max_connections);
-        pb_free((ProtobufCMessage *)req);
+        req_release(s, req, in_arena);
         return;
     }
     char err[256];
@@ -1298,7 +1339,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
     }
     if (str_empty(req->correlation_id)) {
         svc_new_id(s->def->name, corr_buf, sizeof(corr_buf));
-        given_corr = req->correlation_id; /* pb_unpack's: pb_free frees it */
+        given_corr = req->correlation_id; /* req_release frees it */
         req->correlation_id = corr_buf;
     }
     if (req->request_id != NULL && strlen(req->request_id) > 128) {
@@ -1415,6 +1456,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         if (p->held != NULL) { /* the group keeps the request */
             held_t *h = p->held;
             h->req = req;
+            h->in_arena = in_arena;
             if (req->correlation_id == corr_buf) {
                 str_copy(h->corr, sizeof(h->corr), corr_buf);
                 req->correlation_id = h->corr;
@@ -1426,7 +1468,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
 done:
     if (req->correlation_id == corr_buf)
         req->correlation_id = given_corr;
-    pb_free((ProtobufCMessage *)req);
+    req_release(s, req, in_arena);
 }
 
 /* Commit the group and send every reply of the iteration. */
@@ -1477,7 +1519,7 @@ flush_pending(svc_t *s)
         else
             unsynced_add(s, &p->rid, p->rep, p->packed, p->packed_len, need);
         zmq_msg_close(&p->rid);
-        held_free(&p->held);
+        held_free(s, &p->held);
     }
     s->n_pending = 0;
     svc_after_commit(s, NULL);
@@ -2040,6 +2082,7 @@ svc_main(const svc_def_t *def, int argc, char **argv)
     s->handles_open = true;
     s->notify = notify_new(&s->loop);
     s->metrics = metrics_new(def->name);
+    s->req_arena = pb_arena_new();
     s->admin = admin_new(s);
     uv_signal_start(&s->sig_term, on_term, SIGTERM);
     uv_signal_start(&s->sig_int, on_term, SIGINT);
@@ -2073,6 +2116,7 @@ svc_main(const svc_def_t *def, int argc, char **argv)
         s->exit_code = 1;
     }
     metrics_destroy(&s->metrics);
+    pb_arena_destroy(&s->req_arena);
     admin_destroy(&s->admin);
     free(s->pending);
     drop_unsynced(s);

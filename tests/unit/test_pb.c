@@ -468,6 +468,39 @@ test_arena(void **state)
     pb_arena_destroy(&a); /* NULL is fine */
 }
 
+/* A budget means the same to pb_unpack and pb_unpack_arena (the least
+ * budget that decodes a message is the same), and in an arena it bounds
+ * each message, not what earlier ones took since the reset. */
+static void
+test_arena_budget(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *buf = pack_request("滨江职业技术学院", 2, true, &len, NULL);
+    size_t lo = 0, hi = MIB; /* pb_unpack fails with lo, works with hi */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        ProtobufCMessage *m = pb_unpack(REQ_DESC, buf, len, mid);
+        if (m != NULL)
+            hi = mid;
+        else
+            lo = mid;
+        pb_free(m);
+    }
+    printf("least budget for the request: %zu bytes\n", hi);
+    pb_arena_t *a = pb_arena_new();
+    for (int k = 0; k < 5; k++) /* no reset: each within its own budget */
+        assert_non_null(pb_unpack_arena(a, REQ_DESC, buf, len, hi));
+    assert_int_equal(pb_arena_used(a), 5 * hi);
+    assert_null(pb_unpack_arena(a, REQ_DESC, buf, len, hi - 1));
+    pb_arena_reset(a);
+    assert_int_equal(pb_arena_used(a), 0);
+    assert_null(pb_unpack_arena(a, REQ_DESC, buf, len, hi - 1));
+    assert_non_null(pb_unpack_arena(a, REQ_DESC, buf, len, hi));
+    pb_arena_destroy(&a);
+    free(buf);
+}
+
 int
 main(void)
 {
@@ -486,6 +519,7 @@ main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_unknown_fields),
         cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_arena_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
