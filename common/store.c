@@ -71,6 +71,30 @@ static const char SCHEMA_DISCARDED[] =
     "  discarded_by TEXT NOT NULL,\n"
     "  reason TEXT NOT NULL);\n";
 
+/* Stored replies, second shape (ensured at open, like SCHEMA_DISCARDED: the
+ * common schema is version 1 and the services' versions follow it). Two
+ * B-trees where version 1 had three (rowid table, primary key and a
+ * created_at index): rows are numbered in insertion order, which is time
+ * order, so expiry deletes a range of ids (store_reply_expire) and needs no
+ * index on created_at; the unique key, request id first (the principal is
+ * mostly the same few names), finds a retry. An older store's rows are
+ * copied oldest first, so its ids are in time order too. */
+static const char REPLIES_V2[] =
+    "CREATE TABLE replies_v2(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  principal TEXT NOT NULL,\n"
+    "  request_id TEXT NOT NULL,\n"
+    "  body_hash INTEGER NOT NULL,\n"
+    "  reply BLOB NOT NULL,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  UNIQUE(request_id, principal));\n"
+    "INSERT INTO replies_v2(principal, request_id, body_hash, reply,\n"
+    "  created_at)\n"
+    "  SELECT principal, request_id, body_hash, reply, created_at\n"
+    "  FROM replies ORDER BY created_at, rowid;\n"
+    "DROP TABLE replies;\n"
+    "ALTER TABLE replies_v2 RENAME TO replies;\n";
+
 struct stmt_entry {
     const char *key; /* the caller's pointer, for the fast path */
     char *sql;       /* our copy of the text */
@@ -529,6 +553,45 @@ migrate(sqlite3 *db, const char *const *migrations, size_t n_migrations,
     return 0;
 }
 
+/* Give an older store's replies table the second shape (REPLIES_V2), in
+ * its own transaction; the shape is re-read under the write lock, so two
+ * processes opening the same store do not both convert it. */
+static int
+upgrade_replies(sqlite3 *db, char *err, size_t errlen)
+{
+    static const char has_id_sql[] = "SELECT COUNT(*) FROM "
+                                     "pragma_table_info('replies') "
+                                     "WHERE name = 'id'";
+    char *msg = NULL;
+    int64_t has_id = 0;
+    int rc;
+
+    rc = query_int(db, has_id_sql, &has_id);
+    if (rc == SQLITE_OK && has_id > 0)
+        return 0; /* the usual case: no write lock taken */
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        goto fail;
+    rc = query_int(db, has_id_sql, &has_id);
+    if (rc != SQLITE_OK)
+        goto fail;
+    if (has_id == 0) {
+        rc = sqlite3_exec(db, REPLIES_V2, NULL, NULL, &msg);
+        if (rc != SQLITE_OK)
+            goto fail;
+    }
+    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        goto fail;
+    return 0;
+fail:
+    set_err(err, errlen, "replies: %s", msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return store_errno(rc) ? store_errno(rc) : -EIO;
+}
+
 static uint64_t
 random_epoch(void)
 {
@@ -650,6 +713,8 @@ store_open(const char *path, const char *name, const char *const *migrations,
                 sqlite3_errmsg(db));
         goto fail;
     }
+    if (upgrade_replies(db, why, sizeof(why)) < 0)
+        goto fail;
 
     s = xcalloc(1, sizeof(*s));
     s->db = db;
@@ -1359,10 +1424,23 @@ store_reply_put(store_t *s, const char *principal, const char *request_id,
     return rc;
 }
 
+/* Rows are in time order by id (REPLIES_V2), so the expired ones are a
+ * prefix: everything up to the last row created before before_ms that
+ * comes before the first row in the window. The scan stops there, so its
+ * cost is what it deletes. A wall clock stepped back leaves rows stamped
+ * before before_ms after that first row: they go with a later expiry
+ * (kept longer, never shorter). A row stamped in the future (a clock
+ * stepped forward, then back) does not hold back the rows after it: it
+ * goes once a row stored after it has expired. */
 int
 store_reply_expire(store_t *s, int64_t before_ms)
 {
-    static const char sql[] = "DELETE FROM replies WHERE created_at < ?1";
+    static const char sql[] =
+        "DELETE FROM replies WHERE id <= ("
+        " SELECT max(id) FROM replies WHERE created_at < ?1 AND id < ("
+        "  SELECT IFNULL(("
+        "   SELECT id FROM replies WHERE created_at >= ?1 AND created_at <= ?2"
+        "   ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM replies))))";
     sqlite3_stmt *st;
     int rc = tx_lost(s);
 
@@ -1372,6 +1450,7 @@ store_reply_expire(store_t *s, int64_t before_ms)
     if (st == NULL)
         return -EIO;
     sqlite3_bind_int64(st, 1, before_ms);
+    sqlite3_bind_int64(st, 2, now_wall_ms());
     rc = step_done(s, st);
     if (rc < 0)
         return rc;

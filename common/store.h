@@ -9,8 +9,12 @@
  *   outbox(seq PRIMARY KEY, type, correlation_id, causation_id,
  *          recorded_at, event BLOB)          this daemon's event stream
  *   cursors(producer PRIMARY KEY, epoch, applied_seq, updated_at)
- *   replies(principal, request_id, body_hash, reply BLOB, created_at,
- *           PRIMARY KEY(principal, request_id))
+ *   replies(id PRIMARY KEY, principal, request_id, body_hash, reply BLOB,
+ *           created_at, UNIQUE(request_id, principal))
+ *                                        ids in insertion (time) order; this
+ *                                        shape ensured at open (version 1
+ *                                        had PRIMARY KEY(principal,
+ *                                        request_id) and a created_at index)
  *   dead_letters(id PRIMARY KEY AUTOINCREMENT, producer, seq, type, error,
  *           event BLOB, created_at, retried)
  *   dead_letters_discarded(the same + discarded_at, discarded_by, reason)
@@ -171,7 +175,10 @@ int store_reply_get(store_t *s, const char *principal, const char *request_id,
 int store_reply_put(store_t *s, const char *principal, const char *request_id,
                     uint64_t hash, const uint8_t *reply, size_t len,
                     int64_t now_ms);
-/* Delete replies created before `before_ms`; returns how many or -errno. */
+/* Delete replies created before `before_ms`; returns how many or -errno.
+ * The expired rows are taken as a prefix in insertion order: a reply
+ * stamped earlier than one before it (the wall clock stepped back) may go
+ * with a later call, never with an earlier one. */
 int store_reply_expire(store_t *s, int64_t before_ms);
 
 /* Dead letters: events a reaction could not apply. */

@@ -165,8 +165,16 @@ test_open_memory(void **state)
     assert_true(has_table(s, "member"));
     assert_true(has_table(s, "goal"));
     assert_false(has_table(s, "task"));
+    /* replies in its second shape: ids in time order, no created_at index */
     assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
                                    "name='replies_created_at'"),
+                     0);
+    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM "
+                                   "pragma_table_info('replies') WHERE "
+                                   "name='id' AND pk=1"),
+                     1);
+    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+                                   "type='index' AND tbl_name='replies'"),
                      1);
     assert_int_equal(count_rows(s, "PRAGMA foreign_keys"), 1);
     assert_int_equal(count_rows(s, "PRAGMA synchronous"), 2); /* FULL */
@@ -723,6 +731,58 @@ test_replies(void **state)
     store_destroy(&s);
 }
 
+static int64_t
+reply_hash(store_t *s, const char *principal, const char *request_id)
+{
+    uint64_t h = 0;
+    uint8_t *r = NULL;
+    size_t len = 0;
+    int rc = store_reply_get(s, principal, request_id, &h, &r, &len);
+
+    free(r);
+    return rc < 0 ? rc : (int64_t)h;
+}
+
+/* Expiry takes the rows in insertion order: a row stamped before an earlier
+ * one (the clock stepped back) waits for a later expiry; a row stamped in
+ * the future goes once a row stored after it has expired. */
+static void
+test_replies_expire_order(void **state)
+{
+    store_t *s = open_ok(":memory:", 0);
+    int64_t future = now_wall_ms() + 86400000;
+
+    assert_int_equal(store_reply_put(s, "a", "r1", 1, NULL, 0, 1000), 0);
+    assert_int_equal(store_reply_put(s, "a", "r2", 2, NULL, 0, 3000), 0);
+    assert_int_equal(store_reply_put(s, "a", "r3", 3, NULL, 0, 2000), 0);
+    assert_int_equal(store_reply_put(s, "a", "r4", 4, NULL, 0, future), 0);
+    assert_int_equal(store_reply_put(s, "a", "r5", 5, NULL, 0, 4000), 0);
+
+    assert_int_equal(store_reply_expire(s, 500), 0);
+    assert_int_equal(store_reply_expire(s, 2500), 1);
+    assert_int_equal(reply_hash(s, "a", "r1"), -ENOENT);
+    assert_int_equal(reply_hash(s, "a", "r2"), 2);
+    assert_int_equal(reply_hash(s, "a", "r3"), 3); /* after r2: kept */
+
+    assert_int_equal(store_reply_expire(s, 3500), 2);
+    assert_int_equal(reply_hash(s, "a", "r2"), -ENOENT);
+    assert_int_equal(reply_hash(s, "a", "r3"), -ENOENT);
+    assert_int_equal(reply_hash(s, "a", "r4"),
+                     4); /* nothing after it expired */
+    assert_int_equal(reply_hash(s, "a", "r5"), 5);
+
+    assert_int_equal(store_reply_expire(s, 5000), 2);
+    assert_int_equal(reply_hash(s, "a", "r4"), -ENOENT);
+    assert_int_equal(reply_hash(s, "a", "r5"), -ENOENT);
+    assert_int_equal(store_reply_expire(s, 6000), 0); /* empty table */
+
+    /* Ids go on from the highest left; a new row is found and expires. */
+    assert_int_equal(store_reply_put(s, "a", "r6", 6, NULL, 0, 7000), 0);
+    assert_int_equal(reply_hash(s, "a", "r6"), 6);
+    assert_int_equal(store_reply_expire(s, 7001), 1);
+    store_destroy(&s);
+}
+
 static void
 test_dead_letters(void **state)
 {
@@ -909,6 +969,7 @@ main(void)
                                         tmp_teardown),
         cmocka_unit_test_setup_teardown(test_cursors, tmp_setup, tmp_teardown),
         cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_replies_expire_order),
         cmocka_unit_test(test_dead_letters),
         cmocka_unit_test(test_meta),
         cmocka_unit_test_setup_teardown(test_checkpointer, tmp_setup,
