@@ -141,6 +141,12 @@ static const char migration_4[] =
     "  queued INTEGER NOT NULL, since INTEGER NOT NULL,"
     "  causation_id TEXT NOT NULL);";
 
+/* The columns of members, as migration 1 made them (migration 6 copies
+ * them; the queries use MEMBER_COLS below, the same list). */
+#define MEMBER_COLS_V6                                                         \
+    "member_id, uscc, name, type, status, applied_at, changed_at, reason,"     \
+    " contact_name, contact_phone, contact_email"
+
 /* perf4: member_history without AUTOINCREMENT (no sqlite_sequence update per
  * row). Rows are never deleted, so the next id is still max(id) + 1, as
  * before; rows and ids kept. DROP TABLE removes its sqlite_sequence row. */
@@ -158,8 +164,41 @@ static const char migration_5[] =
     "ALTER TABLE member_history_new RENAME TO member_history;"
     "CREATE INDEX member_history_member ON member_history(member_id, id);";
 
+/* perf (issue 4): members keyed by member_id alone (WITHOUT ROWID: one
+ * B-tree, where a rowid table with a TEXT primary key had two), and neither
+ * members_status nor member_history_member: no query uses them (the member
+ * list filters "?1 = 0 OR status = ?1" in member_id order and scans the
+ * key; member_history is only written, and counted for tests; the foreign
+ * key looks children up only when a member's key changes or the member is
+ * deleted, which never happens). member_history keeps its ids and the
+ * foreign key. Both tables are rebuilt (rows kept) because members cannot
+ * be dropped under member_history's foreign key: the new history references
+ * the new members, and the renames carry the reference along. */
+static const char migration_6[] =
+    "CREATE TABLE members_v6("
+    "  member_id TEXT PRIMARY KEY NOT NULL, uscc TEXT NOT NULL,"
+    "  name TEXT NOT NULL, type INTEGER NOT NULL, status INTEGER NOT NULL,"
+    "  applied_at INTEGER NOT NULL, changed_at INTEGER NOT NULL,"
+    "  reason TEXT, contact_name TEXT, contact_phone TEXT,"
+    "  contact_email TEXT) WITHOUT ROWID;"
+    "INSERT INTO members_v6(" MEMBER_COLS_V6 ")"
+    " SELECT " MEMBER_COLS_V6 " FROM members;"
+    "CREATE TABLE member_history_v6("
+    "  id INTEGER PRIMARY KEY,"
+    "  member_id TEXT NOT NULL REFERENCES members_v6(member_id),"
+    "  from_status INTEGER NOT NULL, to_status INTEGER NOT NULL,"
+    "  reason TEXT, at INTEGER NOT NULL, causation_id TEXT NOT NULL);"
+    "INSERT INTO member_history_v6(id, member_id, from_status, to_status,"
+    "  reason, at, causation_id)"
+    " SELECT id, member_id, from_status, to_status, reason, at, causation_id"
+    " FROM member_history;"
+    "DROP TABLE member_history;"
+    "DROP TABLE members;"
+    "ALTER TABLE members_v6 RENAME TO members;"
+    "ALTER TABLE member_history_v6 RENAME TO member_history;";
+
 const char *const coord_migrations[] = {migration_1, migration_2, migration_3,
-                                        migration_4, migration_5};
+                                        migration_4, migration_5, migration_6};
 const size_t coord_n_migrations = ARRAY_LEN(coord_migrations);
 
 /* Bind a text, NULL for NULL or "". */
