@@ -660,10 +660,22 @@ is_memory_path(const char *path)
            strncmp(path, "file::memory:", 13) == 0;
 }
 
+/* Before SQLite's first use in the process: no memory statistics. With
+ * them every allocation and free inside SQLite takes a global mutex (about
+ * 40 per request on coordination); nothing here reads them
+ * (sqlite3_memory_used, a soft heap limit). Too late once SQLite is
+ * initialized (SQLITE_MISUSE, nothing changed): then they stay on. */
+static void
+sqlite_configure(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 store_t *
 store_open(const char *path, const char *name, const char *const *migrations,
            size_t n_migrations, char *err, size_t errlen)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
     store_t *s = NULL;
     sqlite3 *db = NULL;
     char why[512] = "";
@@ -675,6 +687,7 @@ store_open(const char *path, const char *name, const char *const *migrations,
         set_err(why, sizeof(why), "store_open: bad arguments");
         goto fail;
     }
+    pthread_once(&configured, sqlite_configure);
     rc = sqlite3_open_v2(
         path, &db,
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
