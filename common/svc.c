@@ -135,6 +135,7 @@ struct svc {
     uint64_t id_counter;
     rawbuf_t fetch_events, fetch_msg; /* reused by serve_fetch */
     pb_arena_t *req_arena;            /* requests being handled (req_decode) */
+    bool debug;         /* log level is debug: request.ok lines are made */
     size_t req_live;    /* of them alive: the arena is reset at 0 */
     notify_t *notify;   /* systemd: READY, STATUS, STOPPING, watchdog */
     metrics_t *metrics; /* Prometheus textfile figures */
@@ -385,7 +386,13 @@ svc_react_error(svc_t *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->react_err, sizeof(s->react_err), fmt, ap);
+    if (strcmp(fmt, "%s") == 0) { /* deadletter.c clears it per event */
+        const char *text = va_arg(ap, const char *);
+        str_copy(s->react_err, sizeof(s->react_err),
+                 text != NULL ? text : "(null)");
+    } else {
+        vsnprintf(s->react_err, sizeof(s->react_err), fmt, ap);
+    }
     va_end(ap);
 }
 
@@ -408,17 +415,35 @@ timed_commit(svc_t *s)
     return rc;
 }
 
+/* "ok", "invalid", ... for a status code: the enum value's name without
+ * "STATUS_", lower case; "unknown" for a code it does not have. */
 static void
-count_request(svc_t *s, const char *type, Cogov__V1__StatusCode code)
+outcome_name(Cogov__V1__StatusCode code, char *outcome, size_t size)
 {
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
         &cogov__v1__status_code__descriptor, code);
-    char outcome[48] = "unknown";
+    str_copy(outcome, size, "unknown");
     if (v != NULL) {
-        str_copy(outcome, sizeof(outcome), v->name + 7); /* skip "STATUS_" */
+        str_copy(outcome, size, v->name + 7); /* skip "STATUS_" */
         for (char *p = outcome; *p != '\0'; p++)
             if (*p >= 'A' && *p <= 'Z')
                 *p = (char)(*p - 'A' + 'a');
+    }
+}
+
+static void
+count_request(svc_t *s, const char *type, Cogov__V1__StatusCode code)
+{
+    /* Made once per code (the loop's thread is the only caller). */
+    static char names[32][48];
+    char other[48];
+    const char *outcome = other;
+    if ((unsigned)code < 32) {
+        if (names[code][0] == '\0')
+            outcome_name(code, names[code], sizeof(names[code]));
+        outcome = names[code];
+    } else {
+        outcome_name(code, other, sizeof(other));
     }
     metrics_count_request(s->metrics, type, outcome);
 }
@@ -857,6 +882,31 @@ handle_status(svc_t *s, Cogov__V1__Reply *rep)
 
 /* ---- the request boundary ------------------------------------------------ */
 
+/* Append text at off in buf, cut as snprintf cuts; returns the new end. */
+static size_t
+put_text(char *buf, size_t size, size_t off, const char *text)
+{
+    size_t n = strlen(text);
+    if (off + n >= size)
+        n = off + 1 < size ? size - 1 - off : 0;
+    memcpy(buf + off, text, n);
+    buf[off + n] = '\0';
+    return off + n;
+}
+
+/* "req:<principal>:<request id, or ->" (snprintf's bytes, without its
+ * cost on every request). */
+static void
+causation_of(char *buf, size_t size, const principal_t *who,
+             const Cogov__V1__Request *req)
+{
+    size_t off = put_text(buf, size, 0, "req:");
+    off = put_text(buf, size, off, who->name);
+    off = put_text(buf, size, off, ":");
+    put_text(buf, size, off,
+             str_empty(req->request_id) ? "-" : req->request_id);
+}
+
 static const svc_route_t *
 route_find(const svc_t *s, Cogov__V1__Request__BodyCase body)
 {
@@ -1028,8 +1078,7 @@ apply_write(svc_t *s, const principal_t *who, const svc_route_t *r,
             bool *redo, uint8_t **packed, size_t *packed_len)
 {
     char causation[PRINCIPAL_NAME_MAX + 160];
-    snprintf(causation, sizeof(causation), "req:%s:%s", who->name,
-             str_empty(req->request_id) ? "-" : req->request_id);
+    causation_of(causation, sizeof(causation), who, req);
     svc_ctx_t c = {
         .who = who,
         .request_id = req->request_id,
@@ -1152,8 +1201,7 @@ run_route(svc_t *s, zmq_msg_t *rid, const principal_t *who,
 {
     if (!r->write) {
         char causation[PRINCIPAL_NAME_MAX + 160];
-        snprintf(causation, sizeof(causation), "req:%s:%s", who->name,
-                 str_empty(req->request_id) ? "-" : req->request_id);
+        causation_of(causation, sizeof(causation), who, req);
         svc_ctx_t c = {
             .who = who,
             .request_id = req->request_id,
@@ -1213,16 +1261,17 @@ log_outcome(svc_t *s, const principal_t *who, const char *request_id,
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
         &cogov__v1__status_code__descriptor, rep->code);
     const char *code = v != NULL ? v->name + 7 : "?"; /* skip "STATUS_" */
-    if (rep->code == COGOV__V1__STATUS_CODE__STATUS_OK)
-        log_debug("request.ok", "principal=%s request=%s type=%s corr=%s",
-                  log_q(who ? who->name : "-"), log_q(request_id), type,
-                  log_q(rep->correlation_id));
-    else
+    if (rep->code == COGOV__V1__STATUS_CODE__STATUS_OK) {
+        if (s->debug) /* its log_q arguments cost even when dropped */
+            log_debug("request.ok", "principal=%s request=%s type=%s corr=%s",
+                      log_q(who ? who->name : "-"), log_q(request_id), type,
+                      log_q(rep->correlation_id));
+    } else {
         log_notice("request.failed",
                    "principal=%s request=%s type=%s corr=%s code=%s error=%s",
                    log_q(who ? who->name : "-"), log_q(request_id), type,
                    log_q(rep->correlation_id), code, log_q(rep->error));
-    (void)s;
+    }
 }
 
 /* One message off the ROUTER: [routing id][request]. */
@@ -1449,7 +1498,7 @@ take_request(svc_t *s, zmq_msg_t *rid, zmq_msg_t *body, int extra_frames,
         count_request(s, body_name(req), p->rep->code);
         if (!p->write)
             log_outcome(s, who, req->request_id, body_name(req), p->rep);
-        else
+        else if (s->debug)
             log_debug("request.ok", "principal=%s request=%s type=%s corr=%s",
                       log_q(who->name), log_q(req->request_id), body_name(req),
                       log_q(req->correlation_id));
@@ -1901,8 +1950,10 @@ on_hup(uv_signal_t *h, int signum)
     if (cfg_load(secs, s->def->config ? 2 : 1, s->conf_path, err,
                  sizeof(err)) == 0) {
         int lvl = log_level_parse(fresh->log_level);
-        if (lvl >= 0)
+        if (lvl >= 0) {
             log_set_level(lvl);
+            s->debug = lvl >= LOG_DEBUG;
+        }
     } else {
         log_error("config.reload_failed", "file=%s error=%s",
                   log_q(s->conf_path), log_q(err));
@@ -2066,6 +2117,7 @@ svc_main(const svc_def_t *def, int argc, char **argv)
         return 0;
     }
     log_set_level(log_level_parse(s->conf.log_level));
+    s->debug = log_level_parse(s->conf.log_level) >= LOG_DEBUG;
     uv_loop_init(&s->loop);
     s->loop_ready = true;
     uv_timer_init(&s->loop, &s->stats_timer);
