@@ -156,6 +156,8 @@ struct store {
     bool in_sp;
     struct stmt_entry *stmts;
     size_t n_stmts, cap_stmts;
+    uint32_t *slots; /* by key pointer: index + 1 into stmts, 0 empty */
+    size_t n_slots;  /* a power of two, at least twice n_stmts */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -350,6 +352,30 @@ exec_cached(store_t *s, const char *sql)
     return step_done(s, st);
 }
 
+static size_t
+slot_of(const store_t *s, const char *key)
+{
+    uint64_t h = (uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 32) & (s->n_slots - 1);
+}
+
+/* Entry i into the pointer index (rebuilt twice as large when half full). */
+static void
+slots_add(store_t *s, size_t i)
+{
+    if (2 * (i + 1) > s->n_slots) {
+        free(s->slots);
+        s->n_slots = s->n_slots ? 2 * s->n_slots : 64;
+        s->slots = xcalloc(s->n_slots, sizeof(*s->slots));
+        for (size_t k = 0; k < i; k++)
+            slots_add(s, k);
+    }
+    size_t j = slot_of(s, s->stmts[i].key);
+    while (s->slots[j] != 0)
+        j = (j + 1) & (s->n_slots - 1);
+    s->slots[j] = (uint32_t)(i + 1);
+}
+
 sqlite3_stmt *
 store_stmt(store_t *s, const char *sql)
 {
@@ -360,9 +386,11 @@ store_stmt(store_t *s, const char *sql)
 
     /* Callers pass string literals: the pointer finds the entry and the
      * text confirms it (a reused buffer could hold other SQL). */
-    for (i = 0; i < s->n_stmts; i++) {
-        if (s->stmts[i].key == sql && strcmp(s->stmts[i].sql, sql) == 0) {
-            e = &s->stmts[i];
+    for (i = s->n_slots ? slot_of(s, sql) : 0; s->n_slots && s->slots[i];
+         i = (i + 1) & (s->n_slots - 1)) {
+        struct stmt_entry *c = &s->stmts[s->slots[i] - 1];
+        if (c->key == sql && strcmp(c->sql, sql) == 0) {
+            e = c;
             break;
         }
     }
@@ -395,6 +423,7 @@ store_stmt(store_t *s, const char *sql)
     e->key = sql;
     e->sql = xstrdup(sql);
     e->stmt = st;
+    slots_add(s, s->n_stmts - 1);
     return st;
 }
 
@@ -960,6 +989,7 @@ store_destroy(store_t **sp)
         free(s->stmts[i].sql);
     }
     free(s->stmts);
+    free(s->slots);
     free(s->marks);
     rc = sqlite3_close(s->db);
     if (rc != SQLITE_OK)
