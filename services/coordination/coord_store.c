@@ -386,6 +386,30 @@ coord_store_member_status(store_t *st, const char *member_id,
     return err;
 }
 
+int
+coord_store_apply_state(store_t *st, const char *member_id, bool *founded,
+                        Cogov__V1__MemberStatus *status)
+{
+    /* No row: not founded; status NULL: no such member. */
+    sqlite3_stmt *q =
+        store_stmt(st, "SELECT m.status FROM consortium c LEFT JOIN members m"
+                       " ON m.member_id = ? WHERE c.id = 1");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, member_id, -1, SQLITE_STATIC);
+    int err = store_one(q);
+    *founded = err == 0;
+    *status = ST(UNSPECIFIED);
+    if (err == -ENOENT)
+        return 0;
+    if (err < 0)
+        return err;
+    if (sqlite3_column_type(q, 0) != SQLITE_NULL)
+        *status = (Cogov__V1__MemberStatus)sqlite3_column_int(q, 0);
+    sqlite3_reset(q);
+    return 0;
+}
+
 static int
 history_add(store_t *st, const char *member_id, Cogov__V1__MemberStatus from,
             Cogov__V1__MemberStatus to, const char *reason, int64_t at,

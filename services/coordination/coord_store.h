@@ -33,6 +33,10 @@ int coord_store_member(store_t *st, const char *member_id, bool contacts,
 /* The status of a member, UNSPECIFIED (and 0) if never seen. */
 int coord_store_member_status(store_t *st, const char *member_id,
                               Cogov__V1__MemberStatus *status);
+/* What apply_member checks, in one statement: whether the consortium has
+ * been founded, and the member's status (UNSPECIFIED if never seen). */
+int coord_store_apply_state(store_t *st, const char *member_id, bool *founded,
+                            Cogov__V1__MemberStatus *status);
 /* Enter (or re-enter, from REJECTED or EXITED) an application: status
  * APPLIED, member_id = uscc, and a history row from `prev`. -EEXIST if the
  * record exists in another status. */

@@ -287,6 +287,7 @@ apply_member(svc_t *s, void *app, const svc_ctx_t *c,
     const Cogov__V1__ApplyMember *a = req->apply_member;
     store_t *st = svc_store(s);
     Cogov__V1__MemberStatus prev;
+    bool founded = false;
     int err;
 
     if (str_empty(a->uscc))
@@ -306,14 +307,11 @@ apply_member(svc_t *s, void *app, const svc_ctx_t *c,
     CHECK(text_field(rep, "apply_member.contact_email", a->contact_email,
                      NAME_MAX_CHARS, false));
 
-    err = coord_store_founded(st);
+    err = coord_store_apply_state(st, a->uscc, &founded, &prev);
     if (err < 0)
         return store_fail(rep, err, "consortium");
-    if (err == 0)
+    if (!founded)
         return svc_fail(rep, CONFLICT, "consortium not founded");
-    err = coord_store_member_status(st, a->uscc, &prev);
-    if (err < 0)
-        return store_fail(rep, err, "member");
     if (!member_may_apply(prev))
         return svc_fail(rep, CONFLICT, "member %s already exists in status %s",
                         a->uscc, member_status_name(prev));
