@@ -133,14 +133,14 @@ struct svc {
     Cogov__V1__Position after_pos[SVC_MAX_FOLLOWS];
     Cogov__V1__Position *after_ptr[SVC_MAX_FOLLOWS];
     uint64_t id_counter;
-    rawbuf_t fetch_events, fetch_msg; /* reused by serve_fetch */
-    pb_arena_t *req_arena;            /* requests being handled (req_decode) */
-    bool debug;         /* log level is debug: request.ok lines are made */
-    size_t req_live;    /* of them alive: the arena is reset at 0 */
-    notify_t *notify;   /* systemd: READY, STATUS, STOPPING, watchdog */
-    metrics_t *metrics; /* Prometheus textfile figures */
-    admin_t *admin;     /* pause, backup, accept epoch (admin.c) */
-    conns_t *conns;     /* connections per principal (auth.c) */
+    rawbuf_t fetch_events; /* reused by serve_fetch */
+    pb_arena_t *req_arena; /* requests being handled (req_decode) */
+    bool debug;            /* log level is debug: request.ok lines are made */
+    size_t req_live;       /* of them alive: the arena is reset at 0 */
+    notify_t *notify;      /* systemd: READY, STATUS, STOPPING, watchdog */
+    metrics_t *metrics;    /* Prometheus textfile figures */
+    admin_t *admin;        /* pause, backup, accept epoch (admin.c) */
+    conns_t *conns;        /* connections per principal (auth.c) */
 };
 
 static void on_deferred_timer(uv_timer_t *t);
@@ -569,36 +569,75 @@ send_bytes(svc_t *s, zmq_msg_t *rid, const uint8_t *data, size_t len)
         log_warn("reply.dropped", "reason=%s", log_q(zmq_strerror(errno)));
 }
 
+static size_t
+put_varint(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        out[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v != 0);
+    return n;
+}
+
+static size_t
+varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v > 0x7f) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* Room a stored reply's buffer keeps after its bytes for put_head. */
+static size_t
+head_room(const svc_t *s)
+{
+    return strlen(s->def->name) + 32; /* 1+5 tag+len, 1+5+n, 1+10 */
+}
+
+/* Reply.heads (field 5) = Position{producer (1), seq (2)} as protobuf-c
+ * packs it; returns the bytes written (at most head_room). */
+static size_t
+put_head(uint8_t *out, const char *producer, uint64_t seq)
+{
+    size_t n = strlen(producer);
+    size_t off = 0;
+    out[off++] = (5u << 3) | 2u;
+    off += put_varint(out + off, 1 + varint_len(n) + n + 1 + varint_len(seq));
+    out[off++] = (1u << 3) | 2u;
+    off += put_varint(out + off, n);
+    memcpy(out + off, producer, n);
+    off += n;
+    out[off++] = (2u << 3) | 0u;
+    off += put_varint(out + off, seq);
+    return off;
+}
+
 /* Pack with this daemon's head and send; frees rep and packed. packed, when
- * not NULL, is rep already packed without heads (for its stored reply): the
- * head is appended to it as one more field (Reply.heads, field 5) rather
- * than packing rep again; protobuf readers take fields in any order. */
+ * not NULL, is rep already packed without heads (for its stored reply) in a
+ * buffer with head_room() bytes to spare: the head is appended to it as one
+ * more field (Reply.heads, field 5) rather than packing rep again; protobuf
+ * readers take fields in any order. */
 static void
 send_packed_reply(svc_t *s, zmq_msg_t *rid, Cogov__V1__Reply *rep,
                   uint8_t *packed, size_t packed_len)
 {
+    if (packed != NULL) {
+        size_t off = packed_len + put_head(packed + packed_len, s->def->name,
+                                           store_durable_head(s->store));
+        send_bytes(s, rid, packed, off);
+        free(packed);
+        pb_msg_free((ProtobufCMessage *)rep);
+        return;
+    }
     Cogov__V1__Position head = COGOV__V1__POSITION__INIT;
     Cogov__V1__Position *heads[1] = {&head};
     head.producer = (char *)s->def->name;
     head.seq = store_durable_head(s->store);
     head.has_seq = 1;
-    if (packed != NULL) {
-        size_t hlen = protobuf_c_message_get_packed_size(&head.base);
-        uint8_t *buf = xrealloc(packed, packed_len + 2 * 10 + hlen);
-        size_t off = packed_len;
-        uint64_t v = (5u << 3) | 2u;
-        for (int k = 0; k < 2; k++, v = hlen) {
-            do {
-                buf[off++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-                v >>= 7;
-            } while (v != 0);
-        }
-        off += protobuf_c_message_pack(&head.base, buf + off);
-        send_bytes(s, rid, buf, off);
-        free(buf);
-        pb_msg_free((ProtobufCMessage *)rep);
-        return;
-    }
     rep->heads = heads;
     rep->n_heads = 1;
     size_t len = 0;
@@ -644,16 +683,24 @@ send_error(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
  * (0x22, len, event) per event, and the Reply is its packed envelope
  * followed by field 20 (batch) — protobuf readers accept fields in any
  * order. */
+
+/* At least n bytes of room after b->len. */
+static void
+rb_reserve(rawbuf_t *b, size_t n)
+{
+    if (b->len + n > b->cap) {
+        while (b->len + n > b->cap)
+            b->cap = b->cap ? b->cap * 2 : 65536;
+        b->p = xrealloc(b->p, b->cap);
+    }
+}
+
 static void
 rb_put(rawbuf_t *b, const void *data, size_t len)
 {
     if (len == 0)
         return;
-    if (b->len + len > b->cap) {
-        while (b->len + len > b->cap)
-            b->cap = b->cap ? b->cap * 2 : 65536;
-        b->p = xrealloc(b->p, b->cap);
-    }
+    rb_reserve(b, len);
     memcpy(b->p + b->len, data, len);
     b->len += len;
 }
@@ -688,16 +735,6 @@ static void
 serve_fetch(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
             uint64_t after, uint32_t max)
 {
-    rawbuf_t *events = &s->fetch_events, *msg = &s->fetch_msg;
-    events->len = msg->len = 0;
-    int rc = store_outbox_read(s->store, after, max, add_event_raw, events);
-    if (rc != 0) {
-        Cogov__V1__Reply *rep = reply_new(request_id, corr);
-        reply_set_code(rep, COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
-        rep->error = xasprintf("reading the stream failed: %s", strerror(-rc));
-        send_reply(s, rid, rep);
-        return;
-    }
     Cogov__V1__Batch b = COGOV__V1__BATCH__INIT;
     b.producer = (char *)s->def->name;
     b.epoch = store_epoch(s->store);
@@ -722,14 +759,35 @@ serve_fetch(svc_t *s, zmq_msg_t *rid, const char *request_id, const char *corr,
     size_t elen = 0;
     uint8_t *env = pb_pack((ProtobufCMessage *)&rep, &elen);
 
-    rb_put(msg, env, elen);
-    rb_varint(msg, (20u << 3) | 2u); /* Reply.batch */
-    rb_varint(msg, hlen + events->len);
-    rb_put(msg, hdr, hlen);
-    rb_put(msg, events->p, events->len);
+    /* The events are read in after room for what goes before them (the
+     * envelope, the batch field's tag and length, the Batch header), so
+     * that the message is put together without copying them again. */
+    rawbuf_t *events = &s->fetch_events;
+    size_t room = elen + 2 + 10 + hlen;
+    events->len = 0;
+    rb_reserve(events, room);
+    events->len = room;
+    int rc = store_outbox_read(s->store, after, max, add_event_raw, events);
+    if (rc != 0) {
+        free(env);
+        free(hdr);
+        Cogov__V1__Reply *er = reply_new(request_id, corr);
+        reply_set_code(er, COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
+        er->error = xasprintf("reading the stream failed: %s", strerror(-rc));
+        send_reply(s, rid, er);
+        return;
+    }
+    size_t evlen = events->len - room;
+    uint8_t tag[12];
+    size_t tlen = put_varint(tag, (20u << 3) | 2u); /* Reply.batch */
+    tlen += put_varint(tag + tlen, hlen + evlen);
+    uint8_t *start = events->p + room - (elen + tlen + hlen);
+    memcpy(start, env, elen);
+    memcpy(start + elen, tag, tlen);
+    memcpy(start + elen + tlen, hdr, hlen);
+    send_bytes(s, rid, start, elen + tlen + hlen + evlen);
     free(env);
     free(hdr);
-    send_bytes(s, rid, msg->p, msg->len);
 }
 
 static void
@@ -1113,7 +1171,9 @@ apply_write(svc_t *s, const principal_t *who, const svc_route_t *r,
         return rep;
     }
     if (idempotent) {
-        buf = pb_pack((ProtobufCMessage *)rep, &len);
+        len = pb_packed_size((ProtobufCMessage *)rep);
+        buf = xmalloc(len + head_room(s)); /* see send_packed_reply */
+        len = pb_pack_to((ProtobufCMessage *)rep, buf);
         rc = store_reply_put(s->store, who->name, req->request_id, hash, buf,
                              len, now_wall_ms());
         if (rc != 0) {
@@ -2174,7 +2234,6 @@ svc_main(const svc_def_t *def, int argc, char **argv)
     drop_unsynced(s);
     free(s->unsynced);
     free(s->fetch_events.p);
-    free(s->fetch_msg.p);
     store_destroy(&s->store);
     allow_destroy(&s->allow);
     if (s->zctx != NULL)
