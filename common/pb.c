@@ -86,6 +86,8 @@ typedef struct plan {
     unsigned qoff;   /* the oneof's case member; 0: no plan, use desc */
     uint32_t max_id; /* highest field number among its members */
     uint8_t *member; /* [max_id + 1]: is field number i a member? */
+    bool by_number;  /* fields in ascending number order: unpack may use a
+                        shadow (its field ranges are made for it) */
     /* [max_id + 1]: shadow per case; [0] for none (or a case that is no
      * member) */
     _Atomic(const ProtobufCMessageDescriptor *) *shadow;
@@ -138,6 +140,10 @@ plan_build(const ProtobufCMessageDescriptor *d)
             p->member[f->id] = 1;
     }
     p->shadow = xcalloc(p->max_id + 1, sizeof(*p->shadow));
+    p->by_number = true;
+    for (unsigned i = 1; i < d->n_fields; i++)
+        if (d->fields[i].id <= d->fields[i - 1].id)
+            p->by_number = false;
     p->qoff = best_q;
     return p;
 }
@@ -187,22 +193,33 @@ shadow_build(const plan_t *p, uint32_t c)
             continue;
         fields[n++] = *f;
     }
+    /* Field ranges as protoc-c makes them (runs of consecutive numbers, and
+     * an end entry holding the field count), for unpack. No name index:
+     * nothing looks a shadow's fields up by name (an unpacked message names
+     * the real descriptor: its init function sets it). */
+    ProtobufCIntRange *ranges = xcalloc(n + 1, sizeof(*ranges));
+    unsigned nr = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (i == 0 || fields[i].id != fields[i - 1].id + 1) {
+            ranges[nr].start_value = (int)fields[i].id;
+            ranges[nr].orig_index = i;
+            nr++;
+        }
+    ranges[nr].start_value = 0;
+    ranges[nr].orig_index = n;
     ProtobufCMessageDescriptor *s = xmalloc(sizeof(*s));
     *s = *d;
     s->n_fields = n;
     s->fields = fields;
+    s->fields_sorted_by_name = NULL;
+    s->n_field_ranges = nr;
+    s->field_ranges = ranges;
     return s;
 }
 
-/* The descriptor to walk m's set fields with: a shadow, or m's own. */
 static const ProtobufCMessageDescriptor *
-shadow_of(const ProtobufCMessage *m)
+shadow_for_case(const plan_t *p, uint32_t c)
 {
-    const ProtobufCMessageDescriptor *d = m->descriptor;
-    const plan_t *p = plan_of(d);
-    if (p == NULL || p->qoff == 0)
-        return d;
-    uint32_t c = *(const uint32_t *)((const char *)m + p->qoff);
     if (c > p->max_id || !p->member[c])
         c = 0;
     const ProtobufCMessageDescriptor *s =
@@ -217,6 +234,88 @@ shadow_of(const ProtobufCMessage *m)
     }
     pthread_mutex_unlock(&g_plan_lock);
     return s;
+}
+
+/* The descriptor to walk m's set fields with: a shadow, or m's own. */
+static const ProtobufCMessageDescriptor *
+shadow_of(const ProtobufCMessage *m)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const plan_t *p = plan_of(d);
+    if (p == NULL || p->qoff == 0)
+        return d;
+    return shadow_for_case(p, *(const uint32_t *)((const char *)m + p->qoff));
+}
+
+/* Read a varint of at most max bytes at data (len available): its length,
+ * or 0 if it does not end within them. */
+static size_t
+scan_varint(const uint8_t *data, size_t len, size_t max, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (size_t i = 0; i < len && i < max; i++) {
+        x |= (uint64_t)(data[i] & 0x7f) << (7 * i);
+        if (!(data[i] & 0x80)) {
+            *v = x;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* The descriptor to unpack data (a message of d) with. protobuf-c's unpack
+ * also visits every field of the descriptor once more after the scan; when
+ * the top level of data holds at most one member of d's large oneof (any
+ * number of times), the shadow for that member decodes it the same way:
+ * every field number in data finds the same field (or, not in d at all, no
+ * field). Anything else, or bytes that do not scan the way protobuf-c scans
+ * them, get d itself. */
+static const ProtobufCMessageDescriptor *
+unpack_desc(const ProtobufCMessageDescriptor *d, const uint8_t *data,
+            size_t len)
+{
+    const plan_t *p = plan_of(d);
+    if (p == NULL || p->qoff == 0 || !p->by_number)
+        return d;
+    uint32_t found = 0;
+    size_t i = 0;
+    while (i < len) {
+        uint64_t key, n;
+        size_t k = scan_varint(data + i, len - i, 5, &key);
+        if (k == 0 || (data[i] & 0xf8) == 0)
+            return d; /* protobuf-c: bad tag (tag 0 or more than 5 bytes) */
+        i += k;
+        switch (key & 7) {
+        case PROTOBUF_C_WIRE_TYPE_VARINT:
+            k = scan_varint(data + i, len - i, 10, &n);
+            break;
+        case PROTOBUF_C_WIRE_TYPE_64BIT:
+            k = len - i >= 8 ? 8 : 0;
+            break;
+        case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED:
+            k = scan_varint(data + i, len - i, 5, &n);
+            if (k != 0 && n > len - i - k)
+                k = 0;
+            else if (k != 0)
+                k += (size_t)n;
+            break;
+        case PROTOBUF_C_WIRE_TYPE_32BIT:
+            k = len - i >= 4 ? 4 : 0;
+            break;
+        default:
+            k = 0;
+        }
+        if (k == 0)
+            return d;
+        i += k;
+        uint64_t tag = (key >> 3) & 0xffffffffu;
+        if (tag <= p->max_id && p->member[tag]) {
+            if (found != 0 && found != tag)
+                return d; /* two members: the last one wins, d knows how */
+            found = (uint32_t)tag;
+        }
+    }
+    return shadow_for_case(p, found);
 }
 
 /* A copy of m that names its shadow, for pack and get_packed_size (m is
@@ -289,7 +388,7 @@ pb_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len,
         .alloc = budget_alloc, .free = budget_free, .allocator_data = &b};
     if (d == NULL || (data == NULL && len > 0))
         return NULL;
-    return protobuf_c_message_unpack(d, &a, len, data);
+    return protobuf_c_message_unpack(unpack_desc(d, data, len), &a, len, data);
 }
 
 void
@@ -369,7 +468,7 @@ pb_unpack_arena(pb_arena_t *a, const ProtobufCMessageDescriptor *d,
     a->limit = budget > SIZE_MAX - a->used ? SIZE_MAX : a->used + budget;
     ProtobufCAllocator al = {
         .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
-    return protobuf_c_message_unpack(d, &al, len, data);
+    return protobuf_c_message_unpack(unpack_desc(d, data, len), &al, len, data);
 }
 
 size_t

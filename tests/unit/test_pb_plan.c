@@ -309,6 +309,120 @@ test_batch(void **state)
     }
 }
 
+/* pb_unpack (and pb_unpack_arena) decode as protobuf_c_message_unpack: the
+ * same message (packing the same bytes, unknown fields included) or NULL
+ * for both. */
+static void
+check_same_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *buf,
+                  size_t len, pb_arena_t *arena, const char *what)
+{
+    ProtobufCMessage *want = protobuf_c_message_unpack(d, NULL, len, buf);
+    ProtobufCMessage *got = pb_unpack(d, buf, len, SIZE_MAX);
+    pb_arena_reset(arena);
+    ProtobufCMessage *in_arena = pb_unpack_arena(arena, d, buf, len, SIZE_MAX);
+    if ((want == NULL) != (got == NULL) || (want == NULL) != (in_arena == NULL))
+        fail_msg("%s (seed %u): protobuf-c %s it, pb_unpack %s, "
+                 "pb_unpack_arena %s",
+                 what, test_seed, want ? "decodes" : "refuses",
+                 got ? "decodes" : "refuses", in_arena ? "decodes" : "refuses");
+    if (want != NULL) {
+        assert_ptr_equal(got->descriptor, d);
+        assert_ptr_equal(in_arena->descriptor, d);
+        assert_int_equal(got->n_unknown_fields, want->n_unknown_fields);
+        size_t wl = protobuf_c_message_get_packed_size(want);
+        uint8_t *wb = xmalloc(wl);
+        protobuf_c_message_pack(want, wb);
+        for (int k = 0; k < 2; k++) {
+            ProtobufCMessage *m = k == 0 ? got : in_arena;
+            size_t gl = protobuf_c_message_get_packed_size(m);
+            uint8_t *gb = xmalloc(gl);
+            protobuf_c_message_pack(m, gb);
+            if (gl != wl || memcmp(gb, wb, wl) != 0)
+                fail_msg("%s (seed %u): decoded to another message", what,
+                         test_seed);
+            free(gb);
+        }
+        free(wb);
+    }
+    protobuf_c_message_free_unpacked(want, NULL);
+    pb_free(got);
+}
+
+/* Random messages of every case; each also cut short, with a byte
+ * changed, with another member of the oneof appended (two members: the
+ * last wins), with the same member appended (merged), with a field number
+ * the descriptor does not have appended. */
+static void
+check_unpack_cases(const ProtobufCMessageDescriptor *d)
+{
+    pb_arena_t *arena = pb_arena_new();
+    unsigned n = 0;
+    for (unsigned i = 0; i <= d->n_fields; i++) {
+        uint32_t c = 0;
+        if (i < d->n_fields) {
+            if (!(d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+                continue;
+            c = d->fields[i].id;
+        }
+        for (int round = 0; round < 6; round++) {
+            char what[160];
+            ProtobufCMessage *m = fill_message(d, 0, c, true);
+            ProtobufCMessage *o = fill_message(d, 0, 0, false);
+            size_t len = 0, olen = 0;
+            uint8_t *buf = pb_pack(m, &len);
+            uint8_t *obuf = pb_pack(o, &olen);
+            uint8_t *both = xmalloc(len + olen + len + 8);
+            snprintf(what, sizeof what, "%s case %u round %d", d->name, c,
+                     round);
+            check_same_unpack(d, buf, len, arena, what);
+            if (len > 0) {
+                check_same_unpack(d, buf, rnd_below((unsigned)len), arena,
+                                  what);
+                memcpy(both, buf, len);
+                both[rnd_below((unsigned)len)] = (uint8_t)rnd();
+                check_same_unpack(d, both, len, arena, what);
+            }
+            memcpy(both, buf, len);
+            memcpy(both + len, obuf, olen); /* o's members after m's */
+            check_same_unpack(d, both, len + olen, arena, what);
+            memcpy(both + len, buf, len); /* m's member twice */
+            check_same_unpack(d, both, len + len, arena, what);
+            memcpy(both, buf, len);
+            both[len] = 0xf8; /* field 1048575 (no such field), varint 1 */
+            both[len + 1] = 0xff;
+            both[len + 2] = 0x7f;
+            both[len + 3] = 0x01;
+            check_same_unpack(d, both, len + 4, arena, what);
+            free(both);
+            free(obuf);
+            free(buf);
+            pb_msg_free(o);
+            pb_msg_free(m);
+            n++;
+        }
+    }
+    /* random bytes */
+    for (int round = 0; round < 2000; round++) {
+        uint8_t junk[64];
+        size_t len = rnd_below(sizeof junk);
+        for (size_t k = 0; k < len; k++)
+            junk[k] = (uint8_t)rnd();
+        check_same_unpack(d, junk, len, arena, "random bytes");
+    }
+    pb_arena_destroy(&arena);
+    printf("%s: %u messages (and their variants) decode the same\n", d->name,
+           n);
+}
+
+static void
+test_unpack(void **state)
+{
+    (void)state;
+    check_unpack_cases(&cogov__v1__request__descriptor);
+    check_unpack_cases(&cogov__v1__reply__descriptor);
+    check_unpack_cases(&cogov__v1__event__descriptor);
+}
+
 /* pb_validate walks the selected member (through the shadow): invalid
  * UTF-8 there is found and named; a member not selected is not looked at
  * even when its bytes (the same union) would not be a valid string. */
@@ -382,6 +496,7 @@ main(void)
         cmocka_unit_test(test_reply),
         cmocka_unit_test(test_event),
         cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_unpack),
         cmocka_unit_test(test_validate_selected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
