@@ -26,6 +26,9 @@ static const char *const migrations[] = {
 
 static const char *const follows[] = {"coordination", "secretariat"};
 
+/* COGOV_BENCH_REJECT_EVERY, read once in main (not per event). */
+static long g_reject_every;
+
 static int
 react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
 {
@@ -51,8 +54,7 @@ react(svc_t *s, void *app, const svc_ctx_t *c, const Cogov__V1__Event *ev)
     /* COGOV_BENCH_REJECT_EVERY=K: refuse every K-th coordination event
      * after writing its row, to exercise the runtime's roll-back-and-redo
      * of a batch (the row must not stay, the event must be dead-lettered). */
-    const char *every = getenv("COGOV_BENCH_REJECT_EVERY");
-    long k = every != NULL ? strtol(every, NULL, 10) : 0;
+    long k = g_reject_every;
     if (k > 0 && ev->producer != NULL &&
         strcmp(ev->producer, "coordination") == 0 &&
         ev->seq % (uint64_t)k == 0) {
@@ -74,6 +76,8 @@ main(int argc, char **argv)
                         "\"incentives\" or \"supervision\"\n");
         return 2;
     }
+    const char *every = getenv("COGOV_BENCH_REJECT_EVERY");
+    g_reject_every = every != NULL ? strtol(every, NULL, 10) : 0;
     /* COGOV_BENCH_FOLLOW_ONLY=coordination: follow that stream only (the
      * replay phase runs with the secretariat stopped; following it too
      * would hold every coordination event stamped after a secretariat
