@@ -131,6 +131,7 @@ typedef struct ckpt {
     uint64_t sync_want; /* the loop asks for commits up to this */
     uint64_t sync_done; /* durable up to this */
     int sync_err;       /* errno of a failed fdatasync: no more syncs */
+    bool relaxed; /* the commit under way asks no sync (loop thread only) */
     void (*notify)(void *);
     void *notify_arg;
 } ckpt_t;
@@ -873,11 +874,13 @@ on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int frames)
     (void)dbname;
     pthread_mutex_lock(&c->mu);
     c->frames = frames;
-    c->hook_no++;
     bool wake = false;
-    if (c->wal_fd >= 0) {
-        c->sync_want = c->hook_no;
-        wake = true;
+    if (!c->relaxed) {
+        c->hook_no++;
+        if (c->wal_fd >= 0) {
+            c->sync_want = c->hook_no;
+            wake = true;
+        }
     }
     if (frames >= CKPT_FRAMES && !c->wanted)
         c->wanted = wake = true;
@@ -1177,6 +1180,17 @@ store_commit(store_t *s)
         marks_push(s, s->ckpt->hook_no, s->pending);
     s->head = s->pending;
     return 0;
+}
+
+int
+store_commit_relaxed(store_t *s)
+{
+    if (!s->in_tx || s->pending != s->head || !background_sync(s))
+        return store_commit(s);
+    s->ckpt->relaxed = true;
+    int rc = store_commit(s);
+    s->ckpt->relaxed = false;
+    return rc;
 }
 
 void

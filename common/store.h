@@ -102,6 +102,14 @@ int store_rows_msg(sqlite3_stmt *q, int i, const ProtobufCMessageDescriptor *d,
  * transaction so one bad request in a group commit is rolled back alone. */
 int store_begin(store_t *s);
 int store_commit(store_t *s);
+/* store_commit for work whose loss in a power failure costs only its
+ * redoing: a consumer's batch that appended no outbox row (its effects go
+ * with its cursor, and the producer serves the events again). It asks for
+ * no WAL sync and does not count in store_commit_no, so no reply waits for
+ * it; the next commit's sync or the next checkpoint (within a second) makes
+ * it durable. A transaction that appended to the outbox, or a store without
+ * background sync, commits as store_commit does. */
+int store_commit_relaxed(store_t *s);
 void store_rollback(store_t *s);
 int store_savepoint(store_t *s);
 int store_release(store_t *s);
@@ -137,7 +145,8 @@ int store_outbox_append(store_t *s, Cogov__V1__Event *ev);
  * before it are durable. A ":memory:" store is durable at commit (its
  * commit_no and durable_no stay 0), as is a file store whose -wal file could
  * not be opened (it stays synchronous=FULL). */
-/* Commits that wrote to the WAL so far (numbered from 1). */
+/* Commits that wrote to the WAL so far (numbered from 1), relaxed ones
+ * not counted. */
 uint64_t store_commit_no(const store_t *s);
 /* Commits known durable as of the last store_durable_poll. */
 uint64_t store_durable_no(const store_t *s);
