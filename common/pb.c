@@ -73,10 +73,9 @@ budget_free(void *data, void *ptr)
  * offsets into the message, and the magic in an assert), so a "shadow"
  * descriptor whose fields are the descriptor's own minus the members of
  * that oneof not selected, in the same order, makes them produce the same
- * bytes and free the same blocks. A shadow is never used to unpack: its
- * field ranges and sorted-by-name index still describe the full list.
- * Plans and shadows are made on first use, under a lock, published with
- * release stores and never freed (a few KiB for the life of the process). */
+ * bytes and free the same blocks (unpack: see unpack_desc). Plans and
+ * shadows are made on first use, under a lock, published with release
+ * stores and never freed (a few KiB for the life of the process). */
 
 #define PLAN_MIN_MEMBERS 8 /* smaller oneofs: the plain walk is as cheap */
 #define PLAN_SLOTS 1024    /* message types seen; a full table: no plans */
@@ -91,6 +90,10 @@ typedef struct plan {
     /* [max_id + 1]: shadow per case; [0] for none (or a case that is no
      * member) */
     _Atomic(const ProtobufCMessageDescriptor *) *shadow;
+    /* arena unpack with deferred elements (see "deferred elements"): per
+     * case as shadow, and one for the whole descriptor (no plan) */
+    _Atomic(struct uplan *) *uplan;
+    _Atomic(struct uplan *) ufull;
 } plan_t;
 
 static _Atomic(plan_t *) g_plans[PLAN_SLOTS];
@@ -140,12 +143,35 @@ plan_build(const ProtobufCMessageDescriptor *d)
             p->member[f->id] = 1;
     }
     p->shadow = xcalloc(p->max_id + 1, sizeof(*p->shadow));
+    p->uplan = xcalloc(p->max_id + 1, sizeof(*p->uplan));
     p->by_number = true;
     for (unsigned i = 1; i < d->n_fields; i++)
         if (d->fields[i].id <= d->fields[i - 1].id)
             p->by_number = false;
     p->qoff = best_q;
     return p;
+}
+
+/* plan_of with g_plan_lock held. */
+static plan_t *
+plan_locked(const ProtobufCMessageDescriptor *d)
+{
+    size_t h = plan_slot(d);
+    plan_t *found = NULL;
+    for (size_t i = 0; i < PLAN_SLOTS; i++) {
+        _Atomic(plan_t *) *slot = &g_plans[(h + i) & (PLAN_SLOTS - 1)];
+        plan_t *p = atomic_load_explicit(slot, memory_order_relaxed);
+        if (p == NULL) {
+            found = plan_build(d);
+            atomic_store_explicit(slot, found, memory_order_release);
+            break;
+        }
+        if (p->desc == d) {
+            found = p;
+            break;
+        }
+    }
+    return found; /* NULL: the table is full */
 }
 
 static plan_t *
@@ -160,23 +186,10 @@ plan_of(const ProtobufCMessageDescriptor *d)
         if (p->desc == d)
             return p;
     }
-    plan_t *found = NULL;
     pthread_mutex_lock(&g_plan_lock);
-    for (size_t i = 0; i < PLAN_SLOTS; i++) {
-        _Atomic(plan_t *) *slot = &g_plans[(h + i) & (PLAN_SLOTS - 1)];
-        plan_t *p = atomic_load_explicit(slot, memory_order_relaxed);
-        if (p == NULL) {
-            found = plan_build(d);
-            atomic_store_explicit(slot, found, memory_order_release);
-            break;
-        }
-        if (p->desc == d) {
-            found = p;
-            break;
-        }
-    }
+    plan_t *found = plan_locked(d);
     pthread_mutex_unlock(&g_plan_lock);
-    return found; /* NULL: the table is full */
+    return found;
 }
 
 static const ProtobufCMessageDescriptor *
@@ -217,21 +230,35 @@ shadow_build(const plan_t *p, uint32_t c)
     return s;
 }
 
-static const ProtobufCMessageDescriptor *
-shadow_for_case(const plan_t *p, uint32_t c)
+static uint32_t
+case_slot(const plan_t *p, uint32_t c)
 {
-    if (c > p->max_id || !p->member[c])
-        c = 0;
+    return c > p->max_id || !p->member[c] ? 0 : c;
+}
+
+/* shadow_for_case with g_plan_lock held. */
+static const ProtobufCMessageDescriptor *
+shadow_locked(const plan_t *p, uint32_t c)
+{
+    c = case_slot(p, c);
     const ProtobufCMessageDescriptor *s =
-        atomic_load_explicit(&p->shadow[c], memory_order_acquire);
-    if (s != NULL)
-        return s;
-    pthread_mutex_lock(&g_plan_lock);
-    s = atomic_load_explicit(&p->shadow[c], memory_order_relaxed);
+        atomic_load_explicit(&p->shadow[c], memory_order_relaxed);
     if (s == NULL) {
         s = shadow_build(p, c);
         atomic_store_explicit(&p->shadow[c], s, memory_order_release);
     }
+    return s;
+}
+
+static const ProtobufCMessageDescriptor *
+shadow_for_case(const plan_t *p, uint32_t c)
+{
+    const ProtobufCMessageDescriptor *s =
+        atomic_load_explicit(&p->shadow[case_slot(p, c)], memory_order_acquire);
+    if (s != NULL)
+        return s;
+    pthread_mutex_lock(&g_plan_lock);
+    s = shadow_locked(p, c);
     pthread_mutex_unlock(&g_plan_lock);
     return s;
 }
@@ -263,37 +290,65 @@ scan_varint(const uint8_t *data, size_t len, size_t max, uint64_t *v)
     return 0;
 }
 
-/* The descriptor to unpack data (a message of d) with. protobuf-c's unpack
- * also visits every field of the descriptor once more after the scan; when
- * the top level of data holds at most one member of d's large oneof (any
- * number of times), the shadow for that member decodes it the same way:
- * every field number in data finds the same field (or, not in d at all, no
- * field). Anything else, or bytes that do not scan the way protobuf-c scans
- * them, get d itself. */
-static const ProtobufCMessageDescriptor *
-unpack_desc(const ProtobufCMessageDescriptor *d, const uint8_t *data,
-            size_t len)
+/* Scan the top level of data as protobuf-c scans it: the one member of p's
+ * oneof it holds (0 for none; any number of times) in *found, and whether
+ * field number `once` (0: none) occurs more than once in *twice. Returns
+ * false if it holds two members (the last one wins: the full descriptor
+ * knows how) or the bytes do not scan (bad tag, cut short): protobuf-c
+ * then gets the full descriptor and decides. */
+/* Length of the varint at data (len available, at most 10 bytes), or 0 if
+ * it does not end within them. */
+static size_t
+skip_varint(const uint8_t *data, size_t len)
 {
-    const plan_t *p = plan_of(d);
-    if (p == NULL || p->qoff == 0 || !p->by_number)
-        return d;
-    uint32_t found = 0;
-    size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (len >= 8) { /* the first byte without its high bit, 8 at a time */
+        uint64_t w;
+        memcpy(&w, data, 8);
+        uint64_t ends = ~w & 0x8080808080808080ull;
+        if (ends != 0)
+            return (size_t)(__builtin_ctzll(ends) >> 3) + 1;
+    }
+#endif
+    for (size_t k = 0; k < len && k < 10; k++)
+        if (!(data[k] & 0x80))
+            return k + 1;
+    return 0;
+}
+
+static bool
+scan_top(const plan_t *p, const uint8_t *data, size_t len, uint32_t once,
+         uint32_t *found, bool *twice)
+{
+    size_t i = 0, n_once = 0;
+    *found = 0;
+    *twice = false;
     while (i < len) {
         uint64_t key, n;
-        size_t k = scan_varint(data + i, len - i, 5, &key);
+        size_t k;
+        if (data[i] < 0x80) { /* the usual one-byte tag */
+            key = data[i];
+            k = 1;
+        } else {
+            k = scan_varint(data + i, len - i, 5, &key);
+        }
         if (k == 0 || (data[i] & 0xf8) == 0)
-            return d; /* protobuf-c: bad tag (tag 0 or more than 5 bytes) */
+            return false; /* protobuf-c: tag 0, or more than 5 bytes */
         i += k;
         switch (key & 7) {
         case PROTOBUF_C_WIRE_TYPE_VARINT:
-            k = scan_varint(data + i, len - i, 10, &n);
+            k = skip_varint(data + i, len - i);
             break;
         case PROTOBUF_C_WIRE_TYPE_64BIT:
             k = len - i >= 8 ? 8 : 0;
             break;
         case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED:
-            k = scan_varint(data + i, len - i, 5, &n);
+            if (i < len && data[i] < 0x80) {
+                n = data[i];
+                k = 1;
+            } else {
+                k = scan_varint(data + i, len - i, 5, &n);
+            }
             if (k != 0 && n > len - i - k)
                 k = 0;
             else if (k != 0)
@@ -306,16 +361,229 @@ unpack_desc(const ProtobufCMessageDescriptor *d, const uint8_t *data,
             k = 0;
         }
         if (k == 0)
-            return d;
+            return false;
         i += k;
         uint64_t tag = (key >> 3) & 0xffffffffu;
-        if (tag <= p->max_id && p->member[tag]) {
-            if (found != 0 && found != tag)
-                return d; /* two members: the last one wins, d knows how */
-            found = (uint32_t)tag;
+        n_once += once != 0 && tag == once;
+        if (p->qoff != 0 && tag <= p->max_id && p->member[tag]) {
+            if (*found != 0 && *found != tag)
+                return false;
+            *found = (uint32_t)tag;
         }
     }
+    *twice = n_once > 1;
+    return true;
+}
+
+/* The descriptor to unpack data (a message of d) with. protobuf-c's unpack
+ * also visits every field of the descriptor once more after the scan; when
+ * the top level of data holds at most one member of d's large oneof (any
+ * number of times), the shadow for that member decodes it the same way:
+ * every field number in data finds the same field (or, not in d at all, no
+ * field). Anything else gets d itself. */
+static const ProtobufCMessageDescriptor *
+unpack_desc(const ProtobufCMessageDescriptor *d, const uint8_t *data,
+            size_t len)
+{
+    const plan_t *p = plan_of(d);
+    uint32_t found;
+    bool twice;
+    if (p == NULL || p->qoff == 0 || !p->by_number ||
+        !scan_top(p, data, len, 0, &found, &twice))
+        return d;
     return shadow_for_case(p, found);
+}
+
+/* ---- deferred elements (arena unpack) -------------------------------------
+ *
+ * protobuf-c unpacks each element of a repeated message field with the
+ * element type's full descriptor: a Batch's Events (94 fields) each pay the
+ * walk the shadows save at the top. In an arena unpack such a field (of a
+ * type with a plan) is taken as repeated bytes first (each element's own
+ * bytes, as protobuf-c would pass them to the nested unpack), then each
+ * element is unpacked from them with its shadow, into the same array (a
+ * pointer is smaller than the bytes it replaces). This is done for such
+ * fields of the top-level message and of one of its singular message
+ * fields (Reply.batch) — the latter only when that field occurs once in the
+ * bytes: protobuf-c merges a singular message given twice, with the real
+ * descriptor, which knows nothing of bytes in place of messages. The
+ * budget is charged for the elements' bytes too (at most the message's
+ * length more). */
+
+typedef struct defer {
+    unsigned offset, qoff; /* the array, its count */
+    const ProtobufCMessageDescriptor *elem;
+} defer_t;
+
+typedef struct deep {
+    uint32_t id;     /* a singular message field ... */
+    unsigned offset; /* ... at offset, whose type defers these: */
+    const defer_t *inner;
+    unsigned n_inner;
+} deep_t;
+
+typedef struct uplan {
+    const ProtobufCMessageDescriptor *desc;  /* given to protobuf-c */
+    const ProtobufCMessageDescriptor *plain; /* the same without deferring */
+    defer_t *defer;
+    unsigned n_defer;
+    deep_t deep; /* at most one (deep.inner NULL: none) */
+} uplan_t;
+
+/* With g_plan_lock held. */
+static bool
+deferrable(const ProtobufCFieldDescriptor *f)
+{
+    if (f->type != PROTOBUF_C_TYPE_MESSAGE ||
+        f->label != PROTOBUF_C_LABEL_REPEATED)
+        return false;
+    const plan_t *ep = plan_locked(f->descriptor);
+    return ep != NULL && ep->qoff != 0 && ep->by_number;
+}
+
+/* A copy of fields with the deferrable ones typed bytes, their list in
+ * *defer; NULL (and no list) if none is. */
+static ProtobufCFieldDescriptor *
+defer_fields(const ProtobufCFieldDescriptor *fields, unsigned n,
+             defer_t **defer, unsigned *n_defer)
+{
+    ProtobufCFieldDescriptor *copy = NULL;
+    *defer = NULL;
+    *n_defer = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (!deferrable(&fields[i]))
+            continue;
+        if (copy == NULL) {
+            copy = xcalloc(n, sizeof(*copy));
+            memcpy(copy, fields, n * sizeof(*copy));
+            *defer = xcalloc(n, sizeof(**defer));
+        }
+        copy[i].type = PROTOBUF_C_TYPE_BYTES;
+        defer_t *df = &(*defer)[(*n_defer)++];
+        df->offset = fields[i].offset;
+        df->qoff = fields[i].quantifier_offset;
+        df->elem = fields[i].descriptor;
+    }
+    return copy;
+}
+
+static const ProtobufCMessageDescriptor *
+desc_with_fields(const ProtobufCMessageDescriptor *base,
+                 const ProtobufCFieldDescriptor *fields)
+{
+    ProtobufCMessageDescriptor *s = xmalloc(sizeof(*s));
+    *s = *base; /* the same fields in the same order: its ranges hold */
+    s->fields = fields;
+    s->fields_sorted_by_name = NULL;
+    return s;
+}
+
+/* With g_plan_lock held. */
+static uplan_t *
+uplan_build(const ProtobufCMessageDescriptor *base)
+{
+    uplan_t *u = xcalloc(1, sizeof(*u));
+    u->desc = u->plain = base;
+    ProtobufCFieldDescriptor *fields =
+        defer_fields(base->fields, base->n_fields, &u->defer, &u->n_defer);
+    for (unsigned i = 0; i < base->n_fields && u->deep.inner == NULL; i++) {
+        const ProtobufCFieldDescriptor *f = &base->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE ||
+            f->label == PROTOBUF_C_LABEL_REPEATED)
+            continue;
+        const ProtobufCMessageDescriptor *sd = f->descriptor;
+        defer_t *inner;
+        unsigned n_inner;
+        ProtobufCFieldDescriptor *sf =
+            defer_fields(sd->fields, sd->n_fields, &inner, &n_inner);
+        if (sf == NULL)
+            continue;
+        if (fields == NULL) {
+            fields = xcalloc(base->n_fields, sizeof(*fields));
+            memcpy(fields, base->fields, base->n_fields * sizeof(*fields));
+        }
+        fields[i].descriptor = desc_with_fields(sd, sf);
+        u->deep.id = f->id;
+        u->deep.offset = f->offset;
+        u->deep.inner = inner;
+        u->deep.n_inner = n_inner;
+    }
+    if (fields != NULL)
+        u->desc = desc_with_fields(base, fields);
+    return u;
+}
+
+/* The uplan of p for case c (p with a plan) or of p's whole descriptor. */
+static const uplan_t *
+uplan_of(plan_t *p, uint32_t c)
+{
+    bool per_case = p->qoff != 0 && p->by_number;
+    _Atomic(uplan_t *) *slot =
+        per_case ? &p->uplan[case_slot(p, c)] : &p->ufull;
+    uplan_t *u = atomic_load_explicit(slot, memory_order_acquire);
+    if (u != NULL)
+        return u;
+    pthread_mutex_lock(&g_plan_lock);
+    u = atomic_load_explicit(slot, memory_order_relaxed);
+    if (u == NULL) {
+        u = uplan_build(per_case ? shadow_locked(p, c) : p->desc);
+        atomic_store_explicit(slot, u, memory_order_release);
+    }
+    pthread_mutex_unlock(&g_plan_lock);
+    return u;
+}
+
+static ProtobufCMessage *arena_unpack(ProtobufCAllocator *al,
+                                      const ProtobufCMessageDescriptor *d,
+                                      const uint8_t *data, size_t len);
+
+/* Unpack the elements of a deferred field in place (bytes -> messages). */
+static bool
+defer_run(ProtobufCAllocator *al, char *base, const defer_t *df)
+{
+    size_t n = *(const size_t *)(base + df->qoff);
+    void *arr = *(void **)(base + df->offset);
+    for (size_t i = 0; i < n; i++) {
+        /* element i's bytes are read before pointer i is written over the
+         * first half of element i/2's */
+        ProtobufCBinaryData bd = ((ProtobufCBinaryData *)arr)[i];
+        ProtobufCMessage *m = arena_unpack(al, df->elem, bd.data, bd.len);
+        if (m == NULL)
+            return false;
+        ((ProtobufCMessage **)arr)[i] = m;
+    }
+    return true;
+}
+
+static ProtobufCMessage *
+arena_unpack(ProtobufCAllocator *al, const ProtobufCMessageDescriptor *d,
+             const uint8_t *data, size_t len)
+{
+    plan_t *p = plan_of(d);
+    if (p == NULL)
+        return protobuf_c_message_unpack(d, al, len, data);
+    uint32_t found = 0;
+    bool twice = false;
+    if (p->qoff != 0 && p->by_number &&
+        !scan_top(p, data, len, 0, &found, &twice))
+        return protobuf_c_message_unpack(d, al, len, data);
+    const uplan_t *u = uplan_of(p, found);
+    bool deep = u->deep.inner != NULL;
+    if (deep && (!scan_top(p, data, len, u->deep.id, &found, &twice) || twice))
+        return protobuf_c_message_unpack(u->plain, al, len, data);
+    ProtobufCMessage *m = protobuf_c_message_unpack(u->desc, al, len, data);
+    if (m == NULL)
+        return NULL;
+    for (unsigned i = 0; i < u->n_defer; i++)
+        if (!defer_run(al, (char *)m, &u->defer[i]))
+            return NULL; /* the arena takes it all back at its reset */
+    if (deep) {
+        char *sub = *(char **)((char *)m + u->deep.offset);
+        for (unsigned i = 0; sub != NULL && i < u->deep.n_inner; i++)
+            if (!defer_run(al, sub, &u->deep.inner[i]))
+                return NULL;
+    }
+    return m;
 }
 
 /* A copy of m that names its shadow, for pack and get_packed_size (m is
@@ -468,7 +736,7 @@ pb_unpack_arena(pb_arena_t *a, const ProtobufCMessageDescriptor *d,
     a->limit = budget > SIZE_MAX - a->used ? SIZE_MAX : a->used + budget;
     ProtobufCAllocator al = {
         .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
-    return protobuf_c_message_unpack(unpack_desc(d, data, len), &al, len, data);
+    return arena_unpack(&al, d, data, len);
 }
 
 size_t

@@ -401,6 +401,25 @@ check_unpack_cases(const ProtobufCMessageDescriptor *d)
             n++;
         }
     }
+    /* varints of 1 to 12 bytes (11 and more: refused) in an unknown field,
+     * followed by 0 to 9 bytes of a known one, for the scan's 8-at-a-time
+     * path and its end */
+    for (unsigned nv = 1; nv <= 12; nv++)
+        for (unsigned tail = 0; tail < 10; tail++) {
+            uint8_t b[32];
+            size_t o = 0;
+            b[o++] = (15u << 3) | 0u; /* field 15, varint */
+            for (unsigned k = 0; k + 1 < nv; k++)
+                b[o++] = 0xff;
+            b[o++] = 0x01;
+            if (tail > 0) {
+                b[o++] = (1u << 3) | 2u; /* field 1, bytes of tail - 1 */
+                for (unsigned k = 0; k + 1 < tail; k++)
+                    b[o++] = k == 0 ? (uint8_t)(tail - 2) : 'a';
+            }
+            check_same_unpack(d, b, o, arena, "long varint");
+            check_same_unpack(d, b, o - 1, arena, "long varint, cut");
+        }
     /* random bytes */
     for (int round = 0; round < 2000; round++) {
         uint8_t junk[64];
@@ -421,6 +440,28 @@ test_unpack(void **state)
     check_unpack_cases(&cogov__v1__request__descriptor);
     check_unpack_cases(&cogov__v1__reply__descriptor);
     check_unpack_cases(&cogov__v1__event__descriptor);
+    /* Batch has no oneof, but its events are unpacked one by one in an
+     * arena (deferred), and so are a Reply's batch's (above: case 20) */
+    pb_arena_t *arena = pb_arena_new();
+    for (int round = 0; round < 300; round++) {
+        ProtobufCMessage *m =
+            fill_message(&cogov__v1__batch__descriptor, 0, 0, false);
+        size_t len = 0;
+        uint8_t *buf = pb_pack(m, &len);
+        check_same_unpack(&cogov__v1__batch__descriptor, buf, len, arena,
+                          "Batch");
+        if (len > 0) {
+            size_t cut = rnd_below((unsigned)len);
+            check_same_unpack(&cogov__v1__batch__descriptor, buf, cut, arena,
+                              "Batch cut short");
+            buf[rnd_below((unsigned)len)] ^= (uint8_t)(1u << rnd_below(8));
+            check_same_unpack(&cogov__v1__batch__descriptor, buf, len, arena,
+                              "Batch with a bit flipped");
+        }
+        free(buf);
+        pb_msg_free(m);
+    }
+    pb_arena_destroy(&arena);
 }
 
 /* pb_validate walks the selected member (through the shadow): invalid
