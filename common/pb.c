@@ -87,6 +87,7 @@ typedef struct plan {
     uint8_t *member; /* [max_id + 1]: is field number i a member? */
     bool by_number;  /* fields in ascending number order: unpack may use a
                         shadow (its field ranges are made for it) */
+    bool enc;        /* enc_message writes it (else protobuf-c packs it) */
     /* [max_id + 1]: shadow per case; [0] for none (or a case that is no
      * member) */
     _Atomic(const ProtobufCMessageDescriptor *) *shadow;
@@ -106,6 +107,8 @@ plan_slot(const ProtobufCMessageDescriptor *d)
            (PLAN_SLOTS - 1);
 }
 
+static bool enc_knows(const ProtobufCMessageDescriptor *d);
+
 /* The plan of d: its largest oneof (by the case member shared by its
  * fields), if that has at least PLAN_MIN_MEMBERS members. */
 static plan_t *
@@ -113,6 +116,7 @@ plan_build(const ProtobufCMessageDescriptor *d)
 {
     plan_t *p = xcalloc(1, sizeof(*p));
     p->desc = d;
+    p->enc = enc_knows(d);
     unsigned best_q = 0, best_n = 0;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
@@ -586,9 +590,9 @@ arena_unpack(ProtobufCAllocator *al, const ProtobufCMessageDescriptor *d,
     return m;
 }
 
-/* A copy of m that names its shadow, for pack and get_packed_size (m is
- * const). Messages are small (their oneof members share a union); a larger
- * one is walked as it is. */
+/* A copy of m that names its shadow, for protobuf-c's pack and
+ * get_packed_size (m is const). Messages are small (their oneof members share a
+ * union); a larger one is walked as it is. */
 #define PB_COPY_MAX 1024
 typedef struct msg_copy {
     alignas(max_align_t) unsigned char bytes[PB_COPY_MAX];
@@ -606,29 +610,267 @@ shadowed(const ProtobufCMessage *m, msg_copy_t *tmp)
     return c;
 }
 
-size_t
-pb_packed_size(const ProtobufCMessage *m)
+/* ---- packing in one pass --------------------------------------------------
+ *
+ * protobuf_c_message_pack needs a buffer of protobuf_c_message_get_packed_size
+ * bytes, so every message is walked twice, nested ones included. pb_pack
+ * walks it once into a buffer that grows, writing what protobuf-c writes
+ * (required_field_pack and the rest in protobuf-c.c, 1.4): fields in the
+ * descriptor's order (the shadow's for a large oneof), a nested message
+ * after a one-byte length that is widened (memmove) when it is longer, the
+ * unknown fields last. A message type with a field this does not write
+ * (proto3 fields without a label, packed repeated fields) is packed by
+ * protobuf-c itself, nested ones too. test_pb_plan compares the bytes with
+ * protobuf-c's for every case of Request, Reply and Event. */
+
+typedef struct enc {
+    uint8_t *p;
+    size_t len, cap;
+} enc_t;
+
+static void
+enc_need(enc_t *e, size_t n)
 {
-    msg_copy_t tmp;
-    return protobuf_c_message_get_packed_size(shadowed(m, &tmp));
+    if (e->cap - e->len >= n)
+        return;
+    size_t cap = e->cap ? e->cap : 256;
+    while (cap - e->len < n)
+        cap *= 2;
+    e->p = xrealloc(e->p, cap);
+    e->cap = cap;
 }
 
-size_t
-pb_pack_to(const ProtobufCMessage *m, uint8_t *out)
+/* At most 10 bytes; room made by the caller. */
+static void
+enc_varint(enc_t *e, uint64_t v)
 {
-    msg_copy_t tmp;
-    return protobuf_c_message_pack(shadowed(m, &tmp), out);
+    while (v > 0x7f) {
+        e->p[e->len++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    e->p[e->len++] = (uint8_t)v;
+}
+
+static void
+enc_bytes(enc_t *e, const void *data, size_t n)
+{
+    enc_need(e, 10 + n);
+    enc_varint(e, n);
+    if (n > 0)
+        memcpy(e->p + e->len, data, n);
+    e->len += n;
+}
+
+static void enc_message(enc_t *e, const ProtobufCMessage *m);
+
+/* sizeof an element of a repeated field of type t */
+static size_t
+elt_bytes(ProtobufCType t)
+{
+    switch (t) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return 8;
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(void *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    default:
+        return 4;
+    }
+}
+
+/* Tag and value of field f at member (an element, for repeated ones). */
+static void
+enc_field(enc_t *e, const ProtobufCFieldDescriptor *f, const void *member)
+{
+    unsigned wt;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_FLOAT:
+        wt = PROTOBUF_C_WIRE_TYPE_32BIT;
+        break;
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        wt = PROTOBUF_C_WIRE_TYPE_64BIT;
+        break;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_BYTES:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        wt = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+        break;
+    default:
+        wt = PROTOBUF_C_WIRE_TYPE_VARINT;
+    }
+    enc_need(e, 10 + 10);
+    enc_varint(e, ((uint64_t)f->id << 3) | wt);
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_SINT32: {
+        int32_t v = *(const int32_t *)member;
+        enc_varint(e, v < 0 ? (-(uint32_t)v) * 2 - 1 : (uint32_t)v * 2);
+        break;
+    }
+    case PROTOBUF_C_TYPE_ENUM:
+    case PROTOBUF_C_TYPE_INT32: /* negative: 10 bytes, as int64 */
+        enc_varint(e, (uint64_t)(int64_t) * (const int32_t *)member);
+        break;
+    case PROTOBUF_C_TYPE_UINT32:
+        enc_varint(e, *(const uint32_t *)member);
+        break;
+    case PROTOBUF_C_TYPE_SINT64: {
+        int64_t v = *(const int64_t *)member;
+        enc_varint(e, v < 0 ? (-(uint64_t)v) * 2 - 1 : (uint64_t)v * 2);
+        break;
+    }
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_UINT64:
+        enc_varint(e, *(const uint64_t *)member);
+        break;
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_FLOAT:
+        memcpy(e->p + e->len, member, 4); /* little-endian hosts only */
+        e->len += 4;
+        break;
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        memcpy(e->p + e->len, member, 8);
+        e->len += 8;
+        break;
+    case PROTOBUF_C_TYPE_BOOL:
+        e->p[e->len++] = *(const protobuf_c_boolean *)member ? 1 : 0;
+        break;
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *s = *(char *const *)member;
+        enc_bytes(e, s, s != NULL ? strlen(s) : 0);
+        break;
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *bd = member;
+        enc_bytes(e, bd->data, bd->len);
+        break;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)member;
+        size_t at = e->len++; /* one byte for the length, widened below */
+        if (sub == NULL) {
+            e->p[at] = 0;
+            break;
+        }
+        enc_message(e, sub);
+        size_t n = e->len - at - 1;
+        if (n > 0x7f) {
+            size_t w = 1;
+            for (size_t v = n; v > 0x7f; v >>= 7)
+                w++;
+            enc_need(e, w - 1);
+            memmove(e->p + at + w, e->p + at + 1, n);
+            e->len += w - 1;
+        }
+        size_t end = e->len;
+        e->len = at;
+        enc_varint(e, n);
+        e->len = end;
+        break;
+    }
+    }
+}
+
+/* Can enc_message write messages of d (see above)? */
+static bool
+enc_knows(const ProtobufCMessageDescriptor *d)
+{
+    for (unsigned i = 0; i < d->n_fields; i++)
+        if (d->fields[i].label == PROTOBUF_C_LABEL_NONE ||
+            (d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_PACKED))
+            return false;
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    return false;
+#else
+    return true;
+#endif
+}
+
+static void
+enc_message(enc_t *e, const ProtobufCMessage *m)
+{
+    const plan_t *p = plan_of(m->descriptor);
+    if (p == NULL || !p->enc) {
+        msg_copy_t tmp;
+        const ProtobufCMessage *c = shadowed(m, &tmp);
+        size_t n = protobuf_c_message_get_packed_size(c);
+        enc_need(e, n);
+        e->len += protobuf_c_message_pack(c, e->p + e->len);
+        return;
+    }
+    const ProtobufCMessageDescriptor *d =
+        p->qoff != 0
+            ? shadow_for_case(p, *(const uint32_t *)((const char *)m + p->qoff))
+            : m->descriptor;
+    const char *base = (const char *)m;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const void *member = base + f->offset;
+        const void *q = base + f->quantifier_offset;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)q;
+            const char *arr = *(char *const *)member;
+            size_t sz = elt_bytes(f->type);
+            for (size_t k = 0; k < n; k++)
+                enc_field(e, f, arr + k * sz);
+            continue;
+        }
+        if (f->label != PROTOBUF_C_LABEL_REQUIRED) {
+            if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+                *(const uint32_t *)q != f->id)
+                continue;
+            if (f->type == PROTOBUF_C_TYPE_MESSAGE ||
+                f->type == PROTOBUF_C_TYPE_STRING) {
+                const void *ptr = *(const void *const *)member;
+                if (ptr == NULL || ptr == f->default_value)
+                    continue;
+            } else if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+                       !*(const protobuf_c_boolean *)q) {
+                continue;
+            }
+        }
+        enc_field(e, f, member);
+    }
+    for (size_t i = 0; i < m->n_unknown_fields; i++) {
+        const ProtobufCMessageUnknownField *u = &m->unknown_fields[i];
+        enc_need(e, 10 + u->len);
+        enc_varint(e, ((uint64_t)u->tag << 3) | u->wire_type);
+        if (u->len > 0)
+            memcpy(e->p + e->len, u->data, u->len);
+        e->len += u->len;
+    }
+}
+
+uint8_t *
+pb_pack_room(const ProtobufCMessage *m, size_t room, size_t *len)
+{
+    enc_t e = {NULL, 0, 0};
+    enc_need(&e, 1);
+    enc_message(&e, m);
+    *len = e.len;
+    enc_need(&e, room);
+    return e.p;
 }
 
 uint8_t *
 pb_pack(const ProtobufCMessage *m, size_t *len)
 {
-    msg_copy_t tmp;
-    const ProtobufCMessage *c = shadowed(m, &tmp);
-    size_t n = protobuf_c_message_get_packed_size(c);
-    uint8_t *buf = xmalloc(n);
-    *len = protobuf_c_message_pack(c, buf);
-    return buf;
+    return pb_pack_room(m, 0, len);
 }
 
 /* free_unpacked takes the descriptor from the message (and clears it). */

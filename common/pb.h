@@ -46,13 +46,12 @@ int pb_validate(const ProtobufCMessage *m, size_t max_string,
                 size_t max_repeated, char *err, size_t errlen);
 
 /* Pack into a fresh xmalloc'd buffer; *len set. The bytes are
- * protobuf_c_message_pack's, made faster for a message with a large oneof:
- * only its selected member is visited (see pb.c, "plans"). */
+ * protobuf_c_message_pack's, made in one walk of the message (see pb.c,
+ * "packing in one pass") that visits only the selected member of a large
+ * oneof ("plans"). */
 uint8_t *pb_pack(const ProtobufCMessage *m, size_t *len);
-/* protobuf_c_message_get_packed_size and protobuf_c_message_pack, the same
- * way: pb_pack_to writes pb_packed_size(m) bytes to out, returns that. */
-size_t pb_packed_size(const ProtobufCMessage *m);
-size_t pb_pack_to(const ProtobufCMessage *m, uint8_t *out);
+/* The same with at least `room` bytes to spare after the *len bytes. */
+uint8_t *pb_pack_room(const ProtobufCMessage *m, size_t room, size_t *len);
 
 /* protobuf_c_message_free_unpacked(m, NULL) for a message built with
  * malloc (xmalloc/xstrdup) or unpacked with the default allocator, visiting

@@ -1171,9 +1171,8 @@ apply_write(svc_t *s, const principal_t *who, const svc_route_t *r,
         return rep;
     }
     if (idempotent) {
-        len = pb_packed_size((ProtobufCMessage *)rep);
-        buf = xmalloc(len + head_room(s)); /* see send_packed_reply */
-        len = pb_pack_to((ProtobufCMessage *)rep, buf);
+        /* head_room: see send_packed_reply */
+        buf = pb_pack_room((ProtobufCMessage *)rep, head_room(s), &len);
         rc = store_reply_put(s->store, who->name, req->request_id, hash, buf,
                              len, now_wall_ms());
         if (rc != 0) {

@@ -1,5 +1,6 @@
-/* test_pb_plan: pb_pack, pb_packed_size and pb_msg_free visit only the
- * selected member of a large oneof; the bytes must be protobuf-c's own, for
+/* test_pb_plan: pb_pack (one walk, only the selected member of a large
+ * oneof), pb_msg_free and the unpack shadows; the bytes must be protobuf-c's
+ * own, for
  * every case of Request, Reply and Event (and for Batch, which has no
  * oneof), with seeded random contents in every other field. */
 #include <errno.h>
@@ -47,6 +48,8 @@ rnd_string(void)
     static const char *const parts[] = {"a",    "Z", "0",    " ",  "-",
                                         "滨江", "é", "职业", "\t", "x9"};
     size_t n = rnd_below(6);
+    if (rnd_below(40) == 0) /* lengths of two and three bytes, nested too */
+        n = rnd_below(2) ? 60 : 5000;
     char *s = xmalloc(n * 8 + 1);
     s[0] = 0;
     for (size_t i = 0; i < n; i++)
@@ -228,11 +231,12 @@ check_same_bytes(const ProtobufCMessage *m, const char *what)
         fail_msg("%s (seed %u): pb_pack gave %zu bytes, protobuf-c %zu, or "
                  "other bytes",
                  what, test_seed, len, want_len);
-    assert_int_equal(pb_packed_size(m), want_len);
-    uint8_t *to = xmalloc(want_len);
-    assert_int_equal(pb_pack_to(m, to), want_len);
-    assert_memory_equal(to, want, want_len);
-    free(to);
+    size_t room_len = 0;
+    uint8_t *room = pb_pack_room(m, 300, &room_len);
+    assert_int_equal(room_len, want_len);
+    assert_memory_equal(room, want, want_len);
+    memset(room + room_len, 0xa5, 300); /* the room is there (ASan) */
+    free(room);
     free(got);
     free(want);
 }
@@ -267,6 +271,17 @@ check_every_case(const ProtobufCMessageDescriptor *d)
             assert_non_null(back);
             check_same_bytes(back, what);
             pb_msg_free(back);
+            /* with unknown fields (5000: a varint, then bytes), packed
+             * last */
+            uint8_t *more = xmalloc(len + 16);
+            memcpy(more, buf, len);
+            memcpy(more + len, "\xc0\xb8\x02\x2a\xc2\xb8\x02\x03xyz", 11);
+            back = protobuf_c_message_unpack(d, NULL, len + 11, more);
+            assert_non_null(back);
+            assert_int_equal(back->n_unknown_fields, 2);
+            check_same_bytes(back, what);
+            pb_msg_free(back);
+            free(more);
             free(buf);
             /* pb_msg_free frees everything (ASan/LSan in the sanitizer
              * build), the selected member's nested blocks included */
