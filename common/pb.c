@@ -651,16 +651,6 @@ enc_varint(enc_t *e, uint64_t v)
     e->p[e->len++] = (uint8_t)v;
 }
 
-static void
-enc_bytes(enc_t *e, const void *data, size_t n)
-{
-    enc_need(e, 10 + n);
-    enc_varint(e, n);
-    if (n > 0)
-        memcpy(e->p + e->len, data, n);
-    e->len += n;
-}
-
 static void enc_message(enc_t *e, const ProtobufCMessage *m);
 
 /* sizeof an element of a repeated field of type t */
@@ -687,32 +677,60 @@ elt_bytes(ProtobufCType t)
     }
 }
 
+/* Wire type by ProtobufCType. */
+static const uint8_t k_wire[] = {
+    [PROTOBUF_C_TYPE_INT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_SINT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_SFIXED32] = PROTOBUF_C_WIRE_TYPE_32BIT,
+    [PROTOBUF_C_TYPE_INT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_SINT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_SFIXED64] = PROTOBUF_C_WIRE_TYPE_64BIT,
+    [PROTOBUF_C_TYPE_UINT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_FIXED32] = PROTOBUF_C_WIRE_TYPE_32BIT,
+    [PROTOBUF_C_TYPE_UINT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_FIXED64] = PROTOBUF_C_WIRE_TYPE_64BIT,
+    [PROTOBUF_C_TYPE_FLOAT] = PROTOBUF_C_WIRE_TYPE_32BIT,
+    [PROTOBUF_C_TYPE_DOUBLE] = PROTOBUF_C_WIRE_TYPE_64BIT,
+    [PROTOBUF_C_TYPE_BOOL] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_ENUM] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_STRING] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+    [PROTOBUF_C_TYPE_BYTES] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+    [PROTOBUF_C_TYPE_MESSAGE] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+};
+
+/* Tag, length and n bytes of data. */
+static void
+enc_len_field(enc_t *e, uint64_t key, const void *data, size_t n)
+{
+    enc_need(e, 20 + n);
+    enc_varint(e, key);
+    enc_varint(e, n);
+    if (n > 0)
+        memcpy(e->p + e->len, data, n);
+    e->len += n;
+}
+
 /* Tag and value of field f at member (an element, for repeated ones). */
 static void
 enc_field(enc_t *e, const ProtobufCFieldDescriptor *f, const void *member)
 {
-    unsigned wt;
+    uint64_t key = ((uint64_t)f->id << 3) | k_wire[f->type];
     switch (f->type) {
-    case PROTOBUF_C_TYPE_SFIXED32:
-    case PROTOBUF_C_TYPE_FIXED32:
-    case PROTOBUF_C_TYPE_FLOAT:
-        wt = PROTOBUF_C_WIRE_TYPE_32BIT;
-        break;
-    case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_FIXED64:
-    case PROTOBUF_C_TYPE_DOUBLE:
-        wt = PROTOBUF_C_WIRE_TYPE_64BIT;
-        break;
-    case PROTOBUF_C_TYPE_STRING:
-    case PROTOBUF_C_TYPE_BYTES:
-    case PROTOBUF_C_TYPE_MESSAGE:
-        wt = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
-        break;
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *s = *(char *const *)member;
+        enc_len_field(e, key, s, s != NULL ? strlen(s) : 0);
+        return;
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *bd = member;
+        enc_len_field(e, key, bd->data, bd->len);
+        return;
+    }
     default:
-        wt = PROTOBUF_C_WIRE_TYPE_VARINT;
+        break;
     }
     enc_need(e, 10 + 10);
-    enc_varint(e, ((uint64_t)f->id << 3) | wt);
+    enc_varint(e, key);
     switch (f->type) {
     case PROTOBUF_C_TYPE_SINT32: {
         int32_t v = *(const int32_t *)member;
@@ -750,16 +768,6 @@ enc_field(enc_t *e, const ProtobufCFieldDescriptor *f, const void *member)
     case PROTOBUF_C_TYPE_BOOL:
         e->p[e->len++] = *(const protobuf_c_boolean *)member ? 1 : 0;
         break;
-    case PROTOBUF_C_TYPE_STRING: {
-        const char *s = *(char *const *)member;
-        enc_bytes(e, s, s != NULL ? strlen(s) : 0);
-        break;
-    }
-    case PROTOBUF_C_TYPE_BYTES: {
-        const ProtobufCBinaryData *bd = member;
-        enc_bytes(e, bd->data, bd->len);
-        break;
-    }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *sub = *(ProtobufCMessage *const *)member;
         size_t at = e->len++; /* one byte for the length, widened below */
@@ -783,6 +791,8 @@ enc_field(enc_t *e, const ProtobufCFieldDescriptor *f, const void *member)
         e->len = end;
         break;
     }
+    default:
+        break;
     }
 }
 
