@@ -398,6 +398,30 @@ unpack_desc(const ProtobufCMessageDescriptor *d, const uint8_t *data,
     return shadow_for_case(p, found);
 }
 
+/* sizeof an element of a repeated field of type t */
+static size_t
+elt_bytes(ProtobufCType t)
+{
+    switch (t) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return 8;
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(void *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    default:
+        return 4;
+    }
+}
+
 /* ---- deferred elements (arena unpack) -------------------------------------
  *
  * protobuf-c unpacks each element of a repeated message field with the
@@ -422,6 +446,7 @@ typedef struct defer {
 typedef struct deep {
     uint32_t id;     /* a singular message field ... */
     unsigned offset; /* ... at offset, whose type defers these: */
+    const ProtobufCMessageDescriptor *real; /* its type */
     const defer_t *inner;
     unsigned n_inner;
 } deep_t;
@@ -471,20 +496,64 @@ defer_fields(const ProtobufCFieldDescriptor *fields, unsigned n,
     return copy;
 }
 
+/* Does protobuf-c's message_init_generic with s (its fields' defaults on
+ * zeros) make what real's generated init makes, but for the descriptor? */
+static bool
+init_is_generic(const ProtobufCMessageDescriptor *real,
+                const ProtobufCMessageDescriptor *s)
+{
+    if (real->message_init == NULL)
+        return false;
+    size_t n = real->sizeof_message;
+    unsigned char *a = xcalloc(1, n), *b = xcalloc(1, n);
+    protobuf_c_message_init(real, a);
+    for (unsigned i = 0; i < s->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &s->fields[i];
+        if (f->default_value == NULL || f->label == PROTOBUF_C_LABEL_REPEATED)
+            continue;
+        size_t sz = f->type == PROTOBUF_C_TYPE_STRING ||
+                            f->type == PROTOBUF_C_TYPE_MESSAGE
+                        ? 0
+                        : elt_bytes(f->type);
+        if (sz == 0)
+            memcpy(b + f->offset, &f->default_value, sizeof(void *));
+        else
+            memcpy(b + f->offset, f->default_value, sz);
+    }
+    ((ProtobufCMessage *)b)->descriptor = real;
+    bool same = memcmp(a, b, n) == 0;
+    free(a);
+    free(b);
+    return same;
+}
+
+/* A copy of base with these fields (bytes where it had deferred message
+ * arrays) and no init function, so that protobuf-c initialises messages
+ * with message_init_generic, which names this descriptor: if the unpack
+ * fails, protobuf-c frees what it made with the descriptor that made it
+ * (the real one would take the bytes for messages). The caller names the
+ * real one after a success. NULL if that init is not the real one's. */
 static const ProtobufCMessageDescriptor *
-desc_with_fields(const ProtobufCMessageDescriptor *base,
-                 const ProtobufCFieldDescriptor *fields)
+desc_deferred(const ProtobufCMessageDescriptor *base,
+              const ProtobufCFieldDescriptor *fields,
+              const ProtobufCMessageDescriptor *real)
 {
     ProtobufCMessageDescriptor *s = xmalloc(sizeof(*s));
     *s = *base; /* the same fields in the same order: its ranges hold */
     s->fields = fields;
     s->fields_sorted_by_name = NULL;
+    s->message_init = NULL;
+    if (!init_is_generic(real, s)) {
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
 /* With g_plan_lock held. */
 static uplan_t *
-uplan_build(const ProtobufCMessageDescriptor *base)
+uplan_build(const ProtobufCMessageDescriptor *base,
+            const ProtobufCMessageDescriptor *real)
 {
     uplan_t *u = xcalloc(1, sizeof(*u));
     u->desc = u->plain = base;
@@ -502,18 +571,28 @@ uplan_build(const ProtobufCMessageDescriptor *base)
             defer_fields(sd->fields, sd->n_fields, &inner, &n_inner);
         if (sf == NULL)
             continue;
+        const ProtobufCMessageDescriptor *sdd = desc_deferred(sd, sf, sd);
+        if (sdd == NULL)
+            continue; /* (a few bytes kept for the life of the process) */
         if (fields == NULL) {
             fields = xcalloc(base->n_fields, sizeof(*fields));
             memcpy(fields, base->fields, base->n_fields * sizeof(*fields));
         }
-        fields[i].descriptor = desc_with_fields(sd, sf);
+        fields[i].descriptor = sdd;
+        u->deep.real = sd;
         u->deep.id = f->id;
         u->deep.offset = f->offset;
         u->deep.inner = inner;
         u->deep.n_inner = n_inner;
     }
-    if (fields != NULL)
-        u->desc = desc_with_fields(base, fields);
+    if (fields != NULL) {
+        u->desc = desc_deferred(base, fields, real);
+        if (u->desc == NULL) { /* none deferred, then */
+            u->desc = base;
+            u->n_defer = 0;
+            u->deep.inner = NULL;
+        }
+    }
     return u;
 }
 
@@ -530,7 +609,7 @@ uplan_of(plan_t *p, uint32_t c)
     pthread_mutex_lock(&g_plan_lock);
     u = atomic_load_explicit(slot, memory_order_relaxed);
     if (u == NULL) {
-        u = uplan_build(per_case ? shadow_locked(p, c) : p->desc);
+        u = uplan_build(per_case ? shadow_locked(p, c) : p->desc, p->desc);
         atomic_store_explicit(slot, u, memory_order_release);
     }
     pthread_mutex_unlock(&g_plan_lock);
@@ -578,11 +657,14 @@ arena_unpack(ProtobufCAllocator *al, const ProtobufCMessageDescriptor *d,
     ProtobufCMessage *m = protobuf_c_message_unpack(u->desc, al, len, data);
     if (m == NULL)
         return NULL;
+    m->descriptor = d; /* see desc_deferred */
     for (unsigned i = 0; i < u->n_defer; i++)
         if (!defer_run(al, (char *)m, &u->defer[i]))
             return NULL; /* the arena takes it all back at its reset */
     if (deep) {
         char *sub = *(char **)((char *)m + u->deep.offset);
+        if (sub != NULL)
+            ((ProtobufCMessage *)sub)->descriptor = u->deep.real;
         for (unsigned i = 0; sub != NULL && i < u->deep.n_inner; i++)
             if (!defer_run(al, sub, &u->deep.inner[i]))
                 return NULL;
@@ -652,30 +734,6 @@ enc_varint(enc_t *e, uint64_t v)
 }
 
 static void enc_message(enc_t *e, const ProtobufCMessage *m);
-
-/* sizeof an element of a repeated field of type t */
-static size_t
-elt_bytes(ProtobufCType t)
-{
-    switch (t) {
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return 8;
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    case PROTOBUF_C_TYPE_STRING:
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(void *);
-    case PROTOBUF_C_TYPE_BYTES:
-        return sizeof(ProtobufCBinaryData);
-    default:
-        return 4;
-    }
-}
 
 /* Wire type by ProtobufCType. */
 static const uint8_t k_wire[] = {
