@@ -25,7 +25,9 @@ void pb_arena_destroy(pb_arena_t **ap);
 /* Like pb_unpack, into the arena: the message lives until the next
  * pb_arena_reset (never pb_free it). NULL on invalid bytes or past the
  * budget, which bounds this message's allocations, counted as pb_unpack
- * counts them (messages decoded before it since the reset do not count). */
+ * counts them (messages decoded before it since the reset do not count),
+ * plus, for a Batch's events (decoded one by one, see pb.c "deferred
+ * elements"), their bytes once more: at most len. */
 ProtobufCMessage *pb_unpack_arena(pb_arena_t *a,
                                   const ProtobufCMessageDescriptor *d,
                                   const uint8_t *data, size_t len,
