@@ -464,6 +464,39 @@ coord_store_member_apply(store_t *st, const Cogov__V1__ApplyMember *a,
 }
 
 int
+coord_store_member_enter(store_t *st, const Cogov__V1__ApplyMember *a,
+                         int64_t at, const char *causation)
+{
+    /* Two statements, cheaper than apply_state's join and the upsert (an
+     * INSERT ... SELECT from consortium costs more than both); an existing
+     * record is left alone (DO NOTHING) for the caller's checks. */
+    int err = coord_store_founded(st);
+    if (err <= 0)
+        return err;
+    sqlite3_stmt *q =
+        store_stmt(st, "INSERT INTO members(" MEMBER_COLS ")"
+                       " VALUES (?1, ?1, ?2, ?3, 1, ?4, ?4, NULL, ?5, ?6, ?7)"
+                       " ON CONFLICT(member_id) DO NOTHING");
+    if (q == NULL)
+        return -EIO;
+    sqlite3_bind_text(q, 1, a->uscc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, a->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, (int)a->type);
+    sqlite3_bind_int64(q, 4, at);
+    bind_opt(q, 5, a->contact_name);
+    bind_opt(q, 6, a->contact_phone);
+    bind_opt(q, 7, a->contact_email);
+    err = store_exec(q);
+    if (err < 0)
+        return err;
+    if (sqlite3_changes(store_db(st)) != 1)
+        return 0;
+    err = history_add(st, a->uscc, ST(UNSPECIFIED), ST(APPLIED), NULL, at,
+                      causation);
+    return err < 0 ? err : 1;
+}
+
+int
 coord_store_member_change(store_t *st, const char *member_id,
                           Cogov__V1__MemberStatus from,
                           Cogov__V1__MemberStatus to, const char *reason,

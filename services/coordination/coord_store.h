@@ -43,6 +43,12 @@ int coord_store_apply_state(store_t *st, const char *member_id, bool *founded,
 int coord_store_member_apply(store_t *st, const Cogov__V1__ApplyMember *a,
                              Cogov__V1__MemberStatus prev, int64_t at,
                              const char *causation);
+/* Enter a new unit's application (status APPLIED, member_id = uscc, a
+ * history row from UNSPECIFIED) if the consortium has been founded and the
+ * unit has no record. 1 if entered; 0 if not (not founded, or a record
+ * exists: coord_store_apply_state tells which; nothing written); -errno. */
+int coord_store_member_enter(store_t *st, const Cogov__V1__ApplyMember *a,
+                             int64_t at, const char *causation);
 /* Move a member from `from` to `to` with a history row. -EEXIST if its
  * status is no longer `from`, -ENOENT if unknown. reason may be NULL. */
 int coord_store_member_change(store_t *st, const char *member_id,

@@ -307,17 +307,25 @@ apply_member(svc_t *s, void *app, const svc_ctx_t *c,
     CHECK(text_field(rep, "apply_member.contact_email", a->contact_email,
                      NAME_MAX_CHARS, false));
 
-    err = coord_store_apply_state(st, a->uscc, &founded, &prev);
-    if (err < 0)
-        return store_fail(rep, err, "consortium");
-    if (!founded)
-        return svc_fail(rep, CONFLICT, "consortium not founded");
-    if (!member_may_apply(prev))
-        return svc_fail(rep, CONFLICT, "member %s already exists in status %s",
-                        a->uscc, member_status_name(prev));
-    err = coord_store_member_apply(st, a, prev, c->now, c->causation_id);
+    /* A unit never seen in a founded consortium is entered at once; the
+     * checks below are for the others (and give the same answers). */
+    err = coord_store_member_enter(st, a, c->now, c->causation_id);
     if (err < 0)
         return store_fail(rep, err, "apply member");
+    if (err == 0) {
+        err = coord_store_apply_state(st, a->uscc, &founded, &prev);
+        if (err < 0)
+            return store_fail(rep, err, "consortium");
+        if (!founded)
+            return svc_fail(rep, CONFLICT, "consortium not founded");
+        if (!member_may_apply(prev))
+            return svc_fail(rep, CONFLICT,
+                            "member %s already exists in status %s", a->uscc,
+                            member_status_name(prev));
+        err = coord_store_member_apply(st, a, prev, c->now, c->causation_id);
+        if (err < 0)
+            return store_fail(rep, err, "apply member");
+    }
 
     /* No contacts in events (DESIGN 1.1). */
     Cogov__V1__Event ev = COGOV__V1__EVENT__INIT;

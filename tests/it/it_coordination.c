@@ -855,6 +855,97 @@ test_write_reply_is_the_read(void **state)
     }
 }
 
+/* The member's latest history row: from_status * 10 + to_status. */
+static long long
+last_move(const char *id)
+{
+    return qint("SELECT from_status * 10 + to_status FROM member_history"
+                " WHERE member_id = '%s' ORDER BY id DESC LIMIT 1",
+                id);
+}
+
+static Cogov__V1__Reply *
+decide_reply(const char *id, Cogov__V1__MemberDecision d, int want,
+             const char *needle, const char *what)
+{
+    Cogov__V1__DecideMember dm = COGOV__V1__DECIDE_MEMBER__INIT;
+    dm.member_id = (char *)id;
+    dm.has_decision = true;
+    dm.decision = d;
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = BODY(DECIDE_MEMBER);
+    req.decide_member = &dm;
+    if (want == OK)
+        return ok(&req, what);
+    refused(&req, want, needle, what);
+    return NULL;
+}
+
+/* Every way through decide_member and apply_member: a decision that may
+ * leave two statuses (EXIT from SUSPENDED: the second tried), one refused
+ * by the state machine (with the status in the error), an unknown member,
+ * a re-application after an exit; each reply equals the read, each history
+ * row has the status left and the one entered. */
+static void
+test_decide_and_apply_paths(void **state)
+{
+    (void)state;
+    char id[19];
+    uscc_make(710, id);
+#define MD(x) COGOV__V1__MEMBER_DECISION__MEMBER_DECISION_##x
+    apply_member(id, "滨江精密模具有限公司",
+                 COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE);
+    assert_int_equal(last_move(id), 1); /* UNSPECIFIED -> APPLIED */
+    decide_reply(id, MD(SUSPEND), CONFLICT,
+                 "cannot suspend a member in status APPLIED", "suspend");
+    same_as_read(decide_reply(id, MD(ADMIT), OK, NULL, "admit"), id, "admit");
+    assert_int_equal(last_move(id), 12);
+    decide_reply(id, MD(ADMIT), CONFLICT,
+                 "cannot admit a member in status ADMITTED", "admit twice");
+    same_as_read(decide_reply(id, MD(SUSPEND), OK, NULL, "suspend"), id,
+                 "suspend");
+    int exited = count_events("member_exited");
+    same_as_read(decide_reply(id, MD(EXIT), OK, NULL, "exit"), id, "exit");
+    assert_int_equal(last_move(id), 34); /* SUSPENDED -> EXITED */
+    assert_int_equal(count_events("member_exited"), exited + 1);
+    assert_int_equal(member_status(id),
+                     COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_EXITED);
+    decide_reply(id, MD(EXPEL), CONFLICT,
+                 "cannot expel a member in status EXITED", "expel exited");
+
+    /* Apply again after the exit: the record is entered anew. */
+    Cogov__V1__ApplyMember am = COGOV__V1__APPLY_MEMBER__INIT;
+    am.uscc = id;
+    am.name = "滨江精密模具股份有限公司";
+    am.has_type = true;
+    am.type = COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_ENTERPRISE;
+    am.contact_email = "hr@example.cn";
+    Cogov__V1__Request req = COGOV__V1__REQUEST__INIT;
+    req.body_case = BODY(APPLY_MEMBER);
+    req.apply_member = &am;
+    same_as_read(ok(&req, "apply again"), id, "apply again");
+    assert_int_equal(last_move(id), 41); /* EXITED -> APPLIED */
+    cogov__v1__request__init(&req);
+    req.body_case = BODY(APPLY_MEMBER);
+    req.apply_member = &am;
+    refused(&req, CONFLICT, "already exists in status APPLIED",
+            "apply while applied");
+    same_as_read(decide_reply(id, MD(ADMIT), OK, NULL, "admit again"), id,
+                 "admit again");
+    same_as_read(decide_reply(id, MD(EXPEL), OK, NULL, "expel"), id, "expel");
+    assert_int_equal(last_move(id), 25); /* ADMITTED -> EXPELLED */
+    assert_int_equal(qint("SELECT count(*) FROM member_history"
+                          " WHERE member_id = '%s'",
+                          id),
+                     7);
+
+    char nobody[19];
+    uscc_make(711, nobody);
+    decide_reply(nobody, MD(ADMIT), NOT_FOUND, "not found", "admit nobody");
+    decide_reply(nobody, MD(EXIT), NOT_FOUND, "not found", "exit nobody");
+#undef MD
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -1280,6 +1371,7 @@ main(void)
         cmocka_unit_test(test_escalation_suspends),
         cmocka_unit_test(test_dossier),
         cmocka_unit_test(test_write_reply_is_the_read),
+        cmocka_unit_test(test_decide_and_apply_paths),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_cogovctl),
     };

@@ -219,12 +219,49 @@ list_filters_and_order(void **state)
     protobuf_c_message_free_unpacked(&l->base, NULL);
 }
 
+/* enter: only a unit never seen, only once founded, nothing written
+ * otherwise. */
+static void
+enter_only_new_once_founded(void **state)
+{
+    store_t *st = *state;
+    Cogov__V1__ApplyMember a = COGOV__V1__APPLY_MEMBER__INIT;
+    Cogov__V1__FoundConsortium f = COGOV__V1__FOUND_CONSORTIUM__INIT;
+    Cogov__V1__Member *m = NULL;
+
+    a.uscc = "E1";
+    a.name = "滨江数控刀具有限公司";
+    a.has_type = 1;
+    a.type = MT(ENTERPRISE);
+    a.contact_phone = "0571-88000001";
+    assert_int_equal(coord_store_member_enter(st, &a, 100, "req:t:1"), 0);
+    assert_int_equal(coord_store_member(st, "E1", true, &m), -ENOENT);
+    assert_int_equal(coord_store_history_count(st, "E1"), 0);
+    f.name = f.city = f.park = f.lead_department = "x";
+    f.founded_on = "2025-03-01";
+    assert_int_equal(coord_store_found(st, &f, 90, "req:t:0"), 0);
+    assert_int_equal(coord_store_member_enter(st, &a, 100, "req:t:2"), 1);
+    assert_int_equal(coord_store_history_count(st, "E1"), 1);
+    a.name = "别的名字";
+    assert_int_equal(coord_store_member_enter(st, &a, 101, "req:t:3"), 0);
+    assert_int_equal(coord_store_history_count(st, "E1"), 1);
+    assert_int_equal(coord_store_member(st, "E1", true, &m), 0);
+    assert_string_equal(m->name, "滨江数控刀具有限公司");
+    assert_int_equal(m->status, MS(APPLIED));
+    assert_int_equal(m->applied_at, 100);
+    assert_null(m->contact_name);
+    assert_string_equal(m->contact_phone, "0571-88000001");
+    protobuf_c_message_free_unpacked(&m->base, NULL);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(found_once_with_lists, setup, teardown),
         cmocka_unit_test_setup_teardown(apply_and_contacts, setup, teardown),
+        cmocka_unit_test_setup_teardown(enter_only_new_once_founded, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(reapply_only_after_rejection_or_exit,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(change_checks_the_current_status, setup,
