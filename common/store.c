@@ -132,6 +132,12 @@ typedef struct ckpt {
     uint64_t sync_done; /* durable up to this */
     int sync_err;       /* errno of a failed fdatasync: no more syncs */
     bool relaxed; /* the commit under way asks no sync (loop thread only) */
+    /* The commit under way is synced by the loop itself (store_commit_sync):
+     * the thread is not asked for it (loop thread only). */
+    bool inline_sync;
+    /* Relaxed commits were made since the last counted one: no number
+     * covers them yet (loop thread only; see store_visible_no). */
+    bool relaxed_since;
     void (*notify)(void *);
     void *notify_arg;
 } ckpt_t;
@@ -809,7 +815,9 @@ sync_once(ckpt_t *c)
     int e = errno;
     pthread_mutex_lock(&c->mu);
     if (rc == 0) {
-        c->sync_done = target;
+        /* The loop may have synced further meanwhile (store_sync). */
+        if (target > c->sync_done)
+            c->sync_done = target;
     } else {
         c->sync_err = e;
         log_error("store.sync_failed", "store=%s error=%s", log_q(c->name),
@@ -875,9 +883,13 @@ on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int frames)
     pthread_mutex_lock(&c->mu);
     c->frames = frames;
     bool wake = false;
-    if (!c->relaxed) {
+    if (c->relaxed) {
+        c->relaxed_since = true;
+    } else {
+        /* Numbered: its sync covers the relaxed commits before it. */
         c->hook_no++;
-        if (c->wal_fd >= 0) {
+        c->relaxed_since = false;
+        if (c->wal_fd >= 0 && !c->inline_sync) {
             c->sync_want = c->hook_no;
             wake = true;
         }
@@ -1057,6 +1069,8 @@ store_durable_head(const store_t *s)
 static void
 marks_take(store_t *s, uint64_t done)
 {
+    if (done < s->durable_no) /* never backwards */
+        return;
     s->durable_no = done;
     while (s->marks_len > 0 && s->marks[s->marks_first].no <= done) {
         s->durable_head = s->marks[s->marks_first].head;
@@ -1096,7 +1110,7 @@ store_durable_poll(store_t *s)
     pthread_mutex_unlock(&c->mu);
     if (err != 0)
         return -EIO;
-    if (done == s->durable_no)
+    if (done <= s->durable_no)
         return 0;
     marks_take(s, done);
     return 1;
@@ -1113,31 +1127,62 @@ store_on_durable(store_t *s, void (*fn)(void *), void *arg)
     pthread_mutex_unlock(&s->ckpt->mu);
 }
 
+/* Give the relaxed commits made since the last counted one a number of
+ * their own (loop thread only): a sync of that number covers them. */
+static bool
+number_relaxed(ckpt_t *c)
+{
+    if (!c->relaxed_since)
+        return false;
+    c->relaxed_since = false;
+    c->hook_no++;
+    return true;
+}
+
+uint64_t
+store_visible_no(store_t *s)
+{
+    if (!background_sync(s))
+        return store_commit_no(s);
+    ckpt_t *c = s->ckpt;
+    if (number_relaxed(c)) {
+        pthread_mutex_lock(&c->mu);
+        c->sync_want = c->hook_no;
+        pthread_cond_broadcast(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+    }
+    return c->hook_no;
+}
+
 int
 store_sync(store_t *s)
 {
     if (!background_sync(s))
         return 0;
     ckpt_t *c = s->ckpt;
+    number_relaxed(c);
     uint64_t target = c->hook_no;
     pthread_mutex_lock(&c->mu);
     int err = c->sync_err;
+    uint64_t done = c->sync_done;
     pthread_mutex_unlock(&c->mu);
     if (err != 0) /* a later fsync may "succeed" with the data lost */
         return -EIO;
-    if (fdatasync(c->wal_fd) != 0) {
-        err = errno;
-        log_error("store.sync_failed", "store=%s error=%s", log_q(s->name),
-                  log_q(strerror(err)));
+    if (done < target) {
+        if (fdatasync(c->wal_fd) != 0) {
+            err = errno;
+            log_error("store.sync_failed", "store=%s error=%s", log_q(s->name),
+                      log_q(strerror(err)));
+            pthread_mutex_lock(&c->mu);
+            c->sync_err = err;
+            pthread_mutex_unlock(&c->mu);
+            return -EIO;
+        }
         pthread_mutex_lock(&c->mu);
-        c->sync_err = err;
+        if (c->sync_done < target)
+            c->sync_done = target;
         pthread_mutex_unlock(&c->mu);
-        return -EIO;
     }
-    pthread_mutex_lock(&c->mu);
-    if (c->sync_done < target)
-        c->sync_done = target;
-    pthread_mutex_unlock(&c->mu);
     return store_durable_poll(s) < 0 ? -EIO : 0;
 }
 
@@ -1191,6 +1236,28 @@ store_commit_relaxed(store_t *s)
     int rc = store_commit(s);
     s->ckpt->relaxed = false;
     return rc;
+}
+
+bool
+store_tx_emitted(const store_t *s)
+{
+    return s->in_tx && s->pending != s->head;
+}
+
+int
+store_commit_sync(store_t *s)
+{
+    if (!background_sync(s))
+        return store_commit(s);
+    s->ckpt->inline_sync = true;
+    int rc = store_commit(s);
+    s->ckpt->inline_sync = false;
+    if (rc < 0)
+        return rc;
+    /* Committed. A failed sync is the thread's failure too: recorded in
+     * sync_err, reported by every store_durable_poll from now on. */
+    (void)store_sync(s);
+    return 0;
 }
 
 void

@@ -161,8 +161,26 @@ int store_durable_poll(store_t *s);
  * thread-safe (uv_async_send). fn NULL: never called again once this
  * returns. */
 void store_on_durable(store_t *s, void (*fn)(void *), void *arg);
-/* Make every commit durable now, on the calling thread (at stop). */
+/* The commit number a reply sent now must wait for (durable_no >= it):
+ * store_commit_no, and when relaxed commits were made since the last
+ * counted one (their effects are visible to a read), they are numbered
+ * now (commit_no + 1) and the thread is asked to sync them. Without
+ * relaxed commits since, nothing is asked: no extra sync. */
+uint64_t store_visible_no(store_t *s);
+/* Make every commit durable now, on the calling thread, relaxed ones
+ * included (numbered as by store_visible_no); no fdatasync when the thread
+ * has synced them already. 0, or -EIO (this or an earlier sync failed: as
+ * for store_durable_poll). */
 int store_sync(store_t *s);
+/* store_commit, then store_sync on the calling thread, the checkpointer
+ * not asked for it: for a loop with nothing else to do, where the hand-off
+ * to the thread and back costs more than the sync. 0: committed (durable
+ * unless the sync failed, which store_durable_poll then reports as -EIO,
+ * as for a failed background sync); < 0: not committed (rolled back), as
+ * store_commit. */
+int store_commit_sync(store_t *s);
+/* Has the open transaction appended to the outbox? */
+bool store_tx_emitted(const store_t *s);
 
 /* Durable events with seq > after, ascending, at most max; cb gets the
  * packed Event. A non-zero return from cb stops the walk and is returned. */

@@ -122,6 +122,7 @@ struct svc {
     bool careful;     /* this group runs each request in a savepoint */
     int64_t group_bt; /* business time when the group began */
     bool stopping;
+    bool router_idle; /* on_router found no more requests waiting */
     int exit_code;
     int64_t started_ms;
     int64_t business_time;
@@ -145,6 +146,7 @@ struct svc {
 
 static void on_deferred_timer(uv_timer_t *t);
 static void stop(svc_t *s);
+static void synced_here(svc_t *s);
 
 /* ---- config ------------------------------------------------------------ */
 
@@ -201,6 +203,11 @@ static const cfg_field_t k_conf_fields[] = {
     {"max_parked_fetches", CFG_INT, CO(max_parked_fetches), "32", 0, 100000,
      "Most long-poll Fetches one principal may have waiting; more get "
      "UNAVAILABLE \"limit: ...\" (0: no limit)."},
+    {"sync_inline", CFG_BOOL, CO(sync_inline), "true", 0, 0,
+     "When no more requests wait, the loop makes its group commit durable "
+     "itself (fdatasync) and answers at once, instead of handing the sync "
+     "to the checkpointer thread and back (lower latency at low load); "
+     "under load the thread syncs while the loop goes on."},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -404,12 +411,13 @@ svc_take_react_error(svc_t *s)
 
 /* ---- figures ------------------------------------------------------------ */
 
-/* Commit the open transaction and observe how long it took. */
+/* Commit the open transaction and observe how long it took; `here`: make
+ * it durable on this thread too (store_commit_sync). */
 static int
-timed_commit(svc_t *s)
+timed_commit(svc_t *s, bool here)
 {
     uint64_t t0 = uv_hrtime();
-    int rc = store_commit(s->store);
+    int rc = here ? store_commit_sync(s->store) : store_commit(s->store);
     if (rc == 0)
         metrics_observe_commit(s->metrics, (double)(uv_hrtime() - t0) / 1e9);
     return rc;
@@ -525,7 +533,7 @@ svc_tx(svc_t *s, int (*fn)(svc_t *s, void *app, void *arg), void *arg)
     int64_t bt = s->business_time;
     rc = fn(s, s->app, arg);
     if (rc == 0)
-        rc = timed_commit(s);
+        rc = timed_commit(s, false);
     if (rc != 0) {
         store_rollback(s->store);
         s->business_time = bt;
@@ -1583,9 +1591,13 @@ done:
 static void
 flush_pending(svc_t *s)
 {
+    /* Nothing else to do (no request waits): sync the group's commit here
+     * rather than hand it to the checkpointer thread and back. */
+    bool here = false;
     if (store_in_tx(s->store)) {
         int64_t bt = s->business_time;
-        int rc = timed_commit(s);
+        here = s->router_idle && s->conf.sync_inline && !s->sync_failed;
+        int rc = timed_commit(s, here);
         if (rc != 0) {
             store_rollback(s->store);
             (void)bt;
@@ -1612,11 +1624,16 @@ flush_pending(svc_t *s)
                 p->rep->error =
                     xasprintf("store commit failed: %s", strerror(-rc));
             }
+            here = false; /* nothing was committed */
         }
     }
     /* Every reply waits until the commits before it are durable: a write's
-     * own, and for a read those whose effects it may have seen. */
-    uint64_t need = store_commit_no(s->store);
+     * own, and for a read those whose effects it may have seen, relaxed
+     * commits included (store_visible_no numbers and syncs them). */
+    if (here) /* first the replies held before this group */
+        synced_here(s);
+    uint64_t need = s->n_pending > 0 ? store_visible_no(s->store)
+                                     : store_commit_no(s->store);
     if (s->n_unsynced == 0 && store_durable_no(s->store) < need)
         (void)store_durable_poll(s->store); /* failure: on_durable stops */
     bool now = s->n_unsynced == 0 && store_durable_no(s->store) >= need;
@@ -1662,6 +1679,50 @@ drop_unsynced(svc_t *s)
         free(u->packed);
     }
     s->unsynced_first = s->n_unsynced = 0;
+}
+
+/* This thread synced (store_commit_sync): release what that made durable
+ * as on_durable would. A failed sync is left to on_durable, woken here,
+ * as for a failed background sync: nothing more is released (durable_no
+ * did not move) and the daemon stops from the loop, not from inside the
+ * caller's work. */
+static void
+synced_here(svc_t *s)
+{
+    if (s->sync_failed)
+        return;
+    if (store_durable_poll(s->store) < 0) {
+        uv_async_send(&s->durable_async);
+        return;
+    }
+    release_unsynced(s, false);
+    if (store_durable_head(s->store) != s->last_served_head) {
+        s->last_served_head = store_durable_head(s->store);
+        serve_waiters(s, false);
+    }
+    for (size_t i = 0; i < s->n_follows; i++)
+        follow_durable(s->follows[i]);
+}
+
+int
+svc_commit_batch(svc_t *s, bool idle)
+{
+    store_t *st = s->store;
+    if (!idle || !s->conf.sync_inline || s->sync_failed ||
+        !store_tx_emitted(st))
+        return store_commit_relaxed(st);
+    /* A request waiting on the ROUTER is served sooner with the sync on
+     * the thread. */
+    int ev = 0;
+    size_t len = sizeof(ev);
+    if (s->router == NULL ||
+        zmq_getsockopt(s->router, ZMQ_EVENTS, &ev, &len) != 0 ||
+        (ev & ZMQ_POLLIN) != 0)
+        return store_commit_relaxed(st);
+    int rc = store_commit_sync(st);
+    if (rc == 0)
+        synced_here(s);
+    return rc;
 }
 
 /* The checkpointer thread synced (uv_async: coalesced, on the loop). */
@@ -1748,10 +1809,12 @@ on_router(void *arg)
 {
     svc_t *s = arg;
     conns_poll(s->conns); /* before the messages: see auth.c */
+    bool idle = false;
     for (long long n = 0; n < s->conf.batch_requests && !s->stopping; n++) {
         zmq_msg_t rid, body;
         zmq_msg_init(&rid);
         if (zmq_msg_recv(&rid, s->router, ZMQ_DONTWAIT) < 0) {
+            idle = errno == EAGAIN; /* drained: no more input now */
             zmq_msg_close(&rid);
             break;
         }
@@ -1778,7 +1841,9 @@ on_router(void *arg)
         zmq_msg_close(&body);
         zmq_msg_close(&rid);
     }
+    s->router_idle = idle;
     flush_pending(s);
+    s->router_idle = false;
 }
 
 static void

@@ -29,6 +29,7 @@ typedef struct svc_conf {
     char metrics_file[CFG_STR_MAX]; /* Prometheus textfile, "" = off */
     long long max_connections;      /* per principal, 0 = no limit */
     long long max_parked_fetches;   /* per principal, 0 = no limit */
+    bool sync_inline; /* an idle loop syncs its group commit itself */
 } svc_conf_t;
 
 typedef struct follow follow_t;
@@ -58,6 +59,16 @@ const keypair_t *svc_keypair(const svc_t *s);
 /* After a commit that may have advanced the head or a cursor: answer waiting
  * Fetches, resume held batches of other followers. */
 void svc_after_commit(svc_t *s, follow_t *except);
+/* Commit a follower's batch: store_commit_relaxed, except that a batch
+ * that emitted events, committed when `idle` (the caller expects nothing
+ * more to apply soon, e.g. a batch of one event), with sync_inline on and
+ * no request waiting on the ROUTER, is made durable on the loop
+ * (store_commit_sync) and what that releases (held replies, parked
+ * Fetches, deferred Fetches of followers) is released before this
+ * returns. A failed sync there is handled as a failed background sync
+ * (nothing more released, the daemon stops from the loop later). 0, or
+ * as store_commit (not committed). */
+int svc_commit_batch(svc_t *s, bool idle);
 /* Applied position of producer in this daemon, or UINT64_MAX if this daemon
  * does not follow it (its events cannot be held for it). */
 uint64_t svc_cursor_of(svc_t *s, const char *producer);
