@@ -18,6 +18,7 @@ struct zwatch {
     void *arg;
     int open_handles;
     bool closing;
+    bool polled; /* ZMQ_FD was readable since the last check */
 };
 
 static bool
@@ -34,9 +35,10 @@ static void
 on_poll(uv_poll_t *h, int status, int events)
 {
     /* Only a wake-up: the check handle does the work. */
-    (void)h;
+    zwatch_t *w = h->data;
     (void)status;
     (void)events;
+    w->polled = true;
 }
 
 static void
@@ -49,7 +51,16 @@ static void
 on_check(uv_check_t *h)
 {
     zwatch_t *w = h->data;
-    if (!w->closing && has_input(w))
+    /* ZMQ_EVENTS costs libzmq two system calls (poll, getpid). A socket
+     * with no edge since the prepare handle found it empty (idle stopped)
+     * is not asked again: were its edge consumed meanwhile by a send in a
+     * callback of this iteration, the next prepare finds the input and
+     * keeps the loop from blocking, so it is taken one iteration later. */
+    if (w->closing ||
+        (!w->polled && !uv_is_active((const uv_handle_t *)&w->idle)))
+        return;
+    w->polled = false;
+    if (has_input(w))
         w->fn(w->arg);
 }
 
