@@ -546,10 +546,54 @@ done:
 
 /* ---- allow-list -------------------------------------------------------- */
 
+/* Entries in file order, found by key through an open-addressing index
+ * (every request looks its connection's key up). */
 struct allow {
     principal_t *v;
     size_t n;
+    uint32_t *slots; /* entry index + 1, 0: empty */
+    size_t n_slots;  /* a power of two, at least twice n; 0 before any */
 };
+
+/* A hash of a key's first 8 characters (fewer if it is shorter): Z85 keys
+ * are random, and a hit is confirmed by comparing the whole key. */
+static size_t
+key_hash(const char *key)
+{
+    uint64_t h = 0;
+    size_t n = strnlen(key, 8);
+    if (n == 8)
+        memcpy(&h, key, 8);
+    else
+        memcpy(&h, key, n);
+    h *= 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h >> 32);
+}
+
+static void
+allow_slot_put(allow_t *a, size_t idx)
+{
+    size_t mask = a->n_slots - 1;
+    size_t i = key_hash(a->v[idx].key) & mask;
+    while (a->slots[i] != 0)
+        i = (i + 1) & mask;
+    a->slots[i] = (uint32_t)idx + 1;
+}
+
+/* Index the entry just appended (rebuilding when the table fills). */
+static void
+allow_index_last(allow_t *a)
+{
+    if (a->n * 2 > a->n_slots) {
+        free(a->slots);
+        a->n_slots = a->n_slots ? a->n_slots * 2 : 32;
+        a->slots = xcalloc(a->n_slots, sizeof *a->slots);
+        for (size_t i = 0; i < a->n; i++)
+            allow_slot_put(a, i);
+    } else {
+        allow_slot_put(a, a->n - 1);
+    }
+}
 
 #define ALLOW_COLUMNS 5
 
@@ -675,6 +719,7 @@ allow_load(const char *path, char *err, size_t errlen)
             a->v = xrealloc(a->v, cap * sizeof *a->v);
         }
         a->v[a->n++] = p;
+        allow_index_last(a);
     }
     if (ferror(f)) {
         snprintf(err, errlen, "%s: read error", path);
@@ -696,6 +741,7 @@ allow_destroy(allow_t **ap)
     if (ap == NULL || *ap == NULL)
         return;
     free((*ap)->v);
+    free((*ap)->slots);
     free(*ap);
     *ap = NULL;
 }
@@ -703,11 +749,14 @@ allow_destroy(allow_t **ap)
 const principal_t *
 allow_by_key(const allow_t *a, const char *pub_z85)
 {
-    if (a == NULL || pub_z85 == NULL)
+    if (a == NULL || pub_z85 == NULL || a->n_slots == 0)
         return NULL;
-    for (size_t i = 0; i < a->n; i++) {
-        if (strcmp(a->v[i].key, pub_z85) == 0)
-            return &a->v[i];
+    size_t mask = a->n_slots - 1;
+    for (size_t i = key_hash(pub_z85) & mask; a->slots[i] != 0;
+         i = (i + 1) & mask) {
+        const principal_t *p = &a->v[a->slots[i] - 1];
+        if (strcmp(p->key, pub_z85) == 0)
+            return p;
     }
     return NULL;
 }

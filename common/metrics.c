@@ -23,9 +23,15 @@ typedef struct series {
     uint64_t n;
 } series_t;
 
+/* Series in the order first counted (the order written), found through
+ * an open-addressing index of their labels' hash: the request path counts
+ * one per request, and a linear walk compared strings against every series
+ * before it. */
 typedef struct family {
     series_t *v;
     size_t n, cap;
+    uint32_t *slots; /* series index + 1, 0: empty */
+    size_t n_slots;  /* a power of two, at least twice n; 0 before any */
 } family_t;
 
 struct metrics {
@@ -53,31 +59,100 @@ metrics_destroy(metrics_t **mp)
     if (m == NULL)
         return;
     free(m->requests.v);
+    free(m->requests.slots);
     free(m->rejects.v);
+    free(m->rejects.slots);
     free(m->denials.v);
+    free(m->denials.slots);
     free(m);
     *mp = NULL;
+}
+
+/* A hash of a label as stored (at most METRICS_LABEL_MAX - 1 bytes,
+ * str_copy's truncation), 8 bytes a step: a hit is confirmed by comparing
+ * the label. */
+static uint64_t
+label_hash(uint64_t h, const char *v, size_t n)
+{
+    uint64_t w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, v + i, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+    }
+    for (; i < n; i++)
+        h = (h ^ (unsigned char)v[i]) * 0x100000001b3ULL;
+    return (h ^ n) * 0x100000001b3ULL;
+}
+
+static uint64_t
+labels_hash(const char *a, size_t na, const char *b, size_t nb)
+{
+    uint64_t h = label_hash(0xcbf29ce484222325ULL, a, na);
+    h = label_hash(h, b, nb);
+    return h ^ (h >> 29);
+}
+
+/* Is the stored (truncated) label the given one's first n bytes? */
+static bool
+label_equal(const char *stored, const char *given, size_t n)
+{
+    return memcmp(stored, given, n) == 0 && stored[n] == '\0';
+}
+
+static size_t
+label_len(const char *v)
+{
+    return strnlen(v, METRICS_LABEL_MAX - 1);
+}
+
+static void
+slot_put(family_t *f, size_t idx, uint64_t h)
+{
+    size_t mask = f->n_slots - 1;
+    size_t i = (size_t)h & mask;
+    while (f->slots[i] != 0)
+        i = (i + 1) & mask;
+    f->slots[i] = (uint32_t)idx + 1;
 }
 
 static void
 family_add(family_t *f, const char *a, const char *b)
 {
-    char ka[METRICS_LABEL_MAX], kb[METRICS_LABEL_MAX];
-    str_copy(ka, sizeof(ka), a != NULL ? a : "");
-    str_copy(kb, sizeof(kb), b != NULL ? b : "");
-    for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->v[i].a, ka) == 0 && strcmp(f->v[i].b, kb) == 0) {
-            f->v[i].n++;
-            return;
+    a = a != NULL ? a : "";
+    b = b != NULL ? b : "";
+    size_t na = label_len(a), nb = label_len(b);
+    uint64_t h = labels_hash(a, na, b, nb);
+    if (f->n_slots != 0) {
+        size_t mask = f->n_slots - 1;
+        for (size_t i = (size_t)h & mask; f->slots[i] != 0;
+             i = (i + 1) & mask) {
+            series_t *s = &f->v[f->slots[i] - 1];
+            if (label_equal(s->a, a, na) && label_equal(s->b, b, nb)) {
+                s->n++;
+                return;
+            }
         }
+    }
     if (f->n == f->cap) {
         f->cap = f->cap ? f->cap * 2 : 16;
         f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
     }
     series_t *s = &f->v[f->n++];
-    memcpy(s->a, ka, sizeof(ka));
-    memcpy(s->b, kb, sizeof(kb));
+    str_copy(s->a, sizeof(s->a), a);
+    str_copy(s->b, sizeof(s->b), b);
     s->n = 1;
+    if (f->n * 2 > f->n_slots) {
+        free(f->slots);
+        f->n_slots = f->n_slots ? f->n_slots * 2 : 32;
+        f->slots = xcalloc(f->n_slots, sizeof(*f->slots));
+        for (size_t i = 0; i < f->n; i++)
+            slot_put(f, i,
+                     labels_hash(f->v[i].a, strlen(f->v[i].a), f->v[i].b,
+                                 strlen(f->v[i].b)));
+    } else {
+        slot_put(f, f->n - 1, h);
+    }
 }
 
 void

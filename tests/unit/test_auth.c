@@ -277,6 +277,56 @@ test_allow_good(void **state)
     rm_tree(dir);
 }
 
+/* A long list (the index grows several times while loading): every key
+ * finds its own line, a key that shares its first characters with a listed
+ * one but differs after them finds nothing, and a duplicate is still
+ * refused. */
+static void
+test_allow_many(void **state)
+{
+    enum { N = 200 };
+    char dir[64], path[128], err[256] = "";
+    static keypair_t kp[N];
+    char name[32];
+    allow_t *al;
+
+    (void)state;
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/allow", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < N; i++) {
+        kp[i] = new_keys();
+        fprintf(f, "%s unit-%d - OBSERVER -\n", kp[i].pub, i);
+    }
+    fclose(f);
+    al = allow_load(path, err, sizeof err);
+    if (al == NULL)
+        fail_msg("allow_load: %s", err);
+    assert_int_equal(allow_count(al), N);
+    for (int i = 0; i < N; i++) {
+        const principal_t *p = allow_by_key(al, kp[i].pub);
+        assert_non_null(p);
+        snprintf(name, sizeof name, "unit-%d", i);
+        assert_string_equal(p->name, name);
+    }
+    char near[KEY_Z85_LEN + 1];
+    memcpy(near, kp[7].pub, sizeof near);
+    near[KEY_Z85_LEN - 1] = near[KEY_Z85_LEN - 1] == 'a' ? 'b' : 'a';
+    assert_null(allow_by_key(al, near));
+    assert_null(allow_by_key(al, new_keys().pub));
+    assert_null(allow_by_key(al, ""));
+    allow_destroy(&al);
+
+    f = fopen(path, "a");
+    assert_non_null(f);
+    fprintf(f, "%s again - OBSERVER -\n", kp[N - 1].pub);
+    fclose(f);
+    assert_null(allow_load(path, err, sizeof err));
+    assert_non_null(strstr(err, "duplicate key"));
+    rm_tree(dir);
+}
+
 static void
 test_allow_bad(void **state)
 {
@@ -880,6 +930,7 @@ main(void)
         cmocka_unit_test(test_principal),
         cmocka_unit_test(test_keys_round_trip),
         cmocka_unit_test(test_allow_good),
+        cmocka_unit_test(test_allow_many),
         cmocka_unit_test(test_allow_bad),
         cmocka_unit_test(test_bootstrap),
         cmocka_unit_test(test_bootstrap_concurrent),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "metrics.h"
@@ -208,11 +209,79 @@ test_file_atomic(void **state)
     metrics_destroy(&m);
 }
 
+/* Many series counted in a random order: each keeps its own count, the
+ * order written is the order first counted, a label longer than the limit
+ * is one series (truncated), and labels that only split differently are
+ * two. */
+static void
+test_many_series(void **state)
+{
+    (void)state;
+    const char *env = getenv("COGOV_TEST_SEED");
+    unsigned seed =
+        env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
+    printf("test_metrics: seed %u (set COGOV_TEST_SEED to repeat)\n", seed);
+    srand(seed);
+
+    enum { N = 300 };
+    unsigned want[N] = {0};
+    int first[N];
+    int n_first = 0;
+    metrics_t *m = metrics_new("coordination");
+    char type[32], outcome[32];
+    for (int k = 0; k < 20 * N; k++) {
+        int i = rand() % N;
+        if (want[i]++ == 0)
+            first[n_first++] = i;
+        snprintf(type, sizeof type, "type_%d", i / 3);
+        snprintf(outcome, sizeof outcome, "outcome_%d", i % 3);
+        metrics_count_request(m, type, outcome);
+    }
+    char long_a[100], long_b[100];
+    memset(long_a, 'x', 99);
+    long_a[99] = 0;
+    memcpy(long_b, long_a, sizeof long_b);
+    long_b[80] = 'y'; /* past the limit: the same series */
+    metrics_count_request(m, long_a, "ok");
+    metrics_count_request(m, long_b, "ok");
+    metrics_count_request(m, "ab", "c");
+    metrics_count_request(m, "a", "bc");
+    metrics_count_request(m, "a", "bc");
+
+    metrics_view_t v;
+    metrics_cursor_t cur[2];
+    sample_view(&v, cur);
+    char *text = render(m, &v);
+    char line[200];
+    const char *prev = text;
+    for (int j = 0; j < n_first; j++) {
+        int i = first[j];
+        snprintf(line, sizeof line,
+                 "cogov_requests_total{service=\"coordination\",type=\"type_%d"
+                 "\",outcome=\"outcome_%d\"} %u\n",
+                 i / 3, i % 3, want[i]);
+        const char *at = strstr(text, line);
+        if (at == NULL || at < prev) {
+            printf("# series %d (%s) missing or out of order\n", i, line);
+            fail();
+        }
+        prev = at;
+    }
+    char lw[200];
+    snprintf(lw, sizeof lw, "type=\"%.63s\",outcome=\"ok\"} 2\n", long_a);
+    assert_has(text, lw);
+    assert_has(text, "type=\"ab\",outcome=\"c\"} 1\n");
+    assert_has(text, "type=\"a\",outcome=\"bc\"} 2\n");
+    free(text);
+    metrics_destroy(&m);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_valid),
+        cmocka_unit_test(test_many_series),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_checker_refuses),
         cmocka_unit_test(test_file_atomic),
