@@ -75,6 +75,45 @@ xasprintf(const char *fmt, ...)
     return p;
 }
 
+char *
+xconcat(const char *first, ...)
+{
+    va_list ap;
+    size_t len = 0;
+    char *p, *q;
+
+    va_start(ap, first);
+    for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+        len += strlen(a);
+    va_end(ap);
+    p = q = xmalloc(len + 1);
+    va_start(ap, first);
+    for (const char *a = first; a != NULL; a = va_arg(ap, const char *)) {
+        size_t n = strlen(a);
+        memcpy(q, a, n);
+        q += n;
+    }
+    va_end(ap);
+    *q = '\0';
+    return p;
+}
+
+size_t
+fmt_u64(char *buf, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0, len = 0;
+
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n > 0)
+        buf[len++] = digits[--n];
+    buf[len] = '\0';
+    return len;
+}
+
 static int64_t
 clock_ms(clockid_t id)
 {

@@ -24,17 +24,32 @@ or_default(const char *s, const char *dflt)
     return str_empty(s) ? dflt : s;
 }
 
+/* What printf's "%s" prints for s (glibc: "(null)" for NULL), for the
+ * texts joined with xconcat instead of xasprintf (made once per event). */
+static const char *
+pct_s(const char *s)
+{
+    return s != NULL ? s : "(null)";
+}
+
 char *
 notice_id_for(const char *kind, const char *producer, uint64_t seq)
 {
-    return xasprintf("%s:%s:%" PRIu64, kind, producer, seq);
+    char n[24];
+
+    fmt_u64(n, seq);
+    return xconcat(pct_s(kind), ":", pct_s(producer), ":", n, NULL);
 }
 
 char *
 notice_id_for_member(const char *kind, const char *producer, uint64_t seq,
                      const char *member_id)
 {
-    return xasprintf("%s:%s:%" PRIu64 ":%s", kind, producer, seq, member_id);
+    char n[24];
+
+    fmt_u64(n, seq);
+    return xconcat(pct_s(kind), ":", pct_s(producer), ":", n, ":",
+                   pct_s(member_id), NULL);
 }
 
 char *
@@ -90,13 +105,15 @@ notice_welcome(const char *consortium, const char *member_name, char **title,
 {
     const char *c = consortium_or_default(consortium);
 
-    *title = xasprintf("欢迎加入%s", c);
-    *body = xasprintf(
-        "%s：\n"
-        "经联合体牵头部门审议，贵单位已正式成为%s成员单位，特此欢迎！\n"
-        "秘书处将陆续向贵单位发送联合体章程、理事会安排和近期工作计划。"
-        "请确认本通知，并通过秘书处告知贵单位的联络人。",
-        member_name, c);
+    *title = xconcat("欢迎加入", c, NULL);
+    *body = xconcat(pct_s(member_name),
+                    "：\n"
+                    "经联合体牵头部门审议，贵单位已正式成为",
+                    c,
+                    "成员单位，特此欢迎！\n"
+                    "秘书处将陆续向贵单位发送联合体章程、理事会安排和近期工作"
+                    "计划。请确认本通知，并通过秘书处告知贵单位的联络人。",
+                    NULL);
 }
 
 void
@@ -104,20 +121,23 @@ notice_farewell(const char *consortium, const char *member_name, bool expelled,
                 char **title, char **body)
 {
     const char *c = consortium_or_default(consortium);
+    const char *m = pct_s(member_name);
 
     if (expelled) {
-        *title = xasprintf("关于%s不再为%s成员单位的通知", member_name, c);
-        *body = xasprintf(
-            "%s：\n"
-            "根据联合体牵头部门的决定，贵单位自即日起不再是%s成员单位。"
-            "如有异议，请与秘书处联系。",
-            member_name, c);
+        *title = xconcat("关于", m, "不再为", c, "成员单位的通知", NULL);
+        *body = xconcat(m,
+                        "：\n"
+                        "根据联合体牵头部门的决定，贵单位自即日起不再是",
+                        c,
+                        "成员单位。"
+                        "如有异议，请与秘书处联系。",
+                        NULL);
     } else {
-        *title = xasprintf("感谢%s对%s的参与", member_name, c);
-        *body = xasprintf("%s：\n"
-                          "贵单位已退出%s。感谢贵单位在联合体期间的支持与贡献，"
-                          "期待今后继续合作。",
-                          member_name, c);
+        *title = xconcat("感谢", m, "对", c, "的参与", NULL);
+        *body = xconcat(m, "：\n贵单位已退出", c,
+                        "。感谢贵单位在联合体期间的支持与贡献，"
+                        "期待今后继续合作。",
+                        NULL);
     }
 }
 

@@ -203,6 +203,86 @@ texts(void **state)
     free(body);
 }
 
+/* The welcome and farewell texts and the notice ids are joined by hand
+ * (xconcat): byte for byte what the xasprintf formats they replace made,
+ * for named, empty, NULL and long names. */
+static void
+texts_as_formatted(void **state)
+{
+    const char *names[] = {"滨江职业技术学院", "", NULL, "A",
+                           "某某某某某某某某某某某某某某某某某某某某某某某"
+                           "某某某某某某某某某某某某某某某某某某某某某某某"};
+    const char *consortia[] = {"滨江市产教联合体", "", NULL};
+    char *title = NULL, *body = NULL, *want;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        for (size_t j = 0; j < sizeof consortia / sizeof consortia[0]; j++) {
+            const char *m = names[i] ? names[i] : "(null)";
+            const char *c = consortium_or_default(consortia[j]);
+
+            notice_welcome(consortia[j], names[i], &title, &body);
+            want = xasprintf("欢迎加入%s", c);
+            assert_string_equal(title, want);
+            free(want);
+            want = xasprintf(
+                "%s：\n"
+                "经联合体牵头部门审议，贵单位已正式成为%s成员单位，特此欢迎！"
+                "\n"
+                "秘书处将陆续向贵单位发送联合体章程、理事会安排和近期工作计划"
+                "。"
+                "请确认本通知，并通过秘书处告知贵单位的联络人。",
+                m, c);
+            assert_string_equal(body, want);
+            free(want);
+            free(title);
+            free(body);
+
+            notice_farewell(consortia[j], names[i], true, &title, &body);
+            want = xasprintf("关于%s不再为%s成员单位的通知", m, c);
+            assert_string_equal(title, want);
+            free(want);
+            want = xasprintf(
+                "%s：\n"
+                "根据联合体牵头部门的决定，贵单位自即日起不再是%s成员单位。"
+                "如有异议，请与秘书处联系。",
+                m, c);
+            assert_string_equal(body, want);
+            free(want);
+            free(title);
+            free(body);
+
+            notice_farewell(consortia[j], names[i], false, &title, &body);
+            want = xasprintf("感谢%s对%s的参与", m, c);
+            assert_string_equal(title, want);
+            free(want);
+            want = xasprintf("%s：\n"
+                             "贵单位已退出%s。感谢贵单位在联合体期间的支持与贡"
+                             "献，期待今后继续合作。",
+                             m, c);
+            assert_string_equal(body, want);
+            free(want);
+            free(title);
+            free(body);
+
+            uint64_t seq = (uint64_t)i * 1000003u * (j + 1) * 977u;
+            char *id = notice_id_for(names[i], consortia[j], seq);
+            want = xasprintf("%s:%s:%" PRIu64, names[i] ? names[i] : "(null)",
+                             consortia[j] ? consortia[j] : "(null)", seq);
+            assert_string_equal(id, want);
+            free(want);
+            free(id);
+            id = notice_id_for_member("evaluation", "supervision", seq,
+                                      names[i]);
+            want =
+                xasprintf("%s:%s:%" PRIu64 ":%s", "evaluation", "supervision",
+                          seq, names[i] ? names[i] : "(null)");
+            assert_string_equal(id, want);
+            free(want);
+            free(id);
+        }
+}
+
 /* The texts and ids of the notices reacting to supervision, incentives
  * and coordination. */
 static void
@@ -512,6 +592,7 @@ main(void)
         cmocka_unit_test_setup_teardown(list_by_member_and_kind, setup,
                                         teardown),
         cmocka_unit_test(texts),
+        cmocka_unit_test(texts_as_formatted),
         cmocka_unit_test(reaction_texts),
         cmocka_unit_test_setup_teardown(charters_in_force, setup, teardown),
         cmocka_unit_test_setup_teardown(objects_once_unacked, setup, teardown),

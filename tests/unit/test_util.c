@@ -2,6 +2,7 @@
  * the log line format (log.c has no test file of its own). */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -173,6 +174,48 @@ test_time_random(void **state)
         if (strcmp(buf, want) != 0)
             fail_msg("t=%lld off=%d: got \"%s\", libc \"%s\"", (long long)t,
                      off, buf, want);
+    }
+}
+
+/* xconcat joins up to its NULL; fmt_u64 prints what snprintf's PRIu64
+ * does (edges, then seeded random values of every magnitude). */
+static void
+test_concat_u64(void **state)
+{
+    (void)state;
+    char *p = xconcat("a", "", "bc", ":", "欢迎", NULL);
+    assert_string_equal(p, "abc:欢迎");
+    free(p);
+    p = xconcat("", NULL);
+    assert_string_equal(p, "");
+    free(p);
+
+    uint64_t edges[] = {0,
+                        1,
+                        9,
+                        10,
+                        99,
+                        100,
+                        UINT32_MAX,
+                        UINT64_MAX,
+                        UINT64_MAX - 1,
+                        10000000000000000000ULL};
+    char got[24], want[24];
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        size_t n = fmt_u64(got, edges[i]);
+        snprintf(want, sizeof want, "%" PRIu64, edges[i]);
+        assert_string_equal(got, want);
+        assert_int_equal(n, strlen(want));
+    }
+    srand(test_seed);
+    for (int i = 0; i < 20000; i++) {
+        uint64_t v = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11) ^
+                     (uint64_t)rand();
+        v >>= rand() % 64;
+        size_t n = fmt_u64(got, v);
+        snprintf(want, sizeof want, "%" PRIu64, v);
+        if (strcmp(got, want) != 0 || n != strlen(want))
+            fail_msg("v=%s: got \"%s\" (%zu)", want, got, n);
     }
 }
 
@@ -378,6 +421,7 @@ main(void)
         cmocka_unit_test(test_time_format),
         cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_time_random),
+        cmocka_unit_test(test_concat_u64),
         cmocka_unit_test(test_log_format),
         cmocka_unit_test(test_log_levels),
         cmocka_unit_test(test_log_long_line),
