@@ -33,10 +33,10 @@ struct follow {
     char server_pub[KEY_Z85_LEN + 1];
     void *sock;
     zwatch_t *w;
-    void *mon;        /* PAIR reading sock's monitor events */
-    zwatch_t *mon_w;  /* NULL: no monitor, the reply deadline covers */
-    bool lost;        /* the connection dropped since the last handshake */
-    uv_timer_t timer; /* reply deadline, retry backoff */
+    void *mon;           /* PAIR reading sock's monitor events */
+    uv_poll_t *mon_poll; /* NULL: no monitor, the reply deadline covers */
+    bool lost;           /* the connection dropped since the last handshake */
+    uv_timer_t timer;    /* reply deadline, retry backoff */
     bool timer_open;
     uint64_t epoch;   /* 0 until the first batch when nothing was applied */
     uint64_t applied; /* committed cursor */
@@ -117,10 +117,14 @@ static void on_sock(void *arg);
  * sent again at once under a new id (a Fetch is a read: the old one's
  * answer, should it still come, is stale and dropped by its id). */
 static void
-on_mon(void *arg)
+on_mon(follow_t *f)
 {
-    follow_t *f = arg;
-    for (int n = 0; n < 16 && f->mon != NULL; n++) {
+    /* Read to EAGAIN, with no budget (two kinds of rare events): then
+     * libzmq has taken every command, and the next event makes ZMQ_FD
+     * readable again. Nothing else touches this socket, so, unlike the
+     * DEALER, it needs no zwatch (whose prepare and check handles ask
+     * ZMQ_EVENTS, two system calls, on every loop iteration). */
+    while (f->mon != NULL) {
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         if (zmq_msg_recv(&msg, f->mon, ZMQ_DONTWAIT) < 0) {
@@ -153,6 +157,20 @@ on_mon(void *arg)
 }
 
 static void
+on_mon_poll(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    on_mon(h->data);
+}
+
+static void
+on_mon_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void
 monitor_sock(follow_t *f)
 {
     static unsigned n_mon;
@@ -174,9 +192,19 @@ monitor_sock(follow_t *f)
                            ZMQ_EVENT_DISCONNECTED |
                                ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
         goto fail;
-    f->mon_w = zwatch_new(svc_loop(f->s), f->mon, on_mon, f);
-    if (f->mon_w == NULL)
+    int fd = -1;
+    size_t fd_len = sizeof(fd);
+    if (zmq_getsockopt(f->mon, ZMQ_FD, &fd, &fd_len) != 0)
         goto fail;
+    f->mon_poll = xmalloc(sizeof(*f->mon_poll));
+    if (uv_poll_init(svc_loop(f->s), f->mon_poll, fd) != 0) {
+        free(f->mon_poll);
+        f->mon_poll = NULL;
+        goto fail;
+    }
+    f->mon_poll->data = f;
+    uv_poll_start(f->mon_poll, UV_READABLE, on_mon_poll);
+    on_mon(f); /* whatever came before the poll watched */
     return;
 fail:
     log_warn("follow.no_monitor", "producer=%s error=%s", f->producer,
@@ -209,7 +237,9 @@ connect_sock(follow_t *f)
 static void
 close_sock(follow_t *f)
 {
-    zwatch_close(&f->mon_w);
+    if (f->mon_poll != NULL)
+        uv_close((uv_handle_t *)f->mon_poll, on_mon_closed);
+    f->mon_poll = NULL;
     zwatch_close(&f->w);
     if (f->sock != NULL && f->mon != NULL)
         zmq_socket_monitor(f->sock, NULL, 0);
