@@ -22,10 +22,10 @@
 #include "../../services/incentives/cap_alloc.c"
 #include "../../services/incentives/policy.c"
 
-#define NEV 24  /* events per interleaving */
-#define NMEM 4  /* members */
-#define MAXC 64 /* claims */
-#define MAXE 8  /* entries per claim */
+#define NEV 24         /* events per interleaving */
+#define NMEM 4         /* members */
+#define MAXC 64        /* claims */
+#define MAXE (NEV + 1) /* entries per claim: its event and every correction */
 #define PERMS 3000
 
 static const char *policy_text =
