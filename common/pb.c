@@ -398,9 +398,8 @@ unpack_desc(const ProtobufCMessageDescriptor *d, const uint8_t *data,
     return shadow_for_case(p, found);
 }
 
-/* sizeof an element of a repeated field of type t */
-static size_t
-elt_bytes(ProtobufCType t)
+size_t
+pb_elem_size(ProtobufCType t)
 {
     switch (t) {
     case PROTOBUF_C_TYPE_INT64:
@@ -514,7 +513,7 @@ init_is_generic(const ProtobufCMessageDescriptor *real,
         size_t sz = f->type == PROTOBUF_C_TYPE_STRING ||
                             f->type == PROTOBUF_C_TYPE_MESSAGE
                         ? 0
-                        : elt_bytes(f->type);
+                        : pb_elem_size(f->type);
         if (sz == 0)
             memcpy(b + f->offset, &f->default_value, sizeof(void *));
         else
@@ -893,7 +892,7 @@ enc_message(enc_t *e, const ProtobufCMessage *m)
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)q;
             const char *arr = *(char *const *)member;
-            size_t sz = elt_bytes(f->type);
+            size_t sz = pb_elem_size(f->type);
             for (size_t k = 0; k < n; k++)
                 enc_field(e, f, arr + k * sz);
             continue;

@@ -47,6 +47,10 @@ size_t pb_arena_used(const pb_arena_t *a);
 int pb_validate(const ProtobufCMessage *m, size_t max_string,
                 size_t max_repeated, char *err, size_t errlen);
 
+/* sizeof one element of a repeated field of type t in a protobuf-c struct
+ * (the stride of its array). */
+size_t pb_elem_size(ProtobufCType t);
+
 /* Pack into a fresh xmalloc'd buffer; *len set. The bytes are
  * protobuf_c_message_pack's, made in one walk of the message (see pb.c,
  * "packing in one pass") that visits only the selected member of a large

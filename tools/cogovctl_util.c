@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <wchar.h>
 
+#include "pb.h"
 #include "util.h"
 #include "validate.h"
 #include "cogov/v1/types.pb-c.h"
@@ -608,27 +609,6 @@ pb_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
     if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
         return *(const protobuf_c_boolean *)(base + f->quantifier_offset);
     return true;
-}
-
-static size_t
-pb_elem_size(ProtobufCType t)
-{
-    switch (t) {
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return 8;
-    case PROTOBUF_C_TYPE_STRING:
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(void *);
-    case PROTOBUF_C_TYPE_BYTES:
-        return sizeof(ProtobufCBinaryData);
-    default:
-        return 4;
-    }
 }
 
 static void

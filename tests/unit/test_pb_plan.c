@@ -120,29 +120,6 @@ fill_value(const ProtobufCFieldDescriptor *f, void *p, int depth)
     }
 }
 
-static size_t
-elt_size(ProtobufCType t)
-{
-    switch (t) {
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return 8;
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    case PROTOBUF_C_TYPE_STRING:
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(void *);
-    case PROTOBUF_C_TYPE_BYTES:
-        return sizeof(ProtobufCBinaryData);
-    default:
-        return 4;
-    }
-}
-
 /* A message of d with random contents: about three in four fields set; in
  * each oneof one member (or none). With force, the oneof that holds
  * force_case (or, for 0 and for a number that is no field, every oneof)
@@ -202,7 +179,7 @@ fill_message(const ProtobufCMessageDescriptor *d, int depth,
             size_t n = f->type == PROTOBUF_C_TYPE_MESSAGE && depth >= MAX_DEPTH
                            ? 0
                            : rnd_below(4);
-            size_t sz = elt_size(f->type);
+            size_t sz = pb_elem_size(f->type);
             char *arr = n ? xcalloc(n, sz) : NULL;
             for (size_t k = 0; k < n; k++)
                 fill_value(f, arr + k * sz, depth);
