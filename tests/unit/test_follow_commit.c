@@ -19,17 +19,9 @@
 
 #include "store.h"
 #include "util.h"
+#include "unit_tmp.h"
 
 static char g_dir[64], g_db[128];
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int
 setup(void **state)
@@ -46,7 +38,7 @@ static int
 teardown(void **state)
 {
     (void)state;
-    nftw(g_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    unit_rm_tree(g_dir);
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
+#include "unit_tmp.h"
 
 #define SEED 20250101u
 
@@ -33,39 +34,6 @@ static const char *const MIG3[] = {
     "  goal INTEGER REFERENCES goal(id));\n"
     "INSERT INTO task(goal) VALUES(NULL);",
 };
-
-struct tmp {
-    char dir[64];
-    char db[128];
-};
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static int
-tmp_setup(void **state)
-{
-    struct tmp *t = xcalloc(1, sizeof(*t));
-
-    snprintf(t->dir, sizeof(t->dir), "/tmp/test_store.XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
-    snprintf(t->db, sizeof(t->db), "%s/s.db", t->dir);
-    *state = t;
-    return 0;
-}
-
-static int
-tmp_teardown(void **state)
-{
-    struct tmp *t = *state;
-
-    nftw(t->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-    free(t);
-    return 0;
-}
 
 static store_t *
 open_ok(const char *path, size_t n_mig)

@@ -33,6 +33,7 @@
 
 #include "store.h"
 #include "util.h"
+#include "unit_tmp.h"
 
 static char g_dir[64], g_db[128];
 static atomic_bool g_fail_sync;
@@ -100,15 +101,6 @@ wait_durable(store_t *s, uint64_t no)
 }
 
 static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
 setup(void **state)
 {
     (void)state;
@@ -128,7 +120,7 @@ teardown(void **state)
 {
     (void)state;
     atomic_store(&g_fail_sync, false);
-    nftw(g_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    unit_rm_tree(g_dir);
     return 0;
 }
 

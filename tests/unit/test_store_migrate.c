@@ -17,6 +17,7 @@
 
 #include "../../services/coordination/coord_store.c"
 #include "log.h"
+#include "unit_tmp.h"
 
 #define MS(x) COGOV__V1__MEMBER_STATUS__MEMBER_STATUS_##x
 #define MT(x) COGOV__V1__MEMBER_TYPE__MEMBER_TYPE_##x
@@ -41,42 +42,6 @@ static const char OLD_COMMON[] =
     "  retried INTEGER NOT NULL DEFAULT 0);\n"
     "INSERT INTO meta(key, value) VALUES('epoch', 4242);\n"
     "PRAGMA user_version = 1;\n";
-
-struct tmp {
-    char dir[64];
-    char db[128];
-};
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
-tmp_setup(void **state)
-{
-    struct tmp *t = xcalloc(1, sizeof(*t));
-
-    snprintf(t->dir, sizeof(t->dir), "/tmp/test_store_migrate.XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
-    snprintf(t->db, sizeof(t->db), "%s/s.db", t->dir);
-    *state = t;
-    return 0;
-}
-
-static int
-tmp_teardown(void **state)
-{
-    struct tmp *t = *state;
-
-    nftw(t->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-    free(t);
-    return 0;
-}
 
 static store_t *
 open_n(const char *path, size_t n_mig)

@@ -1,0 +1,59 @@
+/* unit_tmp: a temp directory per test for the unit tests that need files
+ * (cmocka setup/teardown), removed with everything in it. */
+#ifndef COGOV_UNIT_TMP_H
+#define COGOV_UNIT_TMP_H
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+struct tmp {
+    char dir[64];
+    char db[128]; /* <dir>/s.db */
+};
+
+static inline int
+unit_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Remove dir and everything below it. */
+static inline void
+unit_rm_tree(const char *dir)
+{
+    nftw(dir, unit_rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static inline int
+tmp_setup(void **state)
+{
+    struct tmp *t = xcalloc(1, sizeof(*t));
+
+    snprintf(t->dir, sizeof(t->dir), "/tmp/cogov-unit.XXXXXX");
+    if (mkdtemp(t->dir) == NULL) {
+        free(t);
+        return -1;
+    }
+    snprintf(t->db, sizeof(t->db), "%s/s.db", t->dir);
+    *state = t;
+    return 0;
+}
+
+static inline int
+tmp_teardown(void **state)
+{
+    struct tmp *t = *state;
+
+    unit_rm_tree(t->dir);
+    free(t);
+    return 0;
+}
+
+#endif
