@@ -429,6 +429,20 @@ history_add(store_t *st, const char *member_id, Cogov__V1__MemberStatus from,
     return store_exec(q);
 }
 
+/* ?1 uscc (also the member id), ?2 name, ?3 type, ?4 applied/changed at,
+ * ?5..?7 contacts: the VALUES of an apply. */
+static void
+bind_apply(sqlite3_stmt *q, const Cogov__V1__ApplyMember *a, int64_t at)
+{
+    sqlite3_bind_text(q, 1, a->uscc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, a->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, (int)a->type);
+    sqlite3_bind_int64(q, 4, at);
+    bind_opt(q, 5, a->contact_name);
+    bind_opt(q, 6, a->contact_phone);
+    bind_opt(q, 7, a->contact_email);
+}
+
 int
 coord_store_member_apply(store_t *st, const Cogov__V1__ApplyMember *a,
                          Cogov__V1__MemberStatus prev, int64_t at,
@@ -448,13 +462,7 @@ coord_store_member_apply(store_t *st, const Cogov__V1__ApplyMember *a,
             " WHERE members.status IN (4, 6)");
     if (q == NULL)
         return -EIO;
-    sqlite3_bind_text(q, 1, a->uscc, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, a->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 3, (int)a->type);
-    sqlite3_bind_int64(q, 4, at);
-    bind_opt(q, 5, a->contact_name);
-    bind_opt(q, 6, a->contact_phone);
-    bind_opt(q, 7, a->contact_email);
+    bind_apply(q, a, at);
     int err = store_exec(q);
     if (err < 0)
         return err;
@@ -479,13 +487,7 @@ coord_store_member_enter(store_t *st, const Cogov__V1__ApplyMember *a,
                        " ON CONFLICT(member_id) DO NOTHING");
     if (q == NULL)
         return -EIO;
-    sqlite3_bind_text(q, 1, a->uscc, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, a->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 3, (int)a->type);
-    sqlite3_bind_int64(q, 4, at);
-    bind_opt(q, 5, a->contact_name);
-    bind_opt(q, 6, a->contact_phone);
-    bind_opt(q, 7, a->contact_email);
+    bind_apply(q, a, at);
     err = store_exec(q);
     if (err < 0)
         return err;
