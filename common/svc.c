@@ -1610,19 +1610,18 @@ flush_pending(svc_t *s)
                 pending_t *p = &s->pending[i];
                 if (!p->write)
                     continue;
+                /* The same ids, so the client matches the answer and
+                 * retries with the same request id. */
                 Cogov__V1__Reply *rep = p->rep;
                 free(p->packed);
                 p->packed = NULL;
-                free(rep->error);
-                rep->error = xasprintf("store commit failed: %s; nothing was "
-                                       "applied",
-                                       strerror(-rc));
+                p->rep = reply_new(rep->request_id, rep->correlation_id);
                 pb_msg_free((ProtobufCMessage *)rep);
-                p->rep = reply_new(NULL, NULL);
                 reply_set_code(p->rep,
                                COGOV__V1__STATUS_CODE__STATUS_UNAVAILABLE);
-                p->rep->error =
-                    xasprintf("store commit failed: %s", strerror(-rc));
+                p->rep->error = xasprintf("store commit failed: %s; nothing "
+                                          "was applied",
+                                          strerror(-rc));
             }
             here = false; /* nothing was committed */
         }
