@@ -518,6 +518,19 @@ done:
     return ret;
 }
 
+/* A schema transaction failed: say what ("<what>: <SQLite's message>"),
+ * free msg, roll back what is open, return a negative errno. */
+static int
+schema_tx_fail(sqlite3 *db, int rc, char *msg, const char *what, char *err,
+               size_t errlen)
+{
+    set_err(err, errlen, "%s: %s", what, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return store_errno(rc) ? store_errno(rc) : -EIO;
+}
+
 /* Apply version `target` (1 = common schema) in its own transaction. The
  * version is re-read under the write lock, so two processes opening the
  * same new store do not both migrate it. */
@@ -552,12 +565,8 @@ migrate_one(sqlite3 *db, int target, const char *script, char *err,
         goto fail;
     return 0;
 fail:
-    set_err(err, errlen, "migration %d: %s", target,
-            msg ? msg : sqlite3_errmsg(db));
-    sqlite3_free(msg);
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return store_errno(rc) ? store_errno(rc) : -EIO;
+    snprintf(sql, sizeof(sql), "migration %d", target);
+    return schema_tx_fail(db, rc, msg, sql, err, errlen);
 }
 
 static int
@@ -621,11 +630,7 @@ upgrade_replies(sqlite3 *db, char *err, size_t errlen)
         goto fail;
     return 0;
 fail:
-    set_err(err, errlen, "replies: %s", msg ? msg : sqlite3_errmsg(db));
-    sqlite3_free(msg);
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return store_errno(rc) ? store_errno(rc) : -EIO;
+    return schema_tx_fail(db, rc, msg, "replies", err, errlen);
 }
 
 static uint64_t
