@@ -75,19 +75,6 @@ has_table(store_t *s, const char *name)
     return n;
 }
 
-static int64_t
-count_rows(store_t *s, const char *sql)
-{
-    sqlite3_stmt *st = store_stmt(s, sql);
-    int64_t n;
-
-    assert_non_null(st);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return n;
-}
-
 static int
 append(store_t *s, const char *type, const char *corr)
 {
@@ -134,19 +121,19 @@ test_open_memory(void **state)
     assert_true(has_table(s, "goal"));
     assert_false(has_table(s, "task"));
     /* replies in its second shape: ids in time order, no created_at index */
-    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
                                    "name='replies_created_at'"),
                      0);
-    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM "
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM "
                                    "pragma_table_info('replies') WHERE "
                                    "name='id' AND pk=1"),
                      1);
-    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
                                    "type='index' AND tbl_name='replies'"),
                      1);
-    assert_int_equal(count_rows(s, "PRAGMA foreign_keys"), 1);
-    assert_int_equal(count_rows(s, "PRAGMA synchronous"), 2); /* FULL */
-    assert_int_equal(count_rows(s, "PRAGMA busy_timeout"), 5000);
+    assert_int_equal(unit_q_int(s, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(unit_q_int(s, "PRAGMA synchronous"), 2); /* FULL */
+    assert_int_equal(unit_q_int(s, "PRAGMA busy_timeout"), 5000);
     assert_true(store_epoch(s) > 0);
     assert_true(store_epoch(s) <= (uint64_t)INT64_MAX);
     assert_int_equal(store_head(s), 0);
@@ -180,13 +167,13 @@ test_migrations_file(void **state)
     s = open_ok(t->db, 3);
     assert_int_equal(user_version(s), 4);
     assert_true(has_table(s, "task"));
-    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM task"), 1);
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM task"), 1);
     assert_int_equal(store_epoch(s), epoch);
     store_destroy(&s);
 
     /* Again with 3: nothing to do, the INSERT in v4 did not run twice. */
     s = open_ok(t->db, 3);
-    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM task"), 1);
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM task"), 1);
     assert_int_equal(store_epoch(s), epoch);
     store_destroy(&s);
 
@@ -409,7 +396,7 @@ test_outbox_rollback_gapless(void **state)
     assert_int_equal(append(s, "lost", NULL), 0);
     store_rollback(s);
     assert_int_equal(store_head(s), 1);
-    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM outbox"), 1);
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM outbox"), 1);
 
     assert_int_equal(store_begin(s), 0);
     ev.type = "b";
@@ -417,7 +404,7 @@ test_outbox_rollback_gapless(void **state)
     assert_int_equal(ev.seq, 2); /* reused: no gap */
     assert_int_equal(store_commit(s), 0);
     assert_int_equal(store_head(s), 2);
-    assert_int_equal(count_rows(s, "SELECT MAX(seq) FROM outbox"), 2);
+    assert_int_equal(unit_q_int(s, "SELECT MAX(seq) FROM outbox"), 2);
     store_destroy(&s);
 }
 
@@ -447,9 +434,9 @@ test_outbox_savepoint(void **state)
     assert_int_equal(store_commit(s), 0);
 
     assert_int_equal(store_head(s), 3);
-    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM outbox"), 3);
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM outbox"), 3);
     assert_int_equal(
-        count_rows(s, "SELECT COUNT(*) FROM outbox WHERE type='inner'"), 0);
+        unit_q_int(s, "SELECT COUNT(*) FROM outbox WHERE type='inner'"), 0);
     {
         int64_t v = 0;
         assert_int_equal(store_meta_get_int(s, "k", &v), 0);
@@ -564,7 +551,7 @@ test_outbox_read(void **state)
     collected_free(&c);
 
     /* The columns mirror the event. */
-    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM outbox WHERE "
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM outbox WHERE "
                                    "seq=3 AND type='t3' AND "
                                    "correlation_id='c-3' AND "
                                    "causation_id='req:alice:1'"),
@@ -580,7 +567,7 @@ test_outbox_null_type(void **state)
     assert_int_equal(store_begin(s), 0);
     assert_int_equal(append(s, NULL, NULL), 0);
     assert_int_equal(store_commit(s), 0);
-    assert_int_equal(count_rows(s,
+    assert_int_equal(unit_q_int(s,
                                 "SELECT COUNT(*) FROM outbox WHERE type='' AND "
                                 "correlation_id IS NULL"),
                      1);
@@ -766,7 +753,7 @@ test_dead_letters(void **state)
         store_dead_letter_add(s, "supervision", 9, "x", "bug", NULL, 0), 0);
     assert_int_equal(store_dead_letter_count(s), 2);
     assert_int_equal(
-        count_rows(s, "SELECT COUNT(*) FROM dead_letters WHERE "
+        unit_q_int(s, "SELECT COUNT(*) FROM dead_letters WHERE "
                       "producer='coordination' AND seq=4 AND "
                       "type='member_admitted' AND error='no such unit' AND "
                       "length(event)=3 AND retried=0 AND created_at>0"),
@@ -830,11 +817,11 @@ test_disk_full(void **state)
     print_message("commit after ENOSPC: %d, head %llu\n", rc,
                   (unsigned long long)store_head(s));
     assert_false(store_in_tx(s));
-    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM outbox"),
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM outbox"),
                      (int64_t)store_head(s));
-    assert_int_equal(count_rows(s, "SELECT MAX(seq) FROM outbox"),
+    assert_int_equal(unit_q_int(s, "SELECT MAX(seq) FROM outbox"),
                      (int64_t)store_head(s));
-    assert_int_equal(count_rows(s, "SELECT COUNT(*) FROM cursors"), 0);
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM cursors"), 0);
 
     st = store_stmt(s, "PRAGMA max_page_count = 100000");
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -849,7 +836,7 @@ test_disk_full(void **state)
         assert_int_equal(store_head(s), head + 1);
     }
     assert_int_equal(store_size_bytes(s),
-                     count_rows(s, "PRAGMA page_count") * 4096);
+                     unit_q_int(s, "PRAGMA page_count") * 4096);
     store_destroy(&s);
 }
 

@@ -54,19 +54,6 @@ open_n(const char *path, size_t n_mig)
     return s;
 }
 
-static int64_t
-q_int(store_t *s, const char *sql)
-{
-    sqlite3_stmt *st = store_stmt(s, sql);
-    int64_t n;
-
-    assert_non_null(st);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return n;
-}
-
 /* Every row of sql as one text line each, in the query's order, joined. */
 static char *
 rows_text(store_t *s, const char *sql)
@@ -149,12 +136,12 @@ test_replies_upgrade(void **state)
     store_t *s = open_n(t->db, 0);
     quick_check_ok(s);
     assert_int_equal(store_epoch(s), 4242);
-    assert_int_equal(q_int(s, "PRAGMA user_version"), 1);
-    assert_int_equal(q_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
-                              "name = 'replies_created_at'"),
+    assert_int_equal(unit_q_int(s, "PRAGMA user_version"), 1);
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+                                   "name = 'replies_created_at'"),
                      0);
-    assert_int_equal(q_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
-                              "name = 'replies_v2'"),
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+                                   "name = 'replies_v2'"),
                      0);
     /* ids in time order */
     got = rows_text(s, "SELECT principal, request_id, created_at FROM replies "
@@ -189,7 +176,7 @@ test_replies_upgrade(void **state)
                      -ENOENT);
     reply_is(s, "alice", "late", 3, "third");
     assert_int_equal(store_reply_expire(s, 10000), 2);
-    assert_int_equal(q_int(s, "SELECT COUNT(*) FROM replies"), 0);
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM replies"), 0);
     quick_check_ok(s);
     store_destroy(&s);
 }
@@ -225,7 +212,7 @@ test_coordination_members(void **state)
     /* The previous code's coordination store: migrations 1 to 5. */
     assert_true(coord_n_migrations >= 6);
     store_t *s = open_n(t->db, 5);
-    assert_int_equal(q_int(s, "PRAGMA user_version"), 6);
+    assert_int_equal(unit_q_int(s, "PRAGMA user_version"), 6);
     assert_int_equal(store_begin(s), 0);
     apply(s, "M1", "滨江职业技术学院", MS(UNSPECIFIED), 100);
     apply(s, "M2", "Second Unit", MS(UNSPECIFIED), 110);
@@ -246,7 +233,7 @@ test_coordination_members(void **state)
     store_destroy(&s);
 
     s = open_n(t->db, coord_n_migrations);
-    assert_int_equal(q_int(s, "PRAGMA user_version"),
+    assert_int_equal(unit_q_int(s, "PRAGMA user_version"),
                      1 + (int64_t)coord_n_migrations);
     quick_check_ok(s);
     char *got = rows_text(s, MEMBERS_DUMP);
@@ -255,19 +242,19 @@ test_coordination_members(void **state)
     got = rows_text(s, HISTORY_DUMP);
     assert_string_equal(got, history);
     free(got);
-    assert_int_equal(q_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
-                              "name IN ('members_status', "
-                              "'member_history_member', 'members_v6', "
-                              "'member_history_v6')"),
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+                                   "name IN ('members_status', "
+                                   "'member_history_member', 'members_v6', "
+                                   "'member_history_v6')"),
                      0);
-    assert_int_equal(q_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
-                              "name = 'members' AND sql LIKE "
-                              "'%WITHOUT ROWID'"),
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+                                   "name = 'members' AND sql LIKE "
+                                   "'%WITHOUT ROWID'"),
                      1);
-    assert_int_equal(q_int(s, "SELECT COUNT(*) FROM "
-                              "pragma_foreign_key_list('member_history') "
-                              "WHERE \"table\" = 'members' AND "
-                              "\"from\" = 'member_id'"),
+    assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM "
+                                   "pragma_foreign_key_list('member_history') "
+                                   "WHERE \"table\" = 'members' AND "
+                                   "\"from\" = 'member_id'"),
                      1);
 
     /* The member functions on the migrated tables. */
@@ -305,7 +292,7 @@ test_coordination_members(void **state)
                        "WHERE id > 6 ORDER BY id");
     assert_string_equal(got, "M3|2\nM4|1\n");
     free(got);
-    assert_int_equal(q_int(s, "SELECT max(id) FROM member_history"), 8);
+    assert_int_equal(unit_q_int(s, "SELECT max(id) FROM member_history"), 8);
     Cogov__V1__MemberList *l = NULL;
     assert_int_equal(coord_store_members(s, MS(ADMITTED), 0, &l), 0);
     assert_int_equal(l->n_members, 2);

@@ -1,5 +1,6 @@
 /* unit_tmp: a temp directory per test for the unit tests that need files
- * (cmocka setup/teardown), removed with everything in it. */
+ * (cmocka setup/teardown), removed with everything in it, and a one-number
+ * query on a store. Include after <cmocka.h>. */
 #ifndef COGOV_UNIT_TMP_H
 #define COGOV_UNIT_TMP_H
 
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "store.h"
 #include "util.h"
 
 struct tmp {
@@ -54,6 +56,20 @@ tmp_teardown(void **state)
     unit_rm_tree(t->dir);
     free(t);
     return 0;
+}
+
+/* The first column of the one row sql returns (COUNT(*) and the like). */
+static inline int64_t
+unit_q_int(store_t *s, const char *sql)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    int64_t n;
+
+    assert_non_null(st);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return n;
 }
 
 #endif
