@@ -95,6 +95,13 @@ static const char REPLIES_V2[] =
     "DROP TABLE replies;\n"
     "ALTER TABLE replies_v2 RENAME TO replies;\n";
 
+/* A stored reply's key in memory: hash of (principal, request id), and the
+ * id of the last row stored under it. */
+struct rkey {
+    uint64_t h;
+    int64_t id;
+};
+
 struct stmt_entry {
     const char *key; /* the caller's pointer, for the fast path */
     char *sql;       /* our copy of the text */
@@ -165,11 +172,19 @@ struct store {
     size_t n_stmts, cap_stmts;
     uint32_t *slots; /* by key pointer: index + 1 into stmts, 0 empty */
     size_t n_slots;  /* a power of two, at least twice n_stmts */
+    /* The keys of the stored replies (see "replies" below). */
+    struct rkey *rkeys; /* open addressing, h 0 = empty */
+    size_t rk_cap;      /* a power of two, at least twice rk_n */
+    size_t rk_n;
+    bool rk_off;     /* too many: every lookup asks SQLite */
+    bool rk_expired; /* the open transaction expired replies */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int ckpt_start(store_t *s, const char *path, char *why, size_t whylen);
+static int rkeys_load(store_t *s, char *err, size_t errlen);
+static void rkeys_expired(store_t *s);
 
 static void
 set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -775,7 +790,8 @@ store_open(const char *path, const char *name, const char *const *migrations,
     db = NULL;
     s->name = xstrdup(name);
     if (load_epoch(s, why, sizeof(why)) < 0 ||
-        load_head(s, why, sizeof(why)) < 0)
+        load_head(s, why, sizeof(why)) < 0 ||
+        rkeys_load(s, why, sizeof(why)) < 0)
         goto fail;
     if (!is_memory_path(path) && ckpt_start(s, path, why, sizeof(why)) < 0)
         goto fail;
@@ -1011,6 +1027,7 @@ store_destroy(store_t **sp)
     free(s->stmts);
     free(s->slots);
     free(s->marks);
+    free(s->rkeys);
     rc = sqlite3_close(s->db);
     if (rc != SQLITE_OK)
         log_error("store.close_failed", "store=%s rc=%d msg=%s", log_q(s->name),
@@ -1229,6 +1246,8 @@ store_commit(store_t *s)
     if (s->pending != s->head && background_sync(s))
         marks_push(s, s->ckpt->hook_no, s->pending);
     s->head = s->pending;
+    if (s->rk_expired)
+        rkeys_expired(s);
     return 0;
 }
 
@@ -1275,6 +1294,7 @@ store_rollback(store_t *s)
     s->in_tx = false;
     s->in_sp = false;
     s->pending = s->head;
+    s->rk_expired = false;
 }
 
 int
@@ -1493,15 +1513,160 @@ store_cursor_set(store_t *s, const char *producer, uint64_t epoch, uint64_t seq)
 
 /* ---- replies ------------------------------------------------------------- */
 
+/* Almost every write is not a retry, and asking SQLite whether it is costs
+ * a statement (~4.4k instructions). So the store keeps the keys of its
+ * stored replies in memory and asks SQLite only about a key it holds.
+ * The keys are a superset of the rows: a key goes in when its row is
+ * inserted (and stays if that is rolled back: one needless lookup), and
+ * goes out only after an expiry has committed, by id: expiry deletes a
+ * prefix of ids, so no row is below the smallest id then committed (read
+ * after the commit, so an expiry rolled back, whole or to a savepoint,
+ * drops nothing), and a key keeps the id of its newest row. This needs every
+ * write to `replies` to go through this store_t, as the outbox head already
+ * does. Past RKEYS_MAX keys (16 MiB of table) the keys are dropped and every
+ * lookup asks SQLite, until the store is opened again. */
+#define RKEYS_MAX (1u << 19)
+
+static uint64_t
+rkey_hash(const char *principal, const char *request_id)
+{
+    uint64_t h = hash64(request_id, strlen(request_id));
+    h ^= hash64(principal, strlen(principal)) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 29;
+    return h != 0 ? h : 1;
+}
+
+static bool
+rkey_has(const store_t *s, uint64_t h)
+{
+    if (s->rk_n == 0)
+        return false;
+    size_t mask = s->rk_cap - 1;
+    for (size_t i = h & mask; s->rkeys[i].h != 0; i = (i + 1) & mask)
+        if (s->rkeys[i].h == h)
+            return true;
+    return false;
+}
+
+static void
+rkey_put(struct rkey *t, size_t cap, uint64_t h, int64_t id, size_t *n)
+{
+    size_t mask = cap - 1;
+    size_t i = h & mask;
+    while (t[i].h != 0 && t[i].h != h)
+        i = (i + 1) & mask;
+    if (t[i].h == 0)
+        (*n)++;
+    t[i].h = h;
+    if (id > t[i].id || t[i].id == 0)
+        t[i].id = id;
+}
+
+static void
+rkeys_off(store_t *s)
+{
+    free(s->rkeys);
+    s->rkeys = NULL;
+    s->rk_cap = 0;
+    s->rk_n = 0;
+    s->rk_off = true;
+}
+
+/* Rebuild into cap slots, keeping the keys whose id >= min_id. */
+static void
+rkeys_rebuild(store_t *s, size_t cap, int64_t min_id)
+{
+    struct rkey *t = xcalloc(cap, sizeof(*t));
+    size_t n = 0;
+    for (size_t i = 0; i < s->rk_cap; i++)
+        if (s->rkeys[i].h != 0 && s->rkeys[i].id >= min_id)
+            rkey_put(t, cap, s->rkeys[i].h, s->rkeys[i].id, &n);
+    free(s->rkeys);
+    s->rkeys = t;
+    s->rk_cap = cap;
+    s->rk_n = n;
+}
+
+static void
+rkey_add(store_t *s, uint64_t h, int64_t id)
+{
+    if (s->rk_off)
+        return;
+    if ((s->rk_n + 1) * 2 > s->rk_cap) {
+        if (s->rk_n + 1 > RKEYS_MAX) {
+            rkeys_off(s);
+            return;
+        }
+        rkeys_rebuild(s, s->rk_cap ? s->rk_cap * 2 : 1024, INT64_MIN);
+    }
+    rkey_put(s->rkeys, s->rk_cap, h, id, &s->rk_n);
+}
+
+/* After an expiry committed: drop the keys of the rows it deleted. */
+static void
+rkeys_expired(store_t *s)
+{
+    sqlite3_stmt *st;
+    int64_t min_id = INT64_MAX; /* no rows: no keys */
+
+    s->rk_expired = false;
+    if (s->rk_off || s->rk_cap == 0)
+        return;
+    st = store_stmt(s, "SELECT min(id) FROM replies");
+    if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+        if (st != NULL)
+            sqlite3_reset(st);
+        return; /* keys kept: a superset still */
+    }
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+        min_id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    size_t cap = s->rk_cap;
+    while (cap > 1024 && s->rk_n * 8 < cap)
+        cap /= 2; /* shrinks only as far as the rows kept allow */
+    rkeys_rebuild(s, cap, min_id);
+    if (s->rk_n * 2 > s->rk_cap)
+        rkeys_rebuild(s, s->rk_cap * 2, min_id);
+}
+
+/* At open: the keys of the rows there are. */
+static int
+rkeys_load(store_t *s, char *err, size_t errlen)
+{
+    static const char sql[] = "SELECT id, principal, request_id FROM replies";
+    sqlite3_stmt *st = store_stmt(s, sql);
+    int rc;
+
+    if (st == NULL) {
+        set_err(err, errlen, "replies: %s", sqlite3_errmsg(s->db));
+        return -EIO;
+    }
+    s->rk_off = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !s->rk_off)
+        rkey_add(s,
+                 rkey_hash((const char *)sqlite3_column_text(st, 1),
+                           (const char *)sqlite3_column_text(st, 2)),
+                 sqlite3_column_int64(st, 0));
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        set_err(err, errlen, "replies: %s", sqlite3_errmsg(s->db));
+        return -EIO;
+    }
+    return 0;
+}
+
 int
 store_reply_get(store_t *s, const char *principal, const char *request_id,
                 uint64_t *hash, uint8_t **reply, size_t *len)
 {
     static const char sql[] = "SELECT body_hash, reply FROM replies "
                               "WHERE principal = ?1 AND request_id = ?2";
-    sqlite3_stmt *st = store_stmt(s, sql);
+    sqlite3_stmt *st;
     int rc, ret = 0;
 
+    if (!s->rk_off && !rkey_has(s, rkey_hash(principal, request_id)))
+        return -ENOENT;
+    st = store_stmt(s, sql);
     if (st == NULL)
         return -EIO;
     sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
@@ -1550,6 +1715,9 @@ store_reply_put(store_t *s, const char *principal, const char *request_id,
     sqlite3_bind_int64(st, 5, now_ms);
     rc = step_done(s, st);
     sqlite3_clear_bindings(st);
+    if (rc == 0)
+        rkey_add(s, rkey_hash(principal, request_id),
+                 sqlite3_last_insert_rowid(s->db));
     return rc;
 }
 
@@ -1583,7 +1751,15 @@ store_reply_expire(store_t *s, int64_t before_ms)
     rc = step_done(s, st);
     if (rc < 0)
         return rc;
-    return sqlite3_changes(s->db);
+    rc = sqlite3_changes(s->db);
+    if (rc > 0) {
+        /* The keys go once the deletion is committed (store_commit); in
+         * autocommit, now. */
+        s->rk_expired = true;
+        if (!s->in_tx)
+            rkeys_expired(s);
+    }
+    return rc;
 }
 
 /* ---- dead letters -------------------------------------------------------- */

@@ -196,7 +196,10 @@ int store_cursor_set(store_t *s, const char *producer, uint64_t epoch,
                      uint64_t seq);
 
 /* Stored replies for idempotent retries. get: -ENOENT if none; otherwise
- * *hash set and *reply an xmalloc'd copy the caller frees. */
+ * *hash set and *reply an xmalloc'd copy the caller frees. The store keeps
+ * the stored keys in memory (read at open, up to 2^19 of them) and asks
+ * SQLite only about a key it holds, so no other connection may write to
+ * `replies` while a store_t has the database open. */
 int store_reply_get(store_t *s, const char *principal, const char *request_id,
                     uint64_t *hash, uint8_t **reply, size_t *len);
 int store_reply_put(store_t *s, const char *principal, const char *request_id,
