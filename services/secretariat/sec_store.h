@@ -43,7 +43,7 @@ int sec_store_notice_add(store_t *st, const Cogov__V1__Notice *n);
 int sec_store_notice(store_t *st, const char *notice_id,
                      Cogov__V1__Notice **out);
 /* Notices addressed to member_id (NULL: all) of `kind` (UNSPECIFIED: all),
- * ordered by published_at, notice_id. */
+ * ordered by published_at, then the order they were stored in. */
 int sec_store_notices(store_t *st, const char *member_id,
                       Cogov__V1__NoticeKind kind, Cogov__V1__NoticeList **out);
 /* Record member_id's acknowledgement of a notice at business time `at`.
