@@ -1606,9 +1606,15 @@ flush_pending(svc_t *s)
                 s->business_time = stored;
             log_error("store.commit_failed", "error=%s requests=%zu",
                       log_q(strerror(-rc)), s->n_pending);
+            /* From the group's first write on, every answer may rest on
+             * what the rollback took back: a read that saw the write, a
+             * refusal because of it ("already applied"), a retry answered
+             * from its stored reply. Only answers before it stand. */
+            bool seen_write = false;
             for (size_t i = 0; i < s->n_pending; i++) {
                 pending_t *p = &s->pending[i];
-                if (!p->write)
+                seen_write = seen_write || p->write;
+                if (!seen_write)
                     continue;
                 /* The same ids, so the client matches the answer and
                  * retries with the same request id. */
@@ -1724,6 +1730,21 @@ svc_commit_batch(svc_t *s, bool idle)
     return rc;
 }
 
+/* A sync failed (the thread's, the loop's, or the final one in stop): the
+ * state on disk is unknown, so nothing more is sent; the daemon stops with
+ * exit code 1, a restart recovers from what the disk holds and the clients
+ * retry. Logged once. */
+static void
+sync_lost(svc_t *s)
+{
+    if (!s->sync_failed) {
+        s->sync_failed = true;
+        log_error("service.sync_failed", "head=%llu",
+                  (unsigned long long)store_head(s->store));
+    }
+    drop_unsynced(s);
+}
+
 /* The checkpointer thread synced (uv_async: coalesced, on the loop). */
 static void
 on_durable(uv_async_t *h)
@@ -1732,12 +1753,7 @@ on_durable(uv_async_t *h)
     if (s->sync_failed)
         return;
     if (store_durable_poll(s->store) < 0) {
-        /* The state on disk is unknown: send nothing more, stop; a restart
-         * recovers from what the disk holds and the clients retry. */
-        s->sync_failed = true;
-        log_error("service.sync_failed", "head=%llu",
-                  (unsigned long long)store_head(s->store));
-        drop_unsynced(s);
+        sync_lost(s);
         stop(s);
         return;
     }
@@ -1991,7 +2007,7 @@ stop(svc_t *s)
         if (!s->sync_failed && store_sync(s->store) == 0)
             release_unsynced(s, true);
         else
-            drop_unsynced(s);
+            sync_lost(s); /* exit code 1 */
         serve_waiters(s, true);
         store_on_durable(s->store, NULL, NULL);
     }
@@ -2279,9 +2295,11 @@ svc_main(const svc_def_t *def, int argc, char **argv)
         log_buffer(true); /* see on_log_prepare */
         uv_run(&s->loop, UV_RUN_DEFAULT);
         log_buffer(false);
-        s->exit_code = s->sync_failed ? 1 : 0;
+        s->exit_code = 0;
     }
     stop(s);
+    if (s->sync_failed) /* also the final sync in stop */
+        s->exit_code = 1;
     uv_close((uv_handle_t *)&s->sig_term, on_close_noop);
     uv_close((uv_handle_t *)&s->sig_int, on_close_noop);
     uv_run(&s->loop, UV_RUN_DEFAULT);
