@@ -26,6 +26,46 @@
 #define FETCH_DEFER_MIN 2
 #define RETRY_MAX_MS 5000
 
+/* An event of the batch: decoded, or skipped (a payload case the service
+ * does not react to: only skimmed, see take_events). */
+typedef struct item {
+    const Cogov__V1__Event *ev; /* NULL: skipped */
+    uint64_t seq;
+    size_t pos, n_pos; /* a skipped event's `after`: follow.pos[pos...] */
+} item_t;
+
+/* The payload cases the service reacts to (svc_declare_reactions), by
+ * field number; g_reacts NULL: all. One service per process. */
+static uint8_t *g_reacts;
+static uint32_t g_reacts_max;
+
+void
+svc_declare_reactions(const svc_def_t *def)
+{
+    free(g_reacts);
+    g_reacts = NULL;
+    g_reacts_max = 0;
+    if (def == NULL || def->reacts_to == NULL)
+        return;
+    for (size_t i = 0; i < def->n_reacts_to; i++)
+        if ((uint32_t)def->reacts_to[i] > g_reacts_max)
+            g_reacts_max = (uint32_t)def->reacts_to[i];
+    if (g_reacts_max < COGOV__V1__EVENT__PAYLOAD_CALENDAR_TICK)
+        g_reacts_max = COGOV__V1__EVENT__PAYLOAD_CALENDAR_TICK;
+    g_reacts = xcalloc(g_reacts_max + 1, 1);
+    for (size_t i = 0; i < def->n_reacts_to; i++)
+        g_reacts[def->reacts_to[i]] = 1;
+    /* the runtime's own: a tick moves business time (apply_one) */
+    g_reacts[COGOV__V1__EVENT__PAYLOAD_CALENDAR_TICK] = 1;
+}
+
+/* Does this daemon need payload case c decoded? */
+static bool
+reacts_to(uint32_t c)
+{
+    return g_reacts == NULL || (c <= g_reacts_max && g_reacts[c]);
+}
+
 struct follow {
     svc_t *s;
     char producer[32];
@@ -52,7 +92,12 @@ struct follow {
     /* A batch being applied (held for causal order or for a retry). */
     Cogov__V1__Reply *batch_rep; /* decoded into arena */
     pb_arena_t *arena;
-    size_t next; /* index of the next event to apply */
+    size_t next;             /* index of the next event to apply */
+    item_t *items;           /* its events, [batch_rep->batch->n_events] */
+    size_t n_items;          /* room in items */
+    pb_position_skim_t *pos; /* skipped events' positions (producer names
+                                in the arena) */
+    size_t n_pos, cap_pos;
 };
 
 static void send_fetch(follow_t *f);
@@ -333,16 +378,34 @@ send_fetch(follow_t *f)
                    (uint64_t)conf->fetch_wait_ms * 3 / 2 + 500, 0);
 }
 
-/* Is every position this event names reached here? */
+/* Is every position this event names reached here? A skipped event's
+ * positions (their names not NUL-terminated) are looked at as the decoded
+ * event's would be. */
 static bool
-causally_ready(follow_t *f, const Cogov__V1__Event *ev)
+causally_ready(follow_t *f, const item_t *it)
 {
-    for (size_t i = 0; i < ev->n_after; i++) {
+    const Cogov__V1__Event *ev = it->ev;
+    for (size_t i = 0; ev != NULL && i < ev->n_after; i++) {
         const Cogov__V1__Position *p = ev->after[i];
         if (p->producer == NULL || strcmp(p->producer, f->producer) == 0 ||
             strcmp(p->producer, svc_name(f->s)) == 0)
             continue;
         uint64_t mine = svc_cursor_of(f->s, p->producer);
+        if (mine != UINT64_MAX && mine < p->seq)
+            return false;
+    }
+    for (size_t i = 0; ev == NULL && i < it->n_pos; i++) {
+        const pb_position_skim_t *p = &f->pos[it->pos + i];
+        char name[sizeof(f->producer)];
+        /* a name this long is none of the streams followed (f->producer
+         * holds theirs): svc_cursor_of would not find it */
+        if (p->producer == NULL || p->producer_len >= sizeof(name))
+            continue;
+        memcpy(name, p->producer, p->producer_len);
+        name[p->producer_len] = '\0';
+        if (strcmp(name, f->producer) == 0 || strcmp(name, svc_name(f->s)) == 0)
+            continue;
+        uint64_t mine = svc_cursor_of(f->s, name);
         if (mine != UINT64_MAX && mine < p->seq)
             return false;
     }
@@ -476,20 +539,21 @@ redo:;
         return;
     }
     while (f->next < b->n_events) {
-        const Cogov__V1__Event *ev = b->events[f->next];
-        if (ev->seq <= f->applied) { /* duplicate */
+        const item_t *it = &f->items[f->next];
+        if (it->seq <= f->applied) { /* duplicate */
             f->next++;
             continue;
         }
-        if (ev->seq != f->applied + 1) {
+        if (it->seq != f->applied + 1) {
             gap = true;
             break;
         }
-        if (!causally_ready(f, ev)) {
+        if (!causally_ready(f, it)) {
             held = true;
             break;
         }
-        rc = apply_one(f, ev, careful);
+        /* a skipped event: the service's reaction would do nothing */
+        rc = it->ev != NULL ? apply_one(f, it->ev, careful) : 0;
         if (rc == APPLY_REDO && !careful) {
             store_rollback(st);
             f->applied = start_applied;
@@ -500,7 +564,7 @@ redo:;
         }
         if (rc != 0)
             break;
-        f->applied = ev->seq;
+        f->applied = it->seq;
         f->next++;
     }
     /* The cursor moves once per batch, in the batch's transaction: with the
@@ -610,7 +674,7 @@ follow_resume(follow_t *f)
         uv_is_active((uv_handle_t *)&f->timer))
         return;
     const Cogov__V1__Batch *b = f->batch_rep->batch;
-    if (f->next < b->n_events && causally_ready(f, b->events[f->next]))
+    if (f->next < b->n_events && causally_ready(f, &f->items[f->next]))
         apply_batch(f);
 }
 
@@ -659,6 +723,58 @@ take_batch(follow_t *f, Cogov__V1__Reply *rep)
     apply_batch(f);
 }
 
+/* The items of rep's batch. When its events came as bytes (lazy: only
+ * with g_reacts), each whose payload case the service does not react to is
+ * only skimmed (seq and `after`, for the cursor and causal order); the
+ * others are decoded into the arena, as are those the skim cannot tell.
+ * false if one does not decode: the whole reply is bad, as when it was
+ * decoded at once. */
+static bool
+take_events(follow_t *f, Cogov__V1__Reply *rep, bool lazy)
+{
+    Cogov__V1__Batch *b = rep->batch;
+    if (b == NULL || b->n_events == 0)
+        return true;
+    if (b->n_events > f->n_items) {
+        free(f->items);
+        f->items = xcalloc(b->n_events, sizeof(*f->items));
+        f->n_items = b->n_events;
+    }
+    f->n_pos = 0;
+    for (size_t i = 0; i < b->n_events; i++) {
+        item_t *it = &f->items[i];
+        if (!lazy) {
+            *it = (item_t){.ev = b->events[i], .seq = b->events[i]->seq};
+            continue;
+        }
+        ProtobufCBinaryData bd = ((const ProtobufCBinaryData *)b->events)[i];
+        pb_event_skim_t sk;
+        const Cogov__V1__Event *ev;
+        uint32_t c = pb_event_case(bd.data, bd.len);
+        if (c == 0) {
+            ev = (const Cogov__V1__Event *)pb_unpack_arena(
+                f->arena, &cogov__v1__event__descriptor, bd.data, bd.len,
+                SIZE_MAX);
+        } else if (reacts_to(c) || pb_event_skim(bd.data, bd.len, &sk) != 0) {
+            ev = (const Cogov__V1__Event *)pb_unpack_arena_event(
+                f->arena, c, bd.data, bd.len, SIZE_MAX);
+        } else { /* skipped */
+            if (f->cap_pos - f->n_pos < sk.n_after) {
+                f->cap_pos = f->cap_pos * 2 + PB_SKIM_AFTER;
+                f->pos = xrealloc(f->pos, f->cap_pos * sizeof(*f->pos));
+            }
+            memcpy(f->pos + f->n_pos, sk.after, sk.n_after * sizeof(*f->pos));
+            *it = (item_t){.seq = sk.seq, .pos = f->n_pos, .n_pos = sk.n_after};
+            f->n_pos += sk.n_after;
+            continue;
+        }
+        if (ev == NULL)
+            return false;
+        *it = (item_t){.ev = ev, .seq = ev->seq};
+    }
+    return true;
+}
+
 static void
 on_sock(void *arg)
 {
@@ -679,9 +795,19 @@ on_sock(void *arg)
         bool want = f->in_flight && f->batch_rep == NULL;
         if (want && !more) {
             pb_arena_reset(f->arena);
-            rep = (Cogov__V1__Reply *)pb_unpack_arena(
-                f->arena, &cogov__v1__reply__descriptor, zmq_msg_data(&msg),
-                zmq_msg_size(&msg), SIZE_MAX);
+            /* a service that reacts to every case gets its events decoded
+             * at once (lazy false) */
+            bool lazy = false;
+            if (g_reacts != NULL)
+                rep = (Cogov__V1__Reply *)pb_unpack_arena_lazy(
+                    f->arena, &cogov__v1__reply__descriptor, zmq_msg_data(&msg),
+                    zmq_msg_size(&msg), SIZE_MAX, &lazy);
+            else
+                rep = (Cogov__V1__Reply *)pb_unpack_arena(
+                    f->arena, &cogov__v1__reply__descriptor, zmq_msg_data(&msg),
+                    zmq_msg_size(&msg), SIZE_MAX);
+            if (rep != NULL && !take_events(f, rep, lazy))
+                rep = NULL; /* an event that does not decode */
         }
         zmq_msg_close(&msg);
         while (more) { /* not our shape: drain */
@@ -765,6 +891,8 @@ follow_destroy(follow_t **fp)
     close_sock(f);
     drop_batch(f);
     pb_arena_destroy(&f->arena);
+    free(f->items);
+    free(f->pos);
     if (f->timer_open)
         uv_close((uv_handle_t *)&f->timer, on_timer_closed);
     else

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cogov/v1/envelope.pb-c.h"
 #include "util.h"
 #include "validate.h"
 
@@ -617,7 +618,8 @@ uplan_of(plan_t *p, uint32_t c)
 
 static ProtobufCMessage *arena_unpack(ProtobufCAllocator *al,
                                       const ProtobufCMessageDescriptor *d,
-                                      const uint8_t *data, size_t len);
+                                      const uint8_t *data, size_t len,
+                                      bool *lazy, uint32_t member);
 
 /* Unpack the elements of a deferred field in place (bytes -> messages). */
 static bool
@@ -629,7 +631,8 @@ defer_run(ProtobufCAllocator *al, char *base, const defer_t *df)
         /* element i's bytes are read before pointer i is written over the
          * first half of element i/2's */
         ProtobufCBinaryData bd = ((ProtobufCBinaryData *)arr)[i];
-        ProtobufCMessage *m = arena_unpack(al, df->elem, bd.data, bd.len);
+        ProtobufCMessage *m =
+            arena_unpack(al, df->elem, bd.data, bd.len, NULL, 0);
         if (m == NULL)
             return false;
         ((ProtobufCMessage **)arr)[i] = m;
@@ -637,16 +640,19 @@ defer_run(ProtobufCAllocator *al, char *base, const defer_t *df)
     return true;
 }
 
+/* lazy NULL: every deferred field's elements unpacked; else they are left
+ * as bytes and *lazy tells whether any field was deferred. member: 0, or
+ * what scan_top is known to find (pb_unpack_arena_event). */
 static ProtobufCMessage *
 arena_unpack(ProtobufCAllocator *al, const ProtobufCMessageDescriptor *d,
-             const uint8_t *data, size_t len)
+             const uint8_t *data, size_t len, bool *lazy, uint32_t member)
 {
     plan_t *p = plan_of(d);
     if (p == NULL)
         return protobuf_c_message_unpack(d, al, len, data);
-    uint32_t found = 0;
+    uint32_t found = member;
     bool twice = false;
-    if (p->qoff != 0 && p->by_number &&
+    if (p->qoff != 0 && p->by_number && member == 0 &&
         !scan_top(p, data, len, 0, &found, &twice))
         return protobuf_c_message_unpack(d, al, len, data);
     const uplan_t *u = uplan_of(p, found);
@@ -657,6 +663,13 @@ arena_unpack(ProtobufCAllocator *al, const ProtobufCMessageDescriptor *d,
     if (m == NULL)
         return NULL;
     m->descriptor = d; /* see desc_deferred */
+    if (lazy != NULL) {
+        char *sub = deep ? *(char **)((char *)m + u->deep.offset) : NULL;
+        if (sub != NULL)
+            ((ProtobufCMessage *)sub)->descriptor = u->deep.real;
+        *lazy = u->n_defer > 0 || deep;
+        return m;
+    }
     for (unsigned i = 0; i < u->n_defer; i++)
         if (!defer_run(al, (char *)m, &u->defer[i]))
             return NULL; /* the arena takes it all back at its reset */
@@ -1045,7 +1058,46 @@ pb_unpack_arena(pb_arena_t *a, const ProtobufCMessageDescriptor *d,
     a->limit = budget > SIZE_MAX - a->used ? SIZE_MAX : a->used + budget;
     ProtobufCAllocator al = {
         .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
-    return arena_unpack(&al, d, data, len);
+    return arena_unpack(&al, d, data, len, NULL, 0);
+}
+
+uint32_t
+pb_event_case(const uint8_t *data, size_t len)
+{
+    const plan_t *p = plan_of(&cogov__v1__event__descriptor);
+    uint32_t found = 0;
+    bool twice;
+    if (p == NULL || p->qoff == 0 || !p->by_number ||
+        (data == NULL && len > 0) || !scan_top(p, data, len, 0, &found, &twice))
+        return 0;
+    return found;
+}
+
+ProtobufCMessage *
+pb_unpack_arena_event(pb_arena_t *a, uint32_t payload, const uint8_t *data,
+                      size_t len, size_t budget)
+{
+    if (data == NULL && len > 0)
+        return NULL;
+    a->limit = budget > SIZE_MAX - a->used ? SIZE_MAX : a->used + budget;
+    ProtobufCAllocator al = {
+        .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
+    /* payload is what scan_top found (pb_event_case) */
+    return arena_unpack(&al, &cogov__v1__event__descriptor, data, len, NULL,
+                        payload);
+}
+
+ProtobufCMessage *
+pb_unpack_arena_lazy(pb_arena_t *a, const ProtobufCMessageDescriptor *d,
+                     const uint8_t *data, size_t len, size_t budget, bool *lazy)
+{
+    *lazy = false;
+    if (d == NULL || (data == NULL && len > 0))
+        return NULL;
+    a->limit = budget > SIZE_MAX - a->used ? SIZE_MAX : a->used + budget;
+    ProtobufCAllocator al = {
+        .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
+    return arena_unpack(&al, d, data, len, lazy, 0);
 }
 
 size_t
@@ -1091,6 +1143,215 @@ pb_arena_destroy(pb_arena_t **ap)
         free(c);
     }
     free(a);
+}
+
+/* ---- skimming an Event ----------------------------------------------------
+ *
+ * pb_event_skim reads what a follower needs of an event it will not decode
+ * (seq, the `after` positions, which payload member) straight from the
+ * bytes, scanning them as protobuf-c's unpack scans them (tags, wire types,
+ * lengths: the scan_top rules) and checking each known field's wire type
+ * as protobuf-c's parse_member does. It refuses (-EINVAL) whatever it
+ * cannot answer as protobuf_c_message_unpack would: bytes that do not
+ * scan, a wire type protobuf-c rejects, a field number the descriptor does
+ * not know, no payload member or more than one occurrence of one, more
+ * than PB_SKIM_AFTER positions. The payload member's own bytes are not
+ * read. */
+
+/* Expected wire type + 1 by field number (0: no such field). */
+typedef struct skim_tab {
+    uint32_t max_id;
+    uint8_t *wire;
+    uint8_t *member; /* a member of a oneof */
+} skim_tab_t;
+
+enum { SKIM_EVENT_SEQ = 2, SKIM_EVENT_AFTER = 10 };
+enum { SKIM_POS_PRODUCER = 1, SKIM_POS_SEQ = 2 };
+
+static skim_tab_t g_skim_event, g_skim_pos;
+static pthread_once_t g_skim_once = PTHREAD_ONCE_INIT;
+
+static void
+skim_tab_build(skim_tab_t *t, const ProtobufCMessageDescriptor *d)
+{
+    for (unsigned i = 0; i < d->n_fields; i++)
+        if (d->fields[i].id > t->max_id)
+            t->max_id = d->fields[i].id;
+    t->wire = xcalloc(t->max_id + 1, 1);
+    t->member = xcalloc(t->max_id + 1, 1);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        /* packed repeated scalars (length-prefixed) are not expected here:
+         * such a field gets no entry, so its number makes the skim refuse */
+        if (f->label == PROTOBUF_C_LABEL_REPEATED &&
+            f->type != PROTOBUF_C_TYPE_MESSAGE &&
+            f->type != PROTOBUF_C_TYPE_STRING &&
+            f->type != PROTOBUF_C_TYPE_BYTES)
+            continue;
+        t->wire[f->id] = (uint8_t)(k_wire[f->type] + 1);
+        t->member[f->id] = (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0;
+    }
+}
+
+static void
+skim_init(void)
+{
+    const ProtobufCMessageDescriptor *e = &cogov__v1__event__descriptor;
+    const ProtobufCMessageDescriptor *p = &cogov__v1__position__descriptor;
+    /* the numbers this reads by: checked against the descriptors */
+    const ProtobufCFieldDescriptor *f;
+    f = protobuf_c_message_descriptor_get_field(e, SKIM_EVENT_SEQ);
+    if (f == NULL || strcmp(f->name, "seq") != 0 ||
+        f->type != PROTOBUF_C_TYPE_UINT64)
+        abort();
+    f = protobuf_c_message_descriptor_get_field(e, SKIM_EVENT_AFTER);
+    if (f == NULL || strcmp(f->name, "after") != 0 || f->descriptor != p ||
+        f->label != PROTOBUF_C_LABEL_REPEATED)
+        abort();
+    f = protobuf_c_message_descriptor_get_field(p, SKIM_POS_PRODUCER);
+    if (f == NULL || strcmp(f->name, "producer") != 0 ||
+        f->type != PROTOBUF_C_TYPE_STRING)
+        abort();
+    f = protobuf_c_message_descriptor_get_field(p, SKIM_POS_SEQ);
+    if (f == NULL || strcmp(f->name, "seq") != 0 ||
+        f->type != PROTOBUF_C_TYPE_UINT64)
+        abort();
+    skim_tab_build(&g_skim_event, e);
+    skim_tab_build(&g_skim_pos, p);
+}
+
+/* One field at data[at] (at < len), as protobuf-c scans it: its number,
+ * wire type, a varint's value if want_seq names it (others are only
+ * skipped), a length-prefixed field's contents. Returns the index past it,
+ * or 0 if it does not scan. Inlined in the two loops below: a call with
+ * its results through pointers cost more than the scan. */
+typedef struct skim_field {
+    uint32_t tag;
+    unsigned wt;
+    uint64_t v;
+    const uint8_t *body;
+    size_t blen;
+} skim_field_t;
+
+static inline __attribute__((always_inline)) size_t
+skim_field(const uint8_t *data, size_t len, size_t at, uint32_t want_seq,
+           skim_field_t *f)
+{
+    size_t k;
+    uint64_t key, n;
+    uint8_t b0 = data[at];
+    f->v = 0;
+    f->body = NULL;
+    f->blen = 0;
+    if (b0 < 0x80) { /* the usual one-byte tag */
+        key = b0;
+        k = 1;
+    } else {
+        k = scan_varint(data + at, len - at, 5, &key);
+    }
+    if (k == 0 || (b0 & 0xf8) == 0)
+        return 0;
+    at += k;
+    f->tag = (uint32_t)((key >> 3) & 0xffffffffu);
+    f->wt = (unsigned)(key & 7);
+    switch (f->wt) {
+    case PROTOBUF_C_WIRE_TYPE_VARINT:
+        if (f->tag == want_seq)
+            k = scan_varint(data + at, len - at, 10, &f->v);
+        else
+            k = skip_varint(data + at, len - at);
+        break;
+    case PROTOBUF_C_WIRE_TYPE_64BIT:
+        k = len - at >= 8 ? 8 : 0;
+        break;
+    case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED:
+        if (at < len && data[at] < 0x80) {
+            n = data[at];
+            k = 1;
+        } else {
+            k = scan_varint(data + at, len - at, 5, &n);
+            if (k == 0)
+                return 0;
+        }
+        if (n > len - at - k)
+            return 0;
+        f->body = data + at + k;
+        f->blen = (size_t)n;
+        k += (size_t)n;
+        break;
+    case PROTOBUF_C_WIRE_TYPE_32BIT:
+        k = len - at >= 4 ? 4 : 0;
+        break;
+    default:
+        k = 0;
+    }
+    return k == 0 ? 0 : at + k;
+}
+
+static bool
+skim_position(const uint8_t *data, size_t len, pb_position_skim_t *p)
+{
+    const skim_tab_t *t = &g_skim_pos;
+    p->producer = NULL;
+    p->producer_len = 0;
+    p->seq = 0;
+    size_t i = 0;
+    while (i < len) {
+        skim_field_t f;
+        i = skim_field(data, len, i, SKIM_POS_SEQ, &f);
+        if (i == 0)
+            return false;
+        if (f.tag > t->max_id || t->wire[f.tag] == 0)
+            continue; /* unknown: protobuf-c keeps it aside */
+        if (t->wire[f.tag] != f.wt + 1)
+            return false;
+        if (f.tag == SKIM_POS_SEQ) {
+            p->seq = f.v;
+        } else if (f.tag == SKIM_POS_PRODUCER) {
+            /* the last one wins; C code sees it up to a NUL */
+            const uint8_t *nul = f.blen ? memchr(f.body, 0, f.blen) : NULL;
+            p->producer = (const char *)f.body;
+            p->producer_len = nul ? (size_t)(nul - f.body) : f.blen;
+        }
+    }
+    return true;
+}
+
+int
+pb_event_skim(const uint8_t *data, size_t len, pb_event_skim_t *out)
+{
+    pthread_once(&g_skim_once, skim_init);
+    const skim_tab_t *t = &g_skim_event;
+    out->payload = 0;
+    out->payload_data = NULL;
+    out->payload_len = 0;
+    out->seq = 0;
+    out->n_after = 0;
+    if (data == NULL && len > 0)
+        return -EINVAL;
+    size_t i = 0;
+    while (i < len) {
+        skim_field_t f;
+        i = skim_field(data, len, i, SKIM_EVENT_SEQ, &f);
+        /* a field Event has, with the wire type protobuf-c takes for it */
+        if (i == 0 || f.tag > t->max_id || t->wire[f.tag] != f.wt + 1)
+            return -EINVAL;
+        if (t->member[f.tag]) {
+            if (out->payload != 0)
+                return -EINVAL;
+            out->payload = f.tag;
+            out->payload_data = f.body;
+            out->payload_len = f.blen;
+        } else if (f.tag == SKIM_EVENT_SEQ) {
+            out->seq = f.v;
+        } else if (f.tag == SKIM_EVENT_AFTER) {
+            if (out->n_after == PB_SKIM_AFTER ||
+                !skim_position(f.body, f.blen, &out->after[out->n_after]))
+                return -EINVAL;
+            out->n_after++;
+        }
+    }
+    return out->payload != 0 ? 0 : -EINVAL;
 }
 
 /* ---- validation -----------------------------------------------------------

@@ -3,6 +3,7 @@
 #define COGOV_PB_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,10 +33,56 @@ ProtobufCMessage *pb_unpack_arena(pb_arena_t *a,
                                   const ProtobufCMessageDescriptor *d,
                                   const uint8_t *data, size_t len,
                                   size_t budget);
+/* Like pb_unpack_arena, except that the repeated fields it would unpack
+ * element by element (see pb.c, "deferred elements": a Batch's events,
+ * also inside Reply.batch) are left undecoded when *lazy comes back true:
+ * such a field's array then holds ProtobufCBinaryData, element i the bytes
+ * of message i, which the caller unpacks (pb_unpack_arena, same arena) or
+ * skims as it likes; the bytes live in the arena. With *lazy false
+ * everything is decoded as pb_unpack_arena decodes it (no such field, or
+ * bytes that took protobuf-c's plain path). */
+ProtobufCMessage *pb_unpack_arena_lazy(pb_arena_t *a,
+                                       const ProtobufCMessageDescriptor *d,
+                                       const uint8_t *data, size_t len,
+                                       size_t budget, bool *lazy);
 void pb_arena_reset(pb_arena_t *a);
 /* Bytes charged to the budgets of the messages decoded since the reset (an
  * upper bound of what they hold). */
 size_t pb_arena_used(const pb_arena_t *a);
+
+/* What a stream consumer needs of a cogov.v1.Event it does not decode,
+ * read from its bytes (see pb.c, "skimming an Event"). */
+#define PB_SKIM_AFTER 8
+typedef struct pb_position_skim {
+    const char *producer; /* into the bytes, NULL if absent; as C code sees
+                             the decoded string: up to a NUL */
+    size_t producer_len;
+    uint64_t seq;
+} pb_position_skim_t;
+typedef struct pb_event_skim {
+    uint32_t payload; /* the payload member's field number = payload case */
+    const uint8_t *payload_data; /* its bytes (not read) */
+    size_t payload_len;
+    uint64_t seq;
+    size_t n_after;
+    pb_position_skim_t after[PB_SKIM_AFTER];
+} pb_event_skim_t;
+/* 0 with *out as protobuf_c_message_unpack would decode these fields (when
+ * it decodes the event at all: the payload member's own bytes are not
+ * read), or -EINVAL when it cannot tell: bytes that do not scan, a wire
+ * type protobuf-c refuses, a field number Event does not have, no payload
+ * member or one given more than once, more than PB_SKIM_AFTER positions. */
+int pb_event_skim(const uint8_t *data, size_t len, pb_event_skim_t *out);
+/* The payload case of an Event's bytes as the scan pb_unpack_arena starts
+ * with finds it (a quick look at the top level, nothing checked but that
+ * it scans): 0 if none, more than one member, or bytes that do not scan.
+ * pb_event_skim, which checks more, may still refuse. */
+uint32_t pb_event_case(const uint8_t *data, size_t len);
+/* pb_unpack_arena of an Event's bytes whose pb_event_case is payload (not
+ * 0): the same message, without that scan done again. */
+ProtobufCMessage *pb_unpack_arena_event(pb_arena_t *a, uint32_t payload,
+                                        const uint8_t *data, size_t len,
+                                        size_t budget);
 
 /* Walk every field of m recursively: every string valid UTF-8 and at most
  * max_string bytes, every enum value known to its descriptor, every repeated

@@ -74,6 +74,12 @@ typedef struct svc_def {
     const char *const *follows; /* producers whose streams it follows */
     size_t n_follows;
     svc_react_fn react; /* NULL if it follows nothing */
+    /* The Event payload cases react() handles, or NULL: all. For any other
+     * case react() must return 0 and write nothing: the runtime advances
+     * the cursor past such an event without decoding it (follow.c; calendar
+     * ticks it decodes always, they move business time). */
+    const Cogov__V1__Event__PayloadCase *reacts_to;
+    size_t n_reacts_to;
     /* Service-specific config keys (NULL-key terminated) and the object
      * they fill; may be NULL. */
     const cfg_field_t *config;
@@ -91,6 +97,10 @@ typedef struct svc_def {
  * ZAP, store, endpoint, followers, ready line, loop, teardown. Returns the
  * process exit code. */
 int svc_main(const svc_def_t *def, int argc, char **argv);
+/* Give the stream consumers (follow.c) def->reacts_to: call it with the
+ * def before svc_main (which does not pass it on itself yet). Without the
+ * call every event is decoded and reacted to, as with reacts_to NULL. */
+void svc_declare_reactions(const svc_def_t *def);
 
 /* ---- for handlers and reactions --------------------------------------- */
 

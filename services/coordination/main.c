@@ -42,6 +42,19 @@ app_new(svc_t *s)
     return coord_app_new(s, &config);
 }
 
+/* The payload cases coord_react (escalations.c) has a case for (it returns 0
+ * for the others, writing nothing): the runtime skips the others undecoded.
+ * Keep it in step with that switch. */
+static const Cogov__V1__Event__PayloadCase reacts_to[] = {
+    COGOV__V1__EVENT__PAYLOAD_RESOLUTION_ADOPTED,
+    COGOV__V1__EVENT__PAYLOAD_INQUIRY_SLA_BREACHED,
+    COGOV__V1__EVENT__PAYLOAD_RECTIFICATION_OVERDUE,
+    COGOV__V1__EVENT__PAYLOAD_STANDING_RECOMMENDED,
+    COGOV__V1__EVENT__PAYLOAD_POOL_LOW,
+    COGOV__V1__EVENT__PAYLOAD_POOL_EXHAUSTED,
+    COGOV__V1__EVENT__PAYLOAD_POOL_TOPPED_UP,
+};
+
 int
 main(int argc, char **argv)
 {
@@ -53,6 +66,8 @@ main(int argc, char **argv)
         .n_routes = coord_n_routes,
         .follows = follows,
         .n_follows = ARRAY_LEN(follows),
+        .reacts_to = reacts_to,
+        .n_reacts_to = ARRAY_LEN(reacts_to),
         .react = coord_react,
         .config = config_fields,
         .config_obj = &config,
@@ -61,5 +76,6 @@ main(int argc, char **argv)
         .app_destroy = coord_app_destroy,
     };
 
+    svc_declare_reactions(&def);
     return svc_main(&def, argc, argv);
 }

@@ -46,6 +46,23 @@ app_destroy(void *a)
     free(a);
 }
 
+/* The payload cases inc_react (react.c) has a case for (it returns 0 for
+ * the others, writing nothing): the runtime skips the others undecoded.
+ * Keep it in step with that switch. */
+static const Cogov__V1__Event__PayloadCase reacts_to[] = {
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_ADMITTED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_SUSPENDED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_REINSTATED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_EXITED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_EXPELLED,
+    COGOV__V1__EVENT__PAYLOAD_TASK_CREATED,
+    COGOV__V1__EVENT__PAYLOAD_PROGRESS_REPORTED,
+    COGOV__V1__EVENT__PAYLOAD_TASK_COMPLETED,
+    COGOV__V1__EVENT__PAYLOAD_EVALUATION_PUBLISHED,
+    COGOV__V1__EVENT__PAYLOAD_RECTIFICATION_ORDERED,
+    COGOV__V1__EVENT__PAYLOAD_RECTIFICATION_CLOSED,
+};
+
 int
 main(int argc, char **argv)
 {
@@ -57,6 +74,8 @@ main(int argc, char **argv)
         .n_routes = inc_n_routes,
         .follows = follows,
         .n_follows = ARRAY_LEN(follows),
+        .reacts_to = reacts_to,
+        .n_reacts_to = ARRAY_LEN(reacts_to),
         .react = inc_react,
         .config = config_fields,
         .config_obj = &config,
@@ -65,5 +84,6 @@ main(int argc, char **argv)
         .app_destroy = app_destroy,
     };
 
+    svc_declare_reactions(&def);
     return svc_main(&def, argc, argv);
 }

@@ -54,6 +54,33 @@ app_destroy(void *app)
     free(app);
 }
 
+/* The payload cases sec_react (react.c) has a case for (it returns 0 for
+ * the others, writing nothing): the runtime skips the others undecoded.
+ * Keep it in step with that switch. */
+static const Cogov__V1__Event__PayloadCase reacts_to[] = {
+    COGOV__V1__EVENT__PAYLOAD_CALENDAR_TICK,
+    COGOV__V1__EVENT__PAYLOAD_CHARTER_ADOPTED,
+    COGOV__V1__EVENT__PAYLOAD_COUNCIL_SEAT_ASSIGNED,
+    COGOV__V1__EVENT__PAYLOAD_CONSORTIUM_FOUNDED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_APPLIED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_ADMITTED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_REJECTED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_SUSPENDED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_REINSTATED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_EXITED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_EXPELLED,
+    COGOV__V1__EVENT__PAYLOAD_TASK_CREATED,
+    COGOV__V1__EVENT__PAYLOAD_TASK_STATUS_CHANGED,
+    COGOV__V1__EVENT__PAYLOAD_TASK_COMPLETED,
+    COGOV__V1__EVENT__PAYLOAD_AWARD_APPROVED,
+    COGOV__V1__EVENT__PAYLOAD_WARNING_RAISED,
+    COGOV__V1__EVENT__PAYLOAD_EVALUATION_PUBLISHED,
+    COGOV__V1__EVENT__PAYLOAD_RECTIFICATION_ORDERED,
+    COGOV__V1__EVENT__PAYLOAD_POOL_LOW,
+    COGOV__V1__EVENT__PAYLOAD_POOL_EXHAUSTED,
+    COGOV__V1__EVENT__PAYLOAD_MILESTONE_OVERDUE,
+};
+
 int
 main(int argc, char **argv)
 {
@@ -65,6 +92,8 @@ main(int argc, char **argv)
         .n_routes = sec_n_routes,
         .follows = follows,
         .n_follows = ARRAY_LEN(follows),
+        .reacts_to = reacts_to,
+        .n_reacts_to = ARRAY_LEN(reacts_to),
         .react = sec_react,
         .config = config_fields,
         .config_obj = &config,
@@ -73,5 +102,6 @@ main(int argc, char **argv)
         .app_destroy = app_destroy,
     };
 
+    svc_declare_reactions(&def);
     return svc_main(&def, argc, argv);
 }

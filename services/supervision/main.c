@@ -69,6 +69,44 @@ app_destroy(void *app)
     free(app);
 }
 
+/* The payload cases supv_react (react.c) has a case for (it returns 0 for
+ * the others, writing nothing): the runtime skips the others undecoded.
+ * Keep it in step with that switch. */
+static const Cogov__V1__Event__PayloadCase reacts_to[] = {
+    COGOV__V1__EVENT__PAYLOAD_CALENDAR_TICK,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_APPLIED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_ADMITTED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_REJECTED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_SUSPENDED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_REINSTATED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_EXITED,
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_EXPELLED,
+    COGOV__V1__EVENT__PAYLOAD_PROGRESS_REPORTED,
+    COGOV__V1__EVENT__PAYLOAD_TASK_COMPLETED,
+    COGOV__V1__EVENT__PAYLOAD_MILESTONE_COMPLETED,
+    COGOV__V1__EVENT__PAYLOAD_MILESTONE_OVERDUE,
+    COGOV__V1__EVENT__PAYLOAD_PLEDGE_MADE,
+    COGOV__V1__EVENT__PAYLOAD_PLEDGE_DELIVERED,
+    COGOV__V1__EVENT__PAYLOAD_PLEDGE_MISSED,
+    COGOV__V1__EVENT__PAYLOAD_MEETING_HELD,
+    COGOV__V1__EVENT__PAYLOAD_INQUIRY_ANSWERED,
+    COGOV__V1__EVENT__PAYLOAD_INQUIRY_SLA_BREACHED,
+    COGOV__V1__EVENT__PAYLOAD_VOTE_CAST,
+    COGOV__V1__EVENT__PAYLOAD_VOTE_OPENED,
+    COGOV__V1__EVENT__PAYLOAD_MOTION_RAISED,
+    COGOV__V1__EVENT__PAYLOAD_MEETING_RSVP,
+    COGOV__V1__EVENT__PAYLOAD_MEETING_CHECKED_IN,
+    COGOV__V1__EVENT__PAYLOAD_INQUIRY_ASKED,
+    COGOV__V1__EVENT__PAYLOAD_NOTICE_ACKNOWLEDGED,
+    COGOV__V1__EVENT__PAYLOAD_EXTRAORDINARY_MEETING_REQUESTED,
+    COGOV__V1__EVENT__PAYLOAD_DEMAND_POSTED,
+    COGOV__V1__EVENT__PAYLOAD_SUPPLY_POSTED,
+    COGOV__V1__EVENT__PAYLOAD_GOAL_SET,
+    COGOV__V1__EVENT__PAYLOAD_POOL_LOW,
+    COGOV__V1__EVENT__PAYLOAD_POOL_EXHAUSTED,
+    COGOV__V1__EVENT__PAYLOAD_RESOLUTION_ADOPTED,
+};
+
 int
 main(int argc, char **argv)
 {
@@ -80,6 +118,8 @@ main(int argc, char **argv)
         .n_routes = supv_n_routes,
         .follows = follows,
         .n_follows = ARRAY_LEN(follows),
+        .reacts_to = reacts_to,
+        .n_reacts_to = ARRAY_LEN(reacts_to),
         .react = supv_react,
         .config = config_fields,
         .config_obj = &config,
@@ -88,5 +128,6 @@ main(int argc, char **argv)
         .app_destroy = app_destroy,
     };
 
+    svc_declare_reactions(&def);
     return svc_main(&def, argc, argv);
 }

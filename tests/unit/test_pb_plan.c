@@ -460,6 +460,248 @@ test_unpack(void **state)
     pb_arena_destroy(&arena);
 }
 
+/* ---- pb_event_skim --------------------------------------------------------
+ */
+
+typedef struct skim_counts {
+    unsigned agree, refused, payload_bad;
+} skim_counts_t;
+
+/* pb_event_skim answers what protobuf-c decodes or refuses: seq, the
+ * `after` positions (producer as C code sees it) and the payload case the
+ * same; or, where protobuf-c refuses the event, the fault lies in the
+ * payload member's own bytes, which the skim does not read. */
+static void
+check_skim(const uint8_t *buf, size_t len, skim_counts_t *n, const char *what)
+{
+    pb_event_skim_t sk;
+    Cogov__V1__Event *ev = cogov__v1__event__unpack(NULL, len, buf);
+    int rc = pb_event_skim(buf, len, &sk);
+    /* pb_event_case: the skim's case where it answers; with any case it
+     * gives, pb_unpack_arena_event decodes as protobuf-c */
+    static pb_arena_t *arena;
+    if (arena == NULL)
+        arena = pb_arena_new();
+    uint32_t c = pb_event_case(buf, len);
+    if (rc == 0 && c != sk.payload)
+        fail_msg("%s (seed %u): pb_event_case %u, pb_event_skim %u", what,
+                 test_seed, c, sk.payload);
+    if (c != 0) {
+        pb_arena_reset(arena);
+        ProtobufCMessage *got =
+            pb_unpack_arena_event(arena, c, buf, len, SIZE_MAX);
+        if ((got == NULL) != (ev == NULL))
+            fail_msg("%s (seed %u): protobuf-c %s the event, "
+                     "pb_unpack_arena_event %s",
+                     what, test_seed, ev ? "decodes" : "refuses",
+                     got ? "decodes" : "refuses");
+        if (ev != NULL) {
+            size_t gl = 0, wl = 0;
+            uint8_t *gb = pb_pack(got, &gl);
+            uint8_t *wb = pb_pack((ProtobufCMessage *)ev, &wl);
+            if (gl != wl || memcmp(gb, wb, wl) != 0)
+                fail_msg("%s (seed %u): pb_unpack_arena_event differs", what,
+                         test_seed);
+            free(gb);
+            free(wb);
+        }
+    }
+    if (rc != 0) {
+        assert_int_equal(rc, -EINVAL);
+        n->refused++;
+        cogov__v1__event__free_unpacked(ev, NULL);
+        return;
+    }
+    if (ev == NULL) {
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(
+                &cogov__v1__event__descriptor, sk.payload);
+        assert_non_null(f);
+        ProtobufCMessage *pm = protobuf_c_message_unpack(
+            f->descriptor, NULL, sk.payload_len, sk.payload_data);
+        if (pm != NULL)
+            fail_msg("%s (seed %u): protobuf-c refuses the event, the skim "
+                     "answers case %u whose bytes decode",
+                     what, test_seed, sk.payload);
+        n->payload_bad++;
+        return;
+    }
+    if ((uint32_t)ev->payload_case != sk.payload || ev->seq != sk.seq ||
+        ev->n_after != sk.n_after)
+        fail_msg("%s (seed %u): protobuf-c case %u seq %llu %zu after, skim "
+                 "case %u seq %llu %zu after",
+                 what, test_seed, (unsigned)ev->payload_case,
+                 (unsigned long long)ev->seq, ev->n_after, sk.payload,
+                 (unsigned long long)sk.seq, sk.n_after);
+    for (size_t i = 0; i < ev->n_after; i++) {
+        const Cogov__V1__Position *p = ev->after[i];
+        const pb_position_skim_t *q = &sk.after[i];
+        assert_int_equal(p->seq, q->seq);
+        if ((p->producer == NULL) != (q->producer == NULL) ||
+            (p->producer != NULL &&
+             (strlen(p->producer) != q->producer_len ||
+              memcmp(p->producer, q->producer, q->producer_len) != 0)))
+            fail_msg("%s (seed %u): after[%zu] producer differs", what,
+                     test_seed, i);
+    }
+    n->agree++;
+    cogov__v1__event__free_unpacked(ev, NULL);
+}
+
+/* Every payload case with random contents, each also cut short at every
+ * length, with bits flipped, with unknown fields (top level: refused;
+ * inside a position: read past), with a second payload, with no payload,
+ * with a producer holding a NUL. */
+static void
+test_event_skim(void **state)
+{
+    (void)state;
+    const ProtobufCMessageDescriptor *d = &cogov__v1__event__descriptor;
+    skim_counts_t n = {0};
+    unsigned cases = 0;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        if (!(d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            continue;
+        uint32_t c = d->fields[i].id;
+        cases++;
+        for (int round = 0; round < 8; round++) {
+            char what[96];
+            snprintf(what, sizeof what, "Event case %u round %d", c, round);
+            Cogov__V1__Event *ev =
+                (Cogov__V1__Event *)fill_message(d, 0, c, true);
+            size_t len = 0;
+            uint8_t *buf = pb_pack((ProtobufCMessage *)ev, &len);
+            unsigned agree = n.agree;
+            check_skim(buf, len, &n, what);
+            assert_int_equal(n.agree, agree + 1); /* a whole event: answered */
+            for (size_t cut = 0; cut < len; cut++)
+                check_skim(buf, cut, &n, "cut short");
+            uint8_t *b = xmalloc(len + 16);
+            for (int flip = 0; flip < 64; flip++) {
+                memcpy(b, buf, len);
+                for (unsigned k = 1 + rnd_below(3); k > 0 && len > 0; k--)
+                    b[rnd_below((unsigned)len)] ^=
+                        (uint8_t)(1u << rnd_below(8));
+                check_skim(b, len, &n, "bits flipped");
+            }
+            /* an unknown field (numbers 11-19 and 1000+ are none of
+             * Event's) before or after the rest */
+            static const uint8_t unknown[][4] = {
+                {(11u << 3) | 0u, 0x05},      /* 11, varint */
+                {(19u << 3) | 2u, 0x01, 'x'}, /* 19, bytes */
+                {0xc2, 0x3e, 0x00},           /* 1000, bytes "" */
+                {(12u << 3) | 5u, 1, 2, 3},   /* 12, fixed32 (cut) */
+            };
+            const uint8_t *u = unknown[rnd_below(4)];
+            size_t ul = u[0] == 0xc2      ? 3
+                        : (u[0] & 7) == 0 ? 2
+                        : (u[0] & 7) == 2 ? 3
+                                          : 4;
+            memcpy(b, u, ul);
+            memcpy(b + ul, buf, len);
+            check_skim(b, ul + len, &n, "unknown field first");
+            memcpy(b, buf, len);
+            memcpy(b + len, u, ul);
+            check_skim(b, len + ul, &n, "unknown field last");
+            /* a second payload: the same member (merged) or another */
+            Cogov__V1__Event *o = (Cogov__V1__Event *)fill_message(
+                d, 0, rnd_below(2) ? c : d->fields[rnd_below(d->n_fields)].id,
+                true);
+            size_t olen = 0;
+            uint8_t *obuf = pb_pack((ProtobufCMessage *)o, &olen);
+            uint8_t *two = xmalloc(len + olen);
+            memcpy(two, buf, len);
+            memcpy(two + len, obuf, olen);
+            check_skim(two, len + olen, &n, "two events");
+            free(two);
+            free(obuf);
+            pb_msg_free((ProtobufCMessage *)o);
+            /* a wire type protobuf-c refuses for a known field: seq (2)
+             * as bytes, after (10) as a varint */
+            memcpy(b, buf, len);
+            b[len] = rnd_below(2) ? (2u << 3) | 2u : (10u << 3) | 0u;
+            b[len + 1] = 0;
+            check_skim(b, len + 2, &n, "wrong wire type");
+            /* a position with an unknown field and a producer with a NUL */
+            static const uint8_t pos[] = {
+                (10u << 3) | 2u, 9, (1u << 3) | 2u, 3,   'a', 0, 'b',
+                (7u << 3) | 0u,  1, (2u << 3) | 0u, 0x2a};
+            memcpy(b, pos, sizeof pos);
+            memcpy(b + sizeof pos, buf, len);
+            agree = n.agree;
+            check_skim(b, sizeof pos + len, &n, "odd position");
+            assert_int_equal(n.agree, agree + 1);
+            free(b);
+            free(buf);
+            pb_msg_free((ProtobufCMessage *)ev);
+        }
+    }
+    /* no payload at all: refused (protobuf-c: NOT_SET) */
+    Cogov__V1__Event none = COGOV__V1__EVENT__INIT;
+    none.seq = 7;
+    none.has_seq = 1;
+    size_t len = 0;
+    uint8_t *buf = pb_pack((ProtobufCMessage *)&none, &len);
+    unsigned refused = n.refused;
+    check_skim(buf, len, &n, "no payload");
+    assert_int_equal(n.refused, refused + 1);
+    free(buf);
+    printf("Event skim: %u cases; %u answers as protobuf-c, %u refused, %u "
+           "with a payload protobuf-c refuses\n",
+           cases, n.agree, n.refused, n.payload_bad);
+    assert_true(n.agree > 0 && n.refused > 0 && n.payload_bad > 0);
+}
+
+/* pb_unpack_arena_lazy leaves a Reply's batch's events as their bytes:
+ * each unpacked alone is what pb_unpack_arena makes of the whole. */
+static void
+test_unpack_lazy(void **state)
+{
+    (void)state;
+    pb_arena_t *arena = pb_arena_new(), *ref = pb_arena_new();
+    unsigned lazied = 0;
+    for (int round = 0; round < 300; round++) {
+        Cogov__V1__Reply *r = (Cogov__V1__Reply *)fill_message(
+            &cogov__v1__reply__descriptor, 0, 20, true); /* batch */
+        size_t len = 0;
+        uint8_t *buf = pb_pack((ProtobufCMessage *)r, &len);
+        pb_arena_reset(arena);
+        pb_arena_reset(ref);
+        bool lazy = true;
+        Cogov__V1__Reply *got = (Cogov__V1__Reply *)pb_unpack_arena_lazy(
+            arena, &cogov__v1__reply__descriptor, buf, len, SIZE_MAX, &lazy);
+        Cogov__V1__Reply *want = (Cogov__V1__Reply *)pb_unpack_arena(
+            ref, &cogov__v1__reply__descriptor, buf, len, SIZE_MAX);
+        assert_non_null(got);
+        assert_non_null(want);
+        Cogov__V1__Batch *b = got->batch;
+        if (b != NULL && lazy) {
+            lazied++;
+            ProtobufCBinaryData *el = (ProtobufCBinaryData *)b->events;
+            for (size_t i = 0; i < b->n_events; i++) {
+                ProtobufCMessage *e =
+                    pb_unpack_arena(arena, &cogov__v1__event__descriptor,
+                                    el[i].data, el[i].len, SIZE_MAX);
+                assert_non_null(e);
+                b->events[i] = (Cogov__V1__Event *)e; /* el[i] read above */
+            }
+        }
+        size_t gl = 0, wl = 0;
+        uint8_t *gb = pb_pack((ProtobufCMessage *)got, &gl);
+        uint8_t *wb = pb_pack((ProtobufCMessage *)want, &wl);
+        if (gl != wl || memcmp(gb, wb, wl) != 0)
+            fail_msg("round %d (seed %u): lazy unpack differs", round,
+                     test_seed);
+        free(gb);
+        free(wb);
+        free(buf);
+        pb_msg_free((ProtobufCMessage *)r);
+    }
+    pb_arena_destroy(&arena);
+    pb_arena_destroy(&ref);
+    assert_true(lazied > 0);
+}
+
 /* pb_validate walks the selected member (through the shadow): invalid
  * UTF-8 there is found and named; a member not selected is not looked at
  * even when its bytes (the same union) would not be a valid string. */
@@ -535,6 +777,8 @@ main(void)
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_unpack),
         cmocka_unit_test(test_validate_selected),
+        cmocka_unit_test(test_event_skim),
+        cmocka_unit_test(test_unpack_lazy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
