@@ -4,8 +4,8 @@
  * decodes) and Reply (what clients decode). Each input is tried as all
  * three. What passes validation must pack and decode again. pb.c's own
  * paths (shadow descriptors, deferred Batch events in an arena, the one-walk
- * packer) must agree with protobuf-c's: the same message decoded, the same
- * bytes packed. */
+ * packer, a follower's lazy Batch and Event skim) must agree with protobuf-c's:
+ * the same message decoded, the same bytes packed. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,6 +87,87 @@ same_message(const ProtobufCMessage *a, const ProtobufCMessage *b)
     return same;
 }
 
+/* A follower's paths for an Event (follow.c): pb_event_case and
+ * pb_unpack_arena_event decode as protobuf-c; pb_event_skim answers as
+ * protobuf-c decodes (seq, case, positions) or refuses, and where
+ * protobuf-c refuses an event the skim answers for, the fault is in the
+ * payload member's own bytes (which the skim does not read). */
+static void
+agree_event(const uint8_t *data, size_t size, const ProtobufCMessage *ref)
+{
+    const Cogov__V1__Event *ev = (const Cogov__V1__Event *)ref;
+    pb_event_skim_t sk;
+    int rc = pb_event_skim(data, size, &sk);
+    uint32_t c = pb_event_case(data, size);
+    if (rc == 0 && c != sk.payload)
+        abort();
+    if (c != 0) {
+        pb_arena_reset(g_arena);
+        ProtobufCMessage *a =
+            pb_unpack_arena_event(g_arena, c, data, size, SIZE_MAX);
+        if ((a == NULL) != (ref == NULL) ||
+            (a != NULL && !same_message(a, ref)))
+            abort();
+    }
+    if (rc != 0)
+        return;
+    if (ev == NULL) {
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(
+                &cogov__v1__event__descriptor, sk.payload);
+        ProtobufCMessage *pm =
+            f == NULL
+                ? NULL
+                : protobuf_c_message_unpack(f->descriptor, NULL, sk.payload_len,
+                                            sk.payload_data);
+        if (pm != NULL || f == NULL)
+            abort();
+        return;
+    }
+    if ((uint32_t)ev->payload_case != sk.payload || ev->seq != sk.seq ||
+        ev->n_after != sk.n_after)
+        abort();
+    for (size_t i = 0; i < ev->n_after; i++) {
+        const Cogov__V1__Position *p = ev->after[i];
+        const pb_position_skim_t *q = &sk.after[i];
+        if (p->seq != q->seq || (p->producer == NULL) != (q->producer == NULL))
+            abort();
+        if (p->producer != NULL &&
+            (strlen(p->producer) != q->producer_len ||
+             memcmp(p->producer, q->producer, q->producer_len) != 0))
+            abort();
+    }
+}
+
+/* A Reply unpacked with its batch's events left as bytes, then each
+ * unpacked alone (follow.c), is protobuf-c's Reply. */
+static void
+agree_lazy(const uint8_t *data, size_t size, const ProtobufCMessage *ref)
+{
+    pb_arena_reset(g_arena);
+    bool lazy = false;
+    Cogov__V1__Reply *r = (Cogov__V1__Reply *)pb_unpack_arena_lazy(
+        g_arena, &cogov__v1__reply__descriptor, data, size, SIZE_MAX, &lazy);
+    if (r != NULL && lazy && r->batch != NULL) {
+        Cogov__V1__Batch *b = r->batch;
+        for (size_t i = 0; i < b->n_events && r != NULL; i++) {
+            /* element i's bytes are read before pointer i is written over
+             * the first half of element i/2's */
+            ProtobufCBinaryData bd = ((ProtobufCBinaryData *)b->events)[i];
+            ProtobufCMessage *e =
+                pb_unpack_arena(g_arena, &cogov__v1__event__descriptor, bd.data,
+                                bd.len, SIZE_MAX);
+            if (e == NULL)
+                r = NULL;
+            else
+                b->events[i] = (Cogov__V1__Event *)e;
+        }
+    }
+    if ((r == NULL) != (ref == NULL) ||
+        (r != NULL && !same_message((ProtobufCMessage *)r, ref)))
+        abort();
+}
+
 /* pb.c decodes and packs as protobuf-c does. */
 static void
 agree(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t size,
@@ -108,6 +189,10 @@ agree(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t size,
         free(br);
         free(bp);
     }
+    if (d == &cogov__v1__event__descriptor)
+        agree_event(data, size, ref);
+    if (d == &cogov__v1__reply__descriptor)
+        agree_lazy(data, size, ref);
     protobuf_c_message_free_unpacked(ref, NULL);
     pb_arena_reset(g_arena);
 }
