@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cogov/v1/envelope.pb-c.h"
 #include "util.h"
@@ -50,6 +51,44 @@ notice_id_for_member(const char *kind, const char *producer, uint64_t seq,
     fmt_u64(n, seq);
     return xconcat(pct_s(kind), ":", pct_s(producer), ":", n, ":",
                    pct_s(member_id), NULL);
+}
+
+/* Append n bytes of s at `at` of buf[size] as far as they fit (the last
+ * byte kept for the NUL); returns at + n, as snprintf counts. */
+static size_t
+put(char *buf, size_t size, size_t at, const char *s, size_t n)
+{
+    if (at + 1 < size) {
+        size_t k = size - 1 - at;
+        memcpy(buf + at, s, n < k ? n : k);
+    }
+    return at + n;
+}
+
+size_t
+notice_published_fields(char *buf, size_t size, const char *notice, int kind,
+                        size_t to, const char *corr)
+{
+    char k[24], n[24];
+    size_t len = 0, kl = 0;
+
+    if (kind < 0)
+        k[kl++] = '-';
+    kl += fmt_u64(k + kl, kind < 0 ? (uint64_t)0 - (uint64_t)(int64_t)kind
+                                   : (uint64_t)kind);
+    notice = pct_s(notice);
+    corr = pct_s(corr);
+    len = put(buf, size, len, "notice=", 7);
+    len = put(buf, size, len, notice, strlen(notice));
+    len = put(buf, size, len, " kind=", 6);
+    len = put(buf, size, len, k, kl);
+    len = put(buf, size, len, " to=", 4);
+    len = put(buf, size, len, n, fmt_u64(n, to));
+    len = put(buf, size, len, " corr=", 6);
+    len = put(buf, size, len, corr, strlen(corr));
+    if (size > 0)
+        buf[len < size ? len : size - 1] = '\0';
+    return len;
 }
 
 char *

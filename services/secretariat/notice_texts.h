@@ -6,6 +6,7 @@
 #define COGOV_NOTICE_TEXTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* A notice caused by an event has the id "<kind>:<producer>:<seq>" of that
@@ -16,6 +17,14 @@ char *notice_id_for(const char *kind, const char *producer, uint64_t seq);
  * same event: "<kind>:<producer>:<seq>:<member>". xmalloc'd. */
 char *notice_id_for_member(const char *kind, const char *producer, uint64_t seq,
                            const char *member_id);
+
+/* The fields of the notice.published log line: what
+ * snprintf(buf, size, "notice=%s kind=%d to=%zu corr=%s", notice, kind, to,
+ * corr) writes and returns, byte for byte (NULL strings as glibc's
+ * "(null)"), without its cost (vsnprintf with four conversions was ~1.7k
+ * instructions per notice published). */
+size_t notice_published_fields(char *buf, size_t size, const char *notice,
+                               int kind, size_t to, const char *corr);
 
 /* "1234.05 元" for 123405 fen (negative: "-1234.05 元"). xmalloc'd. */
 char *notice_yuan(int64_t fen);

@@ -56,10 +56,13 @@ sec_publish_notice(svc_t *s, const svc_ctx_t *c, const char *notice_id,
         out.payload_case = COGOV__V1__EVENT__PAYLOAD_NOTICE_PUBLISHED;
         out.notice_published = &np;
         err = svc_emit(s, c, &out);
-        if (err == 0)
-            log_info("notice.published", "notice=%s kind=%d to=%zu corr=%s",
-                     log_q(n.notice_id), (int)kind, n_addressees,
-                     log_q(c->correlation_id));
+        if (err == 0) {
+            /* log_q's values are cut at 512 bytes: the fields fit. */
+            char f[1200];
+            notice_published_fields(f, sizeof f, log_q(n.notice_id), (int)kind,
+                                    n_addressees, log_q(c->correlation_id));
+            log_info("notice.published", "%s", f);
+        }
     }
     return err < 0 ? err : 0;
 }

@@ -5,8 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -281,6 +283,41 @@ texts_as_formatted(void **state)
             free(want);
             free(id);
         }
+}
+
+/* The notice.published log fields, joined by hand: what snprintf with the
+ * format they replace writes and returns, for random ids, kinds (negative
+ * too), counts and buffer sizes (cut lines included), and NULL strings. */
+static void
+published_fields_as_formatted(void **state)
+{
+    unsigned seed = (unsigned)time(NULL);
+    char id[600], corr[600], got[1300], want[1300];
+
+    (void)state;
+    print_message("published_fields_as_formatted seed %u\n", seed);
+    srand(seed);
+    for (int r = 0; r < 2000; r++) {
+        size_t il = (size_t)rand() % 520, cl = (size_t)rand() % 520;
+        for (size_t i = 0; i < il; i++)
+            id[i] = (char)(' ' + rand() % 95);
+        id[il] = 0;
+        for (size_t i = 0; i < cl; i++)
+            corr[i] = (char)(' ' + rand() % 95);
+        corr[cl] = 0;
+        int kind = r % 7 == 0 ? -rand() : r % 3 == 0 ? rand() : rand() % 10;
+        size_t to = r % 5 == 0 ? (size_t)-1 - (size_t)rand() : (size_t)rand();
+        size_t size = r % 4 == 0 ? (size_t)rand() % sizeof got : sizeof got;
+        const char *ip = r % 11 == 0 ? NULL : id;
+        const char *cp = r % 13 == 0 ? NULL : corr;
+        memset(got, 'x', sizeof got);
+        memset(want, 'x', sizeof want);
+        size_t n = notice_published_fields(got, size, ip, kind, to, cp);
+        int m = snprintf(want, size, "notice=%s kind=%d to=%zu corr=%s",
+                         ip ? ip : "(null)", kind, to, cp ? cp : "(null)");
+        assert_int_equal(n, (size_t)m);
+        assert_memory_equal(got, want, sizeof got);
+    }
 }
 
 /* The texts and ids of the notices reacting to supervision, incentives
@@ -593,6 +630,7 @@ main(void)
                                         teardown),
         cmocka_unit_test(texts),
         cmocka_unit_test(texts_as_formatted),
+        cmocka_unit_test(published_fields_as_formatted),
         cmocka_unit_test(reaction_texts),
         cmocka_unit_test_setup_teardown(charters_in_force, setup, teardown),
         cmocka_unit_test_setup_teardown(objects_once_unacked, setup, teardown),
