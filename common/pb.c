@@ -1173,6 +1173,7 @@ typedef struct skim_tab {
     /* the field's descriptor if event_unpack decodes it by hand (a string,
      * an optional (u)int64, a repeated message whose type has a table) */
     const ProtobufCFieldDescriptor **by_hand;
+    const ProtobufCFieldDescriptor **field; /* every field's */
 } skim_tab_t;
 
 enum { SKIM_EVENT_SEQ = 2, SKIM_EVENT_AFTER = 10 };
@@ -1191,8 +1192,10 @@ skim_tab_build(skim_tab_t *t, const ProtobufCMessageDescriptor *d)
     t->wire = xcalloc(t->max_id + 1, 1);
     t->member = xcalloc(t->max_id + 1, 1);
     t->by_hand = xcalloc(t->max_id + 1, sizeof(*t->by_hand));
+    t->field = xcalloc(t->max_id + 1, sizeof(*t->field));
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
+        t->field[f->id] = f;
         bool opt = f->label == PROTOBUF_C_LABEL_OPTIONAL &&
                    !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF);
         if ((opt && f->type == PROTOBUF_C_TYPE_STRING &&
@@ -1391,7 +1394,8 @@ pb_event_skim(const uint8_t *data, size_t len, pb_event_skim_t *out)
  * that it does not decode by hand, the payload member given twice (merged)
  * or not the one expected, more than EV_MAX_FIELDS fields, a position with
  * an unknown field. test_pb_plan and fuzz_request compare the result with
- * protobuf-c's. Its allocations are protobuf-c's, less the scan's slabs. */
+ * protobuf-c's. It allocates what protobuf-c allocates, in one block but
+ * for the payload member, and not the scan's slabs: never more. */
 
 #define EV_MAX_FIELDS 48
 
@@ -1401,19 +1405,23 @@ ev_alloc(ProtobufCAllocator *al, size_t n)
     return al->alloc(al->allocator_data, n);
 }
 
-static char *
-ev_string(ProtobufCAllocator *al, const uint8_t *body, size_t n)
+/* A position as read: its fields' last values. */
+typedef struct ev_pos {
+    const uint8_t *producer;
+    size_t producer_len;
+    uint64_t seq;
+    bool has_producer, has_seq;
+} ev_pos_t;
+
+static size_t
+align8(size_t n)
 {
-    char *p = ev_alloc(al, n + 1);
-    if (p != NULL) {
-        memcpy(p, body, n);
-        p[n] = '\0';
-    }
-    return p;
+    return (n + 7) & ~(size_t)7;
 }
 
 /* 1: done (*out NULL if protobuf-c would fail too); 0: leave it to
- * protobuf-c. */
+ * protobuf-c. The message, its positions, their array and every string
+ * share one allocation. */
 static int
 event_unpack(ProtobufCAllocator *al, uint32_t payload, const uint8_t *data,
              size_t len, ProtobufCMessage **out)
@@ -1421,8 +1429,9 @@ event_unpack(ProtobufCAllocator *al, uint32_t payload, const uint8_t *data,
     pthread_once(&g_skim_once, skim_init);
     const skim_tab_t *t = &g_skim_event, *pt = &g_skim_pos;
     skim_field_t fs[EV_MAX_FIELDS];
-    size_t n = 0, n_after = 0, i = 0;
-    bool seen = false;
+    ev_pos_t ps[EV_MAX_FIELDS];
+    size_t n = 0, n_pos = 0, i = 0, strings = 0;
+    const skim_field_t *pay = NULL;
     *out = NULL;
     while (i < len) {
         if (n == EV_MAX_FIELDS)
@@ -1431,91 +1440,94 @@ event_unpack(ProtobufCAllocator *al, uint32_t payload, const uint8_t *data,
         i = skim_field(data, len, i, SKIM_ALL, f);
         if (i == 0 || f->tag > t->max_id || t->wire[f->tag] != f->wt + 1)
             return 0; /* protobuf-c decides (refuses, or an unknown field) */
-        if (t->member[f->tag]) {
-            if (seen || f->tag != payload)
-                return 0;
-            seen = true;
-        } else if (t->by_hand[f->tag] == NULL) {
-            return 0;
-        } else if (t->by_hand[f->tag]->label == PROTOBUF_C_LABEL_REPEATED) {
-            n_after++;
-        }
-    }
-    if (!seen)
-        return 0;
-    const ProtobufCMessageDescriptor *d = &cogov__v1__event__descriptor;
-    const ProtobufCFieldDescriptor *pf =
-        protobuf_c_message_descriptor_get_field(d, payload);
-    /* the positions first: one that cannot be done by hand gives it all
-     * to protobuf-c before anything is allocated */
-    for (size_t k = 0; k < n; k++) {
-        const ProtobufCFieldDescriptor *fd = t->by_hand[fs[k].tag];
-        if (t->member[fs[k].tag] || fd->label != PROTOBUF_C_LABEL_REPEATED)
-            continue;
-        for (size_t j = 0; j < fs[k].blen;) {
-            skim_field_t g;
-            j = skim_field(fs[k].body, fs[k].blen, j, SKIM_ALL, &g);
-            if (j == 0 || g.tag > pt->max_id || pt->by_hand[g.tag] == NULL ||
-                pt->wire[g.tag] != g.wt + 1)
-                return 0;
-        }
-    }
-    char *m = ev_alloc(al, d->sizeof_message);
-    if (m == NULL)
-        return 1;
-    protobuf_c_message_init(d, m);
-    ProtobufCMessage **arr = NULL;
-    if (n_after > 0) {
-        arr = ev_alloc(al, n_after * sizeof(*arr));
-        if (arr == NULL)
-            return 1;
-    }
-    size_t a = 0;
-    for (size_t k = 0; k < n; k++) {
-        const skim_field_t *f = &fs[k];
-        if (t->member[f->tag]) {
-            ProtobufCMessage *sub =
-                protobuf_c_message_unpack(pf->descriptor, al, f->blen, f->body);
-            if (sub == NULL)
-                return 1;
-            *(ProtobufCMessage **)(m + pf->offset) = sub;
-            *(uint32_t *)(m + pf->quantifier_offset) = payload;
-            continue;
-        }
         const ProtobufCFieldDescriptor *fd = t->by_hand[f->tag];
-        if (fd->type == PROTOBUF_C_TYPE_STRING) {
-            char *str = ev_string(al, f->body, f->blen);
-            if (str == NULL)
-                return 1;
-            *(char **)(m + fd->offset) = str; /* the last one wins */
-        } else if (fd->type != PROTOBUF_C_TYPE_MESSAGE) {
-            *(uint64_t *)(m + fd->offset) = f->v;
-            *(protobuf_c_boolean *)(m + fd->quantifier_offset) = 1;
-        } else {
-            const ProtobufCMessageDescriptor *pd = fd->descriptor;
-            char *pos = ev_alloc(al, pd->sizeof_message);
-            if (pos == NULL)
-                return 1;
-            protobuf_c_message_init(pd, pos);
+        if (t->member[f->tag]) {
+            if (pay != NULL || f->tag != payload)
+                return 0;
+            pay = f;
+        } else if (fd == NULL) {
+            return 0;
+        } else if (fd->type == PROTOBUF_C_TYPE_STRING) {
+            strings += f->blen + 1;
+        } else if (fd->type == PROTOBUF_C_TYPE_MESSAGE) {
+            ev_pos_t *p = &ps[n_pos++];
+            *p = (ev_pos_t){0};
             for (size_t j = 0; j < f->blen;) {
-                skim_field_t g = {0}; /* scanned above: j != 0 */
+                skim_field_t g;
                 j = skim_field(f->body, f->blen, j, SKIM_ALL, &g);
-                const ProtobufCFieldDescriptor *gd = pt->by_hand[g.tag];
-                if (gd->type == PROTOBUF_C_TYPE_STRING) {
-                    char *str = ev_string(al, g.body, g.blen);
-                    if (str == NULL)
-                        return 1;
-                    *(char **)(pos + gd->offset) = str;
-                } else {
-                    *(uint64_t *)(pos + gd->offset) = g.v;
-                    *(protobuf_c_boolean *)(pos + gd->quantifier_offset) = 1;
+                if (j == 0 || g.tag > pt->max_id ||
+                    pt->by_hand[g.tag] == NULL || pt->wire[g.tag] != g.wt + 1)
+                    return 0;
+                if (g.tag == SKIM_POS_SEQ) {
+                    p->seq = g.v;
+                    p->has_seq = true;
+                } else { /* the producer; the last one wins */
+                    p->producer = g.body;
+                    p->producer_len = g.blen;
+                    p->has_producer = true;
+                    strings += g.blen + 1;
                 }
             }
-            arr[a++] = (ProtobufCMessage *)pos;
-            *(size_t *)(m + fd->quantifier_offset) = a;
-            *(ProtobufCMessage ***)(m + fd->offset) = arr;
         }
     }
+    if (pay == NULL)
+        return 0;
+    const ProtobufCMessageDescriptor *d = &cogov__v1__event__descriptor;
+    const ProtobufCMessageDescriptor *pd = &cogov__v1__position__descriptor;
+    const ProtobufCFieldDescriptor *fprod = pt->by_hand[SKIM_POS_PRODUCER];
+    const ProtobufCFieldDescriptor *fseq = pt->by_hand[SKIM_POS_SEQ];
+    size_t psz = align8(pd->sizeof_message);
+    size_t off_arr = align8(d->sizeof_message);
+    size_t off_pos = off_arr + n_pos * sizeof(ProtobufCMessage *);
+    size_t off_str = off_pos + n_pos * psz;
+    char *blk = ev_alloc(al, off_str + strings);
+    if (blk == NULL)
+        return 1; /* past the budget */
+    char *m = blk, *sp = blk + off_str;
+    protobuf_c_message_init(d, m);
+    if (n_pos > 0) {
+        const ProtobufCFieldDescriptor *fa = t->by_hand[SKIM_EVENT_AFTER];
+        ProtobufCMessage **arr = (ProtobufCMessage **)(blk + off_arr);
+        for (size_t k = 0; k < n_pos; k++) {
+            char *pos = blk + off_pos + k * psz;
+            protobuf_c_message_init(pd, pos);
+            if (ps[k].has_producer) {
+                memcpy(sp, ps[k].producer, ps[k].producer_len);
+                sp[ps[k].producer_len] = '\0';
+                *(char **)(pos + fprod->offset) = sp;
+                sp += ps[k].producer_len + 1;
+            }
+            if (ps[k].has_seq) {
+                *(uint64_t *)(pos + fseq->offset) = ps[k].seq;
+                *(protobuf_c_boolean *)(pos + fseq->quantifier_offset) = 1;
+            }
+            arr[k] = (ProtobufCMessage *)pos;
+        }
+        *(size_t *)(m + fa->quantifier_offset) = n_pos;
+        *(ProtobufCMessage ***)(m + fa->offset) = arr;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const skim_field_t *f = &fs[k];
+        const ProtobufCFieldDescriptor *fd = t->by_hand[f->tag];
+        if (f == pay || fd->type == PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if (fd->type == PROTOBUF_C_TYPE_STRING) {
+            memcpy(sp, f->body, f->blen);
+            sp[f->blen] = '\0';
+            *(char **)(m + fd->offset) = sp; /* the last one wins */
+            sp += f->blen + 1;
+        } else {
+            *(uint64_t *)(m + fd->offset) = f->v;
+            *(protobuf_c_boolean *)(m + fd->quantifier_offset) = 1;
+        }
+    }
+    const ProtobufCFieldDescriptor *pf = t->field[payload];
+    ProtobufCMessage *sub =
+        protobuf_c_message_unpack(pf->descriptor, al, pay->blen, pay->body);
+    if (sub == NULL)
+        return 1;
+    *(ProtobufCMessage **)(m + pf->offset) = sub;
+    *(uint32_t *)(m + pf->quantifier_offset) = payload;
     *out = (ProtobufCMessage *)m;
     return 1;
 }
