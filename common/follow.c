@@ -59,13 +59,6 @@ svc_declare_reactions(const svc_def_t *def)
     g_reacts[COGOV__V1__EVENT__PAYLOAD_CALENDAR_TICK] = 1;
 }
 
-/* Does this daemon need payload case c decoded? */
-static bool
-reacts_to(uint32_t c)
-{
-    return g_reacts == NULL || (c <= g_reacts_max && g_reacts[c]);
-}
-
 struct follow {
     svc_t *s;
     char producer[32];
@@ -725,10 +718,10 @@ take_batch(follow_t *f, Cogov__V1__Reply *rep)
 
 /* The items of rep's batch. When its events came as bytes (lazy: only
  * with g_reacts), each whose payload case the service does not react to is
- * only skimmed (seq and `after`, for the cursor and causal order); the
- * others are decoded into the arena, as are those the skim cannot tell.
- * false if one does not decode: the whole reply is bad, as when it was
- * decoded at once. */
+ * only skimmed (seq and `after`, for the cursor and causal order), the
+ * others decoded into the arena, as are those the skim cannot tell
+ * (pb_event_take). false if one does not decode: the whole reply is bad, as
+ * when it was decoded at once. */
 static bool
 take_events(follow_t *f, Cogov__V1__Reply *rep, bool lazy)
 {
@@ -749,28 +742,24 @@ take_events(follow_t *f, Cogov__V1__Reply *rep, bool lazy)
         }
         ProtobufCBinaryData bd = ((const ProtobufCBinaryData *)b->events)[i];
         pb_event_skim_t sk;
-        const Cogov__V1__Event *ev;
-        uint32_t c = pb_event_case(bd.data, bd.len);
-        if (c == 0) {
-            ev = (const Cogov__V1__Event *)pb_unpack_arena(
-                f->arena, &cogov__v1__event__descriptor, bd.data, bd.len,
-                SIZE_MAX);
-        } else if (reacts_to(c) || pb_event_skim(bd.data, bd.len, &sk) != 0) {
-            ev = (const Cogov__V1__Event *)pb_unpack_arena_event(
-                f->arena, c, bd.data, bd.len, SIZE_MAX);
-        } else { /* skipped */
-            if (f->cap_pos - f->n_pos < sk.n_after) {
-                f->cap_pos = f->cap_pos * 2 + PB_SKIM_AFTER;
-                f->pos = xrealloc(f->pos, f->cap_pos * sizeof(*f->pos));
-            }
-            memcpy(f->pos + f->n_pos, sk.after, sk.n_after * sizeof(*f->pos));
-            *it = (item_t){.seq = sk.seq, .pos = f->n_pos, .n_pos = sk.n_after};
-            f->n_pos += sk.n_after;
+        const ProtobufCMessage *m;
+        int r = pb_event_take(f->arena, bd.data, bd.len, g_reacts,
+                              g_reacts_max + 1, SIZE_MAX, &m, &sk);
+        if (r < 0)
+            return false;
+        if (r == 1) {
+            const Cogov__V1__Event *ev = (const Cogov__V1__Event *)m;
+            *it = (item_t){.ev = ev, .seq = ev->seq};
             continue;
         }
-        if (ev == NULL)
-            return false;
-        *it = (item_t){.ev = ev, .seq = ev->seq};
+        /* skipped */
+        if (f->cap_pos - f->n_pos < sk.n_after) {
+            f->cap_pos = f->cap_pos * 2 + PB_SKIM_AFTER;
+            f->pos = xrealloc(f->pos, f->cap_pos * sizeof(*f->pos));
+        }
+        memcpy(f->pos + f->n_pos, sk.after, sk.n_after * sizeof(*f->pos));
+        *it = (item_t){.seq = sk.seq, .pos = f->n_pos, .n_pos = sk.n_after};
+        f->n_pos += sk.n_after;
     }
     return true;
 }

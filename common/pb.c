@@ -616,13 +616,12 @@ uplan_of(plan_t *p, uint32_t c)
     return u;
 }
 
-static int event_unpack(ProtobufCAllocator *al, uint32_t payload,
-                        const uint8_t *data, size_t len,
+static int event_unpack(ProtobufCAllocator *al, const uint8_t *data, size_t len,
                         ProtobufCMessage **out);
 static ProtobufCMessage *arena_unpack(ProtobufCAllocator *al,
                                       const ProtobufCMessageDescriptor *d,
                                       const uint8_t *data, size_t len,
-                                      bool *lazy, uint32_t member);
+                                      bool *lazy);
 
 /* Unpack the elements of a deferred field in place (bytes -> messages). */
 static bool
@@ -634,8 +633,7 @@ defer_run(ProtobufCAllocator *al, char *base, const defer_t *df)
         /* element i's bytes are read before pointer i is written over the
          * first half of element i/2's */
         ProtobufCBinaryData bd = ((ProtobufCBinaryData *)arr)[i];
-        ProtobufCMessage *m =
-            arena_unpack(al, df->elem, bd.data, bd.len, NULL, 0);
+        ProtobufCMessage *m = arena_unpack(al, df->elem, bd.data, bd.len, NULL);
         if (m == NULL)
             return false;
         ((ProtobufCMessage **)arr)[i] = m;
@@ -644,24 +642,22 @@ defer_run(ProtobufCAllocator *al, char *base, const defer_t *df)
 }
 
 /* lazy NULL: every deferred field's elements unpacked; else they are left
- * as bytes and *lazy tells whether any field was deferred. member: 0, or
- * what scan_top is known to find (pb_unpack_arena_event). */
+ * as bytes and *lazy tells whether any field was deferred. */
 static ProtobufCMessage *
 arena_unpack(ProtobufCAllocator *al, const ProtobufCMessageDescriptor *d,
-             const uint8_t *data, size_t len, bool *lazy, uint32_t member)
+             const uint8_t *data, size_t len, bool *lazy)
 {
     plan_t *p = plan_of(d);
     if (p == NULL)
         return protobuf_c_message_unpack(d, al, len, data);
-    uint32_t found = member;
+    ProtobufCMessage *ev;
+    if (d == &cogov__v1__event__descriptor && event_unpack(al, data, len, &ev))
+        return ev;
+    uint32_t found = 0;
     bool twice = false;
-    if (p->qoff != 0 && p->by_number && member == 0 &&
+    if (p->qoff != 0 && p->by_number &&
         !scan_top(p, data, len, 0, &found, &twice))
         return protobuf_c_message_unpack(d, al, len, data);
-    ProtobufCMessage *ev;
-    if (d == &cogov__v1__event__descriptor && found != 0 &&
-        event_unpack(al, found, data, len, &ev))
-        return ev;
     const uplan_t *u = uplan_of(p, found);
     bool deep = u->deep.inner != NULL;
     if (deep && (!scan_top(p, data, len, u->deep.id, &found, &twice) || twice))
@@ -1065,33 +1061,7 @@ pb_unpack_arena(pb_arena_t *a, const ProtobufCMessageDescriptor *d,
     a->limit = budget > SIZE_MAX - a->used ? SIZE_MAX : a->used + budget;
     ProtobufCAllocator al = {
         .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
-    return arena_unpack(&al, d, data, len, NULL, 0);
-}
-
-uint32_t
-pb_event_case(const uint8_t *data, size_t len)
-{
-    const plan_t *p = plan_of(&cogov__v1__event__descriptor);
-    uint32_t found = 0;
-    bool twice;
-    if (p == NULL || p->qoff == 0 || !p->by_number ||
-        (data == NULL && len > 0) || !scan_top(p, data, len, 0, &found, &twice))
-        return 0;
-    return found;
-}
-
-ProtobufCMessage *
-pb_unpack_arena_event(pb_arena_t *a, uint32_t payload, const uint8_t *data,
-                      size_t len, size_t budget)
-{
-    if (data == NULL && len > 0)
-        return NULL;
-    a->limit = budget > SIZE_MAX - a->used ? SIZE_MAX : a->used + budget;
-    ProtobufCAllocator al = {
-        .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
-    /* payload is what scan_top found (pb_event_case) */
-    return arena_unpack(&al, &cogov__v1__event__descriptor, data, len, NULL,
-                        payload);
+    return arena_unpack(&al, d, data, len, NULL);
 }
 
 ProtobufCMessage *
@@ -1104,7 +1074,7 @@ pb_unpack_arena_lazy(pb_arena_t *a, const ProtobufCMessageDescriptor *d,
     a->limit = budget > SIZE_MAX - a->used ? SIZE_MAX : a->used + budget;
     ProtobufCAllocator al = {
         .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
-    return arena_unpack(&al, d, data, len, lazy, 0);
+    return arena_unpack(&al, d, data, len, lazy);
 }
 
 size_t
@@ -1152,18 +1122,25 @@ pb_arena_destroy(pb_arena_t **ap)
     free(a);
 }
 
-/* ---- skimming an Event ----------------------------------------------------
+/* ---- reading an Event by hand ---------------------------------------------
  *
- * pb_event_skim reads what a follower needs of an event it will not decode
- * (seq, the `after` positions, which payload member) straight from the
- * bytes, scanning them as protobuf-c's unpack scans them (tags, wire types,
- * lengths: the scan_top rules) and checking each known field's wire type
- * as protobuf-c's parse_member does. It refuses (-EINVAL) whatever it
- * cannot answer as protobuf_c_message_unpack would: bytes that do not
- * scan, a wire type protobuf-c rejects, a field number the descriptor does
- * not know, no payload member or more than one occurrence of one, more
- * than PB_SKIM_AFTER positions. The payload member's own bytes are not
- * read. */
+ * A follower needs of an event it does not react to only its seq and
+ * `after` positions, and of one it reacts to the message protobuf-c would
+ * make, which costs ~6.5k instructions with protobuf-c (its scan and slabs,
+ * a generic parse per field, one more unpack per position). ev_scan reads
+ * the top level and the positions straight from the bytes, as protobuf-c's
+ * unpack scans them (tags, wire types, lengths: the scan_top rules) and
+ * checking each field's wire type as its parse_member does; ev_build makes
+ * from that protobuf-c's struct (each string a NUL-terminated copy, has_
+ * flags set, the positions an array of messages in order) and has
+ * protobuf-c unpack only the payload member (the call protobuf-c makes for
+ * it). Whatever ev_scan cannot answer as protobuf-c would is left to
+ * protobuf-c: bytes that do not scan, a wire type it refuses, a field
+ * number Event does not have or a field not read by hand, no payload
+ * member or one given more than once, a position with an unknown field,
+ * more than EV_MAX_FIELDS fields. The payload member's bytes are read only
+ * when the event is built. test_pb_plan and fuzz_request compare both
+ * with protobuf-c. */
 
 /* Expected wire type + 1 by field number (0: no such field). */
 typedef struct skim_tab {
@@ -1315,72 +1292,6 @@ skim_field(const uint8_t *data, size_t len, size_t at, uint32_t want_seq,
     return k == 0 ? 0 : at + k;
 }
 
-static bool
-skim_position(const uint8_t *data, size_t len, pb_position_skim_t *p)
-{
-    const skim_tab_t *t = &g_skim_pos;
-    p->producer = NULL;
-    p->producer_len = 0;
-    p->seq = 0;
-    size_t i = 0;
-    while (i < len) {
-        skim_field_t f;
-        i = skim_field(data, len, i, SKIM_POS_SEQ, &f);
-        if (i == 0)
-            return false;
-        if (f.tag > t->max_id || t->wire[f.tag] == 0)
-            continue; /* unknown: protobuf-c keeps it aside */
-        if (t->wire[f.tag] != f.wt + 1)
-            return false;
-        if (f.tag == SKIM_POS_SEQ) {
-            p->seq = f.v;
-        } else if (f.tag == SKIM_POS_PRODUCER) {
-            /* the last one wins; C code sees it up to a NUL */
-            const uint8_t *nul = f.blen ? memchr(f.body, 0, f.blen) : NULL;
-            p->producer = (const char *)f.body;
-            p->producer_len = nul ? (size_t)(nul - f.body) : f.blen;
-        }
-    }
-    return true;
-}
-
-int
-pb_event_skim(const uint8_t *data, size_t len, pb_event_skim_t *out)
-{
-    pthread_once(&g_skim_once, skim_init);
-    const skim_tab_t *t = &g_skim_event;
-    out->payload = 0;
-    out->payload_data = NULL;
-    out->payload_len = 0;
-    out->seq = 0;
-    out->n_after = 0;
-    if (data == NULL && len > 0)
-        return -EINVAL;
-    size_t i = 0;
-    while (i < len) {
-        skim_field_t f;
-        i = skim_field(data, len, i, SKIM_EVENT_SEQ, &f);
-        /* a field Event has, with the wire type protobuf-c takes for it */
-        if (i == 0 || f.tag > t->max_id || t->wire[f.tag] != f.wt + 1)
-            return -EINVAL;
-        if (t->member[f.tag]) {
-            if (out->payload != 0)
-                return -EINVAL;
-            out->payload = f.tag;
-            out->payload_data = f.body;
-            out->payload_len = f.blen;
-        } else if (f.tag == SKIM_EVENT_SEQ) {
-            out->seq = f.v;
-        } else if (f.tag == SKIM_EVENT_AFTER) {
-            if (out->n_after == PB_SKIM_AFTER ||
-                !skim_position(f.body, f.blen, &out->after[out->n_after]))
-                return -EINVAL;
-            out->n_after++;
-        }
-    }
-    return out->payload != 0 ? 0 : -EINVAL;
-}
-
 /* ---- decoding an Event by hand --------------------------------------------
  *
  * protobuf-c's unpack of an Event cost ~6.5k instructions (the scan with
@@ -1419,45 +1330,52 @@ align8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
-/* 1: done (*out NULL if protobuf-c would fail too); 0: leave it to
- * protobuf-c. The message, its positions, their array and every string
- * share one allocation. */
-static int
-event_unpack(ProtobufCAllocator *al, uint32_t payload, const uint8_t *data,
-             size_t len, ProtobufCMessage **out)
+/* The top level of an Event and its positions, as read by ev_scan. */
+typedef struct ev_scan {
+    skim_field_t fs[EV_MAX_FIELDS];
+    ev_pos_t ps[EV_MAX_FIELDS];
+    size_t n, n_pos, strings;
+    const skim_field_t *pay;
+    uint64_t seq;
+} ev_scan_t;
+
+/* false: leave it to protobuf-c. */
+static bool
+ev_scan(const uint8_t *data, size_t len, ev_scan_t *sc)
 {
     pthread_once(&g_skim_once, skim_init);
     const skim_tab_t *t = &g_skim_event, *pt = &g_skim_pos;
-    skim_field_t fs[EV_MAX_FIELDS];
-    ev_pos_t ps[EV_MAX_FIELDS];
-    size_t n = 0, n_pos = 0, i = 0, strings = 0;
-    const skim_field_t *pay = NULL;
-    *out = NULL;
+    size_t i = 0;
+    sc->n = sc->n_pos = sc->strings = 0;
+    sc->pay = NULL;
+    sc->seq = 0;
+    if (data == NULL && len > 0)
+        return false;
     while (i < len) {
-        if (n == EV_MAX_FIELDS)
-            return 0;
-        skim_field_t *f = &fs[n++];
+        if (sc->n == EV_MAX_FIELDS)
+            return false;
+        skim_field_t *f = &sc->fs[sc->n++];
         i = skim_field(data, len, i, SKIM_ALL, f);
         if (i == 0 || f->tag > t->max_id || t->wire[f->tag] != f->wt + 1)
-            return 0; /* protobuf-c decides (refuses, or an unknown field) */
+            return false; /* protobuf-c refuses, or an unknown field */
         const ProtobufCFieldDescriptor *fd = t->by_hand[f->tag];
         if (t->member[f->tag]) {
-            if (pay != NULL || f->tag != payload)
-                return 0;
-            pay = f;
+            if (sc->pay != NULL)
+                return false; /* merged, or the last one wins */
+            sc->pay = f;
         } else if (fd == NULL) {
-            return 0;
+            return false;
         } else if (fd->type == PROTOBUF_C_TYPE_STRING) {
-            strings += f->blen + 1;
+            sc->strings += f->blen + 1;
         } else if (fd->type == PROTOBUF_C_TYPE_MESSAGE) {
-            ev_pos_t *p = &ps[n_pos++];
+            ev_pos_t *p = &sc->ps[sc->n_pos++];
             *p = (ev_pos_t){0};
             for (size_t j = 0; j < f->blen;) {
                 skim_field_t g;
                 j = skim_field(f->body, f->blen, j, SKIM_ALL, &g);
                 if (j == 0 || g.tag > pt->max_id ||
                     pt->by_hand[g.tag] == NULL || pt->wire[g.tag] != g.wt + 1)
-                    return 0;
+                    return false;
                 if (g.tag == SKIM_POS_SEQ) {
                     p->seq = g.v;
                     p->has_seq = true;
@@ -1465,40 +1383,53 @@ event_unpack(ProtobufCAllocator *al, uint32_t payload, const uint8_t *data,
                     p->producer = g.body;
                     p->producer_len = g.blen;
                     p->has_producer = true;
-                    strings += g.blen + 1;
+                    sc->strings += g.blen + 1;
                 }
             }
+        } else if (f->tag == SKIM_EVENT_SEQ) {
+            sc->seq = f->v;
         }
     }
-    if (pay == NULL)
-        return 0;
+    return sc->pay != NULL;
+}
+
+/* The message sc describes, in one allocation (message, positions, their
+ * array and every string) and protobuf-c's for the payload member; NULL
+ * where protobuf-c would fail too (past the budget, a payload that does
+ * not decode). */
+static ProtobufCMessage *
+ev_build(ProtobufCAllocator *al, const ev_scan_t *sc)
+{
+    const skim_tab_t *t = &g_skim_event, *pt = &g_skim_pos;
     const ProtobufCMessageDescriptor *d = &cogov__v1__event__descriptor;
     const ProtobufCMessageDescriptor *pd = &cogov__v1__position__descriptor;
     const ProtobufCFieldDescriptor *fprod = pt->by_hand[SKIM_POS_PRODUCER];
     const ProtobufCFieldDescriptor *fseq = pt->by_hand[SKIM_POS_SEQ];
+    size_t n_pos = sc->n_pos;
     size_t psz = align8(pd->sizeof_message);
     size_t off_arr = align8(d->sizeof_message);
     size_t off_pos = off_arr + n_pos * sizeof(ProtobufCMessage *);
     size_t off_str = off_pos + n_pos * psz;
-    char *blk = ev_alloc(al, off_str + strings);
+    char *blk = ev_alloc(al, off_str + sc->strings);
     if (blk == NULL)
-        return 1; /* past the budget */
+        return NULL;
     char *m = blk, *sp = blk + off_str;
     protobuf_c_message_init(d, m);
     if (n_pos > 0) {
         const ProtobufCFieldDescriptor *fa = t->by_hand[SKIM_EVENT_AFTER];
         ProtobufCMessage **arr = (ProtobufCMessage **)(blk + off_arr);
         for (size_t k = 0; k < n_pos; k++) {
+            const ev_pos_t *p = &sc->ps[k];
             char *pos = blk + off_pos + k * psz;
             protobuf_c_message_init(pd, pos);
-            if (ps[k].has_producer) {
-                memcpy(sp, ps[k].producer, ps[k].producer_len);
-                sp[ps[k].producer_len] = '\0';
+            if (p->has_producer) {
+                memcpy(sp, p->producer, p->producer_len);
+                sp[p->producer_len] = '\0';
                 *(char **)(pos + fprod->offset) = sp;
-                sp += ps[k].producer_len + 1;
+                sp += p->producer_len + 1;
             }
-            if (ps[k].has_seq) {
-                *(uint64_t *)(pos + fseq->offset) = ps[k].seq;
+            if (p->has_seq) {
+                *(uint64_t *)(pos + fseq->offset) = p->seq;
                 *(protobuf_c_boolean *)(pos + fseq->quantifier_offset) = 1;
             }
             arr[k] = (ProtobufCMessage *)pos;
@@ -1506,10 +1437,10 @@ event_unpack(ProtobufCAllocator *al, uint32_t payload, const uint8_t *data,
         *(size_t *)(m + fa->quantifier_offset) = n_pos;
         *(ProtobufCMessage ***)(m + fa->offset) = arr;
     }
-    for (size_t k = 0; k < n; k++) {
-        const skim_field_t *f = &fs[k];
+    for (size_t k = 0; k < sc->n; k++) {
+        const skim_field_t *f = &sc->fs[k];
         const ProtobufCFieldDescriptor *fd = t->by_hand[f->tag];
-        if (f == pay || fd->type == PROTOBUF_C_TYPE_MESSAGE)
+        if (f == sc->pay || fd->type == PROTOBUF_C_TYPE_MESSAGE)
             continue;
         if (fd->type == PROTOBUF_C_TYPE_STRING) {
             memcpy(sp, f->body, f->blen);
@@ -1521,15 +1452,66 @@ event_unpack(ProtobufCAllocator *al, uint32_t payload, const uint8_t *data,
             *(protobuf_c_boolean *)(m + fd->quantifier_offset) = 1;
         }
     }
-    const ProtobufCFieldDescriptor *pf = t->field[payload];
-    ProtobufCMessage *sub =
-        protobuf_c_message_unpack(pf->descriptor, al, pay->blen, pay->body);
+    const ProtobufCFieldDescriptor *pf = t->field[sc->pay->tag];
+    ProtobufCMessage *sub = protobuf_c_message_unpack(
+        pf->descriptor, al, sc->pay->blen, sc->pay->body);
     if (sub == NULL)
-        return 1;
+        return NULL;
     *(ProtobufCMessage **)(m + pf->offset) = sub;
-    *(uint32_t *)(m + pf->quantifier_offset) = payload;
-    *out = (ProtobufCMessage *)m;
+    *(uint32_t *)(m + pf->quantifier_offset) = sc->pay->tag;
+    return (ProtobufCMessage *)m;
+}
+
+/* 1: done (*out NULL where protobuf-c would fail too); 0: leave it to
+ * protobuf-c. */
+static int
+event_unpack(ProtobufCAllocator *al, const uint8_t *data, size_t len,
+             ProtobufCMessage **out)
+{
+    ev_scan_t sc;
+    if (!ev_scan(data, len, &sc))
+        return 0;
+    *out = ev_build(al, &sc);
     return 1;
+}
+
+int
+pb_event_take(pb_arena_t *a, const uint8_t *data, size_t len,
+              const uint8_t *want, size_t n_want, size_t budget,
+              const ProtobufCMessage **ev, pb_event_skim_t *sk)
+{
+    *ev = NULL;
+    ev_scan_t sc;
+    if (!ev_scan(data, len, &sc)) {
+        *ev = pb_unpack_arena(a, &cogov__v1__event__descriptor, data, len,
+                              budget);
+        return *ev != NULL ? 1 : -EINVAL;
+    }
+    uint32_t c = sc.pay->tag;
+    if (want == NULL || (c < n_want && want[c]) || sc.n_pos > PB_SKIM_AFTER) {
+        a->limit = budget > SIZE_MAX - a->used ? SIZE_MAX : a->used + budget;
+        ProtobufCAllocator al = {
+            .alloc = arena_alloc, .free = arena_free, .allocator_data = a};
+        *ev = ev_build(&al, &sc);
+        return *ev != NULL ? 1 : -EINVAL;
+    }
+    sk->payload = c;
+    sk->payload_data = sc.pay->body;
+    sk->payload_len = sc.pay->blen;
+    sk->seq = sc.seq;
+    sk->n_after = sc.n_pos;
+    for (size_t k = 0; k < sc.n_pos; k++) {
+        const ev_pos_t *p = &sc.ps[k];
+        pb_position_skim_t *q = &sk->after[k];
+        q->seq = p->seq;
+        q->producer = p->has_producer ? (const char *)p->producer : NULL;
+        /* C code sees the decoded string up to a NUL */
+        const uint8_t *nul =
+            p->producer_len ? memchr(p->producer, 0, p->producer_len) : NULL;
+        q->producer_len =
+            nul != NULL ? (size_t)(nul - p->producer) : p->producer_len;
+    }
+    return 0;
 }
 
 /* ---- validation -----------------------------------------------------------

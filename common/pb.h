@@ -52,8 +52,7 @@ void pb_arena_reset(pb_arena_t *a);
  * upper bound of what they hold). */
 size_t pb_arena_used(const pb_arena_t *a);
 
-/* What a stream consumer needs of a cogov.v1.Event it does not decode,
- * read from its bytes (see pb.c, "skimming an Event"). */
+/* What a stream consumer needs of a cogov.v1.Event it does not decode. */
 #define PB_SKIM_AFTER 8
 typedef struct pb_position_skim {
     const char *producer; /* into the bytes, NULL if absent; as C code sees
@@ -69,22 +68,16 @@ typedef struct pb_event_skim {
     size_t n_after;
     pb_position_skim_t after[PB_SKIM_AFTER];
 } pb_event_skim_t;
-/* 0 with *out as protobuf_c_message_unpack would decode these fields (when
- * it decodes the event at all: the payload member's own bytes are not
- * read), or -EINVAL when it cannot tell: bytes that do not scan, a wire
- * type protobuf-c refuses, a field number Event does not have, no payload
- * member or one given more than once, more than PB_SKIM_AFTER positions. */
-int pb_event_skim(const uint8_t *data, size_t len, pb_event_skim_t *out);
-/* The payload case of an Event's bytes as the scan pb_unpack_arena starts
- * with finds it (a quick look at the top level, nothing checked but that
- * it scans): 0 if none, more than one member, or bytes that do not scan.
- * pb_event_skim, which checks more, may still refuse. */
-uint32_t pb_event_case(const uint8_t *data, size_t len);
-/* pb_unpack_arena of an Event's bytes whose pb_event_case is payload (not
- * 0): the same message, without that scan done again. */
-ProtobufCMessage *pb_unpack_arena_event(pb_arena_t *a, uint32_t payload,
-                                        const uint8_t *data, size_t len,
-                                        size_t budget);
+/* An Event's bytes for a follower: 1 with *ev decoded into the arena as
+ * pb_unpack_arena decodes it, when want[payload case] (a table of n_want
+ * entries; NULL: every case) or when the bytes cannot be skimmed; 0 with
+ * *sk (seq, case, positions) as protobuf_c_message_unpack would decode
+ * them, when the case is not wanted (the payload member's own bytes are
+ * then not read: protobuf-c might refuse them); -EINVAL if the bytes do not
+ * decode (past the budget too). See pb.c, "reading an Event by hand". */
+int pb_event_take(pb_arena_t *a, const uint8_t *data, size_t len,
+                  const uint8_t *want, size_t n_want, size_t budget,
+                  const ProtobufCMessage **ev, pb_event_skim_t *sk);
 
 /* Walk every field of m recursively: every string valid UTF-8 and at most
  * max_string bytes, every enum value known to its descriptor, every repeated

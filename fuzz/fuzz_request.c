@@ -4,8 +4,8 @@
  * decodes) and Reply (what clients decode). Each input is tried as all
  * three. What passes validation must pack and decode again. pb.c's own
  * paths (shadow descriptors, deferred Batch events in an arena, the one-walk
- * packer, a follower's lazy Batch and Event skim) must agree with protobuf-c's:
- * the same message decoded, the same bytes packed. */
+ * packer, a follower's lazy Batch and pb_event_take) must agree with
+ * protobuf-c's: the same message decoded, the same bytes packed. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,30 +87,31 @@ same_message(const ProtobufCMessage *a, const ProtobufCMessage *b)
     return same;
 }
 
-/* A follower's paths for an Event (follow.c): pb_event_case and
- * pb_unpack_arena_event decode as protobuf-c; pb_event_skim answers as
- * protobuf-c decodes (seq, case, positions) or refuses, and where
- * protobuf-c refuses an event the skim answers for, the fault is in the
- * payload member's own bytes (which the skim does not read). */
+/* A follower's path for an Event (follow.c): pb_event_take wanting the
+ * event decodes as protobuf-c; not wanting it, it decodes as protobuf-c,
+ * refuses what protobuf-c refuses, or skims with protobuf-c's seq, case and
+ * positions, or, where protobuf-c refuses, with a payload member whose own
+ * bytes (not read) protobuf-c refuses. */
 static void
 agree_event(const uint8_t *data, size_t size, const ProtobufCMessage *ref)
 {
+    static const uint8_t none[1] = {0};
     const Cogov__V1__Event *ev = (const Cogov__V1__Event *)ref;
+    const ProtobufCMessage *got;
     pb_event_skim_t sk;
-    int rc = pb_event_skim(data, size, &sk);
-    uint32_t c = pb_event_case(data, size);
-    if (rc == 0 && c != sk.payload)
+    pb_arena_reset(g_arena);
+    int rc = pb_event_take(g_arena, data, size, NULL, 0, SIZE_MAX, &got, &sk);
+    if (rc == 0 || (rc == 1) != (ref != NULL) ||
+        (ref != NULL && !same_message(got, ref)))
         abort();
-    if (c != 0) {
-        pb_arena_reset(g_arena);
-        ProtobufCMessage *a =
-            pb_unpack_arena_event(g_arena, c, data, size, SIZE_MAX);
-        if ((a == NULL) != (ref == NULL) ||
-            (a != NULL && !same_message(a, ref)))
+    pb_arena_reset(g_arena);
+    rc = pb_event_take(g_arena, data, size, none, 1, SIZE_MAX, &got, &sk);
+    if (rc != 0) {
+        if ((rc == 1) != (ref != NULL) ||
+            (ref != NULL && !same_message(got, ref)))
             abort();
-    }
-    if (rc != 0)
         return;
+    }
     if (ev == NULL) {
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field(

@@ -460,55 +460,59 @@ test_unpack(void **state)
     pb_arena_destroy(&arena);
 }
 
-/* ---- pb_event_skim --------------------------------------------------------
+/* ---- pb_event_take ---------------------------------------------------------
  */
 
 typedef struct skim_counts {
-    unsigned agree, refused, payload_bad;
+    unsigned agree, decoded, refused, payload_bad;
 } skim_counts_t;
 
-/* pb_event_skim answers what protobuf-c decodes or refuses: seq, the
- * `after` positions (producer as C code sees it) and the payload case the
- * same; or, where protobuf-c refuses the event, the fault lies in the
- * payload member's own bytes, which the skim does not read. */
+static bool
+same_event(const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+    size_t al = 0, bl = 0;
+    uint8_t *ab = pb_pack(a, &al), *bb = pb_pack(b, &bl);
+    bool same = al == bl && memcmp(ab, bb, al) == 0;
+    free(ab);
+    free(bb);
+    return same;
+}
+
+/* pb_event_take as protobuf-c decodes or refuses the bytes: wanting every
+ * case, the same message or a refusal; wanting none, the same message
+ * (bytes it cannot skim), a refusal, or a skim with protobuf-c's seq, case
+ * and positions (producer as C code sees it) — or, where protobuf-c
+ * refuses the event, a skim whose payload member's own bytes (which it
+ * does not read) do not decode. */
 static void
 check_skim(const uint8_t *buf, size_t len, skim_counts_t *n, const char *what)
 {
-    pb_event_skim_t sk;
-    Cogov__V1__Event *ev = cogov__v1__event__unpack(NULL, len, buf);
-    int rc = pb_event_skim(buf, len, &sk);
-    /* pb_event_case: the skim's case where it answers; with any case it
-     * gives, pb_unpack_arena_event decodes as protobuf-c */
     static pb_arena_t *arena;
+    static const uint8_t none[1] = {0};
     if (arena == NULL)
         arena = pb_arena_new();
-    uint32_t c = pb_event_case(buf, len);
-    if (rc == 0 && c != sk.payload)
-        fail_msg("%s (seed %u): pb_event_case %u, pb_event_skim %u", what,
-                 test_seed, c, sk.payload);
-    if (c != 0) {
-        pb_arena_reset(arena);
-        ProtobufCMessage *got =
-            pb_unpack_arena_event(arena, c, buf, len, SIZE_MAX);
-        if ((got == NULL) != (ev == NULL))
-            fail_msg("%s (seed %u): protobuf-c %s the event, "
-                     "pb_unpack_arena_event %s",
-                     what, test_seed, ev ? "decodes" : "refuses",
-                     got ? "decodes" : "refuses");
-        if (ev != NULL) {
-            size_t gl = 0, wl = 0;
-            uint8_t *gb = pb_pack(got, &gl);
-            uint8_t *wb = pb_pack((ProtobufCMessage *)ev, &wl);
-            if (gl != wl || memcmp(gb, wb, wl) != 0)
-                fail_msg("%s (seed %u): pb_unpack_arena_event differs", what,
-                         test_seed);
-            free(gb);
-            free(wb);
-        }
-    }
+    Cogov__V1__Event *ev = cogov__v1__event__unpack(NULL, len, buf);
+    pb_event_skim_t sk;
+    const ProtobufCMessage *got;
+    pb_arena_reset(arena);
+    int rc = pb_event_take(arena, buf, len, NULL, 0, SIZE_MAX, &got, &sk);
+    if (rc == 0 || (rc == 1) != (ev != NULL) ||
+        (ev != NULL && !same_event(got, (ProtobufCMessage *)ev)))
+        fail_msg("%s (seed %u): protobuf-c %s the event, pb_event_take "
+                 "wanting it answers %d",
+                 what, test_seed, ev ? "decodes" : "refuses", rc);
+    pb_arena_reset(arena);
+    rc = pb_event_take(arena, buf, len, none, 1, SIZE_MAX, &got, &sk);
     if (rc != 0) {
-        assert_int_equal(rc, -EINVAL);
-        n->refused++;
+        if ((rc == 1) != (ev != NULL) ||
+            (ev != NULL && !same_event(got, (ProtobufCMessage *)ev)))
+            fail_msg("%s (seed %u): protobuf-c %s the event, pb_event_take "
+                     "answers %d",
+                     what, test_seed, ev ? "decodes" : "refuses", rc);
+        if (rc == 1)
+            n->decoded++;
+        else
+            n->refused++;
         cogov__v1__event__free_unpacked(ev, NULL);
         return;
     }
@@ -549,11 +553,11 @@ check_skim(const uint8_t *buf, size_t len, skim_counts_t *n, const char *what)
 }
 
 /* Every payload case with random contents, each also cut short at every
- * length, with bits flipped, with unknown fields (top level: refused;
- * inside a position: read past), with a second payload, with no payload,
- * with a producer holding a NUL. */
+ * length, with bits flipped, with unknown fields (top level or in a
+ * position: decoded by protobuf-c), with a second payload, with no
+ * payload, with a producer holding a NUL. */
 static void
-test_event_skim(void **state)
+test_event_take(void **state)
 {
     (void)state;
     const ProtobufCMessageDescriptor *d = &cogov__v1__event__descriptor;
@@ -622,34 +626,42 @@ test_event_skim(void **state)
             b[len] = rnd_below(2) ? (2u << 3) | 2u : (10u << 3) | 0u;
             b[len + 1] = 0;
             check_skim(b, len + 2, &n, "wrong wire type");
-            /* a position with an unknown field and a producer with a NUL */
+            /* a position whose producer holds a NUL (skimmed), the same
+             * with an unknown field (decoded by protobuf-c) */
             static const uint8_t pos[] = {
-                (10u << 3) | 2u, 9, (1u << 3) | 2u, 3,   'a', 0, 'b',
-                (7u << 3) | 0u,  1, (2u << 3) | 0u, 0x2a};
+                (10u << 3) | 2u, 9,    (1u << 3) | 2u, 3, 'a', 0, 'b',
+                (2u << 3) | 0u,  0x2a, (7u << 3) | 0u, 1};
+            memcpy(b, pos, sizeof pos - 2);
+            b[1] = 7;
+            memcpy(b + sizeof pos - 2, buf, len);
+            agree = n.agree;
+            check_skim(b, sizeof pos - 2 + len, &n, "odd position");
+            assert_int_equal(n.agree, agree + 1);
             memcpy(b, pos, sizeof pos);
             memcpy(b + sizeof pos, buf, len);
-            agree = n.agree;
-            check_skim(b, sizeof pos + len, &n, "odd position");
-            assert_int_equal(n.agree, agree + 1);
+            unsigned decoded = n.decoded;
+            check_skim(b, sizeof pos + len, &n, "unknown field in position");
+            assert_int_equal(n.decoded, decoded + 1);
             free(b);
             free(buf);
             pb_msg_free((ProtobufCMessage *)ev);
         }
     }
-    /* no payload at all: refused (protobuf-c: NOT_SET) */
+    /* no payload at all: decoded (protobuf-c: NOT_SET) */
     Cogov__V1__Event none = COGOV__V1__EVENT__INIT;
     none.seq = 7;
     none.has_seq = 1;
     size_t len = 0;
     uint8_t *buf = pb_pack((ProtobufCMessage *)&none, &len);
-    unsigned refused = n.refused;
+    unsigned decoded = n.decoded;
     check_skim(buf, len, &n, "no payload");
-    assert_int_equal(n.refused, refused + 1);
+    assert_int_equal(n.decoded, decoded + 1);
     free(buf);
-    printf("Event skim: %u cases; %u answers as protobuf-c, %u refused, %u "
-           "with a payload protobuf-c refuses\n",
-           cases, n.agree, n.refused, n.payload_bad);
-    assert_true(n.agree > 0 && n.refused > 0 && n.payload_bad > 0);
+    printf("pb_event_take: %u cases; %u skims as protobuf-c decodes, %u "
+           "decoded, %u refused, %u skims of a payload protobuf-c refuses\n",
+           cases, n.agree, n.decoded, n.refused, n.payload_bad);
+    assert_true(n.agree > 0 && n.decoded > 0 && n.refused > 0 &&
+                n.payload_bad > 0);
 }
 
 /* pb_unpack_arena_lazy leaves a Reply's batch's events as their bytes:
@@ -777,7 +789,7 @@ main(void)
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_unpack),
         cmocka_unit_test(test_validate_selected),
-        cmocka_unit_test(test_event_skim),
+        cmocka_unit_test(test_event_take),
         cmocka_unit_test(test_unpack_lazy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
