@@ -1147,7 +1147,7 @@ typedef struct skim_tab {
     uint32_t max_id;
     uint8_t *wire;
     uint8_t *member; /* a member of a oneof */
-    /* the field's descriptor if event_unpack decodes it by hand (a string,
+    /* the field's descriptor if ev_scan reads it by hand (a string,
      * an optional (u)int64, a repeated message whose type has a table) */
     const ProtobufCFieldDescriptor **by_hand;
     const ProtobufCFieldDescriptor **field; /* every field's */
@@ -1186,7 +1186,8 @@ skim_tab_build(skim_tab_t *t, const ProtobufCMessageDescriptor *d)
              f->descriptor == &cogov__v1__position__descriptor))
             t->by_hand[f->id] = f;
         /* packed repeated scalars (length-prefixed) are not expected here:
-         * such a field gets no entry, so its number makes the skim refuse */
+         * such a field gets no entry: its number sends the event to
+         * protobuf-c */
         if (f->label == PROTOBUF_C_LABEL_REPEATED &&
             f->type != PROTOBUF_C_TYPE_MESSAGE &&
             f->type != PROTOBUF_C_TYPE_STRING &&
@@ -1292,21 +1293,9 @@ skim_field(const uint8_t *data, size_t len, size_t at, uint32_t want_seq,
     return k == 0 ? 0 : at + k;
 }
 
-/* ---- decoding an Event by hand --------------------------------------------
- *
- * protobuf-c's unpack of an Event cost ~6.5k instructions (the scan with
- * its slabs, a generic parse per field, one more unpack per `after`
- * position). Its header fields are strings and optional (u)int64s and its
- * positions two fields more, so event_unpack decodes those itself into
- * the same struct protobuf-c makes (each string a NUL-terminated copy,
- * has_ flags set, the positions an array of messages in order), and only
- * the payload member with protobuf-c (the call protobuf-c makes for it).
- * Anything else it leaves to protobuf-c: an unknown field, a field given
- * that it does not decode by hand, the payload member given twice (merged)
- * or not the one expected, more than EV_MAX_FIELDS fields, a position with
- * an unknown field. test_pb_plan and fuzz_request compare the result with
- * protobuf-c's. It allocates what protobuf-c allocates, in one block but
- * for the payload member, and not the scan's slabs: never more. */
+/* (reading an Event by hand, continued) ev_build allocates what protobuf-c
+ * allocates, in one block but for the payload member, and not the scan's
+ * slabs: never more. */
 
 #define EV_MAX_FIELDS 48
 

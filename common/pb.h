@@ -29,7 +29,7 @@ void pb_arena_destroy(pb_arena_t **ap);
  * counts them (messages decoded before it since the reset do not count),
  * plus, for a Batch's events (decoded one by one, see pb.c "deferred
  * elements"), their bytes once more: at most len. An Event decoded by hand
- * (pb.c, "decoding an Event by hand") is charged less: one block for what
+ * (pb.c, "reading an Event by hand") is charged less: one block for what
  * protobuf-c allocates in several, none of its scan's slabs. */
 ProtobufCMessage *pb_unpack_arena(pb_arena_t *a,
                                   const ProtobufCMessageDescriptor *d,
