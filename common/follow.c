@@ -757,7 +757,8 @@ take_events(follow_t *f, Cogov__V1__Reply *rep, bool lazy)
             f->cap_pos = f->cap_pos * 2 + PB_SKIM_AFTER;
             f->pos = xrealloc(f->pos, f->cap_pos * sizeof(*f->pos));
         }
-        memcpy(f->pos + f->n_pos, sk.after, sk.n_after * sizeof(*f->pos));
+        if (sk.n_after > 0) /* f->pos may still be NULL */
+            memcpy(f->pos + f->n_pos, sk.after, sk.n_after * sizeof(*f->pos));
         *it = (item_t){.seq = sk.seq, .pos = f->n_pos, .n_pos = sk.n_after};
         f->n_pos += sk.n_after;
     }

@@ -2202,6 +2202,7 @@ svc_main(const svc_def_t *def, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     assert(def->config == NULL || def->config_size > 0);
+    svc_declare_reactions(def);
     svc_t *s = xcalloc(1, sizeof(*s));
     s->def = def;
     s->exit_code = 1;

@@ -97,10 +97,6 @@ typedef struct svc_def {
  * ZAP, store, endpoint, followers, ready line, loop, teardown. Returns the
  * process exit code. */
 int svc_main(const svc_def_t *def, int argc, char **argv);
-/* Give the stream consumers (follow.c) def->reacts_to: call it with the
- * def before svc_main (which does not pass it on itself yet). Without the
- * call every event is decoded and reacted to, as with reacts_to NULL. */
-void svc_declare_reactions(const svc_def_t *def);
 
 /* ---- for handlers and reactions --------------------------------------- */
 

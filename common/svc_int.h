@@ -69,6 +69,9 @@ void svc_after_commit(svc_t *s, follow_t *except);
  * (nothing more released, the daemon stops from the loop later). 0, or
  * as store_commit (not committed). */
 int svc_commit_batch(svc_t *s, bool idle);
+/* Give the stream consumers (follow.c) def->reacts_to (svc_main does, before
+ * the followers start); reacts_to NULL: every event is decoded. */
+void svc_declare_reactions(const svc_def_t *def);
 /* Applied position of producer in this daemon, or UINT64_MAX if this daemon
  * does not follow it (its events cannot be held for it). */
 uint64_t svc_cursor_of(svc_t *s, const char *producer);

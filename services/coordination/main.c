@@ -76,6 +76,5 @@ main(int argc, char **argv)
         .app_destroy = coord_app_destroy,
     };
 
-    svc_declare_reactions(&def);
     return svc_main(&def, argc, argv);
 }

@@ -102,6 +102,5 @@ main(int argc, char **argv)
         .app_destroy = app_destroy,
     };
 
-    svc_declare_reactions(&def);
     return svc_main(&def, argc, argv);
 }
