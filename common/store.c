@@ -97,9 +97,11 @@ static const char REPLIES_V2[] =
 
 /* A stored reply's key in memory: hash of (principal, request id), and the
  * id of the last row stored under it. */
-struct rkey {
-    uint64_t h;
-    int64_t id;
+/* One generation of stored-reply keys (see "replies" below). */
+struct rk_gen {
+    uint64_t *bits; /* a Bloom filter of RK_GEN_BITS bits */
+    size_t n;       /* keys added */
+    int64_t max_id; /* the newest row id among them */
 };
 
 struct stmt_entry {
@@ -173,9 +175,8 @@ struct store {
     uint32_t *slots; /* by key pointer: index + 1 into stmts, 0 empty */
     size_t n_slots;  /* a power of two, at least twice n_stmts */
     /* The keys of the stored replies (see "replies" below). */
-    struct rkey *rkeys; /* open addressing, h 0 = empty */
-    size_t rk_cap;      /* a power of two, at least twice rk_n */
-    size_t rk_n;
+    struct rk_gen *rk_gens; /* oldest first */
+    size_t rk_ngens;
     bool rk_off;     /* too many: every lookup asks SQLite */
     bool rk_expired; /* the open transaction expired replies */
 };
@@ -185,6 +186,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 static int ckpt_start(store_t *s, const char *path, char *why, size_t whylen);
 static int rkeys_load(store_t *s, char *err, size_t errlen);
 static void rkeys_expired(store_t *s);
+static void rkeys_free(store_t *s);
 
 static void
 set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -1027,7 +1029,7 @@ store_destroy(store_t **sp)
     free(s->stmts);
     free(s->slots);
     free(s->marks);
-    free(s->rkeys);
+    rkeys_free(s);
     rc = sqlite3_close(s->db);
     if (rc != SQLITE_OK)
         log_error("store.close_failed", "store=%s rc=%d msg=%s", log_q(s->name),
@@ -1515,17 +1517,36 @@ store_cursor_set(store_t *s, const char *producer, uint64_t epoch, uint64_t seq)
 
 /* Almost every write is not a retry, and asking SQLite whether it is costs
  * a statement (~4.4k instructions). So the store keeps the keys of its
- * stored replies in memory and asks SQLite only about a key it holds.
+ * stored replies in memory and asks SQLite only about a key it may hold.
  * The keys are a superset of the rows: a key goes in when its row is
  * inserted (and stays if that is rolled back: one needless lookup), and
  * goes out only after an expiry has committed, by id: expiry deletes a
  * prefix of ids, so no row is below the smallest id then committed (read
  * after the commit, so an expiry rolled back, whole or to a savepoint,
- * drops nothing), and a key keeps the id of its newest row. This needs every
- * write to `replies` to go through this store_t, as the outbox head already
- * does. Past RKEYS_MAX keys (16 MiB of table) the keys are dropped and every
- * lookup asks SQLite, until the store is opened again. */
-#define RKEYS_MAX (1u << 19)
+ * drops nothing). This needs every write to `replies` to go through this
+ * store_t, as the outbox head already does.
+ *
+ * The keys are Bloom filters by generation: a generation takes
+ * store_rkey_gen_keys keys (16 bits each, 7 probes: about 1 in 1,500
+ * lookups of an absent key goes to SQLite anyway) and remembers the newest
+ * row id among them; it goes as a whole once that id is below every row
+ * left. So memory follows the rows the reply window holds, 2 bytes a key
+ * (128 KiB per 65,536 replies), where a hash table of keys and ids took 32
+ * and put a busy coordination daemon past its RSS budget. Past RK_MAX_BYTES
+ * of filters the keys are dropped and every lookup asks SQLite, until the
+ * store is opened again. */
+#define RK_PROBES 7
+#define RK_MAX_BYTES (2u << 20) /* 2 MiB: a million keys by default */
+size_t store_rkey_gen_keys = 65536;
+
+static size_t
+rk_gen_bits(void)
+{
+    size_t bits = 64;
+    while (bits < store_rkey_gen_keys * 16)
+        bits *= 2;
+    return bits;
+}
 
 static uint64_t
 rkey_hash(const char *principal, const char *request_id)
@@ -1533,58 +1554,39 @@ rkey_hash(const char *principal, const char *request_id)
     uint64_t h = hash64(request_id, strlen(request_id));
     h ^= hash64(principal, strlen(principal)) * 0x9e3779b97f4a7c15ULL;
     h ^= h >> 29;
-    return h != 0 ? h : 1;
+    return h;
 }
+
+/* Probe i of key h: double hashing, the step odd so the probes differ. */
+#define RK_PROBE(h, i, mask)                                                   \
+    (((h) + (uint64_t)(i) * (((h) >> 32) * 0x9e3779b97f4a7c15ULL | 1)) & (mask))
 
 static bool
 rkey_has(const store_t *s, uint64_t h)
 {
-    if (s->rk_n == 0)
-        return false;
-    size_t mask = s->rk_cap - 1;
-    for (size_t i = h & mask; s->rkeys[i].h != 0; i = (i + 1) & mask)
-        if (s->rkeys[i].h == h)
+    uint64_t mask = rk_gen_bits() - 1;
+    for (size_t g = s->rk_ngens; g-- > 0;) {
+        const uint64_t *bits = s->rk_gens[g].bits;
+        int i = 0;
+        for (; i < RK_PROBES; i++) {
+            uint64_t b = RK_PROBE(h, i, mask);
+            if ((bits[b >> 6] & (1ULL << (b & 63))) == 0)
+                break;
+        }
+        if (i == RK_PROBES)
             return true;
+    }
     return false;
 }
 
 static void
-rkey_put(struct rkey *t, size_t cap, uint64_t h, int64_t id, size_t *n)
+rkeys_free(store_t *s)
 {
-    size_t mask = cap - 1;
-    size_t i = h & mask;
-    while (t[i].h != 0 && t[i].h != h)
-        i = (i + 1) & mask;
-    if (t[i].h == 0)
-        (*n)++;
-    t[i].h = h;
-    if (id > t[i].id || t[i].id == 0)
-        t[i].id = id;
-}
-
-static void
-rkeys_off(store_t *s)
-{
-    free(s->rkeys);
-    s->rkeys = NULL;
-    s->rk_cap = 0;
-    s->rk_n = 0;
-    s->rk_off = true;
-}
-
-/* Rebuild into cap slots, keeping the keys whose id >= min_id. */
-static void
-rkeys_rebuild(store_t *s, size_t cap, int64_t min_id)
-{
-    struct rkey *t = xcalloc(cap, sizeof(*t));
-    size_t n = 0;
-    for (size_t i = 0; i < s->rk_cap; i++)
-        if (s->rkeys[i].h != 0 && s->rkeys[i].id >= min_id)
-            rkey_put(t, cap, s->rkeys[i].h, s->rkeys[i].id, &n);
-    free(s->rkeys);
-    s->rkeys = t;
-    s->rk_cap = cap;
-    s->rk_n = n;
+    for (size_t g = 0; g < s->rk_ngens; g++)
+        free(s->rk_gens[g].bits);
+    free(s->rk_gens);
+    s->rk_gens = NULL;
+    s->rk_ngens = 0;
 }
 
 static void
@@ -1592,17 +1594,37 @@ rkey_add(store_t *s, uint64_t h, int64_t id)
 {
     if (s->rk_off)
         return;
-    if ((s->rk_n + 1) * 2 > s->rk_cap) {
-        if (s->rk_n + 1 > RKEYS_MAX) {
-            rkeys_off(s);
+    size_t nbits = rk_gen_bits();
+    struct rk_gen *g = s->rk_ngens ? &s->rk_gens[s->rk_ngens - 1] : NULL;
+    if (g == NULL || g->n >= store_rkey_gen_keys) {
+        if ((s->rk_ngens + 1) * (nbits / 8) > RK_MAX_BYTES) {
+            rkeys_free(s);
+            s->rk_off = true;
             return;
         }
-        rkeys_rebuild(s, s->rk_cap ? s->rk_cap * 2 : 1024, INT64_MIN);
+        s->rk_gens =
+            xrealloc(s->rk_gens, (s->rk_ngens + 1) * sizeof(*s->rk_gens));
+        g = &s->rk_gens[s->rk_ngens++];
+        *g = (struct rk_gen){xcalloc(nbits / 64, sizeof(uint64_t)), 0,
+                             INT64_MIN};
     }
-    rkey_put(s->rkeys, s->rk_cap, h, id, &s->rk_n);
+    for (int i = 0; i < RK_PROBES; i++) {
+        uint64_t b = RK_PROBE(h, i, nbits - 1);
+        g->bits[b >> 6] |= 1ULL << (b & 63);
+    }
+    g->n++;
+    if (id > g->max_id)
+        g->max_id = id;
 }
 
-/* After an expiry committed: drop the keys of the rows it deleted. */
+size_t
+store_reply_keys_bytes(const store_t *s)
+{
+    return s->rk_ngens * (rk_gen_bits() / 8);
+}
+
+/* After an expiry committed: drop the generations whose rows are all
+ * gone. */
 static void
 rkeys_expired(store_t *s)
 {
@@ -1610,7 +1632,7 @@ rkeys_expired(store_t *s)
     int64_t min_id = INT64_MAX; /* no rows: no keys */
 
     s->rk_expired = false;
-    if (s->rk_off || s->rk_cap == 0)
+    if (s->rk_off || s->rk_ngens == 0)
         return;
     st = store_stmt(s, "SELECT min(id) FROM replies");
     if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
@@ -1621,12 +1643,15 @@ rkeys_expired(store_t *s)
     if (sqlite3_column_type(st, 0) != SQLITE_NULL)
         min_id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    size_t cap = s->rk_cap;
-    while (cap > 1024 && s->rk_n * 8 < cap)
-        cap /= 2; /* shrinks only as far as the rows kept allow */
-    rkeys_rebuild(s, cap, min_id);
-    if (s->rk_n * 2 > s->rk_cap)
-        rkeys_rebuild(s, s->rk_cap * 2, min_id);
+    size_t kept = 0;
+    for (size_t g = 0; g < s->rk_ngens; g++) {
+        /* the one being filled stays, even if its rows are gone */
+        if (s->rk_gens[g].max_id < min_id && g + 1 < s->rk_ngens)
+            free(s->rk_gens[g].bits);
+        else
+            s->rk_gens[kept++] = s->rk_gens[g];
+    }
+    s->rk_ngens = kept;
 }
 
 /* At open: the keys of the rows there are. */

@@ -197,11 +197,17 @@ int store_cursor_set(store_t *s, const char *producer, uint64_t epoch,
 
 /* Stored replies for idempotent retries. get: -ENOENT if none; otherwise
  * *hash set and *reply an xmalloc'd copy the caller frees. The store keeps
- * the stored keys in memory (read at open, up to 2^19 of them) and asks
- * SQLite only about a key it holds, so no other connection may write to
- * `replies` while a store_t has the database open. */
+ * the stored keys in memory (Bloom filters, read at open, 2 bytes a key,
+ * at most 2 MiB) and asks SQLite only about a key it may hold, so no other
+ * connection may write to `replies` while a store_t has the database
+ * open. */
 int store_reply_get(store_t *s, const char *principal, const char *request_id,
                     uint64_t *hash, uint8_t **reply, size_t *len);
+/* Bytes the stored-reply keys take now (0: none, or too many to keep). */
+size_t store_reply_keys_bytes(const store_t *s);
+/* Keys per generation of those filters; tests set it small before the
+ * first store_open to exercise many generations. */
+extern size_t store_rkey_gen_keys;
 int store_reply_put(store_t *s, const char *principal, const char *request_id,
                     uint64_t hash, const uint8_t *reply, size_t len,
                     int64_t now_ms);

@@ -89,7 +89,8 @@ check_all(store_t *s, unsigned seed, int step)
     }
 }
 
-/* Random puts, expiries, commits, rollbacks, savepoints and reopenings. */
+/* Random puts, expiries, commits, rollbacks, savepoints and reopenings
+ * (with the default generation size: one generation). */
 static void
 test_replies_match_sqlite(void **state)
 {
@@ -134,6 +135,50 @@ test_replies_match_sqlite(void **state)
         check_all(s, seed, step);
     }
     store_destroy(&s);
+}
+
+/* The same with 4 keys per generation: many generations, dropped as
+ * expiries commit; a generation dropped too early would lose a key. */
+static void
+test_replies_match_sqlite_gens(void **state)
+{
+    size_t saved = store_rkey_gen_keys;
+    store_rkey_gen_keys = 4;
+    test_replies_match_sqlite(state);
+    store_rkey_gen_keys = saved;
+}
+
+/* Memory follows the rows: 40 keys in 4-key generations take ten filters;
+ * once all but the newest rows have expired, only the generations holding
+ * them (and the one being filled) are left. */
+static void
+test_replies_keys_shrink(void **state)
+{
+    struct tmp *t = *state;
+    size_t saved = store_rkey_gen_keys;
+    store_rkey_gen_keys = 4;
+    store_t *s = open_store(t->db);
+    char p[16], r[16];
+
+    assert_int_equal(store_reply_keys_bytes(s), 0);
+    for (unsigned i = 0; i < 40; i++) {
+        key_of(i, p, r);
+        assert_int_equal(store_reply_put(s, p, r, i, NULL, 0, 1000 + i), 0);
+    }
+    size_t one = store_reply_keys_bytes(s) / 10;
+    assert_true(one > 0);
+    assert_int_equal(store_reply_keys_bytes(s), 10 * one);
+    assert_int_equal(store_reply_expire(s, 1000 + 38), 38);
+    assert_int_equal(store_reply_keys_bytes(s), one); /* rows 38, 39 */
+    for (unsigned i = 0; i < 40; i++) {
+        key_of(i, p, r);
+        assert_int_equal(got(s, p, r), i < 38 ? -ENOENT : (int64_t)i);
+    }
+    store_destroy(&s);
+    s = open_store(t->db); /* read back at open: the two rows left */
+    assert_int_equal(store_reply_keys_bytes(s), one);
+    store_destroy(&s);
+    store_rkey_gen_keys = saved;
 }
 
 /* The cases the random run finds by chance, once each: an expiry rolled
@@ -185,6 +230,10 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_replies_match_sqlite, tmp_setup,
+                                        tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_replies_match_sqlite_gens,
+                                        tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_replies_keys_shrink, tmp_setup,
                                         tmp_teardown),
         cmocka_unit_test_setup_teardown(test_replies_expiry_rollback, tmp_setup,
                                         tmp_teardown),
