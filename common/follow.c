@@ -30,6 +30,7 @@
  * does not react to: only skimmed, see take_events). */
 typedef struct item {
     const Cogov__V1__Event *ev; /* NULL: skipped */
+    bool verify;                /* decoded only to check the skip (below) */
     uint64_t seq;
     size_t pos, n_pos; /* a skipped event's `after`: follow.pos[pos...] */
 } item_t;
@@ -38,6 +39,19 @@ typedef struct item {
  * field number; g_reacts NULL: all. One service per process. */
 static uint8_t *g_reacts;
 static uint32_t g_reacts_max;
+/* COGOV_VERIFY_SKIPS=1 (the integration tests set it): events that would
+ * be skipped are decoded and reacted to anyway, and a reaction that wrote
+ * anything or failed stops the daemon (follow.skip_unsafe, abort): a list
+ * that lost a case the service's react() handles would otherwise lose its
+ * effects silently. */
+static bool g_verify_skips;
+
+static bool
+skipped_case(Cogov__V1__Event__PayloadCase pc)
+{
+    return g_reacts != NULL && pc != COGOV__V1__EVENT__PAYLOAD__NOT_SET &&
+           ((uint32_t)pc > g_reacts_max || !g_reacts[pc]);
+}
 
 void
 svc_declare_reactions(const svc_def_t *def)
@@ -45,6 +59,8 @@ svc_declare_reactions(const svc_def_t *def)
     free(g_reacts);
     g_reacts = NULL;
     g_reacts_max = 0;
+    const char *v = getenv("COGOV_VERIFY_SKIPS");
+    g_verify_skips = v != NULL && strcmp(v, "1") == 0;
     if (def == NULL || def->reacts_to == NULL)
         return;
     for (size_t i = 0; i < def->n_reacts_to; i++)
@@ -546,7 +562,17 @@ redo:;
             break;
         }
         /* a skipped event: the service's reaction would do nothing */
+        int64_t before = store_changes(st);
         rc = it->ev != NULL ? apply_one(f, it->ev, careful) : 0;
+        if (it->verify && (rc != 0 || store_changes(st) != before)) {
+            log_error("follow.skip_unsafe",
+                      "producer=%s seq=%llu type=%s rc=%d "
+                      "(the service reacts to a case it does not declare)",
+                      f->producer, (unsigned long long)it->seq,
+                      log_q(it->ev->type), rc);
+            log_buffer(false);
+            abort();
+        }
         if (rc == APPLY_REDO && !careful) {
             store_rollback(st);
             f->applied = start_applied;
@@ -742,18 +768,22 @@ take_events(follow_t *f, Cogov__V1__Reply *rep, bool lazy)
         item_t *it = &f->items[i];
         if (!lazy) {
             *it = (item_t){.ev = b->events[i], .seq = b->events[i]->seq};
+            it->verify =
+                g_verify_skips && skipped_case(b->events[i]->payload_case);
             continue;
         }
         ProtobufCBinaryData bd = ((const ProtobufCBinaryData *)b->events)[i];
         pb_event_skim_t sk;
         const ProtobufCMessage *m;
-        int r = pb_event_take(f->arena, bd.data, bd.len, g_reacts,
+        int r = pb_event_take(f->arena, bd.data, bd.len,
+                              g_verify_skips ? NULL : g_reacts,
                               g_reacts_max + 1, SIZE_MAX, &m, &sk);
         if (r < 0)
             return false;
         if (r == 1) {
             const Cogov__V1__Event *ev = (const Cogov__V1__Event *)m;
             *it = (item_t){.ev = ev, .seq = ev->seq};
+            it->verify = g_verify_skips && skipped_case(ev->payload_case);
             continue;
         }
         /* skipped */
