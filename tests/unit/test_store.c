@@ -686,18 +686,6 @@ test_replies(void **state)
     store_destroy(&s);
 }
 
-static int64_t
-reply_hash(store_t *s, const char *principal, const char *request_id)
-{
-    uint64_t h = 0;
-    uint8_t *r = NULL;
-    size_t len = 0;
-    int rc = store_reply_get(s, principal, request_id, &h, &r, &len);
-
-    free(r);
-    return rc < 0 ? rc : (int64_t)h;
-}
-
 /* Expiry takes the rows in insertion order: a row stamped before an earlier
  * one (the clock stepped back) waits for a later expiry; a row stamped in
  * the future goes once a row stored after it has expired. */
@@ -715,25 +703,25 @@ test_replies_expire_order(void **state)
 
     assert_int_equal(store_reply_expire(s, 500), 0);
     assert_int_equal(store_reply_expire(s, 2500), 1);
-    assert_int_equal(reply_hash(s, "a", "r1"), -ENOENT);
-    assert_int_equal(reply_hash(s, "a", "r2"), 2);
-    assert_int_equal(reply_hash(s, "a", "r3"), 3); /* after r2: kept */
+    assert_int_equal(unit_reply_hash(s, "a", "r1"), -ENOENT);
+    assert_int_equal(unit_reply_hash(s, "a", "r2"), 2);
+    assert_int_equal(unit_reply_hash(s, "a", "r3"), 3); /* after r2: kept */
 
     assert_int_equal(store_reply_expire(s, 3500), 2);
-    assert_int_equal(reply_hash(s, "a", "r2"), -ENOENT);
-    assert_int_equal(reply_hash(s, "a", "r3"), -ENOENT);
-    assert_int_equal(reply_hash(s, "a", "r4"),
+    assert_int_equal(unit_reply_hash(s, "a", "r2"), -ENOENT);
+    assert_int_equal(unit_reply_hash(s, "a", "r3"), -ENOENT);
+    assert_int_equal(unit_reply_hash(s, "a", "r4"),
                      4); /* nothing after it expired */
-    assert_int_equal(reply_hash(s, "a", "r5"), 5);
+    assert_int_equal(unit_reply_hash(s, "a", "r5"), 5);
 
     assert_int_equal(store_reply_expire(s, 5000), 2);
-    assert_int_equal(reply_hash(s, "a", "r4"), -ENOENT);
-    assert_int_equal(reply_hash(s, "a", "r5"), -ENOENT);
+    assert_int_equal(unit_reply_hash(s, "a", "r4"), -ENOENT);
+    assert_int_equal(unit_reply_hash(s, "a", "r5"), -ENOENT);
     assert_int_equal(store_reply_expire(s, 6000), 0); /* empty table */
 
     /* Ids go on from the highest left; a new row is found and expires. */
     assert_int_equal(store_reply_put(s, "a", "r6", 6, NULL, 0, 7000), 0);
-    assert_int_equal(reply_hash(s, "a", "r6"), 6);
+    assert_int_equal(unit_reply_hash(s, "a", "r6"), 6);
     assert_int_equal(store_reply_expire(s, 7001), 1);
     store_destroy(&s);
 }

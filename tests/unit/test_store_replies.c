@@ -55,18 +55,6 @@ truth(store_t *s, const char *principal, const char *request_id)
     return v;
 }
 
-static int64_t
-got(store_t *s, const char *principal, const char *request_id)
-{
-    uint64_t h = 0;
-    uint8_t *r = NULL;
-    size_t len = 0;
-    int rc = store_reply_get(s, principal, request_id, &h, &r, &len);
-
-    free(r);
-    return rc < 0 ? rc : (int64_t)h;
-}
-
 static void
 key_of(unsigned k, char *principal, char *request_id)
 {
@@ -81,7 +69,7 @@ check_all(store_t *s, unsigned seed, int step)
 
     for (unsigned k = 0; k < N_PRINCIPALS * N_IDS; k++) {
         key_of(k, p, r);
-        int64_t want = truth(s, p, r), have = got(s, p, r);
+        int64_t want = truth(s, p, r), have = unit_reply_hash(s, p, r);
         if (want != have)
             fail_msg("seed %u step %d: %s/%s stored %" PRId64 ", "
                      "store_reply_get %" PRId64,
@@ -172,7 +160,8 @@ test_replies_keys_shrink(void **state)
     assert_int_equal(store_reply_keys_bytes(s), one); /* rows 38, 39 */
     for (unsigned i = 0; i < 40; i++) {
         key_of(i, p, r);
-        assert_int_equal(got(s, p, r), i < 38 ? -ENOENT : (int64_t)i);
+        assert_int_equal(unit_reply_hash(s, p, r),
+                         i < 38 ? -ENOENT : (int64_t)i);
     }
     store_destroy(&s);
     s = open_store(t->db); /* read back at open: the two rows left */
@@ -195,33 +184,33 @@ test_replies_expiry_rollback(void **state)
     assert_int_equal(store_begin(s), 0);
     assert_int_equal(store_reply_expire(s, 1500), 1);
     store_rollback(s);
-    assert_int_equal(got(s, "a", "r1"), 1);
+    assert_int_equal(unit_reply_hash(s, "a", "r1"), 1);
 
     assert_int_equal(store_begin(s), 0);
     assert_int_equal(store_savepoint(s), 0);
     assert_int_equal(store_reply_expire(s, 1500), 1);
     store_rollback_to(s);
     assert_int_equal(store_commit(s), 0);
-    assert_int_equal(got(s, "a", "r1"), 1);
+    assert_int_equal(unit_reply_hash(s, "a", "r1"), 1);
 
     /* Put and rolled back: not found; put again later: found. */
     assert_int_equal(store_begin(s), 0);
     assert_int_equal(store_reply_put(s, "a", "r3", 3, NULL, 0, 3000), 0);
     store_rollback(s);
-    assert_int_equal(got(s, "a", "r3"), -ENOENT);
+    assert_int_equal(unit_reply_hash(s, "a", "r3"), -ENOENT);
     assert_int_equal(store_reply_put(s, "a", "r3", 4, NULL, 0, 3000), 0);
 
     assert_int_equal(store_begin(s), 0);
     assert_int_equal(store_reply_expire(s, 1500), 1);
     assert_int_equal(store_commit(s), 0);
-    assert_int_equal(got(s, "a", "r1"), -ENOENT);
-    assert_int_equal(got(s, "a", "r2"), 2);
+    assert_int_equal(unit_reply_hash(s, "a", "r1"), -ENOENT);
+    assert_int_equal(unit_reply_hash(s, "a", "r2"), 2);
 
     store_destroy(&s);
     s = open_store(t->db);
-    assert_int_equal(got(s, "a", "r2"), 2);
-    assert_int_equal(got(s, "a", "r3"), 4);
-    assert_int_equal(got(s, "a", "r1"), -ENOENT);
+    assert_int_equal(unit_reply_hash(s, "a", "r2"), 2);
+    assert_int_equal(unit_reply_hash(s, "a", "r3"), 4);
+    assert_int_equal(unit_reply_hash(s, "a", "r1"), -ENOENT);
     store_destroy(&s);
 }
 

@@ -72,4 +72,18 @@ unit_q_int(store_t *s, const char *sql)
     return n;
 }
 
+/* The body hash of the stored reply for (principal, request_id), or the
+ * negative errno store_reply_get gives (-ENOENT: none). */
+static inline int64_t
+unit_reply_hash(store_t *s, const char *principal, const char *request_id)
+{
+    uint64_t h = 0;
+    uint8_t *r = NULL;
+    size_t len = 0;
+    int rc = store_reply_get(s, principal, request_id, &h, &r, &len);
+
+    free(r);
+    return rc < 0 ? rc : (int64_t)h;
+}
+
 #endif
