@@ -65,6 +65,17 @@ typedef struct svc_route {
 typedef int (*svc_react_fn)(svc_t *s, void *app, const svc_ctx_t *c,
                             const Cogov__V1__Event *ev);
 
+/* A member's whole lifecycle, as payload cases: several services keep their
+ * own copy of the register and react to every one of them (reacts_to). */
+#define SVC_MEMBER_LIFECYCLE_CASES                                             \
+    COGOV__V1__EVENT__PAYLOAD_MEMBER_APPLIED,                                  \
+        COGOV__V1__EVENT__PAYLOAD_MEMBER_ADMITTED,                             \
+        COGOV__V1__EVENT__PAYLOAD_MEMBER_REJECTED,                             \
+        COGOV__V1__EVENT__PAYLOAD_MEMBER_SUSPENDED,                            \
+        COGOV__V1__EVENT__PAYLOAD_MEMBER_REINSTATED,                           \
+        COGOV__V1__EVENT__PAYLOAD_MEMBER_EXITED,                               \
+        COGOV__V1__EVENT__PAYLOAD_MEMBER_EXPELLED
+
 typedef struct svc_def {
     const char *name;              /* "coordination": stream and store name */
     const char *const *migrations; /* service schema, applied in order */

@@ -44,7 +44,8 @@ app_new(svc_t *s)
 
 /* The payload cases coord_react (escalations.c) has a case for (it returns 0
  * for the others, writing nothing): the runtime skips the others undecoded.
- * Keep it in step with that switch. */
+ * Keep it in step with that switch (the integration tests check it:
+ * COGOV_VERIFY_SKIPS, follow.c). */
 static const Cogov__V1__Event__PayloadCase reacts_to[] = {
     COGOV__V1__EVENT__PAYLOAD_RESOLUTION_ADOPTED,
     COGOV__V1__EVENT__PAYLOAD_INQUIRY_SLA_BREACHED,

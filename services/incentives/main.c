@@ -48,7 +48,8 @@ app_destroy(void *a)
 
 /* The payload cases inc_react (react.c) has a case for (it returns 0 for
  * the others, writing nothing): the runtime skips the others undecoded.
- * Keep it in step with that switch. */
+ * Keep it in step with that switch (the integration tests check it:
+ * COGOV_VERIFY_SKIPS, follow.c). */
 static const Cogov__V1__Event__PayloadCase reacts_to[] = {
     COGOV__V1__EVENT__PAYLOAD_MEMBER_ADMITTED,
     COGOV__V1__EVENT__PAYLOAD_MEMBER_SUSPENDED,

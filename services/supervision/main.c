@@ -71,16 +71,11 @@ app_destroy(void *app)
 
 /* The payload cases supv_react (react.c) has a case for (it returns 0 for
  * the others, writing nothing): the runtime skips the others undecoded.
- * Keep it in step with that switch. */
+ * Keep it in step with that switch (the integration tests check it:
+ * COGOV_VERIFY_SKIPS, follow.c). */
 static const Cogov__V1__Event__PayloadCase reacts_to[] = {
     COGOV__V1__EVENT__PAYLOAD_CALENDAR_TICK,
-    COGOV__V1__EVENT__PAYLOAD_MEMBER_APPLIED,
-    COGOV__V1__EVENT__PAYLOAD_MEMBER_ADMITTED,
-    COGOV__V1__EVENT__PAYLOAD_MEMBER_REJECTED,
-    COGOV__V1__EVENT__PAYLOAD_MEMBER_SUSPENDED,
-    COGOV__V1__EVENT__PAYLOAD_MEMBER_REINSTATED,
-    COGOV__V1__EVENT__PAYLOAD_MEMBER_EXITED,
-    COGOV__V1__EVENT__PAYLOAD_MEMBER_EXPELLED,
+    SVC_MEMBER_LIFECYCLE_CASES,
     COGOV__V1__EVENT__PAYLOAD_PROGRESS_REPORTED,
     COGOV__V1__EVENT__PAYLOAD_TASK_COMPLETED,
     COGOV__V1__EVENT__PAYLOAD_MILESTONE_COMPLETED,
