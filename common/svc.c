@@ -147,6 +147,8 @@ struct svc {
 static void on_deferred_timer(uv_timer_t *t);
 static void stop(svc_t *s);
 static void synced_here(svc_t *s);
+static bool synced_here_replies(svc_t *s);
+static void synced_here_serve(svc_t *s);
 
 /* ---- config ------------------------------------------------------------ */
 
@@ -1634,9 +1636,11 @@ flush_pending(svc_t *s)
     }
     /* Every reply waits until the commits before it are durable: a write's
      * own, and for a read those whose effects it may have seen, relaxed
-     * commits included (store_visible_no numbers and syncs them). */
-    if (here) /* first the replies held before this group */
-        synced_here(s);
+     * commits included (store_visible_no numbers and syncs them). Synced
+     * here: first the replies held before this group, then this group's,
+     * then the parked Fetches (the reference pipeline's order: an answer
+     * does not queue behind event batches in the I/O thread). */
+    bool serve = here && synced_here_replies(s);
     uint64_t need = s->n_pending > 0 ? store_visible_no(s->store)
                                      : store_commit_no(s->store);
     if (s->n_unsynced == 0 && store_durable_no(s->store) < need)
@@ -1652,6 +1656,8 @@ flush_pending(svc_t *s)
         held_free(s, &p->held);
     }
     s->n_pending = 0;
+    if (serve)
+        synced_here_serve(s);
     svc_after_commit(s, NULL);
 }
 
@@ -1694,13 +1700,29 @@ drop_unsynced(svc_t *s)
 static void
 synced_here(svc_t *s)
 {
+    if (synced_here_replies(s))
+        synced_here_serve(s);
+}
+
+/* The first half of synced_here: the replies held before (false: the
+ * sync failed, on_durable will stop the daemon). */
+static bool
+synced_here_replies(svc_t *s)
+{
     if (s->sync_failed)
-        return;
+        return false;
     if (store_durable_poll(s->store) < 0) {
         uv_async_send(&s->durable_async);
-        return;
+        return false;
     }
     release_unsynced(s, false);
+    return true;
+}
+
+/* The second half: parked Fetches and followers waiting for durability. */
+static void
+synced_here_serve(svc_t *s)
+{
     if (store_durable_head(s->store) != s->last_served_head) {
         s->last_served_head = store_durable_head(s->store);
         serve_waiters(s, false);
