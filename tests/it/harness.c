@@ -433,14 +433,14 @@ cluster_remove_principal(cluster_t *c, const char *name)
     return rc;
 }
 
-static int
-count_in_file(const char *path, const char *needle)
+int
+h_count_lines(const char *path, const char *needle)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return 0;
     int n = 0;
-    char line[4096];
+    char line[8192];
     while (fgets(line, sizeof(line), f) != NULL)
         if (strstr(line, needle) != NULL)
             n++;
@@ -451,12 +451,12 @@ count_in_file(const char *path, const char *needle)
 int
 cluster_hup(cluster_t *c, int which, int timeout_ms)
 {
-    int before = count_in_file(c->log[which], "event=config.reload");
+    int before = h_count_lines(c->log[which], "event=config.reload");
     if (c->pid[which] <= 0 || kill(c->pid[which], SIGHUP) != 0)
         return -ESRCH;
     int64_t deadline = now_mono_ms() + timeout_ms;
     while (now_mono_ms() < deadline) {
-        if (count_in_file(c->log[which], "event=config.reload") > before)
+        if (h_count_lines(c->log[which], "event=config.reload") > before)
             return 0;
         sleep_ms(10);
     }

@@ -75,6 +75,9 @@ int cluster_add_principal(cluster_t *c, const char *name, const char *member,
                           keypair_t *kp);
 /* Remove the allow-list line of principal `name`; -ENOENT if none. */
 int cluster_remove_principal(cluster_t *c, const char *name);
+/* Lines of the file at path (a log, a metrics file) that contain needle;
+ * 0 if it cannot be read. */
+int h_count_lines(const char *path, const char *needle);
 /* SIGHUP one daemon and wait (bounded) until its log shows the reload
  * (config.reloaded or config.reload_failed). 0 or -ETIMEDOUT. */
 int cluster_hup(cluster_t *c, int which, int timeout_ms);

@@ -46,19 +46,6 @@ open_ok(const char *path, size_t n_mig)
     return s;
 }
 
-static int64_t
-user_version(store_t *s)
-{
-    sqlite3_stmt *st = store_stmt(s, "PRAGMA user_version");
-    int64_t v;
-
-    assert_non_null(st);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    v = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return v;
-}
-
 static int
 has_table(store_t *s, const char *name)
 {
@@ -111,7 +98,7 @@ test_open_memory(void **state)
 
     assert_string_equal(store_name(s), "coordination");
     assert_non_null(store_db(s));
-    assert_int_equal(user_version(s), 3);
+    assert_int_equal(unit_q_int(s, "PRAGMA user_version"), 3);
     assert_true(has_table(s, "meta"));
     assert_true(has_table(s, "outbox"));
     assert_true(has_table(s, "cursors"));
@@ -152,7 +139,7 @@ test_migrations_file(void **state)
     uint64_t epoch;
     store_t *s = open_ok(t->db, 2);
 
-    assert_int_equal(user_version(s), 3);
+    assert_int_equal(unit_q_int(s, "PRAGMA user_version"), 3);
     epoch = store_epoch(s);
     assert_true(epoch > 0);
     {
@@ -165,7 +152,7 @@ test_migrations_file(void **state)
 
     /* One more: only v4 runs (v2 is not re-runnable, so a re-run fails). */
     s = open_ok(t->db, 3);
-    assert_int_equal(user_version(s), 4);
+    assert_int_equal(unit_q_int(s, "PRAGMA user_version"), 4);
     assert_true(has_table(s, "task"));
     assert_int_equal(unit_q_int(s, "SELECT COUNT(*) FROM task"), 1);
     assert_int_equal(store_epoch(s), epoch);
@@ -188,7 +175,7 @@ test_migrations_file(void **state)
 
     /* And the refused opens changed nothing. */
     s = open_ok(t->db, 3);
-    assert_int_equal(user_version(s), 4);
+    assert_int_equal(unit_q_int(s, "PRAGMA user_version"), 4);
     assert_int_equal(store_epoch(s), epoch);
     store_destroy(&s);
 }
@@ -209,7 +196,7 @@ test_migration_failure_is_atomic(void **state)
     assert_non_null(strstr(err, "migration 3"));
 
     s = open_ok(t->db, 1);
-    assert_int_equal(user_version(s), 2);
+    assert_int_equal(unit_q_int(s, "PRAGMA user_version"), 2);
     assert_true(has_table(s, "member"));
     assert_false(has_table(s, "half"));
     store_destroy(&s);
@@ -222,7 +209,7 @@ test_epoch_distinct(void **state)
     store_t *b = open_ok(":memory:", 0);
     int64_t v = 0;
 
-    assert_int_equal(user_version(a), 1);
+    assert_int_equal(unit_q_int(a, "PRAGMA user_version"), 1);
     assert_int_equal(store_meta_get_int(a, "epoch", &v), 0);
     assert_int_equal((uint64_t)v, store_epoch(a));
     /* 63 random bits: equal only with probability 2^-63. */
