@@ -387,6 +387,19 @@ send_fetch(follow_t *f)
                    (uint64_t)conf->fetch_wait_ms * 3 / 2 + 500, 0);
 }
 
+/* Is the position (producer, seq) an event names reached here? Positions
+ * in this stream or of this daemon's own are (order within a stream is
+ * the seq's), as are those in streams it does not follow. */
+static bool
+position_reached(follow_t *f, const char *producer, uint64_t seq)
+{
+    if (strcmp(producer, f->producer) == 0 ||
+        strcmp(producer, svc_name(f->s)) == 0)
+        return true;
+    uint64_t mine = svc_cursor_of(f->s, producer);
+    return mine == UINT64_MAX || mine >= seq;
+}
+
 /* Is every position this event names reached here? A skipped event's
  * positions (their names not NUL-terminated) are looked at as the decoded
  * event's would be. */
@@ -396,11 +409,7 @@ causally_ready(follow_t *f, const item_t *it)
     const Cogov__V1__Event *ev = it->ev;
     for (size_t i = 0; ev != NULL && i < ev->n_after; i++) {
         const Cogov__V1__Position *p = ev->after[i];
-        if (p->producer == NULL || strcmp(p->producer, f->producer) == 0 ||
-            strcmp(p->producer, svc_name(f->s)) == 0)
-            continue;
-        uint64_t mine = svc_cursor_of(f->s, p->producer);
-        if (mine != UINT64_MAX && mine < p->seq)
+        if (p->producer != NULL && !position_reached(f, p->producer, p->seq))
             return false;
     }
     for (size_t i = 0; ev == NULL && i < it->n_pos; i++) {
@@ -412,10 +421,7 @@ causally_ready(follow_t *f, const item_t *it)
             continue;
         memcpy(name, p->producer, p->producer_len);
         name[p->producer_len] = '\0';
-        if (strcmp(name, f->producer) == 0 || strcmp(name, svc_name(f->s)) == 0)
-            continue;
-        uint64_t mine = svc_cursor_of(f->s, name);
-        if (mine != UINT64_MAX && mine < p->seq)
+        if (!position_reached(f, name, p->seq))
             return false;
     }
     return true;
@@ -562,7 +568,7 @@ redo:;
             break;
         }
         /* a skipped event: the service's reaction would do nothing */
-        int64_t before = store_changes(st);
+        int64_t before = it->verify ? store_changes(st) : 0;
         rc = it->ev != NULL ? apply_one(f, it->ev, careful) : 0;
         if (it->verify && (rc != 0 || store_changes(st) != before)) {
             log_error("follow.skip_unsafe",
